@@ -1,0 +1,1 @@
+"""The booking service: slots, bookings, cancellations and moves against the database."""

@@ -1,0 +1,258 @@
+"""The slot engine: which appointments can be offered, as a pure function of the clinic, the bookings
+already made and the current time (passed in; never read here).
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from booking.clinic import Clinic, Motif, Practitioner
+from booking.intervals import Interval, cut_slots, day_bounds, merge, opening_intervals, subtract, to_utc
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """A bookable appointment time."""
+
+    start: datetime
+    """Aware, in the practice's time zone."""
+    end: datetime
+    practitioner_id: str
+    motif_id: str
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Time a practitioner is already taken (a booked appointment)."""
+
+    practitioner_id: str
+    start: datetime
+    """Aware."""
+    end: datetime
+    motif_id: str | None = None
+    """Lets the engine keep the motif's buffer free after it."""
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A local time-of-day constraint on a slot's start: `earliest <= start < latest`."""
+
+    earliest: time | None = None
+    latest: time | None = None
+
+    def admits(self, local_start: time) -> bool:
+        """Whether a slot starting at this wall-clock time fits the window."""
+        if self.earliest is not None and local_start < self.earliest:
+            return False
+        return self.latest is None or local_start < self.latest
+
+
+MORNING = TimeWindow(None, time(12, 0))
+AFTERNOON = TimeWindow(time(12, 0), None)
+EVENING = TimeWindow(time(17, 0), None)
+
+
+class Order(enum.Enum):
+    """How results are sorted."""
+
+    EARLIEST = "earliest"
+    NEAREST = "nearest"
+    """Closest to `SlotQuery.wished` first (ties: the earlier one)."""
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """What a caller or staff member is looking for."""
+
+    motif_id: str
+    practitioner_ids: tuple[str, ...] = ()
+    """Restrict to these practitioners; empty = anyone offering the motif."""
+    specialty: str | None = None
+    """Restrict to practitioners of this specialty (case-insensitive)."""
+    first_day: date | None = None
+    """First local day searched; default today."""
+    last_day: date | None = None
+    """Last local day searched (inclusive); default the end of the horizon."""
+    windows: tuple[TimeWindow, ...] = ()
+    """Any of these time-of-day windows; empty = the whole day."""
+    order: Order = Order.EARLIEST
+    wished: datetime | None = None
+    """Aware or local naive date-time for `Order.NEAREST`."""
+    limit: int | None = None
+
+
+def find_slots(clinic: Clinic, busy: Iterable[Busy], query: SlotQuery, now: datetime) -> list[Slot]:
+    """Free slots answering `query`, sorted by `query.order`; at most `query.limit` of them."""
+    search = _Search(clinic, busy, query, now)
+    if query.order is Order.NEAREST and query.wished is not None:
+        return search.nearest(query.wished, query.limit)
+    return search.earliest(query.limit)
+
+
+def unavailable_reason(
+    clinic: Clinic, busy: Iterable[Busy], practitioner_id: str, motif_id: str, start: datetime,
+    now: datetime, enforce_notice: bool = True,
+) -> str | None:
+    """Why `start` cannot be booked (a sentence), or `None` when it can.
+
+    Unlike `find_slots`, a start off the slot grid is accepted (staff may book any free time).
+    """
+    practice = clinic.practice
+    zone = practice.zone
+    practitioner = clinic.practitioner(practitioner_id)
+    motif = clinic.motif(motif_id)
+    if motif.id not in practitioner.motifs:
+        return f"{practitioner.display_name} does not offer {motif.label}"
+    start = start.astimezone(UTC)
+    end = start + timedelta(minutes=motif.duration_minutes)
+    if enforce_notice:
+        if start < now + timedelta(minutes=practice.min_notice_minutes):
+            return f"too soon: appointments need {practice.min_notice_minutes} minutes' notice"
+        if start > now + timedelta(days=practice.horizon_days):
+            return f"too far ahead: appointments are open {practice.horizon_days} days ahead"
+    day = start.astimezone(zone).date()
+    search = _Search(clinic, [], SlotQuery(motif_id), now)
+    opening = opening_intervals(practitioner.hours, zone, day - timedelta(days=1), day + timedelta(days=1))
+    if not any(s <= start and end <= e for s, e in opening):
+        return "outside the practitioner's opening hours"
+    if not any(s <= start and end <= e for s, e in subtract(opening, search.closed(practitioner.id, day))):
+        return "the practice or the practitioner is closed then"
+    taken = [(b.start, b.end) for b in busy if b.practitioner_id == practitioner_id]
+    if any(s < end and start < e for s, e in taken):
+        return "that time is already booked"
+    return None
+
+
+@lru_cache(maxsize=64)
+def holiday_dates(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """Public holidays of a country (and region) for one year."""
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year).keys())
+
+
+class _Search:
+    """One slot search: the query's fixed inputs, computed once, walked day by day."""
+
+    def __init__(self, clinic: Clinic, busy: Iterable[Busy], query: SlotQuery, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.clinic = clinic
+        self.query = query
+        practice = clinic.practice
+        self.zone: ZoneInfo = practice.zone
+        self.motif: Motif = clinic.motif(query.motif_id) if query.motif_id else Motif("", "", 5)
+        self.duration = timedelta(minutes=self.motif.duration_minutes)
+        self.step = timedelta(minutes=practice.slot_step_minutes or self.motif.duration_minutes)
+        self.not_before = now + timedelta(minutes=practice.min_notice_minutes)
+        self.not_after = now + timedelta(days=practice.horizon_days)
+        today = now.astimezone(self.zone).date()
+        first = max(query.first_day or today, self.not_before.astimezone(self.zone).date())
+        last = min(query.last_day or self.not_after.astimezone(self.zone).date(), self.not_after.astimezone(self.zone).date())
+        self.first_day, self.last_day = first, last
+        self.practitioners = [p for p in clinic.practitioners if self._wanted(p)]
+        buffers = {m.id: timedelta(minutes=m.buffer_minutes) for m in clinic.motifs}
+        lead = timedelta(minutes=self.motif.buffer_minutes)
+        self.busy: dict[str, list[Interval]] = {}
+        for item in busy:
+            after = buffers.get(item.motif_id or "", timedelta(0))
+            self.busy.setdefault(item.practitioner_id, []).append((item.start - lead, item.end + after))
+        for intervals in self.busy.values():
+            intervals.sort()
+        self.longest_busy = max(
+            (e - s for intervals in self.busy.values() for s, e in intervals), default=timedelta(0)
+        )
+
+    def _wanted(self, practitioner: Practitioner) -> bool:
+        query = self.query
+        if query.motif_id and query.motif_id not in practitioner.motifs:
+            return False
+        if query.practitioner_ids and practitioner.id not in query.practitioner_ids:
+            return False
+        return query.specialty is None or practitioner.specialty.casefold() == query.specialty.casefold()
+
+    def closed(self, practitioner_id: str, day: date) -> list[Interval]:
+        """Closures and public holidays touching a local day, as UTC intervals."""
+        practice = self.clinic.practice
+        blocked: list[Interval] = []
+        if day in holiday_dates(practice.country, practice.subdivision, day.year):
+            blocked.append(day_bounds(day, self.zone))
+        for closure in self.clinic.closures:
+            if closure.practitioner not in (None, practitioner_id):
+                continue
+            if closure.start.date() <= day + timedelta(days=1) and closure.end.date() >= day - timedelta(days=1):
+                blocked.append((to_utc(closure.start, self.zone), to_utc(closure.end, self.zone)))
+        return merge(blocked)
+
+    def _taken(self, practitioner_id: str, window: Interval) -> list[Interval]:
+        intervals = self.busy.get(practitioner_id, [])
+        lo = bisect.bisect_left(intervals, (window[0] - self.longest_busy,))
+        hi = bisect.bisect_left(intervals, (window[1],))
+        return [i for i in intervals[lo:hi] if i[1] > window[0]]
+
+    def day(self, day: date) -> list[Slot]:
+        """Every matching slot on one local day, earliest first."""
+        if not self.first_day <= day <= self.last_day:
+            return []
+        found: list[Slot] = []
+        for practitioner in self.practitioners:
+            opening = opening_intervals(practitioner.hours, self.zone, day, day)
+            if not opening:
+                continue
+            free = subtract(opening, self.closed(practitioner.id, day))
+            if not free:
+                continue
+            free = subtract(free, self._taken(practitioner.id, (opening[0][0], opening[-1][1])))
+            for start, end in cut_slots(free, self.duration, self.step, self.not_before, self.not_after):
+                local_start = start.astimezone(self.zone)
+                if self.query.windows and not any(w.admits(local_start.time()) for w in self.query.windows):
+                    continue
+                found.append(Slot(local_start, end.astimezone(self.zone), practitioner.id, self.motif.id))
+        found.sort()
+        return found
+
+    def _days(self) -> Iterator[date]:
+        day = self.first_day
+        while day <= self.last_day:
+            yield day
+            day += timedelta(days=1)
+
+    def earliest(self, limit: int | None) -> list[Slot]:
+        result: list[Slot] = []
+        for day in self._days():
+            result.extend(self.day(day))
+            if limit is not None and len(result) >= limit:
+                return result[:limit]
+        return result
+
+    def nearest(self, wished: datetime, limit: int | None) -> list[Slot]:
+        target = (wished if wished.tzinfo else wished.replace(tzinfo=self.zone)).astimezone(UTC)
+        center = target.astimezone(self.zone).date()
+        center = min(max(center, self.first_day), self.last_day)
+        candidates: list[tuple[timedelta, Slot]] = []
+        radius = 0
+        while True:
+            days = [center] if radius == 0 else [center - timedelta(days=radius), center + timedelta(days=radius)]
+            if all(d < self.first_day or d > self.last_day for d in days):
+                break
+            for day in days:
+                candidates.extend((abs(s.start - target), s) for s in self.day(day))
+            candidates.sort(key=lambda c: (c[0], c[1].start, c[1].practitioner_id))
+            if limit is not None and len(candidates) >= limit:
+                nearest_next_day = timedelta(days=radius)  # any slot two+ days out is at least this far
+                if candidates[limit - 1][0] <= nearest_next_day:
+                    break
+            radius += 1
+        chosen = [slot for _, slot in candidates]
+        return chosen[:limit] if limit is not None else chosen
+
+
+def slots_as_busy(slots: Sequence[Slot]) -> list[Busy]:
+    """Treat slots as taken time (handy in tests and for holding offers)."""
+    return [Busy(s.practitioner_id, s.start, s.end, s.motif_id) for s in slots]
