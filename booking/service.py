@@ -1,1 +1,297 @@
-"""The booking service: slots, bookings, cancellations and moves against the database."""
+"""The booking service: slots, bookings, cancellations and moves against the database.
+
+Every write re-checks availability inside its transaction; the database itself (exclusion constraint on
+PostgreSQL, triggers under `BEGIN IMMEDIATE` on SQLite) refuses overlapping bookings, which surface here as
+`SlotUnavailable`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from booking.clinic import Clinic
+from booking.db import migrate, open_engine, reader
+from booking.errors import AppointmentNotFound, SlotUnavailable, UnknownEntity
+from booking.models import AppointmentRow, PatientRow
+from booking.records import AppointmentRecord, PatientDetails, PatientRecord, Source, Status
+from booking.slots import Busy, Slot, SlotQuery, find_slots, unavailable_reason
+from booking.store import config_version, read_clinic
+
+
+def fold_name(name: str) -> str:
+    """A name compared without case, accents, hyphens or spaces ("Le Gall-Hélène" ~ "legallhelene")."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def new_reference() -> str:
+    """A random 6-digit appointment reference (easy to say and to key in)."""
+    return f"{secrets.randbelow(900_000) + 100_000}"
+
+
+class BookingService:
+    """Finds slots and books, cancels and moves appointments; satisfies `dialogue.port.BookingPort`."""
+
+    def __init__(self, engine: Engine, make_reference: Callable[[], str] = new_reference) -> None:
+        self.engine = engine
+        self._reader = reader(engine)
+        self._make_reference = make_reference
+        self._clinic: tuple[int, Clinic] | None = None
+
+    @classmethod
+    def open(cls, url: str) -> BookingService:
+        """Connect to a database URL and bring its schema up to date."""
+        engine = open_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    # -- configuration -------------------------------------------------------------------------------
+
+    def clinic(self) -> Clinic:
+        """The current configuration (reloaded when staff change it)."""
+        with Session(self._reader) as session:
+            return self._current_clinic(session)
+
+    def _current_clinic(self, session: Session) -> Clinic:
+        version = config_version(session)
+        if self._clinic is None or self._clinic[0] != version:
+            self._clinic = (version or 0, read_clinic(session))
+        return self._clinic[1]
+
+    # -- queries ---------------------------------------------------------------------------------------
+
+    def find_slots(self, query: SlotQuery, now: datetime) -> list[Slot]:
+        """Free slots for `query` at time `now`."""
+        with Session(self._reader) as session:
+            clinic = self._current_clinic(session)
+            self._check_ids(clinic, query.motif_id, *query.practitioner_ids)
+            zone = clinic.practice.zone
+            first = query.first_day or now.astimezone(zone).date()
+            last = query.last_day or (now + timedelta(days=clinic.practice.horizon_days)).astimezone(zone).date()
+            start = datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC)
+            end = datetime.combine(last + timedelta(days=2), datetime.min.time(), UTC)
+            busy = self._busy(session, start, end, query.practitioner_ids)
+            return find_slots(clinic, busy, query, now)
+
+    def _busy(self, session: Session, start: datetime, end: datetime,
+              practitioner_ids: Sequence[str] = (), exclude_id: int | None = None) -> list[Busy]:
+        statement = select(
+            AppointmentRow.practitioner_id, AppointmentRow.start_at, AppointmentRow.end_at, AppointmentRow.motif_id
+        ).where(AppointmentRow.status == "booked", AppointmentRow.start_at < end, AppointmentRow.end_at > start)
+        if practitioner_ids:
+            statement = statement.where(AppointmentRow.practitioner_id.in_(practitioner_ids))  # type: ignore[attr-defined]
+        if exclude_id is not None:
+            statement = statement.where(AppointmentRow.id != exclude_id)
+        return [Busy(p, s, e, m) for p, s, e, m in session.execute(statement)]
+
+    def get(self, reference: str) -> AppointmentRecord:
+        """The appointment with this reference; `AppointmentNotFound` otherwise."""
+        with Session(self._reader) as session:
+            return self._record(session, self._row(session, reference))
+
+    def list_appointments(
+        self, *, start_from: datetime | None = None, until: datetime | None = None,
+        practitioner_id: str | None = None, patient_id: int | None = None, status: Status | None = None,
+    ) -> list[AppointmentRecord]:
+        """Appointments matching every filter given, earliest first."""
+        statement = select(AppointmentRow).order_by(AppointmentRow.start_at, AppointmentRow.practitioner_id)
+        if start_from is not None:
+            statement = statement.where(AppointmentRow.end_at > start_from)
+        if until is not None:
+            statement = statement.where(AppointmentRow.start_at < until)
+        if practitioner_id is not None:
+            statement = statement.where(AppointmentRow.practitioner_id == practitioner_id)
+        if patient_id is not None:
+            statement = statement.where(AppointmentRow.patient_id == patient_id)
+        if status is not None:
+            statement = statement.where(AppointmentRow.status == status.value)
+        with Session(self._reader) as session:
+            return [self._record(session, row) for row in session.scalars(statement)]
+
+    def upcoming(self, patient_id: int, now: datetime) -> list[AppointmentRecord]:
+        """A patient's booked appointments that have not started yet, earliest first."""
+        return [
+            a for a in self.list_appointments(start_from=now, patient_id=patient_id, status=Status.BOOKED)
+            if a.start >= now
+        ]
+
+    def find_patients(
+        self, *, phone: str | None = None, last_name: str | None = None, birth_date: date | None = None,
+        first_name: str | None = None,
+    ) -> list[PatientRecord]:
+        """Patients matching every criterion given (names compared without case or accents)."""
+        if phone is None and last_name is None and birth_date is None and first_name is None:
+            return []
+        statement = select(PatientRow).order_by(PatientRow.id)
+        if phone is not None:
+            statement = statement.where(PatientRow.phone == phone)
+        if last_name is not None:
+            statement = statement.where(PatientRow.last_name_key == fold_name(last_name))
+        if first_name is not None:
+            statement = statement.where(PatientRow.first_name_key == fold_name(first_name))
+        if birth_date is not None:
+            statement = statement.where(PatientRow.birth_date == birth_date)
+        with Session(self._reader) as session:
+            return [_patient_record(row) for row in session.scalars(statement)]
+
+    # -- writes ----------------------------------------------------------------------------------------
+
+    def book(self, slot: Slot, patient: PatientDetails, now: datetime, *, source: Source = Source.PHONE,
+             enforce_notice: bool | None = None) -> AppointmentRecord:
+        """Book `slot` for `patient`; raise `SlotUnavailable` (taken, closed, off hours) or `UnknownEntity`.
+
+        Notice and horizon apply to phone bookings; staff may book any free time inside opening hours.
+        """
+        enforce = source is Source.PHONE if enforce_notice is None else enforce_notice
+        with self._writing() as session:
+            clinic = self._current_clinic(session)
+            self._check_ids(clinic, slot.motif_id, slot.practitioner_id)
+            row = self._insert(session, clinic, slot, now, enforce, source, patient_id=None, patient=patient)
+            return self._record(session, row)
+
+    def cancel(self, reference: str, now: datetime) -> AppointmentRecord:
+        """Cancel a booked appointment; `AppointmentNotFound` if none is booked under this reference."""
+        with self._writing() as session:
+            row = self._row(session, reference)
+            if row.status != Status.BOOKED.value:
+                raise AppointmentNotFound(f"appointment {reference} is already cancelled")
+            row.status = Status.CANCELLED.value
+            row.cancelled_at = now
+            session.flush()
+            return self._record(session, row)
+
+    def reschedule(self, reference: str, slot: Slot, now: datetime, *, source: Source = Source.PHONE,
+                   enforce_notice: bool | None = None) -> AppointmentRecord:
+        """Move an appointment to `slot` in one transaction: the new one is booked, then the old one
+        cancelled; on any failure (`SlotUnavailable`...) the original appointment stays as it was.
+        """
+        enforce = source is Source.PHONE if enforce_notice is None else enforce_notice
+        with self._writing() as session:
+            clinic = self._current_clinic(session)
+            self._check_ids(clinic, slot.motif_id, slot.practitioner_id)
+            old = self._row(session, reference)
+            if old.status != Status.BOOKED.value:
+                raise AppointmentNotFound(f"appointment {reference} is cancelled and cannot be moved")
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET CONSTRAINTS appointment_no_overlap DEFERRED"))
+            new = self._insert(session, clinic, slot, now, enforce, source, patient_id=old.patient_id,
+                               replaces=old)
+            old.status = Status.CANCELLED.value
+            old.cancelled_at = now
+            session.flush()
+            return self._record(session, new)
+
+    def _insert(self, session: Session, clinic: Clinic, slot: Slot, now: datetime, enforce: bool,
+                source: Source, patient_id: int | None, patient: PatientDetails | None = None,
+                replaces: AppointmentRow | None = None) -> AppointmentRow:
+        motif = clinic.motif(slot.motif_id)
+        start = slot.start.astimezone(UTC)
+        end = start + timedelta(minutes=motif.duration_minutes)
+        busy = self._busy(session, start - timedelta(days=1), end + timedelta(days=1), [slot.practitioner_id],
+                          exclude_id=replaces.id if replaces else None)
+        reason = unavailable_reason(clinic, busy, slot.practitioner_id, slot.motif_id, start, now, enforce)
+        if reason is not None:
+            raise SlotUnavailable(reason)
+        if patient_id is None:
+            assert patient is not None
+            patient_id = self._patient_id(session, patient, now)
+        row = AppointmentRow(
+            reference=self._unique_reference(session), practitioner_id=slot.practitioner_id,
+            motif_id=slot.motif_id, patient_id=patient_id, start_at=start, end_at=end,
+            status=Status.BOOKED.value, source=source.value, created_at=now,
+            rescheduled_from_id=replaces.id if replaces else None,
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def _patient_id(self, session: Session, patient: PatientDetails, now: datetime) -> int:
+        existing = session.scalars(select(PatientRow).where(
+            PatientRow.last_name_key == fold_name(patient.last_name),
+            PatientRow.first_name_key == fold_name(patient.first_name),
+            PatientRow.birth_date == patient.birth_date,
+        ).order_by(PatientRow.id)).first()
+        if existing is not None:
+            existing.phone = patient.phone  # the latest number given is the one to call back
+            assert existing.id is not None
+            return existing.id
+        row = PatientRow(
+            first_name=patient.first_name.strip(), last_name=patient.last_name.strip(),
+            first_name_key=fold_name(patient.first_name), last_name_key=fold_name(patient.last_name),
+            birth_date=patient.birth_date, phone=patient.phone, created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+    def _unique_reference(self, session: Session) -> str:
+        for _ in range(20):
+            reference = self._make_reference()
+            if session.scalar(select(AppointmentRow.id).where(AppointmentRow.reference == reference)) is None:
+                return reference
+        raise RuntimeError("could not draw a free appointment reference")
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A write transaction; the database's refusal of an overlap becomes `SlotUnavailable`."""
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            with session.begin():
+                yield session
+        except IntegrityError as error:
+            if _is_overlap(error):
+                raise SlotUnavailable("that time is already booked") from error
+            raise
+        finally:
+            session.close()
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_ids(clinic: Clinic, motif_id: str, *practitioner_ids: str) -> None:
+        known_motifs = {m.id for m in clinic.motifs}
+        if motif_id not in known_motifs:
+            raise UnknownEntity(f'unknown motif "{motif_id}" (known: {", ".join(sorted(known_motifs))})')
+        known = {p.id for p in clinic.practitioners}
+        for practitioner_id in practitioner_ids:
+            if practitioner_id not in known:
+                raise UnknownEntity(
+                    f'unknown practitioner "{practitioner_id}" (known: {", ".join(sorted(known))})'
+                )
+
+    @staticmethod
+    def _row(session: Session, reference: str) -> AppointmentRow:
+        row = session.scalars(select(AppointmentRow).where(AppointmentRow.reference == reference.strip())).first()
+        if row is None:
+            raise AppointmentNotFound(f"no appointment with reference {reference}")
+        return row
+
+    def _record(self, session: Session, row: AppointmentRow) -> AppointmentRecord:
+        zone = self._current_clinic(session).practice.zone
+        patient = session.get(PatientRow, row.patient_id)
+        assert patient is not None and row.id is not None
+        return AppointmentRecord(
+            reference=row.reference, status=Status(row.status), practitioner_id=row.practitioner_id,
+            motif_id=row.motif_id, start=row.start_at.astimezone(zone), end=row.end_at.astimezone(zone),
+            patient=_patient_record(patient).details, patient_id=row.patient_id, source=Source(row.source),
+            created_at=row.created_at, cancelled_at=row.cancelled_at,
+        )
+
+
+def _is_overlap(error: Exception) -> bool:
+    message = str(error)
+    return "appointment_overlap" in message or "appointment_no_overlap" in message
+
+
+def _patient_record(row: PatientRow) -> PatientRecord:
+    assert row.id is not None
+    return PatientRecord(row.id, PatientDetails(row.first_name, row.last_name, row.birth_date, row.phone))

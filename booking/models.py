@@ -1,0 +1,163 @@
+"""Database tables (SQLModel). Date-times are stored as aware UTC; wall-clock configuration as text.
+
+The schema itself is created by the Alembic migrations in `booking/migrations`, which also add what
+SQLModel cannot express: PostgreSQL's exclusion constraint and SQLite's overlap triggers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware date-time stored in UTC (SQLite keeps naive UTC text; PostgreSQL a `timestamptz`)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive date-time given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class PracticeRow(SQLModel, table=True):
+    """The one practice this database serves (id 1)."""
+
+    __tablename__ = "practice"
+    id: int = Field(default=1, primary_key=True)
+    name: str
+    timezone: str
+    locale: str
+    country: str
+    subdivision: str | None = None
+    phone: str
+    address: str
+    staff_phone: str | None = None
+    min_notice_minutes: int
+    horizon_days: int
+    slot_step_minutes: int | None = None
+    config_version: int = 1
+    """Bumped by every configuration change, so running bots reload it."""
+
+
+class MotifRow(SQLModel, table=True):
+    """An appointment type; `active` is false once removed from the configuration."""
+
+    __tablename__ = "motif"
+    id: str = Field(primary_key=True, max_length=64)
+    label: str
+    duration_minutes: int
+    new_patients: bool = True
+    buffer_minutes: int = 0
+    keywords: str = ""
+    """Newline-separated."""
+    position: int = 0
+    active: bool = True
+
+
+class PractitionerRow(SQLModel, table=True):
+    """Someone patients book with; `active` is false once removed from the configuration."""
+
+    __tablename__ = "practitioner"
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = ""
+    first_name: str
+    last_name: str
+    specialty: str
+    position: int = 0
+    active: bool = True
+
+
+class PractitionerMotifRow(SQLModel, table=True):
+    """Which motifs a practitioner offers."""
+
+    __tablename__ = "practitioner_motif"
+    practitioner_id: str = Field(foreign_key="practitioner.id", primary_key=True, max_length=64)
+    motif_id: str = Field(foreign_key="motif.id", primary_key=True, max_length=64)
+    position: int = 0
+
+
+class OpeningHoursRow(SQLModel, table=True):
+    """One weekly wall-clock interval of a practitioner."""
+
+    __tablename__ = "opening_hours"
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: str = Field(foreign_key="practitioner.id", index=True, max_length=64)
+    weekday: int
+    """0 = Monday."""
+    start: str = Field(max_length=5)
+    """"HH:MM", local wall clock."""
+    end: str = Field(max_length=5)
+
+
+class ClosureRow(SQLModel, table=True):
+    """A closure of one practitioner (or the whole practice when `practitioner_id` is null)."""
+
+    __tablename__ = "closure"
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: str | None = Field(default=None, foreign_key="practitioner.id", max_length=64)
+    start_local: str = Field(max_length=19)
+    """ISO local date-time, inclusive."""
+    end_local: str = Field(max_length=19)
+    """ISO local date-time, exclusive."""
+    all_day: bool = True
+    label: str = ""
+
+
+class PatientRow(SQLModel, table=True):
+    """A patient; the `*_key` columns hold case- and accent-folded names for lookups."""
+
+    __tablename__ = "patient"
+    __table_args__ = (Index("ix_patient_identity", "last_name_key", "birth_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str
+    last_name: str
+    first_name_key: str
+    last_name_key: str
+    birth_date: date
+    phone: str = Field(index=True, max_length=20)
+    """E.164."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AppointmentRow(SQLModel, table=True):
+    """An appointment. Booked rows of one practitioner never overlap: the database enforces it."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        UniqueConstraint("reference", name="uq_appointment_reference"),
+        Index("ix_appointment_practitioner_start", "practitioner_id", "start_at"),
+        Index("ix_appointment_status_start", "status", "start_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=12)
+    practitioner_id: str = Field(foreign_key="practitioner.id", max_length=64)
+    motif_id: str = Field(foreign_key="motif.id", max_length=64)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    start_at: datetime = Field(sa_type=UTCDateTime)
+    end_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="booked", max_length=16)
+    """`booked` or `cancelled`."""
+    source: str = Field(default="phone", max_length=16)
+    """`phone` or `staff`."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rescheduled_from_id: int | None = Field(default=None, foreign_key="appointment.id")
+    """The appointment this one replaced, when it was made by a move."""
+
+
+metadata = SQLModel.metadata

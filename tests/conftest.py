@@ -1,0 +1,48 @@
+"""Shared fixtures: real databases (a temporary SQLite file, a throwaway PostgreSQL cluster)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.pg import Cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CLINIC = ROOT / "config" / "clinic.toml"
+SAMPLE_CLINIC_EN = ROOT / "config" / "clinic.en.toml"
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=PARIS)
+"""The frozen clock of most tests: Saturday 28 November 2026, 10:00 in Paris."""
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    cluster = Cluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(pg_cluster: Cluster) -> str:
+    return pg_cluster.url()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'voicebot.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using it runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'voicebot.db'}"
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.url()

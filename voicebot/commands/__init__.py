@@ -1,0 +1,1 @@
+"""The sub-commands of `voicebot`, one module per group."""

@@ -1,0 +1,120 @@
+"""`voicebot appointments ...`: the appointment book from the command line (source "staff")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import click
+
+from booking.errors import BookingError
+from booking.records import AppointmentRecord, PatientDetails, Source, Status
+from booking.slots import Slot
+from voicebot.cli import Env, command, emit_json
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def parse_local(text: str, env: Env) -> datetime:
+    """A date-time given on the command line; without an offset it is the practice's wall clock."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as err:
+        raise BookingError(f'"{text}" is not a date-time like 2026-12-08T10:30') from err
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=env.service().clinic().practice.zone)
+    return value
+
+
+def describe(record: AppointmentRecord) -> str:
+    """One line for people."""
+    p = record.patient
+    return (
+        f"{record.reference} {record.status.value:<9} {record.start:%a %Y-%m-%d %H:%M}–{record.end:%H:%M} "
+        f"{record.practitioner_id:<10} {record.motif_id:<13} {p.first_name} {p.last_name} "
+        f"({p.birth_date.isoformat()}, {p.phone})"
+    )
+
+
+def register(main: click.Group) -> None:
+    """Add the `appointments` group."""
+
+    @main.group()
+    def appointments() -> None:
+        """Book, list, move and cancel appointments."""
+
+    @command(appointments, "book")
+    @click.option("--practitioner", "practitioner_id", required=True, help="Practitioner id.")
+    @click.option("--motif", "motif_id", required=True, help="Motif id.")
+    @click.option("--start", required=True, metavar="LOCAL-DATETIME", help="e.g. 2026-12-08T10:30 (practice time).")
+    @click.option("--first-name", required=True)
+    @click.option("--last-name", required=True)
+    @click.option("--birth-date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+    @click.option("--phone", required=True, metavar="E164", help="e.g. +33612345678.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the appointment as JSON.")
+    def book(env: Env, practitioner_id: str, motif_id: str, start: str, first_name: str, last_name: str,
+             birth_date: datetime, phone: str, as_json: bool) -> None:
+        """Book an appointment; prints its reference (exit 1 with the reason if that time is not free)."""
+        phone = phone.replace(" ", "")
+        if not E164.match(phone):
+            raise BookingError(f'phone "{phone}" must be in international format, e.g. +33612345678')
+        if not first_name.strip() or not last_name.strip():
+            raise BookingError("first and last name must not be empty")
+        service = env.service()
+        begin = parse_local(start, env)
+        motif = service.clinic().motif(motif_id) if motif_id in {m.id for m in service.clinic().motifs} else None
+        end = begin + timedelta(minutes=motif.duration_minutes if motif else 0)
+        patient = PatientDetails(first_name.strip(), last_name.strip(), birth_date.date(), phone)
+        record = service.book(Slot(begin, end, practitioner_id, motif_id), patient, env.now(), source=Source.STAFF)
+        if as_json:
+            emit_json(record.as_json())
+        else:
+            click.echo(record.reference)
+            click.echo(f"Booked: {describe(record)}", err=True)
+
+    @command(appointments, "list")
+    @click.option("--from", "first_day", type=click.DateTime(["%Y-%m-%d"]), help="From this day (default: today).")
+    @click.option("--until", "last_day", type=click.DateTime(["%Y-%m-%d"]), help="Up to this day, inclusive.")
+    @click.option("--practitioner", "practitioner_id", help="Only this practitioner.")
+    @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only this status.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+    def list_(env: Env, first_day: datetime | None, last_day: datetime | None, practitioner_id: str | None,
+              status: str | None, as_json: bool) -> None:
+        """List appointments, earliest first."""
+        service = env.service()
+        zone = service.clinic().practice.zone
+        start_day: date = first_day.date() if first_day else env.now().astimezone(zone).date()
+        start = datetime.combine(start_day, datetime.min.time(), zone)
+        until = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), zone) if last_day else None
+        records = service.list_appointments(
+            start_from=start, until=until, practitioner_id=practitioner_id,
+            status=Status(status) if status else None,
+        )
+        if as_json:
+            emit_json([r.as_json() for r in records])
+            return
+        if not records:
+            click.echo("No appointment in that period.")
+        for record in records:
+            click.echo(describe(record))
+
+    @command(appointments, "cancel")
+    @click.argument("reference")
+    def cancel(env: Env, reference: str) -> None:
+        """Cancel the appointment with this REFERENCE."""
+        record = env.service().cancel(reference, env.now())
+        click.echo(f"Cancelled: {describe(record)}")
+
+    @command(appointments, "move")
+    @click.argument("reference")
+    @click.option("--start", required=True, metavar="LOCAL-DATETIME", help="New time, e.g. 2026-12-09T11:00.")
+    @click.option("--practitioner", "practitioner_id", help="New practitioner (default: the same).")
+    def move(env: Env, reference: str, start: str, practitioner_id: str | None) -> None:
+        """Move an appointment; the original is kept if the new time is not free. Prints the new reference."""
+        service = env.service()
+        old = service.get(reference)
+        begin = parse_local(start, env)
+        slot = Slot(begin, begin + (old.end - old.start), practitioner_id or old.practitioner_id, old.motif_id)
+        record = service.reschedule(reference, slot, env.now(), source=Source.STAFF)
+        click.echo(record.reference)
+        click.echo(f"Moved: {describe(record)}", err=True)

@@ -1,0 +1,56 @@
+"""`voicebot slots`: free appointment times."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import click
+
+from booking.slots import AFTERNOON, EVENING, MORNING, SlotQuery, TimeWindow
+from voicebot.cli import Env, command, emit_json
+
+PARTS = {"morning": MORNING, "afternoon": AFTERNOON, "evening": EVENING}
+
+
+def register(main: click.Group) -> None:
+    """Add the `slots` command."""
+
+    @command(main, "slots")
+    @click.option("--motif", "motif_id", required=True, help="Motif id (see `voicebot clinic show`).")
+    @click.option("--practitioner", "practitioners", multiple=True, help="Practitioner id (repeatable; default: any).")
+    @click.option("--specialty", help='Any practitioner of this specialty, e.g. "pédiatre".')
+    @click.option("--from", "first_day", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: today).")
+    @click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True, help="Number of days.")
+    @click.option("--part", type=click.Choice(sorted(PARTS)), help="Only this part of the day.")
+    @click.option("--not-before", type=click.DateTime(["%H:%M"]), help="No slot starting before HH:MM.")
+    @click.option("--limit", type=click.IntRange(1), help="At most this many slots, earliest first.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+    def slots(env: Env, motif_id: str, practitioners: tuple[str, ...], specialty: str | None,
+              first_day: object, days: int, part: str | None, not_before: object, limit: int | None,
+              as_json: bool) -> None:
+        """List free slots for a motif, earliest first."""
+        service = env.service()
+        now = env.now()
+        start: date = first_day.date() if first_day else now.astimezone(service.clinic().practice.zone).date()  # type: ignore[attr-defined]
+        windows: list[TimeWindow] = [PARTS[part]] if part else []
+        if not_before is not None:
+            earliest: time = not_before.time()  # type: ignore[attr-defined]
+            windows = [TimeWindow(max(earliest, w.earliest or earliest), w.latest) for w in windows] or [
+                TimeWindow(earliest, None)
+            ]
+        query = SlotQuery(
+            motif_id=motif_id, practitioner_ids=practitioners, specialty=specialty, first_day=start,
+            last_day=start + timedelta(days=days - 1), windows=tuple(windows), limit=limit,
+        )
+        found = service.find_slots(query, now)
+        if as_json:
+            emit_json([
+                {"practitioner_id": s.practitioner_id, "motif_id": s.motif_id,
+                 "start": s.start.isoformat(), "end": s.end.isoformat()}
+                for s in found
+            ])
+            return
+        if not found:
+            click.echo("No free slot in that period.")
+        for s in found:
+            click.echo(f"{s.start:%a %Y-%m-%d %H:%M}–{s.end:%H:%M}  {s.practitioner_id:<12} {s.motif_id}")
