@@ -21,6 +21,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware in, UTC out (naive UTC for SQLite); a naive value is a bug and refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -29,7 +30,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
+        """Always an aware UTC date-time."""
+        if not isinstance(value, datetime):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -52,6 +54,8 @@ class PracticeRow(SQLModel, table=True):
     slot_step_minutes: int | None = None
     config_version: int = 1
     """Bumped by every configuration change, so running bots reload it."""
+    bookings_version: int = 0
+    """Bumped by every booking, cancellation or move, so cached availability is refreshed."""
 
 
 class MotifRow(SQLModel, table=True):
@@ -161,3 +165,32 @@ class AppointmentRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+class StaffAccountRow(SQLModel, table=True):
+    """A login of the staff console; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "staff_account"
+    __table_args__ = (UniqueConstraint("username", name="uq_staff_account_username"),)
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    """Lower-case login name."""
+    role: str = Field(max_length=16)
+    """`admin` (may change the configuration) or `secretary` (manages appointments)."""
+    password_hash: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    active: bool = True
+    """An inactive account cannot log in."""
+
+
+class AuditEntryRow(SQLModel, table=True):
+    """One change made by staff (or the command line): who, what, when."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    username: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    """E.g. `appointment.cancel`, `config.hours`."""
+    details: str = ""

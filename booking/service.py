@@ -11,19 +11,20 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from booking.clinic import Clinic
 from booking.db import migrate, open_engine, reader
 from booking.errors import AppointmentNotFound, SlotUnavailable, UnknownEntity
-from booking.models import AppointmentRow, PatientRow
+from booking.models import AppointmentRow, PatientRow, PracticeRow, UTCDateTime
 from booking.records import AppointmentRecord, PatientDetails, PatientRecord, Source, Status
-from booking.slots import Busy, Slot, SlotQuery, find_slots, unavailable_reason
-from booking.store import config_version, read_clinic
+from booking.slots import Busy, Order, Slot, SlotQuery, find_slots, unavailable_reason
+from booking.store import read_clinic, versions
 
 
 def fold_name(name: str) -> str:
@@ -45,6 +46,8 @@ class BookingService:
         self._reader = reader(engine)
         self._make_reference = make_reference
         self._clinic: tuple[int, Clinic] | None = None
+        self._busy_cache: dict[tuple[object, ...], list[Busy]] = {}
+        self._busy_cache_version: tuple[int, int] | None = None
 
     @classmethod
     def open(cls, url: str) -> BookingService:
@@ -61,10 +64,20 @@ class BookingService:
             return self._current_clinic(session)
 
     def _current_clinic(self, session: Session) -> Clinic:
-        version = config_version(session)
-        if self._clinic is None or self._clinic[0] != version:
-            self._clinic = (version or 0, read_clinic(session))
+        current = versions(session)
+        config = current[0] if current else 0
+        if current != self._busy_cache_version:
+            self._busy_cache = {}
+            self._busy_cache_version = current
+        if self._clinic is None or self._clinic[0] != config:
+            self._clinic = (config, read_clinic(session))
         return self._clinic[1]
+
+    def forget_cache(self) -> None:
+        """Drop cached configuration and availability (benchmarks use it to time the cold path)."""
+        self._clinic = None
+        self._busy_cache = {}
+        self._busy_cache_version = None
 
     # -- queries ---------------------------------------------------------------------------------------
 
@@ -76,21 +89,61 @@ class BookingService:
             zone = clinic.practice.zone
             first = query.first_day or now.astimezone(zone).date()
             last = query.last_day or (now + timedelta(days=clinic.practice.horizon_days)).astimezone(zone).date()
+            if query.order is Order.EARLIEST and query.limit is not None:
+                return self._earliest_in_chunks(session, clinic, query, now, first, last)
+            return find_slots(clinic, self._busy_days(session, first, last, query), query, now)
+
+    def _earliest_in_chunks(self, session: Session, clinic: Clinic, query: SlotQuery, now: datetime,
+                            first: date, last: date) -> list[Slot]:
+        """Earliest-first with a limit usually ends within days: load bookings a week, then more, at a time."""
+        assert query.limit is not None
+        found: list[Slot] = []
+        span = 7
+        while first <= last and len(found) < query.limit:
+            chunk_last = min(last, first + timedelta(days=span - 1))
+            chunk = replace(query, first_day=first, last_day=chunk_last, limit=query.limit - len(found))
+            found += find_slots(clinic, self._busy_days(session, first, chunk_last, query), chunk, now)
+            first, span = chunk_last + timedelta(days=1), span * 2
+        return found
+
+    def _busy_days(self, session: Session, first: date, last: date, query: SlotQuery) -> list[Busy]:
+        """Booked time around these days, cached until the next booking change (by any process)."""
+        key = (first, last, query.practitioner_ids)
+        cached = self._busy_cache.get(key)
+        if cached is None:
             start = datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC)
             end = datetime.combine(last + timedelta(days=2), datetime.min.time(), UTC)
-            busy = self._busy(session, start, end, query.practitioner_ids)
-            return find_slots(clinic, busy, query, now)
+            cached = self._busy(session, start, end, query.practitioner_ids)
+            if len(self._busy_cache) > 64:
+                self._busy_cache.clear()
+            self._busy_cache[key] = cached
+        return cached
 
     def _busy(self, session: Session, start: datetime, end: datetime,
               practitioner_ids: Sequence[str] = (), exclude_id: int | None = None) -> list[Busy]:
-        statement = select(
-            AppointmentRow.practitioner_id, AppointmentRow.start_at, AppointmentRow.end_at, AppointmentRow.motif_id
-        ).where(AppointmentRow.status == "booked", AppointmentRow.start_at < end, AppointmentRow.end_at > start)
+        """Booked time overlapping `[start, end)`.
+
+        The hot path of every slot search: plain SQL without ORM or per-row type processing (SQLite hands
+        back UTC text in the fixed format the `UTCDateTime` column writes, parsed here in C).
+        """
+        sql = ("SELECT practitioner_id, start_at, end_at, motif_id FROM appointment "
+               "WHERE status = 'booked' AND start_at < :end AND end_at > :start")
+        params: dict[str, object] = {"start": start, "end": end}
         if practitioner_ids:
-            statement = statement.where(AppointmentRow.practitioner_id.in_(practitioner_ids))  # type: ignore[attr-defined]
+            sql += " AND practitioner_id IN :ids"
+            params["ids"] = list(practitioner_ids)
         if exclude_id is not None:
-            statement = statement.where(AppointmentRow.id != exclude_id)
-        return [Busy(p, s, e, m) for p, s, e, m in session.execute(statement)]
+            sql += " AND id != :exclude"
+            params["exclude"] = exclude_id
+        statement = text(sql).bindparams(
+            bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+        )
+        if practitioner_ids:
+            statement = statement.bindparams(bindparam("ids", expanding=True))
+        rows = session.connection().execute(statement, params).all()
+        if rows and isinstance(rows[0][1], str):
+            return [Busy(p, _utc_text(s), _utc_text(e), m) for p, s, e, m in rows]
+        return [Busy(p, s, e, m) for p, s, e, m in rows]
 
     def get(self, reference: str) -> AppointmentRecord:
         """The appointment with this reference; `AppointmentNotFound` otherwise."""
@@ -165,7 +218,7 @@ class BookingService:
                 raise AppointmentNotFound(f"appointment {reference} is already cancelled")
             row.status = Status.CANCELLED.value
             row.cancelled_at = now
-            session.flush()
+            _bookings_changed(session)
             return self._record(session, row)
 
     def reschedule(self, reference: str, slot: Slot, now: datetime, *, source: Source = Source.PHONE,
@@ -211,6 +264,7 @@ class BookingService:
         )
         session.add(row)
         session.flush()
+        _bookings_changed(session)
         return row
 
     def _patient_id(self, session: Session, patient: PatientDetails, now: datetime) -> int:
@@ -285,6 +339,18 @@ class BookingService:
             patient=_patient_record(patient).details, patient_id=row.patient_id, source=Source(row.source),
             created_at=row.created_at, cancelled_at=row.cancelled_at,
         )
+
+
+def _bookings_changed(session: Session) -> None:
+    """Tell every process's cache that availability changed (committed with the change itself)."""
+    session.execute(update(PracticeRow).where(PracticeRow.id == 1).values(
+        bookings_version=PracticeRow.bookings_version + 1
+    ))
+    session.flush()
+
+
+def _utc_text(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _is_overlap(error: Exception) -> bool:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
@@ -83,6 +82,14 @@ def read_clinic(session: Session) -> Clinic:
 def config_version(session: Session) -> int | None:
     """The stored configuration's version, `None` when none is stored."""
     return session.scalar(select(PracticeRow.config_version).where(PracticeRow.id == 1))
+
+
+def versions(session: Session) -> tuple[int, int] | None:
+    """`(config_version, bookings_version)`, `None` when no practice is stored."""
+    row = session.execute(
+        select(PracticeRow.config_version, PracticeRow.bookings_version).where(PracticeRow.id == 1)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def apply_clinic(engine: Engine, clinic: Clinic, now: datetime, *, allow_stranded: bool = True) -> ApplyReport:
@@ -167,7 +174,9 @@ def _stranded(clinic: Clinic, future: list[AppointmentRow], now: datetime) -> tu
 
 def _write(session: Session, clinic: Clinic, version: int) -> None:
     p = clinic.practice
+    existing = session.get(PracticeRow, 1)
     session.merge(PracticeRow(
+        bookings_version=existing.bookings_version if existing else 0,
         id=1, name=p.name, timezone=p.timezone, locale=p.locale, country=p.country, subdivision=p.subdivision,
         phone=p.phone, address=p.address, staff_phone=p.staff_phone, min_notice_minutes=p.min_notice_minutes,
         horizon_days=p.horizon_days, slot_step_minutes=p.slot_step_minutes, config_version=version,
@@ -175,10 +184,10 @@ def _write(session: Session, clinic: Clinic, version: int) -> None:
     session.execute(delete(PractitionerMotifRow))
     session.execute(delete(OpeningHoursRow))
     session.execute(delete(ClosureRow))
-    for row in session.scalars(select(MotifRow)):
-        row.active = False
-    for row in session.scalars(select(PractitionerRow)):
-        row.active = False
+    for motif_row in session.scalars(select(MotifRow)):
+        motif_row.active = False
+    for practitioner_row in session.scalars(select(PractitionerRow)):
+        practitioner_row.active = False
     for position, motif in enumerate(clinic.motifs):
         session.merge(MotifRow(
             id=motif.id, label=motif.label, duration_minutes=motif.duration_minutes,

@@ -2,9 +2,9 @@
 
 from alembic import context
 from sqlalchemy import text
+from sqlmodel import SQLModel
 
 import booking.models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 config = context.config
 engine = config.attributes["engine"]

@@ -143,7 +143,8 @@ def test_database_refuses_overlaps_written_behind_the_service(db_url: str) -> No
             text("INSERT INTO appointment (reference, practitioner_id, motif_id, patient_id, start_at, end_at, "
                  "status, source, created_at) VALUES ('000001', 'martin', 'consultation', :p, :s, :e, 'booked', "
                  "'staff', :s)"),
-            {"p": record.patient_id, "s": _db_time(db_url, start), "e": _db_time(db_url, start + timedelta(minutes=20))},
+            {"p": record.patient_id, "s": _db_time(db_url, start),
+             "e": _db_time(db_url, start + timedelta(minutes=20))},
         )
         connection.commit()
     assert len(service.list_appointments()) == 1

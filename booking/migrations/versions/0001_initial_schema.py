@@ -55,6 +55,7 @@ def upgrade() -> None:
     sa.Column('horizon_days', sa.Integer(), nullable=False),
     sa.Column('slot_step_minutes', sa.Integer(), nullable=True),
     sa.Column('config_version', sa.Integer(), nullable=False),
+    sa.Column('bookings_version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('practitioner',

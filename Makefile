@@ -1,0 +1,33 @@
+# voicebot — the two commands of the README, and a few helpers.
+#   make run    set up .venv if needed, then talk to the bot (text simulator) on the sample clinic
+#   make test   set up .venv if needed, then lint and run every test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/voicebot chat
+
+test: install lint pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(VENV)/bin/python -m pytest
+
+bench: install
+	$(VENV)/bin/voicebot bench slots --output bench/slots-sqlite.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

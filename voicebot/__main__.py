@@ -1,0 +1,5 @@
+"""`python -m voicebot` = the `voicebot` command."""
+
+from voicebot.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Benchmarks run by `voicebot bench`; results are committed under `bench/`."""
