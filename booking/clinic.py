@@ -260,9 +260,14 @@ def _parse_practice(table: Any, problems: list[str]) -> Practice | None:
     subdivision = entry.text("subdivision", None)
     if isinstance(country, str) and country:
         try:
-            holidays.country_holidays(country, subdiv=subdivision, years=2026)
+            holidays.country_holidays(country.upper(), years=2026)
         except (NotImplementedError, KeyError):
             entry.fail("country", f'no public-holiday calendar for country "{country}" (e.g. "FR", "GB")')
+        else:
+            try:
+                holidays.country_holidays(country.upper(), subdiv=subdivision, years=2026)
+            except (NotImplementedError, KeyError):
+                entry.fail("subdivision", f'"{country.upper()}" has no region "{subdivision}" for public holidays')
     phone = entry.text("phone")
     address = entry.text("address")
     min_notice = entry.number("min_notice_minutes", 120)

@@ -1,5 +1,7 @@
-"""Interval algebra over aware date-times: opening hours become ranges, busy time is subtracted,
-what remains is cut into slots. Pure functions: no clock, no database.
+"""Interval algebra over aware date-times.
+
+Opening hours become ranges, busy time is subtracted, what remains is cut into slots.
+Pure functions: no clock, no database.
 """
 
 from __future__ import annotations

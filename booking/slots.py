@@ -1,5 +1,8 @@
-"""The slot engine: which appointments can be offered, as a pure function of the clinic, the bookings
-already made and the current time (passed in; never read here).
+"""The slot engine: which appointments can be offered.
+
+A pure function of the clinic, the bookings already made and the current time (passed in; never read here).
+Every computation runs on UTC instants: Python compares and adds date-times that share a `ZoneInfo` by wall
+clock, which is wrong on the night the clocks go back or forward.
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ class SlotQuery:
 
 def find_slots(clinic: Clinic, busy: Iterable[Busy], query: SlotQuery, now: datetime) -> list[Slot]:
     """Free slots answering `query`, sorted by `query.order`; at most `query.limit` of them."""
+    if query.limit is not None and query.limit <= 0:
+        return []
     search = _Search(clinic, busy, query, now)
     if query.order is Order.NEAREST and query.wished is not None:
         return search.nearest(query.wished, query.limit)
@@ -112,6 +117,7 @@ def unavailable_reason(
     if motif.id not in practitioner.motifs:
         return f"{practitioner.display_name} does not offer {motif.label}"
     start = start.astimezone(UTC)
+    now = now.astimezone(UTC)
     end = start + timedelta(minutes=motif.duration_minutes)
     if enforce_notice:
         if start < now + timedelta(minutes=practice.min_notice_minutes):
@@ -125,8 +131,13 @@ def unavailable_reason(
         return "outside the practitioner's opening hours"
     if not any(s <= start and end <= e for s, e in subtract(opening, search.closed(practitioner.id, day))):
         return "the practice or the practitioner is closed then"
-    taken = [(b.start, b.end) for b in busy if b.practitioner_id == practitioner_id]
-    if any(s < end and start < e for s, e in taken):
+    buffers = {m.id: timedelta(minutes=m.buffer_minutes) for m in clinic.motifs}
+    kept_until = end + timedelta(minutes=motif.buffer_minutes)  # as `find_slots`: buffers stay free
+    taken = [
+        (b.start, b.end.astimezone(UTC) + buffers.get(b.motif_id or "", timedelta(0)))
+        for b in busy if b.practitioner_id == practitioner_id
+    ]
+    if any(s < kept_until and start < e for s, e in taken):
         return "that time is already booked"
     return None
 
@@ -143,6 +154,7 @@ class _Search:
     def __init__(self, clinic: Clinic, busy: Iterable[Busy], query: SlotQuery, now: datetime) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
+        now = now.astimezone(UTC)
         self.clinic = clinic
         self.query = query
         practice = clinic.practice
@@ -154,7 +166,8 @@ class _Search:
         self.not_after = now + timedelta(days=practice.horizon_days)
         today = now.astimezone(self.zone).date()
         first = max(query.first_day or today, self.not_before.astimezone(self.zone).date())
-        last = min(query.last_day or self.not_after.astimezone(self.zone).date(), self.not_after.astimezone(self.zone).date())
+        horizon_day = self.not_after.astimezone(self.zone).date()
+        last = min(query.last_day or horizon_day, horizon_day)
         self.first_day, self.last_day = first, last
         self.practitioners = [p for p in clinic.practitioners if self._wanted(p)]
         buffers = {m.id: timedelta(minutes=m.buffer_minutes) for m in clinic.motifs}
@@ -162,7 +175,8 @@ class _Search:
         self.busy: dict[str, list[Interval]] = {}
         for item in busy:
             after = buffers.get(item.motif_id or "", timedelta(0))
-            self.busy.setdefault(item.practitioner_id, []).append((item.start - lead, item.end + after))
+            start, end = item.start.astimezone(UTC), item.end.astimezone(UTC)
+            self.busy.setdefault(item.practitioner_id, []).append((start - lead, end + after))
         for intervals in self.busy.values():
             intervals.sort()
         self.longest_busy = max(
@@ -214,7 +228,7 @@ class _Search:
                 if self.query.windows and not any(w.admits(local_start.time()) for w in self.query.windows):
                     continue
                 found.append(Slot(local_start, end.astimezone(self.zone), practitioner.id, self.motif.id))
-        found.sort()
+        found.sort(key=_real_order)
         return found
 
     def _days(self) -> Iterator[date]:
@@ -238,19 +252,31 @@ class _Search:
         candidates: list[tuple[timedelta, Slot]] = []
         radius = 0
         while True:
-            days = [center] if radius == 0 else [center - timedelta(days=radius), center + timedelta(days=radius)]
+            before, after = center - timedelta(days=radius), center + timedelta(days=radius)
+            days = [center] if radius == 0 else [before, after]
             if all(d < self.first_day or d > self.last_day for d in days):
                 break
             for day in days:
                 candidates.extend((abs(s.start - target), s) for s in self.day(day))
-            candidates.sort(key=lambda c: (c[0], c[1].start, c[1].practitioner_id))
+            candidates.sort(key=lambda c: (c[0], *_real_order(c[1])))
             if limit is not None and len(candidates) >= limit:
-                nearest_next_day = timedelta(days=radius)  # any slot two+ days out is at least this far
-                if candidates[limit - 1][0] <= nearest_next_day:
+                # A slot on a day not searched yet lies beyond the searched days' edges (in real time: days
+                # around a DST switch last 23 or 25 hours).
+                edges = []
+                if before - timedelta(days=1) >= self.first_day:
+                    edges.append(target - day_bounds(before, self.zone)[0])
+                if after + timedelta(days=1) <= self.last_day:
+                    edges.append(day_bounds(after, self.zone)[1] - target)
+                if not edges or candidates[limit - 1][0] < min(edges):
                     break
             radius += 1
         chosen = [slot for _, slot in candidates]
         return chosen[:limit] if limit is not None else chosen
+
+
+def _real_order(slot: Slot) -> tuple[datetime, datetime, str, str]:
+    """Sort key of slots in real time (`Slot`'s own order compares wall clocks within one zone)."""
+    return slot.start.astimezone(UTC), slot.end.astimezone(UTC), slot.practitioner_id, slot.motif_id
 
 
 def slots_as_busy(slots: Sequence[Slot]) -> list[Busy]:

@@ -103,9 +103,9 @@ def load_clinic_or_fail(path: str | Path) -> Clinic:
 
 
 def _register() -> None:
-    from voicebot.commands import appointments, bench, chat, clinic, slots
+    from voicebot.commands import appointments, bench, chat, clinic, serve, slots, staff
 
-    for module in (clinic, slots, appointments, chat, bench):
+    for module in (clinic, slots, appointments, chat, bench, serve, staff):
         module.register(main)
 
 

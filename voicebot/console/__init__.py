@@ -1,0 +1,59 @@
+"""The clinic staff console: server-rendered pages under `/admin` (appointment book and configuration)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from booking.service import BookingService
+from voicebot.console.context import PREFIX, STATIC, ConsoleContext, Denied
+from voicebot.console.routes_auth import auth_routers
+from voicebot.console.routes_book import book_router
+from voicebot.console.routes_catalog import catalog_router
+from voicebot.console.routes_config import config_router
+from voicebot.console.routes_transfer import transfer_router
+from voicebot.settings import Clock
+
+__all__ = ["ConsoleContext", "install_console"]
+
+
+def install_console(app: FastAPI, service: BookingService, clock: Clock, *, secret_key: str | None = None,
+                    monotonic: Callable[[], float] = time.monotonic,
+                    hasher: PasswordHasher | None = None) -> ConsoleContext:
+    """Add the console's routes, static files and access-refusal handling to `app`.
+
+    Args:
+        app: The application to extend.
+        service: The booking service (the phone agent uses the same one).
+        clock: Now, real or frozen.
+        secret_key: Signs session cookies; a random one (sessions end at restart) when `None`.
+        monotonic: Seconds for throttling and logout bookkeeping (tests pass a fake).
+        hasher: The argon2 parameters (tests pass cheaper ones).
+
+    Returns:
+        The console's context, for tests and the server.
+    """
+    ctx = ConsoleContext(service, clock, secret_key or secrets.token_urlsafe(32), monotonic, hasher)
+    public, private = auth_routers(ctx)
+    for router in (public, private, book_router(ctx), config_router(ctx), catalog_router(ctx),
+                   transfer_router(ctx)):
+        app.include_router(router)
+    app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static")
+
+    async def refused(request: Request, error: Exception) -> Response:
+        assert isinstance(error, Denied)
+        if error.status == 401 and request.method in ("GET", "HEAD"):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            response: Response = RedirectResponse(f"{PREFIX}/login?next={target}", status_code=303)
+            ctx.decorate(response, request)
+            return response
+        return ctx.render(request, "error.html", status=error.status, message="denied." + error.reason)
+
+    app.add_exception_handler(Denied, refused)
+    return ctx

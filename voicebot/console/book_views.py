@@ -1,0 +1,162 @@
+"""Pure helpers of the appointment-book pages: the week grid's layout, form parsing, friendly reasons."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import holidays
+
+from booking.clinic import Clinic
+from booking.records import AppointmentRecord
+from booking.slots import Slot
+
+_REASONS = (
+    ("already booked", "taken"),
+    ("opening hours", "off_hours"),
+    ("closed", "closed"),
+    ("too soon", "too_soon"),
+    ("too far", "too_far"),
+    ("does not offer", "not_offered"),
+)
+_CALLING_CODES = {"FR": "33", "BE": "32", "CH": "41", "LU": "352", "MC": "377", "GB": "44", "IE": "353",
+                  "DE": "49", "ES": "34", "IT": "39", "NL": "31", "PT": "351", "CA": "1", "US": "1"}
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def reason_key(message: str) -> str:
+    """The i18n key (under `book.reason.`) for a `SlotUnavailable` message of the booking service."""
+    for fragment, key in _REASONS:
+        if fragment in message:
+            return key
+    return "other"
+
+
+def to_e164(phone: str, country: str) -> str | None:
+    """A phone number as typed ("06 12 34 56 78", "+33 6...", "0033 6...") in E.164, or `None`."""
+    digits = re.sub(r"[\s.\-()/]", "", phone.strip())
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif digits.startswith("0") and country.upper() in _CALLING_CODES:
+        prefix = _CALLING_CODES[country.upper()]
+        digits = "+" + prefix + (digits if prefix == "39" else digits[1:])
+    return digits if E164.match(digits) else None
+
+
+def parse_day(text: str | None) -> date | None:
+    """A date typed as 2026-12-01 or 01/12/2026; `None` if it is neither."""
+    text = (text or "").strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_clock(text: str | None) -> time | None:
+    """A time typed as 09:30, 9h30 or 9h; `None` otherwise."""
+    match = re.fullmatch(r"\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*", text or "")
+    if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
+        return None
+    return time(int(match[1]), int(match[2] or 0))
+
+
+def patient_query(text: str, country: str) -> dict[str, Any]:
+    """Turn one search box into `find_patients` criteria: a phone, a birth date, or a name."""
+    text = text.strip()
+    if not text:
+        return {}
+    day = parse_day(text)
+    if day is not None:
+        return {"birth_date": day}
+    if re.fullmatch(r"[+\d\s.\-()/]{6,}", text):
+        phone = to_e164(text, country)
+        return {"phone": phone} if phone else {}
+    words = text.split()
+    if len(words) == 1:
+        return {"last_name": words[0]}
+    return {"first_name": words[0], "last_name": " ".join(words[1:])}
+
+
+@dataclass(frozen=True)
+class Block:
+    """Something drawn in a day column, positioned in percent of the column's height."""
+
+    kind: str
+    """`open`, `closed`, `free` or `appointment`."""
+    top: float
+    height: float
+    start: datetime
+    end: datetime
+    label: str = ""
+    appointment: AppointmentRecord | None = None
+
+
+@dataclass(frozen=True)
+class DayColumn:
+    """One day of the week grid."""
+
+    day: date
+    blocks: tuple[Block, ...]
+    note: str = ""
+    """A public holiday's name."""
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    """A practitioner's week: hours down the side, one column per day."""
+
+    hours: tuple[int, ...]
+    """Whole hours labelled on the side."""
+    days: tuple[DayColumn, ...]
+
+
+def week_grid(clinic: Clinic, practitioner_id: str, monday: date, appointments: Sequence[AppointmentRecord],
+              free: Iterable[Slot] = ()) -> WeekGrid:
+    """Lay out opening hours, closures, holidays, free slots and appointments of one practitioner's week."""
+    practitioner = clinic.practitioner(practitioner_id)
+    zone = clinic.practice.zone
+    bounds = [(r.start.hour, math.ceil(r.end.hour + r.end.minute / 60)) for rs in practitioner.hours.values()
+              for r in rs]
+    bounds += [(a.start.hour, math.ceil(a.end.hour + a.end.minute / 60)) for a in appointments]
+    first = min([8, *(b[0] for b in bounds)])
+    last = max([19, *(min(b[1], 24) for b in bounds)])
+    shown = [d for d in range(7) if d < 5 or practitioner.hours.get(d)
+             or any(a.start.weekday() == d for a in appointments)]
+    calendar = holidays.country_holidays(clinic.practice.country, subdiv=clinic.practice.subdivision,
+                                         years=monday.year)
+    columns = []
+    for weekday in shown:
+        day = monday + timedelta(days=weekday)
+        origin = datetime.combine(day, time(first))
+
+        def place(kind: str, start: datetime, end: datetime, label: str = "",
+                  record: AppointmentRecord | None = None, _origin: datetime = origin) -> Block | None:
+            top = max(0.0, (start - _origin).total_seconds() / 60)
+            bottom = min((last - first) * 60.0, (end - _origin).total_seconds() / 60)
+            if bottom <= top:
+                return None
+            scale = 100 / ((last - first) * 60)
+            return Block(kind, round(top * scale, 3), round((bottom - top) * scale, 3), start, end, label, record)
+
+        blocks: list[Block | None] = [
+            place("open", datetime.combine(day, r.start), datetime.combine(day, r.end))
+            for r in practitioner.hours.get(weekday, ())
+        ]
+        for closure in clinic.closures:
+            if closure.practitioner in (None, practitioner_id):
+                blocks.append(place("closed", max(closure.start, origin), closure.end, closure.label))
+        blocks += [place("free", s.start.astimezone(zone).replace(tzinfo=None),
+                         s.end.astimezone(zone).replace(tzinfo=None)) for s in free
+                   if s.start.astimezone(zone).date() == day]
+        blocks += [place("appointment", a.start.replace(tzinfo=None), a.end.replace(tzinfo=None),
+                         f"{a.patient.last_name} {a.patient.first_name[:1]}.", a)
+                   for a in appointments if a.start.date() == day]
+        note = str(calendar.get(day) or "")
+        columns.append(DayColumn(day, tuple(b for b in blocks if b is not None), note))
+    return WeekGrid(tuple(range(first, last)), tuple(columns))
