@@ -59,7 +59,8 @@ class TimeWindow:
 
 
 MORNING = TimeWindow(None, time(12, 0))
-AFTERNOON = TimeWindow(time(12, 0), None)
+AFTERNOON = TimeWindow(time(13, 0), None)
+"""After lunch: callers asking for "l'après-midi" don't mean midi (12:00-13:00 is only offered on request)."""
 EVENING = TimeWindow(time(17, 0), None)
 
 

@@ -1,0 +1,80 @@
+"""What the dialogue manager asks the voice layer (or the text simulator) to do: small immutable actions.
+
+Every call ends with exactly one terminal action, `HangUp` or `Transfer`, carrying the call's `Outcome`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExpectKind(enum.StrEnum):
+    """What the next caller turn should be, so the voice layer can tune turn-taking and recognition."""
+
+    YES_NO = "yes_no"
+    DIGITS = "digits"
+    NAME = "name"
+    DATE = "date"
+    FREE = "free"
+
+
+class OutcomeKind(enum.StrEnum):
+    """How a call ended."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+    TRANSFERRED = "transferred"
+    EMERGENCY = "emergency"
+    GOODBYE = "goodbye"
+    """The caller (or the agent, after an answer) ended the call with nothing booked or changed."""
+    NO_INPUT = "no_input"
+    """The caller stayed silent through every re-prompt."""
+    HUNG_UP = "hung_up"
+    """The caller hung up before the end; nothing half-done was kept."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a call."""
+
+    kind: OutcomeKind
+    reference: str | None = None
+    """The appointment booked, cancelled, or the new one after a move."""
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak one sentence or a few short ones."""
+
+    text: str
+    interruptible: bool = True
+    """Whether the caller may barge in (the data notice may not be interrupted)."""
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The agent now waits for the caller; a hint on what kind of answer comes next."""
+
+    kind: ExpectKind
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the call to a person; ends the agent's part of the call."""
+
+    target: str
+    """An E.164 number or SIP URI (the practice's `staff_phone`)."""
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class HangUp:
+    """End the call (after the last `Say` has been spoken)."""
+
+    outcome: Outcome
+
+
+Action = Say | Expect | Transfer | HangUp
+"""Any action `dialogue.machine.step` returns."""

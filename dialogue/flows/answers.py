@@ -1,0 +1,181 @@
+"""Booking, the answering side: the caller's answers to the booking questions, with corrections anywhere."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dialogue.actions import ExpectKind
+from dialogue.choices import parse_choice
+from dialogue.context import Context
+from dialogue.flows.booking import ANYONE_KEY, advance, after_choice, present
+from dialogue.flows.common import Heard, Result, ask, ask_more, reprompt, yes_no
+from dialogue.flows.search import earlier_offers, later_offers
+from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions, motifs_for
+from dialogue.intents import Intent, detect_intent
+from dialogue.speech import say_practitioner
+from dialogue.state import Phase, State, When
+from dialogue.understand_extra import parse_menu_key, parse_ordinal, wants_other_day
+
+MORE_KEY = "4"
+"""Keypad key for "other times" while slots are offered."""
+
+
+def _absorbed(state: State, text: str, ctx: Context) -> Result | None:
+    """Take in what `text` changes and ask for what is still missing; `None` if it mentions nothing."""
+    new = corrected(state, text, ctx)
+    if new is not None:
+        return advance(new, ctx)
+    return reprompt(state, [ctx.phrases.get("ok")]) if mentions(text, ctx) else None
+
+
+def acknowledge(before: State, after: State, ctx: Context) -> list[str]:
+    """Say "D'accord.", naming the practitioner when a correction changed who the caller will see."""
+    ids = after.wish.practitioner_ids
+    if len(ids) == 1 and ids != before.wish.practitioner_ids and not after.wish.anyone:
+        name = say_practitioner(ctx.clinic.practitioner(ids[0]), ctx.phrases)
+        return [ctx.phrases.get("ok_with", name=name)]
+    return [ctx.phrases.get("ok")]
+
+
+def corrected(state: State, text: str, ctx: Context) -> State | None:
+    """The state with the booking details `text` changes (offers dropped), or `None` if none changed."""
+    wish = absorb(state.wish, text, ctx)
+    if wish == state.wish:
+        return None
+    return replace(state, wish=wish, chosen=None, offers=())
+
+
+def on_practitioner(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """Whom the caller wants to see (keypad menu, name, specialty or "anyone")."""
+    if heard.digits is not None:
+        if heard.digits.strip().rstrip("#") == ANYONE_KEY:
+            return advance(replace(state, wish=replace(state.wish, anyone=True, practitioner_ids=())), ctx)
+        offering = candidates(
+            replace(state.wish, practitioner_ids=(), specialty=None, anyone=False), ctx.clinic
+        )
+        index = parse_menu_key(heard.digits, len(offering))
+        if index is None:
+            return None
+        return advance(replace(state, wish=replace(state.wish, practitioner_ids=(offering[index].id,))), ctx)
+    return _absorbed(state, heard.text or "", ctx)
+
+
+def on_which(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """The answer to "Bernard or Bertrand?": a keypad key, an ordinal or one of the names."""
+    ids = state.wish.practitioner_ids
+    if heard.digits is not None:
+        index = parse_menu_key(heard.digits, len(ids))
+    else:
+        text = heard.text or ""
+        roster = [ctx.clinic.practitioner(i) for i in ids]
+        narrowed = absorb(state.wish, text, ctx, roster=roster)
+        if len(narrowed.practitioner_ids) == 1:
+            return advance(replace(state, wish=narrowed), ctx)
+        index = parse_ordinal(text, ctx.locale, len(ids))
+    if index is None:
+        return None
+    return advance(replace(state, wish=replace(state.wish, practitioner_ids=(ids[index],))), ctx)
+
+
+def on_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """The reason for the appointment (keypad menu or words)."""
+    if heard.digits is not None:
+        motifs = motifs_for(state.wish, ctx.clinic)
+        index = parse_menu_key(heard.digits, len(motifs))
+        if index is None:
+            return None
+        return advance(
+            replace(state, wish=replace(state.wish, motif_id=motifs[index].id, known_patient=None)), ctx
+        )
+    return _absorbed(state, heard.text or "", ctx)
+
+
+def on_known_patient(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """Whether the patient is already followed at the practice (motifs closed to new patients)."""
+    answer = yes_no(heard, ctx)
+    if answer is None:
+        return None
+    return advance(replace(state, wish=replace(state.wish, known_patient=answer)), ctx)
+
+
+def on_alt_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """Whether the motif open to new patients suits instead."""
+    answer = yes_no(heard, ctx)
+    if answer is None:
+        return None
+    alternative = alternative_motif(state.wish, ctx.clinic)
+    if not answer or alternative is None:
+        return ask_more(state, ctx, [ctx.phrases.get("nothing_booked")])
+    wish = replace(state.wish, motif_id=alternative.id, known_patient=None)
+    return advance(replace(state, wish=wish, chosen=None, offers=()), ctx, [ctx.phrases.get("ok")])
+
+
+def on_when(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """When the caller would like to come (keypad 1 = the earliest)."""
+    if heard.digits is not None:
+        if heard.digits.strip().rstrip("#") != "1":
+            return None
+        return advance(replace(state, wish=replace(state.wish, when=When(asap=True))), ctx)
+    return _absorbed(state, heard.text or "", ctx)
+
+
+def _choose(state: State, index: int, ctx: Context) -> Result:
+    return after_choice(replace(state, chosen=state.offers[index]), ctx)
+
+
+def _navigate(state: State, ctx: Context, later: bool, other_day: bool) -> Result:
+    if later:
+        slots = later_offers(state.wish, state.seen, ctx, other_day)
+    else:
+        slots = earlier_offers(state.wish, state.seen, ctx)
+    if not slots:
+        key = "offer.nothing_later" if later else "offer.nothing_earlier"
+        return present(state, ctx, state.offers, [ctx.phrases.get(key)])
+    return present(replace(state, seen=state.seen + slots), ctx, slots)
+
+
+def on_offer(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """The caller's pick among the offered slots, a request for other times, or a correction."""
+    offers = state.offers
+    if heard.digits is not None:
+        if heard.digits.strip().rstrip("#") == MORE_KEY:
+            return _navigate(state, ctx, later=True, other_day=False)
+        if len(offers) == 1 and yes_no(heard, ctx) is False:
+            return ask_other_time(state, ctx)
+        index = parse_menu_key(heard.digits, len(offers))
+        return _choose(state, index, ctx) if index is not None else None
+    text = heard.text or ""
+    intent = detect_intent(text, ctx.locale)
+    if wants_other_day(text, ctx.locale):
+        return _navigate(state, ctx, later=True, other_day=True)
+    if intent in (Intent.LATER, Intent.EARLIER):
+        return _navigate(state, ctx, later=intent is Intent.LATER, other_day=False)
+    index = parse_choice(text, ctx.locale, [s.start for s in offers])
+    if index is not None and 0 <= index < len(offers):
+        return _choose(state, index, ctx)
+    new = corrected(state, text, ctx)
+    if new is not None:
+        return advance(new, ctx, acknowledge(state, new, ctx))
+    answer = yes_no(heard, ctx)
+    if answer is True and len(offers) == 1:
+        return _choose(state, 0, ctx)
+    if answer is False:
+        return ask_other_time(state, ctx)
+    if answer is True:
+        return reprompt(state, [ctx.phrases.get("offer.which")])
+    return None
+
+
+def ask_other_time(state: State, ctx: Context) -> Result:
+    """Forget the wished time and ask for another one."""
+    phrases = ctx.phrases
+    new = replace(state, wish=replace(state.wish, when=None), offers=())
+    return ask(
+        new,
+        ctx,
+        Phase.WHEN,
+        [phrases.get("when.other")],
+        ExpectKind.DATE,
+        example=phrases.get("example.when"),
+        keypad=phrases.get("keypad.when"),
+    )

@@ -1,0 +1,175 @@
+"""Finding the slots to offer: the wish as a `SlotQuery`, then the nearest alternatives when nothing fits.
+
+Every slot offered comes from `BookingPort.find_slots`: nothing here invents a time.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+from booking.slots import Order, Slot, SlotQuery, TimeWindow, holiday_dates
+from dialogue.context import Context
+from dialogue.state import When, Wish
+
+MAX_OFFERS = 3
+
+
+class Reason(enum.StrEnum):
+    """Why nothing was free on the wished day."""
+
+    HOLIDAY = "holiday"
+    PRACTICE_CLOSED = "practice_closed"
+    AWAY = "away"
+    DAY_OFF = "day_off"
+    FULL = "full"
+    TOO_FAR = "too_far"
+    PAST = "past"
+    PERIOD = "period"
+    """Nothing free in a wished period of several days, or at the wished hours."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """The slots to offer and whether they answer the wish or are alternatives."""
+
+    slots: tuple[Slot, ...]
+    exact: bool
+    reason: Reason | None = None
+
+
+def _query(wish: Wish, **changes: object) -> SlotQuery:
+    ids = wish.practitioner_ids if len(wish.practitioner_ids) == 1 or wish.anyone else ()
+    when = wish.when or When()
+    query = SlotQuery(
+        motif_id=wish.motif_id or "",
+        practitioner_ids=ids,
+        specialty=None if ids else wish.specialty,
+        first_day=when.first_day,
+        last_day=when.last_day,
+        windows=when.windows,
+        limit=MAX_OFFERS,
+    )
+    return replace(query, **changes)  # type: ignore[arg-type]
+
+
+def _around(moment: time, minutes: int) -> TimeWindow:
+    base = datetime.combine(date(2000, 1, 1), moment)
+    return TimeWindow(
+        (base - timedelta(minutes=minutes)).time(), (base + timedelta(minutes=minutes + 1)).time()
+    )
+
+
+def _nearest_on_first_day(slots: list[Slot], moment: time) -> list[Slot]:
+    if not slots:
+        return []
+    day = slots[0].start.date()
+    same_day = [s for s in slots if s.start.date() == day]
+    target = datetime.combine(day, moment)
+    same_day.sort(key=lambda s: (abs(s.start.replace(tzinfo=None) - target), s.start))
+    return sorted(same_day[:MAX_OFFERS])
+
+
+def _exact(wish: Wish, ctx: Context) -> list[Slot]:
+    port, now = ctx.port, ctx.now
+    when = wish.when or When()
+    if when.time is not None and when.first_day is not None:
+        wished = datetime.combine(when.first_day, when.time)
+        last = when.last_day or when.first_day
+        found = port.find_slots(_query(wish, last_day=last, order=Order.NEAREST, wished=wished), now)
+        return sorted(found)
+    if when.time is not None:
+        windows = (*when.windows, _around(when.time, 60)) if not when.windows else when.windows
+        found = port.find_slots(_query(wish, windows=windows, limit=12), now)
+        return _nearest_on_first_day(found, when.time)
+    return port.find_slots(_query(wish), now)
+
+
+def find_offers(wish: Wish, ctx: Context) -> Found:
+    """Up to three slots answering the wish, else the nearest alternatives.
+
+    Alternatives are the same practitioner on the nearest other days, and another practitioner of the same
+    specialty on the wished day.
+    """
+    exact = _exact(wish, ctx)
+    if exact:
+        return Found(tuple(exact[:MAX_OFFERS]), exact=True)
+    when = wish.when or When()
+    reason = closed_reason(wish, ctx)
+    day = when.first_day or ctx.today
+    wished = datetime.combine(
+        day, when.time or (when.windows[0].earliest if when.windows else None) or time(9)
+    )
+    port, now = ctx.port, ctx.now
+    nearest = _query(wish, first_day=None, last_day=None, order=Order.NEAREST, wished=wished)
+    same = port.find_slots(nearest, now) or port.find_slots(replace(nearest, windows=()), now)
+    others: list[Slot] = []
+    if len(wish.practitioner_ids) == 1 and when.first_day is not None:
+        me = ctx.clinic.practitioner(wish.practitioner_ids[0])
+        colleagues = tuple(
+            p.id
+            for p in ctx.clinic.practitioners
+            if p.id != me.id and p.specialty == me.specialty and (wish.motif_id or "") in p.motifs
+        )
+        if colleagues:
+            others = port.find_slots(_query(wish, practitioner_ids=colleagues, limit=1), now)
+    chosen = sorted(same[: MAX_OFFERS - 1] + others[:1]) if others else sorted(same[:MAX_OFFERS])
+    return Found(tuple(chosen), exact=False, reason=reason)
+
+
+def closed_reason(wish: Wish, ctx: Context) -> Reason:
+    """Why a wished day has nothing free: holiday, closure, leave, day off, full; PERIOD for a range."""
+    when = wish.when or When()
+    clinic = ctx.clinic
+    practice = clinic.practice
+    day = when.first_day
+    horizon = (ctx.now + timedelta(days=practice.horizon_days)).astimezone(practice.zone).date()
+    if day is not None and day > horizon:
+        return Reason.TOO_FAR
+    if day is not None and day < ctx.today:
+        return Reason.PAST
+    if day is None or (when.last_day is not None and when.last_day != day):
+        return Reason.PERIOD
+    if day in holiday_dates(practice.country, practice.subdivision, day.year):
+        return Reason.HOLIDAY
+    start, end = datetime.combine(day, time()), datetime.combine(day + timedelta(days=1), time())
+    for closure in clinic.closures:
+        if closure.start <= start and end <= closure.end:
+            if closure.practitioner is None:
+                return Reason.PRACTICE_CLOSED
+            if wish.practitioner_ids == (closure.practitioner,):
+                return Reason.AWAY
+    if (
+        len(wish.practitioner_ids) == 1
+        and day.weekday() not in clinic.practitioner(wish.practitioner_ids[0]).hours
+    ):
+        return Reason.DAY_OFF
+    return Reason.PERIOD if when.time is not None or when.windows else Reason.FULL
+
+
+def later_offers(wish: Wish, seen: tuple[Slot, ...], ctx: Context, other_day: bool) -> tuple[Slot, ...]:
+    """The next slots after the last one offered (from the next day on with `other_day`)."""
+    last = max(seen, key=lambda s: s.start) if seen else None
+    first_day = ctx.today if last is None else last.start.date() + timedelta(days=1 if other_day else 0)
+    query = _query(wish, first_day=first_day, last_day=None, limit=MAX_OFFERS + len(seen) + 12)
+    for attempt in (query, replace(query, windows=())):
+        found = [
+            s for s in ctx.port.find_slots(attempt, ctx.now) if s not in seen and (last is None or s > last)
+        ]
+        if found:
+            return tuple(found[:MAX_OFFERS])
+    return ()
+
+
+def earlier_offers(wish: Wish, seen: tuple[Slot, ...], ctx: Context) -> tuple[Slot, ...]:
+    """The slots just before the first one offered."""
+    if not seen:
+        return ()
+    first = min(seen, key=lambda s: s.start)
+    query = _query(wish, first_day=None, last_day=first.start.date(), limit=None)
+    for attempt in (query, replace(query, windows=())):
+        found = [s for s in ctx.port.find_slots(attempt, ctx.now) if s < first and s not in seen]
+        if found:
+            return tuple(found[-MAX_OFFERS:])
+    return ()

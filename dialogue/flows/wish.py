@@ -1,0 +1,120 @@
+"""What the caller wants: reading practitioner, motif and time out of any sentence, and checking them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from booking.clinic import Clinic, Motif, Practitioner
+from dialogue.actions import ExpectKind
+from dialogue.context import Context
+from dialogue.flows.common import Result, ask
+from dialogue.motifs import match_motif
+from dialogue.practitioners import match_practitioner
+from dialogue.state import Phase, State, When, Wish
+from dialogue.when import WhenResult, parse_when
+
+
+def merge_when(old: When | None, new: WhenResult) -> When:
+    """Fold a newly heard time into the wish ("mardi vers 10 h", then "plutôt mercredi")."""
+    if new.asap:
+        return When(windows=tuple(new.windows), time=new.time, asap=True)
+    base = old or When()
+    has_day = new.first_day is not None or new.last_day is not None
+    has_hour = new.time is not None or bool(new.windows)
+    first_day, last_day = (new.first_day, new.last_day) if has_day else (base.first_day, base.last_day)
+    if has_hour:
+        moment, windows = new.time, tuple(new.windows)
+    else:
+        moment, windows = base.time, base.windows
+    return When(first_day, last_day, moment, windows, asap=base.asap and not has_day)
+
+
+def absorb(wish: Wish, text: str, ctx: Context, roster: Sequence[Practitioner] | None = None) -> Wish:
+    """Every booking detail found in `text` (practitioner, motif, day and time), over the earlier wish."""
+    clinic = ctx.clinic
+    match = match_practitioner(text, roster if roster is not None else clinic.practitioners, ctx.locale)
+    if match is not None:
+        if match.anyone:
+            wish = replace(wish, practitioner_ids=tuple(match.ids), anyone=True, specialty=None)
+        elif match.specialty:
+            same = [p.id for p in clinic.practitioners if p.specialty.casefold() == match.specialty.casefold()]
+            named = len(wish.practitioner_ids) == 1 and wish.practitioner_ids[0] in same
+            if not named:  # "a GP appointment" does not undo "Dr Jones", who is a GP
+                ids = tuple(same) if len(same) == 1 else ()
+                wish = replace(wish, practitioner_ids=ids, anyone=False, specialty=None if ids else match.specialty)
+        elif match.ids:
+            wish = replace(wish, practitioner_ids=tuple(match.ids), anyone=False, specialty=None)
+    motif_id = match_motif(text, clinic.motifs, ctx.locale)
+    if motif_id is not None and motif_id != wish.motif_id:
+        wish = replace(wish, motif_id=motif_id, known_patient=None)
+    when = parse_when(text, ctx.local_now, ctx.locale)
+    if when is not None:
+        wish = replace(wish, when=merge_when(wish.when, when))
+    return wish
+
+
+def mentions(text: str, ctx: Context) -> bool:
+    """Whether `text` names a practitioner, a motif or a time at all (even one already known)."""
+    clinic, locale = ctx.clinic, ctx.locale
+    return (
+        match_practitioner(text, clinic.practitioners, locale) is not None
+        or match_motif(text, clinic.motifs, locale) is not None
+        or parse_when(text, ctx.local_now, locale) is not None
+    )
+
+
+def practitioner_settled(wish: Wish) -> bool:
+    """Whether the caller has said whom they want to see (one person, a specialty or anyone)."""
+    return len(wish.practitioner_ids) == 1 or wish.anyone or wish.specialty is not None
+
+
+def candidates(wish: Wish, clinic: Clinic) -> list[Practitioner]:
+    """Practitioners the wish allows, offering its motif when it has one."""
+    found = []
+    for practitioner in clinic.practitioners:
+        if wish.practitioner_ids and practitioner.id not in wish.practitioner_ids:
+            continue
+        if wish.specialty and practitioner.specialty.casefold() != wish.specialty.casefold():
+            continue
+        if wish.motif_id and wish.motif_id not in practitioner.motifs:
+            continue
+        found.append(practitioner)
+    return found
+
+
+def motifs_for(wish: Wish, clinic: Clinic) -> list[Motif]:
+    """Motifs offered by the practitioners the wish allows, in the clinic file's order."""
+    allowed = candidates(replace(wish, motif_id=None), clinic)
+    return [m for m in clinic.motifs if any(m.id in p.motifs for p in allowed)]
+
+
+def alternative_motif(wish: Wish, clinic: Clinic) -> Motif | None:
+    """A motif open to new patients that the wished practitioners offer instead of a closed one."""
+    for motif in motifs_for(wish, clinic):
+        if motif.new_patients and motif.id != wish.motif_id:
+            return motif
+    return None
+
+
+def ask_alt_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
+    """Explain that the motif is for known patients only and offer one open to new patients."""
+    phrases = ctx.phrases
+    motif = ctx.clinic.motif(state.wish.motif_id or "")
+    lines = [*pre, phrases.get("motif.known_only", motif=motif.label)]
+    alternative = alternative_motif(state.wish, ctx.clinic)
+    if alternative is None:
+        wish = replace(state.wish, motif_id=None, known_patient=None)
+        new = replace(state, wish=wish, chosen=None, offers=())
+        return ask(
+            new,
+            ctx,
+            Phase.MOTIF,
+            [phrases.get("motif.question_other")],
+            ExpectKind.FREE,
+            pre=lines,
+            example=phrases.get("example.motif"),
+        )
+    new = replace(state, chosen=None, offers=())
+    question = phrases.get("motif.offer_alternative", motif=alternative.label)
+    return ask(new, ctx, Phase.ALT_MOTIF, [question], ExpectKind.YES_NO, pre=lines)

@@ -1,0 +1,132 @@
+"""The conversation's state: one frozen dataclass, replaced (never mutated) at every step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+from booking.records import AppointmentRecord, PatientRecord
+from booking.slots import Slot, TimeWindow
+from dialogue.actions import ExpectKind, Outcome
+
+
+class Phase(enum.StrEnum):
+    """Which question the agent is waiting on."""
+
+    START = "start"
+    OPEN = "open"
+    MORE = "more"
+    PRACTITIONER = "practitioner"
+    WHICH_PRACTITIONER = "which_practitioner"
+    MOTIF = "motif"
+    KNOWN_PATIENT = "known_patient"
+    ALT_MOTIF = "alt_motif"
+    WHEN = "when"
+    OFFER = "offer"
+    BIRTH = "birth"
+    CALLER_IS_PATIENT = "caller_is_patient"
+    NAME = "name"
+    FIRST_NAME = "first_name"
+    PHONE_CONFIRM = "phone_confirm"
+    PHONE = "phone"
+    CONFIRM = "confirm"
+    FIX = "fix"
+    FIND_NAME = "find_name"
+    FIND_BIRTH = "find_birth"
+    FIND_RETRY = "find_retry"
+    PICK = "pick"
+    CANCEL_CONFIRM = "cancel_confirm"
+    TRANSFER_OFFER = "transfer_offer"
+    EMERGENCY = "emergency"
+    ENDED = "ended"
+
+
+class Task(enum.StrEnum):
+    """What the caller wants done."""
+
+    BOOK = "book"
+    CANCEL = "cancel"
+    MOVE = "move"
+
+
+@dataclass(frozen=True)
+class When:
+    """The caller's wished time, merged across turns ("mardi" then "plutôt vers 10 h")."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    time: dt.time | None = None
+    windows: tuple[TimeWindow, ...] = ()
+    asap: bool = False
+
+
+@dataclass(frozen=True)
+class Wish:
+    """What the caller asked for so far; every field may still change."""
+
+    practitioner_ids: tuple[str, ...] = ()
+    """One id once settled; several while two close names wait to be told apart."""
+    anyone: bool = False
+    """"N'importe lequel", "le premier disponible"."""
+    specialty: str | None = None
+    motif_id: str | None = None
+    when: When | None = None
+    known_patient: bool | None = None
+    """Whether the patient is already followed at the practice (asked only for motifs closed to new ones)."""
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Who the appointment is for, as collected (not necessarily the caller)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    record_id: int | None = None
+    """The practice's patient id once matched on name and birth date."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The question being asked, kept to repeat it and to re-prompt."""
+
+    lines: tuple[str, ...]
+    expect: ExpectKind
+    example: str = ""
+    """Said with the question after a misunderstanding."""
+    keypad: str = ""
+    """The keypad way to answer, offered after failures or silence."""
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the agent knows about the call."""
+
+    phase: Phase = Phase.START
+    task: Task | None = None
+    caller_id: str | None = None
+    caller_patients: tuple[PatientRecord, ...] = ()
+    """Patients whose phone is the caller id (never named before the birth date matches)."""
+    wish: Wish = field(default_factory=Wish)
+    offers: tuple[Slot, ...] = ()
+    """Slots read to the caller, at most three, all returned by the booking port."""
+    seen: tuple[Slot, ...] = ()
+    """Every slot offered so far, to move on with "plus tard"."""
+    chosen: Slot | None = None
+    patient: Patient = field(default_factory=Patient)
+    caller_match_declined: bool = False
+    appointments: tuple[AppointmentRecord, ...] = ()
+    """The identified patient's upcoming appointments (cancel and move)."""
+    target: AppointmentRecord | None = None
+    """The appointment being cancelled or moved."""
+    find_failures: int = 0
+    prompt: Prompt | None = None
+    keypad_mode: bool = False
+    """The caller's last answer was keyed in: questions then also read their keypad menu."""
+    no_input: int = 0
+    misses: int = 0
+    outcome: Outcome | None = None
+    """Set when the call has ended."""

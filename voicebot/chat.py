@@ -1,0 +1,152 @@
+"""The text simulator core behind `voicebot chat`: one call, driven line by line, over the dialogue machine.
+
+Caller lines (typed, from a `--script` file, or from stdin in JSON mode):
+
+* any text: what the caller says;
+* `dtmf:123`: keys pressed on the keypad;
+* `silence` (or an empty line): the no-input timeout;
+* `hangup`, or the end of the input: the caller hangs up (nothing half-booked is kept).
+
+In JSON mode stdout carries only one JSON object per line: `{"type": "say", "text": ...}` for each bot
+utterance, `{"type": "listen"}` whenever the bot waits for the caller (the next caller line is then read),
+and `{"type": "end", "outcome": ..., "reference": ...}` when the call ends (`"transfer_to"` is added for a
+transfer). Logs and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TextIO
+
+from dialogue.actions import Action, Expect, HangUp, Say, Transfer
+from dialogue.context import Context
+from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
+from dialogue.machine import step
+from dialogue.port import BookingPort
+from dialogue.state import State
+
+BOT = "bot> "
+CALLER = "you> "
+
+
+def parse_caller_line(line: str) -> Event | None:
+    """One caller line as an event; `None` for a comment line ("# ...") that scripts may contain."""
+    text = line.strip()
+    if text.startswith("#"):
+        return None
+    if text.casefold().startswith("dtmf:"):
+        return KeypadPressed(text[5:].strip())
+    if text.casefold() in ("", "silence"):
+        return NoInput()
+    if text.casefold() == "hangup":
+        return CallerHungUp()
+    return CallerSaid(text)
+
+
+class _Printer:
+    """Writes actions as JSON lines or as a readable transcript."""
+
+    def __init__(self, out: TextIO, json_mode: bool) -> None:
+        self.out = out
+        self.json_mode = json_mode
+
+    def emit(self, payload: dict[str, object]) -> None:
+        self.out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def actions(self, actions: list[Action]) -> bool:
+        """Print the actions; True once the call has ended."""
+        for action in actions:
+            if isinstance(action, Say):
+                if self.json_mode:
+                    self.emit({"type": "say", "text": action.text})
+                else:
+                    self.out.write(f"{BOT}{action.text}\n")
+            elif isinstance(action, Expect):
+                if self.json_mode:
+                    self.emit({"type": "listen"})
+            elif isinstance(action, HangUp | Transfer):
+                self.end(action)
+                return True
+        self.out.flush()
+        return False
+
+    def end(self, action: HangUp | Transfer) -> None:
+        outcome = action.outcome
+        payload: dict[str, object] = {
+            "type": "end",
+            "outcome": outcome.kind.value,
+            "reference": outcome.reference,
+        }
+        if isinstance(action, Transfer):
+            payload["transfer_to"] = action.target
+        if self.json_mode:
+            self.emit(payload)
+        else:
+            extra = f" (reference {outcome.reference})" if outcome.reference else ""
+            target = f" -> {action.target}" if isinstance(action, Transfer) else ""
+            self.out.write(f"[call ended: {outcome.kind.value}{extra}{target}]\n")
+            self.out.flush()
+
+
+def run_chat(
+    port: BookingPort,
+    *,
+    locale: str | None = None,
+    caller_id: str | None = None,
+    now_fn: Callable[[], datetime],
+    lines: Iterator[str] | None = None,
+    json_mode: bool = False,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    inp: TextIO | None = None,
+) -> int:
+    """Run one simulated call until it ends; return the process exit status.
+
+    Args:
+        port: The booking service (or any `BookingPort`), already configured with a clinic.
+        locale: "fr" or "en"; `None` = the practice's language.
+        caller_id: The caller's number in E.164, or `None` for a withheld number.
+        now_fn: Returns the current aware time; called before each step (pass a constant for `--now`).
+        lines: Caller lines (a `--script` file's lines, or stdin in JSON mode); `None` reads `inp` line by
+            line, prompting with "you> " when `inp` is a terminal and not in JSON mode.
+        json_mode: Write one JSON object per line on `out` and nothing else.
+        out: Where the bot's side goes (stdout).
+        err: Where logs and errors go (stderr).
+        inp: Where caller lines are read from when `lines` is `None` (default: stdin).
+
+    Returns:
+        0 when the call ended normally (including the caller hanging up or the input ending),
+        1 on an unexpected error (reported on `err`; in JSON mode an `end` object with outcome "error").
+    """
+    source = inp if inp is not None else sys.stdin
+    interactive = lines is None and not json_mode and source.isatty()
+    feed = lines if lines is not None else iter(source.readline, "")
+    printer = _Printer(out, json_mode)
+    echo = lines is not None and not json_mode
+    try:
+        ctx = Context.create(port, now_fn(), locale)
+        state, actions = step(State(), CallStarted(caller_id), ctx)
+        while not printer.actions(actions):
+            event: Event | None = None
+            while event is None:
+                if interactive:
+                    out.write(CALLER)
+                    out.flush()
+                line = next(feed, None)
+                if line is None:
+                    event = CallerHungUp()
+                    break
+                event = parse_caller_line(line.rstrip("\r\n"))
+                if event is not None and echo:
+                    out.write(f"{CALLER}{line.strip()}\n")
+            state, actions = step(state, event, ctx.at(now_fn()))
+    except Exception as error:  # the simulator reports any failure instead of a traceback on stdout
+        err.write(f"voicebot chat: {type(error).__name__}: {error}\n")
+        if json_mode:
+            printer.emit({"type": "end", "outcome": "error", "reference": None})
+        return 1
+    return 0
