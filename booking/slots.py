@@ -120,11 +120,6 @@ def unavailable_reason(
     start = start.astimezone(UTC)
     now = now.astimezone(UTC)
     end = start + timedelta(minutes=motif.duration_minutes)
-    if enforce_notice:
-        if start < now + timedelta(minutes=practice.min_notice_minutes):
-            return f"too soon: appointments need {practice.min_notice_minutes} minutes' notice"
-        if start > now + timedelta(days=practice.horizon_days):
-            return f"too far ahead: appointments are open {practice.horizon_days} days ahead"
     day = start.astimezone(zone).date()
     search = _Search(clinic, [], SlotQuery(motif_id), now)
     opening = opening_intervals(practitioner.hours, zone, day - timedelta(days=1), day + timedelta(days=1))
@@ -132,6 +127,11 @@ def unavailable_reason(
         return "outside the practitioner's opening hours"
     if not any(s <= start and end <= e for s, e in subtract(opening, search.closed(practitioner.id, day))):
         return "the practice or the practitioner is closed then"
+    if enforce_notice:
+        if start < now + timedelta(minutes=practice.min_notice_minutes):
+            return f"too soon: appointments need {practice.min_notice_minutes} minutes' notice"
+        if start > now + timedelta(days=practice.horizon_days):
+            return f"too far ahead: appointments are open {practice.horizon_days} days ahead"
     buffers = {m.id: timedelta(minutes=m.buffer_minutes) for m in clinic.motifs}
     kept_until = end + timedelta(minutes=motif.buffer_minutes)  # as `find_slots`: buffers stay free
     taken = [

@@ -46,7 +46,7 @@ def test_double_booking_is_refused(db_url: str) -> None:
         ("martin", "consultation", "2026-12-01T11:50", "outside the practitioner's opening hours"),
         ("martin", "consultation", "2026-12-24T09:00", "closed"),
         ("bernard", "consultation", "2026-12-25T09:00", "closed"),  # Christmas
-        ("martin", "consultation", "2026-12-05T11:00", "outside"),  # Saturday: Dr Martin does not work
+        ("martin", "consultation", "2026-11-28T11:00", "outside"),  # today, but Dr Martin never works Saturdays
         ("bernard", "consultation", "2026-11-28T11:00", "too soon"),  # Saturday 11:00, notice 120 min
         ("bertrand", "consultation", "2026-12-01T09:00", "does not offer"),
         ("martin", "consultation", "2027-03-01T09:00", "too far ahead"),
