@@ -63,6 +63,8 @@ def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Calla
                 fail(str(error))
             except SQLAlchemyError as error:
                 fail(f"database problem ({db_url(db)}): {error.__class__.__name__}: {str(error).splitlines()[0]}")
+            except OSError as error:
+                fail(f"{error.strerror or error}: {error.filename or ''} (database {db_url(db)})")
 
         run = click.option(
             "--now", metavar="ISO-8601", help="Freeze the clock at this time (env VOICEBOT_NOW)."
@@ -103,9 +105,9 @@ def load_clinic_or_fail(path: str | Path) -> Clinic:
 
 
 def _register() -> None:
-    from voicebot.commands import appointments, bench, chat, clinic, serve, slots, staff
+    from voicebot.commands import appointments, bench, chat, clinic, models, serve, slots, staff
 
-    for module in (clinic, slots, appointments, chat, bench, serve, staff):
+    for module in (clinic, slots, appointments, chat, bench, serve, staff, models):
         module.register(main)
 
 

@@ -156,3 +156,14 @@ def test_environment_variables_and_bad_now(applied: str) -> None:
 def test_unconfigured_database_says_what_to_do(sqlite_url: str) -> None:
     result = voicebot("slots", "--motif", "consultation", db=sqlite_url)
     assert result.returncode == 1 and "voicebot clinic apply" in result.stderr
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("garbage://x", "database problem"),
+    ("sqlite:////proc/nope/voicebot.db", "No such file or directory"),
+    ("postgresql://nobody@127.0.0.1:1/x", "Connection refused"),
+])
+def test_bad_database_urls_give_a_message_not_a_traceback(url: str, message: str) -> None:
+    result = voicebot("slots", "--motif", "consultation", db=url)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
