@@ -5,7 +5,8 @@ Every cue heard narrows the offered options: an ordinal ("le premier", "the last
 ("11 heures", "half past ten"; also read twelve hours apart), a weekday ("celui de mardi"), a day and month
 ("le 3 décembre"), a part of the day ("celui du matin"), "le plus tôt"/"the later one". The answer is the
 one option all cues agree on. "N'importe lequel" / "either" picks the first. Times are compared on the
-options' own wall clock, so pass them in the practice's time zone.
+options' own wall clock, so pass them in the practice's time zone; "le plus tôt" / "the later one" compare
+real instants (two options may share a wall-clock time on the night the clocks go back).
 """
 
 from __future__ import annotations
@@ -90,9 +91,9 @@ def _cues(text: str, lang: str, options: Sequence[datetime]) -> list[set[int]]:
     if _AFTERNOON[lang].search(words):
         cues.append({i for i, o in enumerate(options) if o.hour >= 12})
     if _EARLIEST[lang].search(words):
-        cues.append({min(range(count), key=lambda i: options[i])})
+        cues.append({min(range(count), key=lambda i: options[i].timestamp())})
     elif _LATEST[lang].search(words):
-        cues.append({max(range(count), key=lambda i: options[i])})
+        cues.append({max(range(count), key=lambda i: options[i].timestamp())})
     return cues
 
 

@@ -9,7 +9,9 @@ wish about dates, for `parse_when`.
 
 `is_emergency` favours recall over precision: "je n'ai pas mal à la poitrine" still counts, because the
 cost of missing an emergency is far higher than an unneeded "call 15 / 999" message. "Mal au cœur" (nausea
-in French) and "c'est urgent" (a same-day appointment) are not emergencies.
+in French) and "c'est urgent" (a same-day appointment) are not emergencies. Key phrases are matched in
+their common forms ("perdre / perd / a perdu connaissance", "s'est évanouie", "passes / passed / passing
+out"), and "fitting me in" (a booking) is not a fit.
 """
 
 from __future__ import annotations
@@ -45,27 +47,35 @@ def _any(*phrases: str) -> re.Pattern[str]:
 
 _EMERGENCY = {
     "fr": _any(
-        r"(?:douleur|mal|serrement|oppression|poids|pression)s? (?:a|dans|sur|au niveau de) (?:la|ma|sa) poitrine",
-        r"douleurs? thoraciques?", r"(?:n |ne )?(?:arrive|arrivons|arrivent|peut|peux) (?:pas|plus) a respirer",
-        r"(?:du )?mal a respirer", r"ne respire (?:plus|pas)", r"respire (?:plus|pas|mal)", r"(?:s )?etouffe",
-        r"inconscient(?:e)?", r"(?:a )?perdu connaissance", r"evanoui(?:e)?", r"(?:ne )?se reveille (?:pas|plus)",
-        r"saigne (?:beaucoup|abondamment|enormement|sans arret)", r"hemorragie", r"avc", r"attaque cerebrale",
-        r"paralyse(?:e)?", r"paralysie", r"visage (?:paralyse|qui tombe|de travers)", r"bouche de travers",
-        r"crise cardiaque", r"infarctus", r"arret cardiaque", r"convulse", r"convulsions?", r"overdose",
-        r"me suicider", r"suicide", r"me tuer", r"en finir", r"urgence vitale", r"samu", r"ambulance",
-        r"pompiers", r"choc anaphylactique", r"gorge (?:qui gonfle|gonflee)", r"levres gonflees",
-        r"(?:appeler|faire|appelez) le 15",
+        r"(?:douleur|mal|serrement|oppression|poids|pression|brulure)s? (?:a|dans|sur|au niveau de) (?:la|ma|sa) "
+        r"poitrine", r"douleurs? (?:au|dans le) (?:thorax|coeur)", r"mal au thorax", r"douleurs? thoraciques?",
+        r"(?:n |ne )?(?:arrive|arrivons|arrivent|arrivait|peut|peux|pouvait|pouvons|peuvent|parvient) (?:pas|plus)"
+        r" (?:a )?respirer", r"(?:du )?mal a respirer", r"difficultes? (?:a respirer|respiratoires?)",
+        r"detresse respiratoire", r"(?:ne )?respire (?:plus|pas|mal|difficilement)", r"(?:s )?etouff\w*",
+        r"suffoqu\w*", r"(?:s )?etrangl\w*", r"inconscient(?:e)?s?", r"(?:perd\w*|perdu\w*) connaissance",
+        r"sans connaissance", r"evanou\w*", r"tombe(?:e)? dans les pommes", r"(?:ne )?se reveille (?:pas|plus)",
+        r"(?:ne )?bouge plus", r"(?:ne )?reagit (?:plus|pas)", r"malaises?",
+        r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|fort|tres fort)",
+        r"(?:perd|perdu) beaucoup de sang", r"hemorragie", r"avc", r"attaque cerebrale", r"paralyse(?:e)?",
+        r"paralysie", r"visage (?:paralyse|qui tombe|de travers)", r"bouche de travers", r"crise cardiaque",
+        r"infarctus", r"arret cardiaque", r"convuls\w*", r"crise d epilepsie", r"overdos\w*",
+        r"(?:me|se|te|nous|vous) suicider", r"suicid\w*", r"(?:me|se) tuer", r"en finir",
+        r"mettre fin a (?:mes|ses) jours", r"urgence vitale", r"samu", r"ambulance", r"pompiers",
+        r"choc anaphylactique", r"gorge (?:qui gonfle|gonflee)", r"levres gonflees", r"(?:appeler|faire|appelez) le 15",
     ),
     "en": _any(
         r"chest pains?", r"pains? in (?:my|his|her|the|their) chest", r"(?:my|his|her) chest (?:hurts|is tight)",
         r"tight(?:ness in the)? chest", r"can ?t breathe", r"cannot breathe", r"can not breathe",
-        r"(?:struggling|unable|hard) to breathe", r"(?:trouble|difficulty) breathing", r"not breathing",
-        r"stopped breathing", r"choking", r"unconscious", r"passed out", r"collapsed", r"won ?t wake up",
-        r"not waking up", r"can ?t wake (?:him|her|them)", r"bleeding (?:heavily|a lot|badly|profusely)",
-        r"won ?t stop bleeding", r"lots? of blood", r"stroke", r"paraly[sz]ed", r"face (?:is )?drooping",
-        r"heart attack", r"cardiac arrest", r"seizures?", r"fitting", r"overdose", r"suicidal",
-        r"kill (?:my|him|her)sel(?:f|ves)", r"end my life", r"anaphyla(?:xis|ctic)", r"throat (?:is )?swelling",
-        r"ambulance", r"999", r"911", r"112",
+        r"couldn ?t breathe", r"(?:struggling|unable|hard) to breathe", r"(?:trouble|difficulty) breathing",
+        r"(?:not|isn ?t|stopped|s not) breathing", r"choking", r"unconscious", r"unresponsive",
+        r"pass(?:ed|es|ing)? out", r"black(?:ed|s|ing)? out", r"faint(?:ed|ing|s)", r"feel(?:s|ing)? faint",
+        r"collaps(?:ed|es|ing)",
+        r"won ?t wake up", r"not waking up", r"can ?t wake (?:him|her|them)",
+        r"bleed(?:ing|s)? (?:heavily|a lot|badly|profusely)", r"won ?t stop bleeding", r"lots? of blood",
+        r"stroke", r"paraly[sz]ed", r"face (?:is )?drooping", r"heart attack", r"cardiac arrest", r"seizures?",
+        r"fitting(?! (?:\w+ )?in\b)", r"having (?:a )?fits?", r"convuls\w*", r"overdos\w*", r"suicid\w*",
+        r"kill(?:ing)? (?:my|him|her|them)sel(?:f|ves)", r"end (?:my|his|her) life", r"take (?:my|his|her) own life",
+        r"anaphyla(?:xis|ctic)", r"throat (?:is )?swelling", r"ambulance", r"999", r"911", r"112",
     ),
 }
 _FR_RULES = (

@@ -4,9 +4,12 @@ Each motif's vocabulary is its label, its keywords and its id, as `plain` words 
 ("de", "pour", "a"...). A caller's word matches a vocabulary word when equal, equal without a final "s",
 or close (rapidfuzz ratio >= 85 for words of 5 letters or more: "vacciner" ~ "vaccin"). A multi-word
 keyword ("flu shot", "repeat prescription") counts when all its words are said, or half its weight when
-only some are. Words several motifs share count less (a third for three motifs), and generic words
-("rendez-vous", "consultation", "appointment") count little, so "un rendez-vous pour un vaccin" is a
-vaccination and "une consultation pour mon bébé" a paediatric one.
+only some are, provided one of those is not generic: "Doctor Jones please" says nothing of "see a doctor"
+(a title or a name alone is not a motif). Words several motifs share count less (a third for three
+motifs), generic words ("rendez-vous", "consultation", "appointment", "doctor") count little, so "un
+rendez-vous pour un vaccin" is a vaccination and "une consultation pour mon bébé" a paediatric one. Words
+saying who the patient is ("enfant", "bébé", "my son") count half: the act beats the patient's age, so
+"vacciner mon enfant" is a vaccination, while "pour mon enfant" alone is still a paediatric consultation.
 """
 
 from __future__ import annotations
@@ -25,8 +28,13 @@ _LITTLE = frozenset(
 )
 _GENERIC = frozenset(
     "rendez vous rdv consultation consulter consult visite visit appointment see doctor docteur medecin "
-    "seance session".split()
+    "seance session dr doc gp nurse infirmier infirmiere madame monsieur".split()
 )
+_PATIENT = frozenset(
+    "enfant enfants bebe bebes nourrisson nourrissons fils fille filles garcon petit petite ado adolescent "
+    "child children kid kids baby babies son daughter toddler infant newborn boy girl".split()
+)
+"""Words that say who the patient is rather than what the appointment is for."""
 
 
 def _words(text: str) -> list[str]:
@@ -74,6 +82,8 @@ def match_motif(text: str, motifs: Sequence[Motif], locale: str) -> str | None:
             matched = [max((_same(s, w) for s in said), default=0.0) for w in phrase]
             if not any(matched) or " ".join(phrase) in seen:
                 continue
+            if not all(matched) and all(w in _GENERIC for m, w in zip(matched, phrase, strict=True) if m):
+                continue
             seen.add(" ".join(phrase))
             weight = sum(m * _weight(w, sharing) for m, w in zip(matched, phrase, strict=True)) / len(phrase)
             total = max(total, weight if all(matched) else weight / 2) + 0.01 * len(seen)
@@ -88,4 +98,5 @@ def match_motif(text: str, motifs: Sequence[Motif], locale: str) -> str | None:
 
 
 def _weight(word: str, sharing: dict[str, int]) -> float:
-    return (0.3 if word in _GENERIC else 1.0) / sharing.get(word, 1)
+    kind = 0.3 if word in _GENERIC else 0.5 if word in _PATIENT else 1.0
+    return kind / sharing.get(word, 1)

@@ -1,15 +1,24 @@
 """Which practitioner a caller asks for: by name (misspelt or sound-alike), by specialty, or anyone.
 
-Names are compared on `fold`ed words, in two tiers:
+Names are compared on `plain` words, in three tiers:
 
-* exact: the word is a roster first or last name, or sounds the same ("Sofie" -> Sophie; same consonant
-  skeleton: "Gérard"/"Jirard" -> Girard, "Jonson" -> Johnson);
-* close: one roster name really close (rapidfuzz ratio above 80 and Jaro-Winkler 88 or more: "Martine",
-  "Patell"), then every roster name within 16 Jaro-Winkler points of the best (80 at least) is returned,
-  so an unclear "Bertran" or "Bérard" gives Bertrand and Bernard. Common words ("matin", "mardi") are
-  never names.
+* same spelling: the word is a roster first or last name;
+* same sound: it sounds the same (same spelling once "ph"/"f", "c"/"k", "y"/"i"... are unified: "Sofie" ->
+  Sophie, "Jonson" -> Johnson), or has the same skeleton of at least 3 consonants *and* sounds close
+  (rapidfuzz ratio of the sounds 80 or more for words of 5 letters or fewer, 70 above: "Gérard"/"Jirard"
+  -> Girard);
+* close: one roster name really close (Jaro-Winkler 88 or more, and ratio 85 or more for words of 5 letters
+  or fewer, above 80 for longer ones: "Marin", "Patell"), then every roster name within 16 Jaro-Winkler
+  points of the best (80 at least) is returned, so an unclear "Bertran" or "Bérard" gives Bertrand and
+  Bernard.
 
-An exact match wins over close ones ("Bernard" is Bernard alone). Names after a negation ("pas Bernard",
+Everyday words of the locale (`dialogue.lexicon`: "mari", "matin", "merci", "clair", "morning", "son") never
+match by sound or closeness, whatever the roster. When a roster name *is* an everyday word ("Petit",
+"Young"), the word counts only when marked as a name: after a title or "avec"/"chez"/"with" ("le docteur
+Petit"), next to another name of the same practitioner ("Paul Petit"), or said alone ("Petit."); so "un
+petit rendez-vous" names nobody. Titles never match; words of 1 or 2 letters match only as spelled.
+
+The best tier wins ("Bernard" is Bernard alone). Names after a negation ("pas Bernard",
 "not Jones") are ignored and the last name said wins ("Bernard... non, Bertrand").
 """
 
@@ -23,7 +32,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from booking.clinic import Practitioner
-from dialogue.text import MONTHS, WEEKDAYS, lang_of, plain
+from dialogue.lexicon import COMMON_WORDS
+from dialogue.text import lang_of, plain
 
 
 @dataclass(frozen=True)
@@ -65,15 +75,11 @@ _SPECIALTIES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"generaliste|medecin traitant|medecin de famille|mon medecin|g ?p|general practitioner|family doctor|"
          r"family physician|my doctor", ("generaliste", "general practitioner", "gp")),
     ))
-_STOP = frozenset(
-    "le la les l un une des de du d a au aux et ou je j voudrais veux voir avec chez pour rendez vous rdv prendre "
-    "c est ce cette mon ma mes son sa votre plutot non oui merci bonjour svp plait s il pas mais rien avoir "
-    "matin matinee midi soir apres aujourd hui demain semaine prochaine prochain mois heure heures jour "
-    "the a an i d like to see with for my your please thanks thank you hello hi no yes not but want would "
-    "appointment book morning afternoon evening today tomorrow week next day time could can have get is it "
-    "own oven owner open over even ever every often any anything great gray green".split()
-    + [*WEEKDAYS["fr"], *WEEKDAYS["en"], *MONTHS["fr"], *MONTHS["en"], *_TITLES.split("|")]
-)
+_TITLE_WORDS = frozenset(word for title in _TITLES.split("|") for word in title.split())
+_NAME_CUES = _TITLE_WORDS | {"avec", "chez", "with"}
+"""A word right after one of these is meant as a name ("le docteur Petit", "avec Young")."""
+_FRAMING = _NAME_CUES | frozenset("le la l the please svp s il vous plait merci thanks thank you oui yes".split())
+"""Words that may surround a name said alone ("Petit, s'il vous plaît", "Young please")."""
 _SOUNDS = ((r"ph", "f"), (r"qu|ck|q", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"gu(?=[eiy])", "g"),
            (r"g(?=[eiy])", "j"), (r"h", ""), (r"y", "i"), (r"w", "v"), (r"z", "s"), (r"x", "ks"),
            (r"(?<=[aeiou])s(?=[aeiou])", "z"), (r"(.)\1+", r"\1"))
@@ -116,32 +122,78 @@ def _clauses(text: str) -> list[list[str]]:
     return [plain(part).split() for part in re.split(r"[,;.!?:]", text) if plain(part)]
 
 
-def _token_scores(word: str, roster: Sequence[Practitioner]) -> dict[str, tuple[int, float]]:
+_Scores = dict[str, tuple[int, float]]
+"""Per practitioner id: (tier or count of exact words, score)."""
+
+
+def _short(word: str, name: str) -> bool:
+    return min(len(word), len(name)) <= 5
+
+
+def _sounds_like(word: str, name: str) -> bool:
+    """Same sound ("sofie"/"sophie", "jonson"/"johnson"), or the same consonant skeleton with close sounds
+    ("gerard"/"girard": "jerard"/"jirard"; not "mardi"/"martin").
+    """
+    sound, other = _sound(word), _sound(name)
+    if sound == other:
+        return True
+    skeleton = _skeleton(word)
+    return (
+        len(skeleton) >= 3
+        and skeleton == _skeleton(name)
+        and fuzz.ratio(sound, other) >= (80 if _short(word, name) else 70)
+    )
+
+
+def _token_scores(word: str, roster: Sequence[Practitioner], fuzzy: bool = True) -> _Scores:
     """Per practitioner id: (tier, score); tier 2 = same spelling, 1 = same sound, 0 = close.
 
-    Close names count only when one of them is really close (ratio above 80, Jaro-Winkler 88 or more);
-    then every name with Jaro-Winkler 80 or more is kept, for `_ranked` to report an ambiguity.
+    Close names count only when one of them is really close (Jaro-Winkler 88 or more and a high ratio);
+    then every name with Jaro-Winkler 80 or more is kept, for `_ranked` to report an ambiguity. Without
+    `fuzzy` (everyday words) and for words of 1 or 2 letters, only the same spelling counts.
     """
-    scores: dict[str, tuple[int, float]] = {}
-    sound, skeleton = _sound(word), _skeleton(word)
+    scores: _Scores = {}
+    fuzzy = fuzzy and len(word) >= 3
+    skeleton = _skeleton(word)
     really_close = False
     for practitioner in roster:
         for name in plain(f"{practitioner.first_name} {practitioner.last_name}").split():
             if word == name:
                 found = (2, 100.0)
-            elif sound == _sound(name) or (len(skeleton) >= 3 and skeleton == _skeleton(name)):
+            elif not fuzzy:
+                continue
+            elif _sounds_like(word, name):
                 found = (1, 100.0)
             elif len(word) >= 4 and (word[0] == name[0] or skeleton[:1] == _skeleton(name)[:1]):
                 found = (0, 100 * JaroWinkler.normalized_similarity(word, name))
                 if found[1] < 80:
                     continue
-                really_close = really_close or (found[1] >= 88 and fuzz.ratio(word, name) > 80)
+                ratio = fuzz.ratio(word, name)
+                high = ratio >= 85 if _short(word, name) else ratio > 80
+                really_close = really_close or (found[1] >= 88 and high)
             else:
                 continue
             scores[practitioner.id] = max(scores.get(practitioner.id, found), found)
     if scores and not really_close and all(tier == 0 for tier, _ in scores.values()):
         return {}
     return scores
+
+
+def _word_scores(clause: list[str], index: int, roster: Sequence[Practitioner], lang: str) -> _Scores:
+    """`_token_scores` of clause[index], for an everyday word only when it is marked as a name."""
+    word = clause[index]
+    if word in _TITLE_WORDS:
+        return {}
+    if word not in COMMON_WORDS[lang]:
+        return _token_scores(word, roster)
+    scores = _token_scores(word, roster, fuzzy=False)
+    if not scores or (index > 0 and clause[index - 1] in _NAME_CUES):
+        return scores
+    for neighbour in (*clause[max(index - 1, 0) : index], *clause[index + 1 : index + 2]):
+        if neighbour not in _TITLE_WORDS and set(_token_scores(neighbour, roster, fuzzy=False)) & set(scores):
+            return scores
+    alone = all(other in _FRAMING for position, other in enumerate(clause) if position != index)
+    return scores if alone else {}
 
 
 def _top(scores: dict[str, tuple[int, float]]) -> set[str]:
@@ -157,8 +209,8 @@ def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[tupl
     mentions: list[tuple[dict[str, tuple[int, float]], bool]] = []
     for clause in _clauses(text):
         previous: dict[str, tuple[int, float]] = {}
-        for index, word in enumerate(clause):
-            scores = {} if word in _STOP else _token_scores(word, roster)
+        for index in range(len(clause)):
+            scores = _word_scores(clause, index, roster, lang)
             if not scores:
                 previous = {}
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import date
 
 from dialogue.text import words_to_digits
 
@@ -141,3 +142,19 @@ def parse_ordinal(text: str, locale: str, count: int) -> int | None:
     words = set(fold(text).replace("-", " ").split())
     found = [i for i, forms in enumerate(_ORDINALS.get(locale, ())[:count]) if words & set(forms)]
     return found[0] if len(found) == 1 else None
+
+
+def parse_keyed_day(digits: str | None, today: date) -> date | None:
+    """A day keyed in as DDMM ("0312" -> the next 3 December from `today` on); `None` if not a date."""
+    keys = (digits or "").strip().rstrip("#")
+    if len(keys) != 4 or not keys.isdigit():
+        return None
+    day, month = int(keys[:2]), int(keys[2:])
+    for year in (today.year, today.year + 1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found >= today:
+            return found
+    return None

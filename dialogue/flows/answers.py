@@ -14,7 +14,7 @@ from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions,
 from dialogue.intents import Intent, detect_intent
 from dialogue.speech import say_practitioner
 from dialogue.state import Phase, State, When
-from dialogue.understand_extra import parse_menu_key, parse_ordinal, wants_other_day
+from dialogue.understand_extra import parse_keyed_day, parse_menu_key, parse_ordinal, wants_other_day
 
 MORE_KEY = "4"
 """Keypad key for "other times" while slots are offered."""
@@ -111,11 +111,14 @@ def on_alt_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
 
 
 def on_when(state: State, heard: Heard, ctx: Context) -> Result | None:
-    """When the caller would like to come (keypad 1 = the earliest)."""
+    """When the caller would like to come (keypad: 1 = the earliest, DDMM = that day)."""
     if heard.digits is not None:
-        if heard.digits.strip().rstrip("#") != "1":
+        if heard.digits.strip().rstrip("#") == "1":
+            return advance(replace(state, wish=replace(state.wish, when=When(asap=True))), ctx)
+        day = parse_keyed_day(heard.digits, ctx.today)
+        if day is None:
             return None
-        return advance(replace(state, wish=replace(state.wish, when=When(asap=True))), ctx)
+        return advance(replace(state, wish=replace(state.wish, when=When(day, day))), ctx)
     return _absorbed(state, heard.text or "", ctx)
 
 

@@ -14,7 +14,7 @@ from dialogue.context import Context
 from dialogue.flows import identity
 from dialogue.flows.common import Result, ask, ask_more, can_transfer
 from dialogue.flows.search import Found, Reason, find_offers
-from dialogue.flows.wish import ask_alt_motif, candidates, motifs_for, practitioner_settled
+from dialogue.flows.wish import ask_alt_motif, candidates, motif_keypad, motifs_for, practitioner_settled
 from dialogue.speech import cap, say_date, say_list, say_practitioner, say_slots
 from dialogue.state import Phase, State, Task, When
 
@@ -119,9 +119,7 @@ def ask_which(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
 def ask_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
     """Ask the reason for the appointment among the motifs the chosen practitioner offers."""
     phrases = ctx.phrases
-    motifs = motifs_for(state.wish, ctx.clinic)
-    labels = [m.label for m in motifs]
-    menu = [phrases.get("keypad.item", key=i, option=label) for i, label in enumerate(labels, 1)]
+    labels = [m.label for m in motifs_for(state.wish, ctx.clinic)]
     question = phrases.get("motif.question", motifs=say_list(labels, phrases))
     return ask(
         state,
@@ -131,7 +129,7 @@ def ask_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
         ExpectKind.FREE,
         pre=pre,
         example=phrases.get("example.motif"),
-        keypad=phrases.get("keypad.menu", items=say_list(menu, phrases)),
+        keypad=motif_keypad(state.wish, ctx),
     )
 
 

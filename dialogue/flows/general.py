@@ -89,8 +89,11 @@ def on_open(state: State, heard: Heard, ctx: Context) -> Result | None:
 
 
 def on_more(state: State, heard: Heard, ctx: Context) -> Result | None:
-    """The answer to "anything else?": a new request, yes (then listen) or no (goodbye)."""
-    result = on_open(state, heard, ctx)
+    """The answer to "anything else?": a new request, yes (then listen) or no (goodbye).
+
+    Keys are yes (1) and no (2), as the keypad menu says: 2 is not "move an appointment" here.
+    """
+    result = on_open(state, heard, ctx) if heard.digits is None else None
     if result is not None:
         return result
     answer = yes_no(heard, ctx)

@@ -86,8 +86,15 @@ def ask_birth(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ())
 
 
 def ask_name(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ()) -> Result:
-    """Ask the patient's first name and surname (spelling accepted)."""
-    key = "identity.find_name_question" if phase is Phase.FIND_NAME else "identity.name_question"
+    """Ask the patient's first name and surname (spelling accepted).
+
+    Keys cannot spell a name: the keypad menu says that 0 reaches a person, and, when looking for an
+    appointment from a number registered at the practice, that 1 identifies the patient by the calling
+    number and the birth date instead.
+    """
+    find = phase is Phase.FIND_NAME
+    key = "identity.find_name_question" if find else "identity.name_question"
+    keypad = "keypad.find_name_known" if find and state.caller_patients else "keypad.name"
     return ask(
         state,
         ctx,
@@ -96,7 +103,7 @@ def ask_name(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ()) 
         ExpectKind.NAME,
         pre=pre,
         example=ctx.phrases.get("example.name"),
-        keypad=ctx.phrases.get("keypad.name"),
+        keypad=ctx.phrases.get(keypad),
     )
 
 

@@ -1,4 +1,9 @@
-"""Cancelling and moving: nothing is revealed or changed before the name and the birth date both match."""
+"""Cancelling and moving: nothing is revealed or changed before the name and the birth date both match.
+
+A caller using the keypad cannot spell a name: when calling from a number registered at the practice, they
+may press 1 and key in the birth date instead; the calling number then stands in for the name, and only
+the patients registered with that number are searched (the same trust the booking flow gives it).
+"""
 
 from __future__ import annotations
 
@@ -42,8 +47,16 @@ def _read(appointment: AppointmentRecord, ctx: Context) -> str:
     return say_slot(slot, ctx.clinic, ctx.phrases)
 
 
+CALLER_KEY = "1"
+"""At the name question, for a known calling number: the patient is one registered with that number."""
+
+
 def on_find_name(state: State, heard: Heard, ctx: Context) -> Result | None:
-    """The patient's name, then the birth date."""
+    """The patient's name (or, keyed, "one registered with this number"), then the birth date."""
+    if heard.digits is not None:
+        if heard.digits.strip().rstrip("#") != CALLER_KEY or not state.caller_patients:
+            return None
+        return ask_birth(replace(state, patient=Patient()), ctx, Phase.FIND_BIRTH)
     name = read_name(heard, ctx)
     if name is None:
         return None
@@ -58,13 +71,15 @@ def on_find_birth(state: State, heard: Heard, ctx: Context) -> Result | None:
         return None
     patient = replace(state.patient, birth_date=born)
     state = replace(state, patient=patient)
-    records = ctx.port.find_patients(last_name=patient.last_name, birth_date=born)
-    records = [
-        r
-        for r in records
-        if patient.first_name is None or same_name(r.details.first_name, patient.first_name)
-    ]
-    found = sorted((a for r in records for a in ctx.port.upcoming(r.id, ctx.now)), key=lambda a: a.start)
+    if patient.last_name is None:  # keyed in: the patients registered with the calling number
+        records = [r for r in state.caller_patients if r.details.birth_date == born]
+    else:
+        records = [
+            r
+            for r in ctx.port.find_patients(last_name=patient.last_name, birth_date=born)
+            if patient.first_name is None or same_name(r.details.first_name, patient.first_name)
+        ]
+    found = sorted((a for r in records for a in ctx.port.upcoming(r.id, ctx.now)), key=lambda a: a.start.timestamp())
     if not found:
         return _not_found(replace(state, find_failures=state.find_failures + 1), ctx)
     state = replace(state, appointments=tuple(found), find_failures=0)

@@ -1,13 +1,17 @@
 """Finding the slots to offer: the wish as a `SlotQuery`, then the nearest alternatives when nothing fits.
 
 Every slot offered comes from `BookingPort.find_slots`: nothing here invents a time.
+
+Slots are compared and sorted on real time (`slot_order`), never on their wall-clock `start`: Python compares
+two date-times sharing one `tzinfo` by wall clock and ignores `fold`, so on the night the clocks go back
+02:20 (summer time) and 02:20 (winter time) would be "equal" and "plus tard" would skip an hour.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from booking.slots import Order, Slot, SlotQuery, TimeWindow, holiday_dates
 from dialogue.context import Context
@@ -39,6 +43,11 @@ class Found:
     reason: Reason | None = None
 
 
+def slot_order(slot: Slot) -> tuple[datetime, datetime, str, str]:
+    """A sort key on real time (UTC instants), then practitioner and motif; equal only for the same slot."""
+    return slot.start.astimezone(UTC), slot.end.astimezone(UTC), slot.practitioner_id, slot.motif_id
+
+
 def _query(wish: Wish, **changes: object) -> SlotQuery:
     ids = wish.practitioner_ids if len(wish.practitioner_ids) == 1 or wish.anyone else ()
     when = wish.when or When()
@@ -66,9 +75,9 @@ def _nearest_on_first_day(slots: list[Slot], moment: time) -> list[Slot]:
         return []
     day = slots[0].start.date()
     same_day = [s for s in slots if s.start.date() == day]
-    target = datetime.combine(day, moment)
-    same_day.sort(key=lambda s: (abs(s.start.replace(tzinfo=None) - target), s.start))
-    return sorted(same_day[:MAX_OFFERS])
+    target = datetime.combine(day, moment, tzinfo=slots[0].start.tzinfo).astimezone(UTC)
+    same_day.sort(key=lambda s: (abs(s.start.astimezone(UTC) - target), slot_order(s)))
+    return sorted(same_day[:MAX_OFFERS], key=slot_order)
 
 
 def _exact(wish: Wish, ctx: Context) -> list[Slot]:
@@ -78,7 +87,7 @@ def _exact(wish: Wish, ctx: Context) -> list[Slot]:
         wished = datetime.combine(when.first_day, when.time)
         last = when.last_day or when.first_day
         found = port.find_slots(_query(wish, last_day=last, order=Order.NEAREST, wished=wished), now)
-        return sorted(found)
+        return sorted(found, key=slot_order)
     if when.time is not None:
         windows = (*when.windows, _around(when.time, 60)) if not when.windows else when.windows
         found = port.find_slots(_query(wish, windows=windows, limit=12), now)
@@ -114,7 +123,7 @@ def find_offers(wish: Wish, ctx: Context) -> Found:
         )
         if colleagues:
             others = port.find_slots(_query(wish, practitioner_ids=colleagues, limit=1), now)
-    chosen = sorted(same[: MAX_OFFERS - 1] + others[:1]) if others else sorted(same[:MAX_OFFERS])
+    chosen = sorted(same[: MAX_OFFERS - 1] + others[:1] if others else same[:MAX_OFFERS], key=slot_order)
     return Found(tuple(chosen), exact=False, reason=reason)
 
 
@@ -150,12 +159,16 @@ def closed_reason(wish: Wish, ctx: Context) -> Reason:
 
 def later_offers(wish: Wish, seen: tuple[Slot, ...], ctx: Context, other_day: bool) -> tuple[Slot, ...]:
     """The next slots after the last one offered (from the next day on with `other_day`)."""
-    last = max(seen, key=lambda s: s.start) if seen else None
-    first_day = ctx.today if last is None else last.start.date() + timedelta(days=1 if other_day else 0)
+    offered = {slot_order(s) for s in seen}
+    last = max(offered, default=None)
+    first_day = ctx.today if last is None else last[0].astimezone(ctx.clinic.practice.zone).date()
+    first_day += timedelta(days=1 if other_day and last is not None else 0)
     query = _query(wish, first_day=first_day, last_day=None, limit=MAX_OFFERS + len(seen) + 12)
     for attempt in (query, replace(query, windows=())):
         found = [
-            s for s in ctx.port.find_slots(attempt, ctx.now) if s not in seen and (last is None or s > last)
+            s
+            for s in sorted(ctx.port.find_slots(attempt, ctx.now), key=slot_order)
+            if slot_order(s) not in offered and (last is None or slot_order(s) > last)
         ]
         if found:
             return tuple(found[:MAX_OFFERS])
@@ -166,10 +179,15 @@ def earlier_offers(wish: Wish, seen: tuple[Slot, ...], ctx: Context) -> tuple[Sl
     """The slots just before the first one offered."""
     if not seen:
         return ()
-    first = min(seen, key=lambda s: s.start)
-    query = _query(wish, first_day=None, last_day=first.start.date(), limit=None)
+    offered = {slot_order(s) for s in seen}
+    first = min(offered)
+    query = _query(wish, first_day=None, last_day=first[0].astimezone(ctx.clinic.practice.zone).date(), limit=None)
     for attempt in (query, replace(query, windows=())):
-        found = [s for s in ctx.port.find_slots(attempt, ctx.now) if s < first and s not in seen]
+        found = [
+            s
+            for s in sorted(ctx.port.find_slots(attempt, ctx.now), key=slot_order)
+            if slot_order(s) < first and slot_order(s) not in offered
+        ]
         if found:
             return tuple(found[-MAX_OFFERS:])
     return ()

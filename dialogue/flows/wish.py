@@ -11,6 +11,7 @@ from dialogue.context import Context
 from dialogue.flows.common import Result, ask
 from dialogue.motifs import match_motif
 from dialogue.practitioners import match_practitioner
+from dialogue.speech import say_list
 from dialogue.state import Phase, State, When, Wish
 from dialogue.when import WhenResult, parse_when
 
@@ -45,13 +46,25 @@ def absorb(wish: Wish, text: str, ctx: Context, roster: Sequence[Practitioner] |
                 wish = replace(wish, practitioner_ids=ids, anyone=False, specialty=None if ids else match.specialty)
         elif match.ids:
             wish = replace(wish, practitioner_ids=tuple(match.ids), anyone=False, specialty=None)
-    motif_id = match_motif(text, clinic.motifs, ctx.locale)
+    motif_id = _motif_said(text, wish, ctx)
     if motif_id is not None and motif_id != wish.motif_id:
         wish = replace(wish, motif_id=motif_id, known_patient=None)
     when = parse_when(text, ctx.local_now, ctx.locale)
     if when is not None:
         wish = replace(wish, when=merge_when(wish.when, when))
     return wish
+
+
+def _motif_said(text: str, wish: Wish, ctx: Context) -> str | None:
+    """The motif said, looked for first among those the wished practitioners offer, then among all (so
+    that "pas ce type de rendez-vous" can be explained).
+    """
+    clinic = ctx.clinic
+    if wish.practitioner_ids or wish.specialty:
+        offered = match_motif(text, motifs_for(wish, clinic), ctx.locale)
+        if offered is not None:
+            return offered
+    return match_motif(text, clinic.motifs, ctx.locale)
 
 
 def mentions(text: str, ctx: Context) -> bool:
@@ -89,6 +102,14 @@ def motifs_for(wish: Wish, clinic: Clinic) -> list[Motif]:
     return [m for m in clinic.motifs if any(m.id in p.motifs for p in allowed)]
 
 
+def motif_keypad(wish: Wish, ctx: Context) -> str:
+    """The keypad menu of the motifs the wished practitioners offer ("Tapez 1 pour consultation, ...")."""
+    phrases = ctx.phrases
+    labels = [m.label for m in motifs_for(wish, ctx.clinic)]
+    menu = [phrases.get("keypad.item", key=i, option=label) for i, label in enumerate(labels, 1)]
+    return phrases.get("keypad.menu", items=say_list(menu, phrases))
+
+
 def alternative_motif(wish: Wish, clinic: Clinic) -> Motif | None:
     """A motif open to new patients that the wished practitioners offer instead of a closed one."""
     for motif in motifs_for(wish, clinic):
@@ -114,6 +135,7 @@ def ask_alt_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result
             ExpectKind.FREE,
             pre=lines,
             example=phrases.get("example.motif"),
+            keypad=motif_keypad(wish, ctx),
         )
     new = replace(state, chosen=None, offers=())
     question = phrases.get("motif.offer_alternative", motif=alternative.label)

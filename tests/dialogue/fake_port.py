@@ -126,11 +126,11 @@ class FakePort:
             (
                 a
                 for a in self.appointments
-                if a.patient_id == patient_id and a.status is Status.BOOKED and a.start >= now
+                if a.patient_id == patient_id and a.status is Status.BOOKED and a.start.timestamp() >= now.timestamp()
             ),
-            key=lambda a: a.start,
+            key=lambda a: a.start.timestamp(),
         )
 
     def booked(self) -> list[AppointmentRecord]:
         """Appointments still booked, earliest first."""
-        return sorted((a for a in self.appointments if a.status is Status.BOOKED), key=lambda a: a.start)
+        return sorted((a for a in self.appointments if a.status is Status.BOOKED), key=lambda a: a.start.timestamp())

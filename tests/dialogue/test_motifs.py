@@ -32,9 +32,16 @@ EN_MOTIFS = load_clinic(ROOT / "config" / "clinic.en.toml").motifs
     ("un frottis", "frottis"),
     ("un dépistage", "frottis"),
     ("un examen gynécologique", "frottis"),
+    ("vacciner mon enfant", "vaccination"),
+    ("je voudrais faire vacciner mon bébé", "vaccination"),
+    ("un vaccin pour mon fils", "vaccination"),
+    ("une consultation pour mon enfant", "pediatrie"),
     ("bonjour", None),
     ("demain matin", None),
     ("le docteur Martin", None),
+    ("le docteur", None),
+    ("docteur Bernard s'il vous plaît", None),
+    ("madame Girard", None),
     ("", None),
 ])
 def test_match_motif_fr(text: str, expected: str | None) -> None:
@@ -52,8 +59,15 @@ def test_match_motif_fr(text: str, expected: str | None) -> None:
     ("cervical screening", "smear"),
     ("I need to see a doctor", "consultation"),
     ("a check-up", "consultation"),
+    ("an appointment with Doctor Jones", "consultation"),
+    ("my son needs his jab", "vaccination"),
+    ("vaccinate my baby", "vaccination"),
     ("hello", None),
     ("tomorrow", None),
+    ("Doctor Jones please", None),
+    ("Dr Patel", None),
+    ("see Dr Jones", None),
+    ("the nurse", None),
 ])
 def test_match_motif_en(text: str, expected: str | None) -> None:
     assert match_motif(text, EN_MOTIFS, "en") == expected
@@ -64,3 +78,15 @@ def test_a_tie_is_not_a_choice() -> None:
     assert match_motif("une prise de sang", motifs, "fr") == "b"
     assert match_motif("du sang", motifs, "fr") is None
     assert match_motif("un vaccin", [], "fr") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("vacciner mon enfant", "vaccination"),
+    ("un rappel pour mon bébé", "vaccination"),
+    ("pour mon enfant", "pediatrie"),
+    ("c'est pour un nourrisson", "pediatrie"),
+])
+def test_the_act_beats_the_patients_age_among_a_paediatricians_motifs(text: str, expected: str) -> None:
+    clinic = load_clinic(ROOT / "config" / "clinic.toml")
+    offered = [m for m in clinic.motifs if m.id in clinic.practitioner("bertrand").motifs]
+    assert match_motif(text, offered, "fr") == expected

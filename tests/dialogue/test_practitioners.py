@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from booking.clinic import Practitioner, load_clinic
+from dialogue.lexicon import COMMON_WORDS
 from dialogue.practitioners import PractitionerMatch, exclude_negated, match_practitioner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,13 @@ FRENCH = [
     ("Nathalie Girard", PractitionerMatch(("girard",))),
     ("Gérard", PractitionerMatch(("girard",))),
     ("Jirard", PractitionerMatch(("girard",))),
+    ("Sofie", PractitionerMatch(("martin",))),
+    ("Natalie Girard", PractitionerMatch(("girard",))),
+    ("Marin", PractitionerMatch(("martin",))),
+    # Decided: one letter off a roster name and not an everyday word; far likelier a mis-transcribed "Martin".
+    ("Martini", PractitionerMatch(("martin",))),
+    ("c'est pour mon mari, avec le docteur Martin", PractitionerMatch(("martin",))),
+    ("pour ma fille, avec Claire", PractitionerMatch(("bertrand",))),
     ("Bertran", PractitionerMatch(("bertrand", "bernard"))),
     ("Bérard", PractitionerMatch(("bernard", "bertrand"))),
     ("pas Bernard, Bertrand", PractitionerMatch(("bertrand",))),
@@ -45,7 +53,15 @@ FRENCH = [
     ("peu importe", PractitionerMatch((), anyone=True)),
     ("n'importe qui sauf Bernard", PractitionerMatch(("martin", "bertrand", "girard"), anyone=True)),
 ]
-FRENCH_NONE = ["bonjour", "je voudrais voir le docteur", "mardi matin", "pas le docteur Bernard", "un kiné", ""]
+FRENCH_NONE = [
+    "bonjour", "je voudrais voir le docteur", "mardi matin", "pas le docteur Bernard", "un kiné", "",
+    # everyday words and phrases, never a practitioner
+    "machin", "le docteur machin", "un truc", "mon mari", "c'est pour mon mari", "ma fille", "pour ma fille",
+    "mon fils", "ma femme", "maman", "matin", "le matin", "demain matin de bonne heure", "merci",
+    "merci beaucoup", "bonjour madame", "mardi", "mardi prochain", "marteau",
+    "c'est clair", "clair", "d'accord", "merci, au revoir", "je voudrais un rendez-vous pour mon mari",
+    "une prise de sang", "ma mère est malade",
+]
 ENGLISH = [
     ("Dr Patel", PractitionerMatch(("patel",))),
     ("Doctor Jones please", PractitionerMatch(("jones",))),
@@ -54,6 +70,8 @@ ENGLISH = [
     ("Nurse Okafor", PractitionerMatch(("okafor",))),
     ("Patell", PractitionerMatch(("patel",))),
     ("Jonson", PractitionerMatch(("johnson",))),
+    ("Grace", PractitionerMatch(("okafor",))),
+    ("it's for my son, with Dr Jones", PractitionerMatch(("jones",))),
     ("not Jones, Johnson", PractitionerMatch(("johnson",))),
     ("any doctor", PractitionerMatch((), anyone=True)),
     ("whoever is free", PractitionerMatch((), anyone=True)),
@@ -61,7 +79,13 @@ ENGLISH = [
     ("my family doctor", PractitionerMatch(("patel", "jones", "johnson"), specialty="GP")),
     ("the nurse", PractitionerMatch(("okafor",), specialty="practice nurse")),
 ]
-ENGLISH_NONE = ["hello", "I'd like to see a doctor", "tomorrow morning", "a dentist"]
+ENGLISH_NONE = [
+    "hello", "I'd like to see a doctor", "tomorrow morning", "a dentist",
+    # everyday words and phrases, never a practitioner
+    "the morning", "my son", "my wife", "my husband", "it's for my daughter", "thank you", "good morning",
+    "anything more", "I would like", "is it open", "over there", "every other day", "green", "joins",
+    "tomorrow afternoon please", "my mum is ill",
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), FRENCH)
@@ -111,3 +135,58 @@ def test_two_practitioners_with_one_name_fr(text: str, expected: tuple[str, ...]
 def test_exclude_negated() -> None:
     assert exclude_negated("pas Bernard, Bertrand", "fr") == "bertrand"
     assert exclude_negated("not Dr Jones but Johnson", "en") == "but johnson"
+
+
+def _named(pid: str, first: str, last: str) -> Practitioner:
+    return Practitioner(pid, "Dr", first, last, "médecin généraliste", ("consultation",))
+
+
+EVERYDAY_NAMES_FR = [_named("petit", "Marie", "Petit"), _named("blanc", "Pierre", "Blanc")]
+EVERYDAY_NAMES_EN = [_named("young", "Anne", "Young"), _named("moore", "Tom", "Moore"), _named("wood", "Ian", "Wood")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("le docteur Petit", ("petit",)),
+    ("Petit", ("petit",)),
+    ("Petit, s'il vous plaît", ("petit",)),
+    ("avec Petit", ("petit",)),
+    ("Marie Petit", ("petit",)),
+    ("Marie", ("petit",)),
+    ("Pierre Blanc", ("blanc",)),
+    ("un petit rendez-vous", None),
+    ("c'est pour un petit bobo", None),
+    ("mon mari", None),
+    ("du vin blanc", None),
+])
+def test_names_that_are_everyday_words_fr(text: str, expected: tuple[str, ...] | None) -> None:
+    """A roster name that is also an everyday word counts only when marked as a name."""
+    found = match_practitioner(text, EVERYDAY_NAMES_FR, "fr")
+    assert found == (PractitionerMatch(expected) if expected else None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Dr Young", ("young",)),
+    ("Young please", ("young",)),
+    ("with Young", ("young",)),
+    ("Anne Young", ("young",)),
+    ("Moore", ("moore",)),
+    ("Doctor Wood", ("wood",)),
+    ("Wood", ("wood",)),
+    ("it's for a young child", None),
+    ("anything more", None),
+    ("I would like an appointment", None),
+    ("no more", None),
+])
+def test_names_that_are_everyday_words_en(text: str, expected: tuple[str, ...] | None) -> None:
+    found = match_practitioner(text, EVERYDAY_NAMES_EN, "en")
+    assert found == (PractitionerMatch(expected) if expected else None)
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_no_everyday_word_sounds_like_a_name(locale: str) -> None:
+    """Every word of the locale's everyday lexicon, alone, names nobody in either sample roster."""
+    frame = "pour {} demain" if locale == "fr" else "for {} tomorrow"
+    for word in sorted(COMMON_WORDS[locale]):
+        for roster in (FR_ROSTER, EN_ROSTER):
+            found = match_practitioner(frame.format(word), roster, locale)
+            assert found is None or found.anyone or found.specialty, (word, found)
