@@ -21,10 +21,14 @@ from sqlmodel import Session
 from booking.clinic import Clinic
 from booking.db import migrate, open_engine, reader
 from booking.errors import AppointmentNotFound, SlotUnavailable, UnknownEntity
+from booking.intervals import day_bounds
 from booking.models import AppointmentRow, PatientRow, PracticeRow, UTCDateTime
 from booking.records import AppointmentRecord, PatientDetails, PatientRecord, Source, Status
 from booking.slots import Busy, Order, Slot, SlotQuery, find_slots, unavailable_reason
 from booking.store import read_clinic, versions
+
+BUSY_MARGIN = timedelta(hours=12)
+"""How far beyond the searched days bookings are read (buffers and long appointments near midnight)."""
 
 
 def fold_name(name: str) -> str:
@@ -95,28 +99,34 @@ class BookingService:
             last = query.last_day or (now + timedelta(days=clinic.practice.horizon_days)).astimezone(zone).date()
             if query.order is Order.EARLIEST and query.limit is not None:
                 return self._earliest_in_chunks(session, clinic, query, now, first, last)
-            return find_slots(clinic, self._busy_days(session, first, last, query), query, now)
+            return find_slots(clinic, self._busy_days(session, clinic, first, last, query), query, now)
 
     def _earliest_in_chunks(self, session: Session, clinic: Clinic, query: SlotQuery, now: datetime,
                             first: date, last: date) -> list[Slot]:
-        """Earliest-first with a limit usually ends within days: load bookings a week, then more, at a time."""
+        """Earliest-first with a limit ends at the first days with room: read bookings a few days at a time
+        (3, then 50 % more each round), so a practice booked solid for weeks costs only the days walked.
+        """
         assert query.limit is not None
         found: list[Slot] = []
-        span = 7
+        span = 3.0
         while first <= last and len(found) < query.limit:
-            chunk_last = min(last, first + timedelta(days=span - 1))
+            chunk_last = min(last, first + timedelta(days=int(span) - 1))
             chunk = replace(query, first_day=first, last_day=chunk_last, limit=query.limit - len(found))
-            found += find_slots(clinic, self._busy_days(session, first, chunk_last, query), chunk, now)
-            first, span = chunk_last + timedelta(days=1), span * 2
+            found += find_slots(clinic, self._busy_days(session, clinic, first, chunk_last, query), chunk, now)
+            first, span = chunk_last + timedelta(days=1), span * 1.5
         return found
 
-    def _busy_days(self, session: Session, first: date, last: date, query: SlotQuery) -> list[Busy]:
-        """Booked time around these days, cached until the next booking change (by any process)."""
+    def _busy_days(self, session: Session, clinic: Clinic, first: date, last: date, query: SlotQuery) -> list[Busy]:
+        """Booked time touching these local days, cached until the next booking change (by any process).
+
+        The margin covers motif buffers reaching across midnight; no practice's appointment is longer.
+        """
         key = (first, last, query.practitioner_ids)
         cached = self._busy_cache.get(key)
         if cached is None:
-            start = datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC)
-            end = datetime.combine(last + timedelta(days=2), datetime.min.time(), UTC)
+            zone = clinic.practice.zone
+            start = day_bounds(first, zone)[0] - BUSY_MARGIN
+            end = day_bounds(last, zone)[1] + BUSY_MARGIN
             cached = self._busy(session, start, end, query.practitioner_ids)
             if len(self._busy_cache) > 64:
                 self._busy_cache.clear()
@@ -127,27 +137,29 @@ class BookingService:
               practitioner_ids: Sequence[str] = (), exclude_id: int | None = None) -> list[Busy]:
         """Booked time overlapping `[start, end)`.
 
-        The hot path of every slot search: plain SQL without ORM or per-row type processing (SQLite hands
-        back UTC text in the fixed format the `UTCDateTime` column writes, parsed here in C).
+        The hot path of every slot search, so plain SQL. On SQLite it goes straight to the driver's cursor:
+        the columns hold naive UTC text in the fixed format `UTCDateTime` writes, compared as text and parsed
+        here in C; PostgreSQL hands back aware date-times itself.
         """
         sql = ("SELECT practitioner_id, start_at, end_at, motif_id FROM appointment "
                "WHERE status = 'booked' AND start_at < :end AND end_at > :start")
         params: dict[str, object] = {"start": start, "end": end}
+        for index, practitioner_id in enumerate(practitioner_ids):
+            params[f"p{index}"] = practitioner_id
         if practitioner_ids:
-            sql += " AND practitioner_id IN :ids"
-            params["ids"] = list(practitioner_ids)
+            sql += " AND practitioner_id IN (" + ", ".join(f":p{i}" for i in range(len(practitioner_ids))) + ")"
         if exclude_id is not None:
             sql += " AND id != :exclude"
             params["exclude"] = exclude_id
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            params["start"], params["end"] = _sqlite_utc(start), _sqlite_utc(end)
+            cursor = connection.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
+            return [Busy(p, _utc_text(s), _utc_text(e), m) for p, s, e, m in cursor.fetchall()]
         statement = text(sql).bindparams(
             bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
         )
-        if practitioner_ids:
-            statement = statement.bindparams(bindparam("ids", expanding=True))
-        rows = session.connection().execute(statement, params).all()
-        if rows and isinstance(rows[0][1], str):
-            return [Busy(p, _utc_text(s), _utc_text(e), m) for p, s, e, m in rows]
-        return [Busy(p, s, e, m) for p, s, e, m in rows]
+        return [Busy(p, s, e, m) for p, s, e, m in connection.execute(statement, params).all()]
 
     def get(self, reference: str) -> AppointmentRecord:
         """The appointment with this reference; `AppointmentNotFound` otherwise."""
@@ -351,6 +363,11 @@ def _bookings_changed(session: Session) -> None:
         bookings_version=PracticeRow.bookings_version + 1
     ))
     session.flush()
+
+
+def _sqlite_utc(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite dialect stores for an aware date-time in a `UTCDateTime` column."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _utc_text(value: str) -> datetime:
