@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def describe_machine() -> dict[str, object]:
-    """CPU model, cores, memory, OS and Python version."""
+    """CPU model, cores, memory, OS, Python version and how busy the machine was (other work skews timings)."""
     cpu = platform.processor() or "unknown"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -28,4 +28,5 @@ def describe_machine() -> dict[str, object]:
         "memory_gib": memory_gib,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "load_average_1min_at_start": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
