@@ -1,6 +1,6 @@
 # voicebot — the two commands of the README, and a few helpers.
-#   make run    set up .venv if needed, then talk to the bot (text simulator) on the sample clinic
-#   make test   set up .venv if needed, then lint and run every test
+#   make run    set up .venv and the speech models if needed, then talk to the bot (text simulator)
+#   make test   set up .venv and the speech models if needed, then lint and run every test
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(VENV)/bin/voicebot models install
 	touch $(STAMP)
 
 install: $(STAMP)

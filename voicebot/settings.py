@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,3 +57,54 @@ class Clock:
         if self.frozen.tzinfo is None:
             return self.frozen.replace(tzinfo=zone or UTC)
         return self.frozen
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """What the Twilio gateway needs; read once by `twilio_settings`, then passed as an argument."""
+
+    public_base_url: str
+    """The https URL Twilio reaches this server at (`VOICEBOT_PUBLIC_URL`); signatures are checked over it."""
+    account_sid: str
+    """`TWILIO_ACCOUNT_SID` (AC...)."""
+    auth_token: str = field(repr=False)
+    """`TWILIO_AUTH_TOKEN`, or the first line of `TWILIO_AUTH_TOKEN_FILE`; never printed or logged."""
+    api_base_url: str = "https://api.twilio.com"
+    """Twilio's REST API root (`VOICEBOT_TWILIO_API_URL`; a local fake in tests and `voicebot call`)."""
+    staff_number: str | None = None
+    """Where transfers go (`VOICEBOT_STAFF_NUMBER`; else the practice's `staff_phone`)."""
+
+
+def twilio_settings(environ: Mapping[str, str] | None = None, *,
+                    default_public_url: str | None = None) -> TwilioSettings | None:
+    """The Twilio settings from the environment; `None` when no auth token is configured (gateway off).
+
+    Args:
+        environ: The environment (default `os.environ`).
+        default_public_url: Used when `VOICEBOT_PUBLIC_URL` is unset (e.g. `http://127.0.0.1:8000` for a
+            local `voicebot serve` + `voicebot call`).
+
+    Raises:
+        BadSetting: A token is configured but something else is missing or unreadable.
+    """
+    env = os.environ if environ is None else environ
+    token = env.get("TWILIO_AUTH_TOKEN", "").strip()
+    token_file = env.get("TWILIO_AUTH_TOKEN_FILE", "").strip()
+    if not token and token_file:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip().splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError) as err:
+            raise BadSetting(f"TWILIO_AUTH_TOKEN_FILE {token_file}: cannot read a token from it") from err
+    if not token:
+        return None
+    account_sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    if not account_sid:
+        raise BadSetting("TWILIO_ACCOUNT_SID is required with a Twilio auth token")
+    public = env.get("VOICEBOT_PUBLIC_URL", "").strip() or default_public_url
+    if not public:
+        raise BadSetting("VOICEBOT_PUBLIC_URL (the https URL Twilio calls) is required with a Twilio auth token")
+    if not public.startswith(("https://", "http://")):
+        raise BadSetting(f"VOICEBOT_PUBLIC_URL must start with https:// ({public!r})")
+    return TwilioSettings(public_base_url=public.rstrip("/"), account_sid=account_sid, auth_token=token,
+                          api_base_url=env.get("VOICEBOT_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
+                          staff_number=env.get("VOICEBOT_STAFF_NUMBER", "").strip() or None)

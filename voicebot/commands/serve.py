@@ -3,16 +3,80 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from booking.clinic import load_clinic
 from booking.errors import NotConfigured
+from booking.service import BookingService
 from voicebot.cli import Env, command, load_clinic_or_fail
-from voicebot.settings import SAMPLE_CLINIC
+from voicebot.settings import SAMPLE_CLINIC, twilio_settings
+
+if TYPE_CHECKING:
+    from voicebot.gateway_twilio import TwilioGateway
+    from voicebot.pipeline.engines import Engines
 
 SECRET_ENV = "VOICEBOT_SECRET_KEY"
 """Signs the console's session cookies; without it a random key is drawn and logins end at each restart."""
+
+
+FIXED_PROMPTS = ("greeting.notice", "open.question", "open.listening", "more.question", "goodbye", "ok")
+"""Phrase keys synthesised at start-up (with the greeting), so that every call replays them at once."""
+
+
+def fixed_prompts(service: BookingService, locale: str) -> list[str]:
+    """The practice's greeting and the fixed prompts every call hears, in `locale`."""
+    from dialogue.phrases import load_phrases
+
+    phrases = load_phrases(locale)
+    return [phrases.get("greeting.hello", practice=service.clinic().practice.name),
+            *(phrases.get(key) for key in FIXED_PROMPTS)]
+
+
+def load_speech(service: BookingService) -> Engines | None:
+    """Load the speech engines for the practice's language (shared by every call) and pre-render its fixed
+    prompts; `None`, with a warning, when the models are not installed.
+    """
+    from voicebot.pipeline.engines import load_engines, shared_engines
+    from voicebot.speech.errors import ModelMissing
+
+    locale = service.clinic().practice.locale[:2]
+    click.echo(f"Loading the speech models ({locale})...", err=True)
+    try:
+        engines = shared_engines(lambda: load_engines((locale,)))
+    except ModelMissing as error:
+        click.echo(f"warning: {error}", err=True)
+        return None
+    seconds = engines.synthesizer(locale).prerender(fixed_prompts(service, locale))
+    click.echo(f"Speech models ready in {engines.load_seconds:.1f} s, fixed prompts in {seconds:.1f} s.", err=True)
+    return engines
+
+
+def _twilio_gateway(service: BookingService, clock: Callable[[], datetime], local_url: str,
+                    engines: Engines | None) -> TwilioGateway | None:
+    """The Twilio gateway when TWILIO_AUTH_TOKEN (or its file) is set; transfers go to the practice's staff phone
+    unless VOICEBOT_STAFF_NUMBER says otherwise. Calls go through the voice pipeline when the speech engines are
+    loaded, else they hear `ToneHandler`'s beeps.
+    """
+    from voicebot.gateway_twilio import ToneHandler, TwilioGateway
+    from voicebot.voice_handler import PipelineCallHandler
+
+    settings = twilio_settings(default_public_url=local_url)
+    if settings is None:
+        click.echo("Twilio gateway off (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and VOICEBOT_PUBLIC_URL).", err=True)
+        return None
+    if settings.staff_number is None:
+        settings = replace(settings, staff_number=service.clinic().practice.staff_phone)
+    click.echo(f"Twilio voice webhook: {settings.public_base_url}/twilio/voice", err=True)
+    if engines is None:
+        click.echo("warning: no speech models: calls only hear beeps (install them: voicebot models install).",
+                   err=True)
+        return TwilioGateway(settings, ToneHandler())
+    return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines))
 
 
 def register(main: click.Group) -> None:
@@ -23,7 +87,9 @@ def register(main: click.Group) -> None:
     @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
     @click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False),
                   help="Apply this clinic file before serving (default: keep the stored configuration).")
-    def serve(env: Env, host: str, port: int, clinic_file: str | None) -> None:
+    @click.option("--voice/--no-voice", default=True, show_default=True,
+                  help="Answer Twilio calls with the voice pipeline (loads the speech models at start-up).")
+    def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool) -> None:
         """Serve the staff console on http://HOST:PORT/admin (stops cleanly on Ctrl-C or SIGTERM)."""
         import uvicorn
 
@@ -41,7 +107,14 @@ def register(main: click.Group) -> None:
             except NotConfigured:
                 env.apply(load_clinic(SAMPLE_CLINIC))
                 click.echo(f"No practice configured yet: applied the sample {SAMPLE_CLINIC}.", err=True)
-        app = create_app(service, env.clock, secret_key=os.environ.get(SECRET_ENV) or None)
+        zone = service.clinic().practice.zone
+        local_url = f"http://{host}:{port}"
+        voice = voice and twilio_settings(default_public_url=local_url) is not None
+        engines = load_speech(service) if voice else None
+        twilio = _twilio_gateway(service, lambda: env.clock.now(zone), local_url, engines)
+        speech_ready = (lambda: engines is not None) if voice and twilio is not None else None
+        app = create_app(service, env.clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio,
+                         speech_ready=speech_ready)
         click.echo(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME "
                    "--role admin)", err=True)
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)

@@ -1,0 +1,188 @@
+"""The dialogue adapter with the real dialogue machine and the real booking service (SQLite), via `run_test`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    CancelFrame,
+    EndWorkerFrame,
+    Frame,
+    InputDTMFFrame,
+    KeypadEntry,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from pipecat.tests.utils import SleepFrame, run_test
+
+from booking.records import Status
+from booking.service import BookingService
+from dialogue.actions import ExpectKind, OutcomeKind, Transfer
+from voicebot.pipeline.dialogue_processor import CallHints, DialogueProcessor
+
+BOOKING_TURNS = [
+    "Hi, I'd like to see Dr Patel on Tuesday morning for a flu jab",
+    "the second one",
+    "Emily Clarke",
+    "the fifth of May nineteen ninety",
+    "yes",
+    "yes that's right",
+]
+
+
+def said(text: str) -> list[Frame]:
+    """One caller turn as the pipeline delivers it: the turn end may overtake the transcription."""
+    return [UserStartedSpeakingFrame(), UserStoppedSpeakingFrame(),
+            TranscriptionFrame(text, "caller", "2026-11-28T10:00:00Z"), SleepFrame(0.15)]
+
+
+def heard() -> list[Frame]:
+    """The bot's pending speech played out."""
+    return [BotStartedSpeakingFrame(), SleepFrame(0.05), BotStoppedSpeakingFrame(), SleepFrame(0.1)]
+
+
+def speech(frames: list[Frame]) -> list[str]:
+    return [f.text for f in frames if isinstance(f, TTSSpeakFrame)]
+
+
+def ends(frames: list[Frame]) -> list[EndWorkerFrame]:
+    return [f for f in frames if isinstance(f, EndWorkerFrame)]
+
+
+def test_spoken_booking_ends_after_goodbye(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    hints = CallHints()
+    processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555", hints=hints)
+    frames: list[Frame] = [SleepFrame(0.1)]
+    for turn in BOOKING_TURNS:
+        frames += said(turn)
+    frames += heard()
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames, send_end_frame=False))
+    spoken = " ".join(speech(down))
+    assert "Tuesday the 1st of December" in spoken
+    assert "That's booked" in spoken
+    assert "Goodbye" in spoken
+    assert len(ends(down)) == 1 and ends(down)[0].reason == "booked"
+    # the goodbye was pushed before the end
+    assert down.index(ends(down)[0]) > max(i for i, f in enumerate(down) if isinstance(f, TTSSpeakFrame))
+    booked = service.list_appointments(status=Status.BOOKED)
+    assert [a.patient.last_name for a in booked] == ["Clarke"]
+    assert processor.outcome is not None and processor.outcome.outcome.kind is OutcomeKind.BOOKED
+    assert hints.question is not None
+    notice = [f for f in down if isinstance(f, TTSSpeakFrame) and not f.interruptible]
+    assert notice and "recorded" in " ".join(f.text for f in notice)  # the data notice cannot be cut
+
+
+def test_end_waits_until_goodbye_heard(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555")
+    frames: list[Frame] = [SleepFrame(0.1)]
+    for turn in BOOKING_TURNS:
+        frames += said(turn)
+    frames += [SleepFrame(0.3)]
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+    assert "That's booked" in " ".join(speech(down))
+    assert ends(down) == []  # the goodbye was never heard: the call is not ended under the caller
+
+
+def test_expect_hint_published(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    hints = CallHints()
+    processor = DialogueProcessor(service, lambda: now, locale="en", hints=hints)
+    frames: list[Frame] = [SleepFrame(0.1)]
+    frames += said("I'd like an appointment")
+    asyncio.run(run_test(processor, frames_to_send=frames))
+    assert hints.expect is not None
+    assert isinstance(hints.expect, ExpectKind)
+
+
+def test_keypad_zero_transfers_after_words_heard(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    targets: list[str] = []
+
+    async def transfer(target: str) -> None:
+        targets.append(target)
+
+    processor = DialogueProcessor(service, lambda: now, locale="en", on_transfer=transfer)
+    frames: list[Frame] = [SleepFrame(0.1), InputDTMFFrame(KeypadEntry.ZERO), SleepFrame(0.2)]
+    frames += heard()
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames, send_end_frame=False))
+    assert isinstance(processor.outcome, Transfer)
+    assert targets == [processor.outcome.target]
+    assert len(ends(down)) == 1 and ends(down)[0].reason == "transferred"
+
+
+def test_no_input_after_bot_stopped_speaking(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(service, lambda: now, locale="en", no_input_secs=0.2)
+    frames: list[Frame] = [SleepFrame(0.1), BotStartedSpeakingFrame(), SleepFrame(0.4)]  # silence while bot talks
+    before = frames.copy()
+    frames += [BotStoppedSpeakingFrame(), SleepFrame(0.4)]
+    down_quiet, _ = asyncio.run(run_test(DialogueProcessor(service, lambda: now, locale="en", no_input_secs=0.2),
+                                         frames_to_send=before))
+    greeting = speech(down_quiet)  # only the greeting: no timeout while the bot speaks
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+    assert speech(down)[: len(greeting)] == greeting
+    assert len(speech(down)) > len(greeting)  # then a re-prompt after real silence
+
+
+def test_caller_hang_up_keeps_nothing(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555")
+    frames: list[Frame] = [SleepFrame(0.1)]
+    for turn in BOOKING_TURNS[:-1]:
+        frames += said(turn)
+    frames += [CancelFrame()]
+
+    async def scenario() -> set[asyncio.Task]:
+        await run_test(processor, frames_to_send=frames, send_end_frame=False)
+        return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+
+    leftover = asyncio.run(scenario())
+    assert leftover == set()
+    assert processor.outcome is not None and processor.outcome.outcome.kind is OutcomeKind.HUNG_UP
+    assert service.list_appointments(status=Status.BOOKED) == []
+
+
+def test_turn_text_joins_segments(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555")
+    frames: list[Frame] = [SleepFrame(0.1), UserStartedSpeakingFrame(),
+                           TranscriptionFrame("Hi, I'd like to see Dr Patel", "c", "t"),
+                           TranscriptionFrame("on Tuesday morning for a flu jab", "c", "t"),
+                           UserStoppedSpeakingFrame(), SleepFrame(0.2)]
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+    caller = [text for who, text in processor.transcript if who == "caller"]
+    assert caller[0] == "Hi, I'd like to see Dr Patel on Tuesday morning for a flu jab"
+    assert "Tuesday the 1st of December" in " ".join(speech(down))
+
+
+@pytest.mark.parametrize("terminator", ["#", None])
+def test_keyed_birth_date_is_one_answer(english: tuple[BookingService, datetime], terminator: str | None) -> None:
+    service, now = english
+    processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555", key_pause_secs=0.3)
+    frames: list[Frame] = [SleepFrame(0.1)]
+    for turn in BOOKING_TURNS[:3]:
+        frames += said(turn)
+    for key in "05051990" + (terminator or ""):
+        frames += [InputDTMFFrame(KeypadEntry(key)), SleepFrame(0.05)]
+    frames += [SleepFrame(0.5)]
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+    assert ("caller", "dtmf:05051990") in processor.transcript
+    assert "ending in 0 5 5 5" in " ".join(speech(down))
+
+
+def test_words_too_few_to_barge_in_are_answered_once_bot_stops(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555", no_input_secs=5.0)
+    frames: list[Frame] = [SleepFrame(0.1), BotStartedSpeakingFrame(),
+                           TranscriptionFrame("I'd like an appointment", "c", "t"),  # no turn: bot kept talking
+                           SleepFrame(0.1), BotStoppedSpeakingFrame(), SleepFrame(0.8)]
+    asyncio.run(run_test(processor, frames_to_send=frames))
+    assert ("caller", "I'd like an appointment") in processor.transcript

@@ -1,0 +1,89 @@
+"""The STT and TTS adapters with small real fakes of the speech engines (no models loaded)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from pipecat.frames.frames import (
+    InputAudioRawFrame,
+    TranscriptionFrame,
+    TTSAudioRawFrame,
+    TTSSpeakFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.worker import PipelineParams
+from pipecat.tests.utils import SleepFrame, run_test
+
+from dialogue.actions import ExpectKind
+from voicebot.pipeline.dialogue_processor import CallHints
+from voicebot.pipeline.stt_service import RecognizerSTTService
+from voicebot.pipeline.tts_service import SynthesizerTTSService
+from voicebot.speech.stt import Transcript
+from voicebot.speech.tts import AudioChunk
+
+
+class FakeRecognizer:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls: list[tuple[int, str, str | None, int, str]] = []
+
+    def transcribe(self, pcm: bytes, language: str, prompt: str | None = None, hotwords: Sequence[str] = (), *,
+                   sample_rate: int = 16000) -> Transcript:
+        self.calls.append((len(pcm), language, prompt, sample_rate, threading.current_thread().name))
+        return Transcript(self.text, -0.1, 0.01, 0.01, len(pcm) / 2 / sample_rate)
+
+
+class FakeSynthesizer:
+    sample_rate = 22050
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def stream(self, text: str) -> Iterator[AudioChunk]:
+        for sentence in text.split(". "):
+            self.threads.append(threading.current_thread().name)
+            tone = (np.sin(np.arange(self.sample_rate // 2) / 5) * 8000).astype(np.int16)  # half a second
+            yield AudioChunk(tone.tobytes(), self.sample_rate, sentence)
+
+
+def test_stt_transcribes_segment_in_thread_with_expectation_prompt() -> None:
+    recognizer = FakeRecognizer("mardi")
+    hints = CallHints(expect=ExpectKind.DATE, question="Quel jour vous arrangerait ?")
+    stt = RecognizerSTTService(recognizer, language="fr", hints=hints, vocabulary=["docteur Martin"])
+    audio = [InputAudioRawFrame(bytes(640), 16000, 1) for _ in range(25)]  # half a second of 16 kHz audio
+    frames = [VADUserStartedSpeakingFrame(), *audio, VADUserStoppedSpeakingFrame(), SleepFrame(0.3)]
+    down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
+    transcriptions = [f for f in down if isinstance(f, TranscriptionFrame)]
+    assert [t.text for t in transcriptions] == ["mardi"]
+    assert isinstance(transcriptions[0].result, Transcript)
+    assert len(recognizer.calls) == 1
+    size, language, prompt, rate, thread = recognizer.calls[0]
+    assert language == "fr" and rate == 16000 and size >= 16000  # the segment (plus trailing silence)
+    assert prompt is not None and "mardi" in prompt and "docteur Martin" in prompt
+    assert prompt.endswith("Quel jour vous arrangerait ?")
+    assert thread != threading.main_thread().name
+
+
+def test_stt_says_nothing_for_silence() -> None:
+    stt = RecognizerSTTService(FakeRecognizer(""), language="en")
+    frames = [VADUserStartedSpeakingFrame(), InputAudioRawFrame(bytes(640), 16000, 1),
+              VADUserStoppedSpeakingFrame(), SleepFrame(0.2)]
+    down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
+    assert not [f for f in down if isinstance(f, TranscriptionFrame)]
+
+
+def test_tts_streams_sentences_at_output_rate_from_thread() -> None:
+    synthesizer = FakeSynthesizer()
+    tts = SynthesizerTTSService(synthesizer)
+    params = PipelineParams(audio_out_sample_rate=8000)
+    down, _ = asyncio.run(run_test(tts, frames_to_send=[TTSSpeakFrame("Hello. How can I help you?"),
+                                                        SleepFrame(0.5)], pipeline_params=params))
+    audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
+    assert audio and {f.sample_rate for f in audio} == {8000}
+    seconds = sum(len(f.audio) for f in audio) / 2 / 8000
+    assert 0.9 <= seconds <= 1.1  # two half-second sentences, resampled
+    assert len(synthesizer.threads) == 2 and threading.main_thread().name not in synthesizer.threads

@@ -1,0 +1,145 @@
+"""A real `voicebot serve` subprocess on a temporary SQLite database, and `voicebot call --json` against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pg import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CLINICS = {"fr": ROOT / "config" / "clinic.toml", "en": ROOT / "config" / "clinic.en.toml"}
+NOW = "2026-11-28T10:00"
+ACCOUNT = "AC" + "0" * 32
+TOKEN = "voice-test-token"
+VOICEBOT = [sys.executable, "-m", "voicebot"]
+
+
+@dataclass
+class Server:
+    """A running `voicebot serve` and what a call needs to reach it."""
+
+    url: str
+    db: str
+    env: dict[str, str]
+    log: Path
+
+    def call(self, lines: list[str], *, locale: str, caller_id: str, turn_gap: float = 1.2,
+             timeout: float = 240.0, record: Path | None = None) -> list[dict[str, Any]]:
+        """Place a call with `voicebot call --json`, the caller's `lines` on stdin; the JSON events."""
+        command = [*VOICEBOT, "call", "--json", "--server", self.url, "--locale", locale, "--caller-id", caller_id,
+                   "--turn-gap", str(turn_gap)]
+        if record is not None:
+            command += ["--record", str(record)]
+        done = subprocess.run(command, input="".join(f"{line}\n" for line in lines), capture_output=True,
+                              text=True, env=self.env, timeout=timeout, cwd=ROOT)
+        events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        assert events and events[-1]["type"] == "end", f"no end event:\n{done.stdout}\n{done.stderr[-3000:]}"
+        return events
+
+    def appointments(self) -> list[dict[str, Any]]:
+        """`voicebot appointments list --json` on the server's database."""
+        done = subprocess.run([*VOICEBOT, "appointments", "list", "--json", "--db", self.db, "--now", NOW],
+                              capture_output=True, text=True, env=self.env, check=True, cwd=ROOT)
+        result: list[dict[str, Any]] = json.loads(done.stdout)
+        return result
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"voicebot serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"voicebot serve not healthy within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def start_server(tmp_path: Path, locale: str) -> Iterator[Server]:
+    """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1."""
+    port, api_port = free_port(), free_port()
+    db = f"sqlite:///{tmp_path / 'voicebot.db'}"
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
+           "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}", "PYTHONUNBUFFERED": "1"}
+    for name in ("VOICEBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN_FILE", "VOICEBOT_STAFF_NUMBER", "VOICEBOT_NOW"):
+        env.pop(name, None)
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([*VOICEBOT, "serve", "--db", db, "--now", NOW, "--clinic", str(CLINICS[locale]),
+                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        _wait_healthy(url, process, log)
+        yield Server(url, db, env, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def english_server(tmp_path: Path) -> Iterator[Server]:
+    """`voicebot serve` on the English sample surgery."""
+    yield from start_server(tmp_path, "en")
+
+
+@pytest.fixture
+def french_server(tmp_path: Path) -> Iterator[Server]:
+    """`voicebot serve` on the French sample practice."""
+    yield from start_server(tmp_path, "fr")
+
+
+def caller_wavs(tmp_path: Path, lines: list[str], locale: str, voice: str | None = None) -> list[str]:
+    """Text lines spoken in advance by the simulated caller's Kokoro voice, as `wav:PATH` lines (the caller then
+    answers at once instead of synthesising while the bot waits); other lines (`dtmf:...`) as they are."""
+    from voicebot.carrier import CALLER_VOICES, KokoroVoice
+    from voicebot.speech.audio import write_wav
+
+    speaker = KokoroVoice(voice or CALLER_VOICES[locale], locale)
+    result = []
+    for index, line in enumerate(lines):
+        if line.startswith(("dtmf:", "wav:")) or line in ("", "silence", "hangup"):
+            result.append(line)
+            continue
+        pcm, rate = speaker.speak(line)
+        path = tmp_path / f"caller-{index}.wav"
+        write_wav(path, pcm, rate)
+        result.append(f"wav:{path}")
+    return result
+
+
+def bot_tail_text(recording: Path, seconds: float, locale: str) -> str:
+    """Whisper's text of the last `seconds` of the bot's side of a `voicebot call --record` file (the channel
+    the caller hears): what was heard just before the call ended."""
+    import wave
+
+    import numpy as np
+
+    from voicebot.speech.audio import resample
+    from voicebot.speech.stt import Recognizer
+
+    with wave.open(str(recording)) as reader:
+        rate, channels = reader.getframerate(), reader.getnchannels()
+        samples = np.frombuffer(reader.readframes(reader.getnframes()), np.int16).reshape(-1, channels)
+    tail = samples[-int(rate * seconds):, channels - 1].astype(np.float32) / 32768
+    pcm = (resample(tail, rate, 16000) * 32767).astype(np.int16).tobytes()
+    return Recognizer().transcribe(pcm, locale).text

@@ -1,0 +1,130 @@
+"""One call's voice pipeline: transport in, VAD, recognition, turn-taking, the dialogue, synthesis, transport out.
+
+Tuned for the phone: Silero VAD with a half-second stop (a pause inside a sentence stays one turn), a
+speech-timeout end of turn whose patience follows the dialogue's expectation (a "yes" answers at once, digits
+and spelled names get more time), and barge-in only after a few recognised words while the bot speaks (a cough
+or "hm" does not cut it off; non-interruptible prompts are never cut). The models are the process's shared
+engines; everything else is per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.observers.base_observer import BaseObserver
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.transports.base_transport import BaseTransport
+from pipecat.turns.user_start import MinWordsUserTurnStartStrategy
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_processor import UserTurnProcessor
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from booking.clinic import Clinic
+from dialogue.actions import ExpectKind
+from dialogue.port import BookingPort
+from voicebot.pipeline.dialogue_processor import CallHints, DialogueProcessor, TransferCallback
+from voicebot.pipeline.engines import Engines
+from voicebot.pipeline.stt_service import STT_SAMPLE_RATE, RecognizerSTTService
+from voicebot.pipeline.tts_service import SynthesizerTTSService
+from voicebot.speech.expect import vocabulary_of
+
+PATIENCE: dict[ExpectKind | None, float] = {
+    ExpectKind.YES_NO: 0.3,
+    ExpectKind.DATE: 0.7,
+    ExpectKind.FREE: 0.6,
+    ExpectKind.NAME: 1.0,
+    ExpectKind.DIGITS: 1.5,
+    None: 0.6,
+}
+"""Seconds of silence after the VAD stop before the caller's turn ends, by expected answer."""
+
+
+class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
+    """`SpeechTimeoutUserTurnStopStrategy` whose speech timeout follows the call's current `Expect` hint."""
+
+    def __init__(self, hints: CallHints, patience: dict[ExpectKind | None, float] | None = None,
+                 **kwargs: Any) -> None:
+        self._hints = hints
+        self._patience = dict(PATIENCE if patience is None else patience)
+        super().__init__(**kwargs)
+
+    @property
+    def _user_speech_timeout(self) -> float:
+        return self._patience.get(self._hints.expect, self._patience.get(None, 0.6))
+
+    @_user_speech_timeout.setter
+    def _user_speech_timeout(self, value: float) -> None:
+        self._patience[None] = value
+
+
+@dataclass
+class CallPipeline:
+    """One call's pipeline and the pieces a gateway may need."""
+
+    worker: PipelineWorker
+    """Run it with `WorkerRunner(handle_sigint=False).run(...)`; it ends itself after the goodbye."""
+    pipeline: Pipeline
+    dialogue: DialogueProcessor
+    """The call's dialogue: its `outcome` and `transcript` once the call ended."""
+    stt: RecognizerSTTService
+    hints: CallHints
+
+
+def practice_vocabulary(clinic: Clinic, locale: str) -> list[str]:
+    """Practitioner names and motif labels/keywords to bias recognition toward."""
+    motifs = [m.label for m in clinic.motifs] + [k for m in clinic.motifs for k in m.keywords]
+    return vocabulary_of([p.last_name for p in clinic.practitioners], motifs, locale)
+
+
+def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort, clock: Callable[[], datetime],
+                   locale: str | None = None, caller_id: str | None = None, *,
+                   on_transfer: TransferCallback | None = None, audio_out_sample_rate: int = 8000,
+                   vad_stop_secs: float = 0.5, min_barge_in_words: int = 2, no_input_secs: float = 7.0,
+                   vocabulary: Sequence[str] | None = None,
+                   observers: list[BaseObserver] | None = None) -> CallPipeline:
+    """Build one call's pipeline and its worker.
+
+    Args:
+        transport: The call's pipecat transport (Twilio websocket, SIP bridge, or a test transport).
+        engines: The process's shared recognizer and synthesizers.
+        port: The booking service.
+        clock: Returns the current aware time (the dialogue's `now`).
+        locale: "fr" or "en"; `None` = the practice's language.
+        caller_id: The caller's number in E.164, or `None` when withheld.
+        on_transfer: Awaited with the staff number once the words before a transfer were heard.
+        audio_out_sample_rate: The transport's output rate (8 kHz for Twilio).
+        vad_stop_secs: Silence before the VAD reports the end of speech.
+        min_barge_in_words: Words the caller must say over the bot before it stops talking.
+        no_input_secs: Silence after the bot stopped speaking before the dialogue's no-input re-prompt.
+        vocabulary: Words to bias recognition toward; default: the practice's practitioners and motifs.
+        observers: pipecat observers (latency measurement).
+    """
+    clinic = port.clinic()
+    language = (locale or clinic.practice.locale)[:2]
+    hints = CallHints()
+    stt = RecognizerSTTService(
+        engines.recognizer, language=language, hints=hints,
+        vocabulary=practice_vocabulary(clinic, language) if vocabulary is None else vocabulary)
+    turns = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
+        start=[MinWordsUserTurnStartStrategy(min_words=min_barge_in_words, use_interim=False)],
+        stop=[ExpectationTurnStopStrategy(hints)]))
+    dialogue = DialogueProcessor(port, clock, locale=language, caller_id=caller_id, hints=hints,
+                                 no_input_secs=no_input_secs, on_transfer=on_transfer)
+    tts = SynthesizerTTSService(engines.synthesizer(language))
+    vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=vad_stop_secs)))
+    pipeline = Pipeline([transport.input(), vad, stt, turns, dialogue, tts, transport.output()])
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(audio_in_sample_rate=STT_SAMPLE_RATE, audio_out_sample_rate=audio_out_sample_rate,
+                              enable_metrics=True),
+        observers=observers or [],
+        enable_rtvi=False,
+    )
+    return CallPipeline(worker, pipeline, dialogue, stt, hints)

@@ -1,0 +1,187 @@
+"""Speech recognition of short phone turns with one shared faster-whisper model.
+
+The fast path does not pay for Whisper's 30-second window: it computes the log-Mel features of the utterance
+plus a little silence, runs the CTranslate2 encoder on those frames only, and decodes greedily (temperature 0,
+no timestamps, a loop guard and a token cap). The stock `WhisperModel.transcribe` stays available for
+comparison and for audio longer than one window.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from voicebot.speech.audio import WHISPER_RATE, resample, to_float32
+from voicebot.speech.models import whisper_model_dir
+
+if TYPE_CHECKING:
+    from faster_whisper.tokenizer import Tokenizer
+
+Method = Literal["trimmed", "stock"]
+MAX_WINDOW_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the caller said, as Whisper heard it."""
+
+    text: str
+    """The transcription, stripped; empty when nothing was recognised."""
+    avg_logprob: float
+    """Mean log-probability of the decoded tokens (closer to 0 is surer)."""
+    no_speech_prob: float
+    """Whisper's probability that the window holds no speech."""
+    seconds: float
+    """Compute time of the recognition."""
+    audio_seconds: float
+    """Length of the audio recognised."""
+    method: Method = "trimmed"
+
+    @property
+    def confidence(self) -> float:
+        """`exp(avg_logprob)`: a rough 0..1 confidence."""
+        return math.exp(self.avg_logprob)
+
+
+def is_silence(text: str, avg_logprob: float, no_speech_prob: float) -> bool:
+    """Whether a decoding is Whisper's way of saying nothing was said.
+
+    faster-whisper's own rule (no-speech probability above 0.6 with a mean log-probability below -1), plus
+    outputs without a single letter or digit ("...", "!").
+    """
+    return (no_speech_prob > 0.6 and avg_logprob < -1.0) or not any(c.isalnum() for c in text)
+
+
+class Recognizer:
+    """One Whisper model for the whole process; `transcribe` is synchronous and safe to call from threads.
+
+    Args:
+        model_dir: A CTranslate2 Whisper directory; default: the installed Whisper base.
+        cache: The model cache (see `voicebot.speech.models.cache_dir`), when `model_dir` is not given.
+        cpu_threads: Threads of one inference.
+        workers: Inferences that may run in parallel (CTranslate2 queues the others).
+        compute_type: CTranslate2 quantisation.
+        padding: Seconds of silence appended before encoding (the "utterance + ~1 s" window).
+        min_window: Shortest window encoded, in seconds (silence fills it). Whisper, trained on 30-second
+            windows, repeats a lone word in a window barely longer than it ("mardi, mardi, mardi"). On real
+            recordings of single words (bench/recognition.md), utterance + 1 s got 7 of 146 right; this
+            default 100 of 146 (113 with the expectation prompt) against 89 for the stock 30-second path,
+            in a fifth of its time. 6 s and 10 s windows scored within 3 % of 8 s.
+        repetition_penalty: Applied to turns shorter than `short_turn` only: it stops the lone-word loops
+            but can drop a repeated digit from a long phone number, so longer turns decode without it.
+        short_turn: Seconds under which a turn counts as short (one or two words).
+        max_new_tokens: Cap on decoded tokens (a loop guard; a phone turn is far shorter).
+    """
+
+    def __init__(self, model_dir: str | Path | None = None, *, cache: str | Path | None = None, cpu_threads: int = 2,
+                 workers: int = 1, compute_type: str = "int8", padding: float = 1.0,
+                 min_window: float = 8.0, repetition_penalty: float = 1.3, short_turn: float = 2.0,
+                 max_new_tokens: int = 100) -> None:
+        from faster_whisper import WhisperModel  # heavy import: only when a recognizer is built
+
+        self.model_dir = Path(model_dir) if model_dir is not None else whisper_model_dir(cache)
+        self.model = WhisperModel(str(self.model_dir), device="cpu", compute_type=compute_type,
+                                  cpu_threads=cpu_threads, num_workers=workers, local_files_only=True)
+        self.padding = padding
+        self.min_window = min_window
+        self.repetition_penalty = repetition_penalty
+        self.short_turn = short_turn
+        self.max_new_tokens = max_new_tokens
+        self._tokenizers: dict[str, Tokenizer] = {}
+        self._lock = threading.Lock()
+
+    def _tokenizer(self, language: str) -> Tokenizer:
+        from faster_whisper.tokenizer import Tokenizer
+
+        with self._lock:
+            if language not in self._tokenizers:
+                self._tokenizers[language] = Tokenizer(
+                    self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language)
+            return self._tokenizers[language]
+
+    def prompt_tokens(self, language: str, prompt: str | None = None, hotwords: Sequence[str] = ()) -> list[int]:
+        """Decoder prompt: `[sot_prev, prompt..., sot, language, transcribe, no_timestamps]`."""
+        tokenizer = self._tokenizer(language)
+        context = " ".join(part.strip() for part in [prompt or "", *hotwords] if part and part.strip())
+        tokens: list[int] = []
+        if context:
+            limit = self.model.max_length // 2 - 1
+            tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + context)[-limit:]]
+        return [*tokens, *tokenizer.sot_sequence, tokenizer.no_timestamps]
+
+    def transcribe(self, pcm: bytes | np.ndarray, language: str, prompt: str | None = None,
+                   hotwords: Sequence[str] = (), *, sample_rate: int = WHISPER_RATE,
+                   method: Method = "trimmed") -> Transcript:
+        """Transcribe one caller turn.
+
+        Args:
+            pcm: Mono audio: int16 PCM bytes, an int16 array or float32 samples in [-1, 1].
+            language: "fr" or "en" (any Whisper language code).
+            prompt: Text the turn is likely to resemble (see `voicebot.speech.expect.expectation_prompt`).
+            hotwords: Words to favour (practitioner names, motifs); added to the prompt.
+            sample_rate: Rate of `pcm`; resampled to 16 kHz when different.
+            method: "trimmed" (the fast path) or "stock" (faster-whisper's own `transcribe`: 30-second window,
+                beam search of 5, temperature 0).
+
+        Returns:
+            The transcript with its scores and timing.
+        """
+        samples = to_float32(pcm)
+        if sample_rate != WHISPER_RATE:
+            samples = resample(samples, sample_rate, WHISPER_RATE)
+        audio_seconds = len(samples) / WHISPER_RATE
+        started = time.perf_counter()
+        if method == "stock" or audio_seconds + self.padding > MAX_WINDOW_SECONDS:
+            text, logprob, no_speech = self._stock(samples, language, prompt, hotwords)
+            method = "stock"
+        else:
+            text, logprob, no_speech = self._trimmed(samples, language, prompt, hotwords)
+        if is_silence(text, logprob, no_speech):
+            text = ""
+        return Transcript(text, logprob, no_speech, time.perf_counter() - started, audio_seconds, method)
+
+    def _trimmed(self, samples: np.ndarray, language: str, prompt: str | None,
+                 hotwords: Sequence[str]) -> tuple[str, float, float]:
+        import ctranslate2
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        window = min(max(len(samples) / WHISPER_RATE + self.padding, self.min_window), MAX_WINDOW_SECONDS)
+        padded = np.zeros(int(window * WHISPER_RATE), dtype=np.float32)
+        padded[: len(samples)] = samples[: len(padded)]
+        features = self.model.feature_extractor(padded)
+        frames = min(features.shape[-1] - features.shape[-1] % 2, self.model.feature_extractor.nb_max_frames)
+        batch = np.ascontiguousarray(features[np.newaxis, :, :frames], dtype=np.float32)
+        encoded = self.model.model.encode(ctranslate2.StorageView.from_array(batch))
+        tokens = self.prompt_tokens(language, prompt, hotwords)
+        tokenizer = self._tokenizer(language)
+        result = self.model.model.generate(
+            encoded, [tokens], beam_size=1, max_length=len(tokens) + self.max_new_tokens,
+            no_repeat_ngram_size=3, return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            repetition_penalty=self.repetition_penalty if len(samples) < self.short_turn * WHISPER_RATE else 1.0,
+            suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+        )[0]
+        ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        avg_logprob = result.scores[0] / (len(ids) + 1)
+        return tokenizer.decode(ids).strip(), float(avg_logprob), float(result.no_speech_prob)
+
+    def _stock(self, samples: np.ndarray, language: str, prompt: str | None,
+               hotwords: Sequence[str]) -> tuple[str, float, float]:
+        segments, _info = self.model.transcribe(
+            samples, language=language, initial_prompt=prompt or None, hotwords=" ".join(hotwords) or None,
+            temperature=0.0, vad_filter=False)
+        done = list(segments)  # the generator does the work: materialise it here, in the caller's thread
+        text = " ".join(s.text.strip() for s in done).strip()
+        if not done:
+            return text, 0.0, 1.0
+        return text, float(np.mean([s.avg_logprob for s in done])), float(max(s.no_speech_prob for s in done))
+
+    def warm_up(self) -> float:
+        """Run one recognition on silence (first calls are slower); returns its seconds."""
+        return self.transcribe(np.zeros(WHISPER_RATE, dtype=np.float32), "fr").seconds

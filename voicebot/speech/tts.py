@@ -1,0 +1,246 @@
+"""Speech synthesis: Kokoro (the French voice ff_siwis) and Piper (English, and French when a voice is fetched).
+
+One synthesiser per process, shared by every call. Text is normalised for speech first (`spoken.speakable`),
+then synthesised sentence by sentence: `stream` yields each sentence's audio as soon as it is ready, so the
+first words play while the rest is computed. Rendered sentences are kept in an LRU cache (a greeting, a
+re-prompt, "D'accord." come back often), and `prerender` fills it with the fixed prompts at start-up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from voicebot.speech.audio import silence, to_float32, to_int16
+from voicebot.speech.models import KOKORO_FRENCH, PIPER_ENGLISH, kokoro_paths, piper_voice_path, piper_voices
+from voicebot.speech.spoken import speakable, split_sentences
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+PEAK = 0.9
+"""Every sentence is scaled to this peak (as Piper does), leaving mu-law a little headroom."""
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """Synthesised speech: mono int16 PCM."""
+
+    pcm: bytes
+    """Little-endian int16 samples."""
+    sample_rate: int
+    text: str = ""
+    """What it says (after normalisation)."""
+    compute_seconds: float = 0.0
+    """Time spent synthesising it (0 when it came from the cache)."""
+
+    @property
+    def seconds(self) -> float:
+        """Length of the audio."""
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@runtime_checkable
+class Synthesizer(Protocol):
+    """What the voice pipeline needs from a text-to-speech engine."""
+
+    language: str
+    sample_rate: int
+
+    def synthesize(self, text: str) -> AudioChunk:
+        """All of `text` as one chunk."""
+        ...
+
+    def stream(self, text: str) -> Iterator[AudioChunk]:
+        """`text` sentence by sentence, each chunk as soon as it is ready."""
+        ...
+
+    def prerender(self, phrases: Iterable[str]) -> float:
+        """Synthesise fixed phrases into the cache; returns the seconds it took."""
+        ...
+
+
+class CachingSynthesizer:
+    """Normalisation, sentence splitting, pauses and the sentence cache; subclasses only `render` one piece.
+
+    Args:
+        language: "fr" or "en": how text is normalised.
+        sample_rate: Rate of the audio `render` returns.
+        cache_bytes: Memory budget of the LRU sentence cache (prerendered phrases are kept apart, never evicted).
+        pause: Seconds of silence after a sentence (the models trim their own).
+    """
+
+    def __init__(self, language: str, sample_rate: int, cache_bytes: int = 64 << 20, pause: float = 0.25) -> None:
+        self.language = language
+        self.sample_rate = sample_rate
+        self.cache_bytes = cache_bytes
+        self.pause = pause
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._pinned: dict[str, bytes] = {}
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def render(self, sentence: str) -> np.ndarray:
+        """Synthesise one normalised sentence (samples at `sample_rate`, int16 or float)."""
+        raise NotImplementedError
+
+    def pieces(self, text: str) -> list[str]:
+        """The normalised sentences (and clauses) of `text`, in the order they are spoken."""
+        return split_sentences(speakable(text, self.language))
+
+    def stream(self, text: str) -> Iterator[AudioChunk]:
+        """`text` sentence by sentence, each chunk as soon as it is ready (cached ones at once)."""
+        for piece in self.pieces(text):
+            yield self._piece(piece)
+
+    def synthesize(self, text: str) -> AudioChunk:
+        """All of `text` as one chunk."""
+        chunks = list(self.stream(text))
+        return AudioChunk(b"".join(c.pcm for c in chunks), self.sample_rate, " ".join(c.text for c in chunks),
+                          sum(c.compute_seconds for c in chunks))
+
+    def prerender(self, phrases: Iterable[str]) -> float:
+        """Synthesise fixed phrases once into the pinned cache; returns the seconds it took."""
+        started = time.perf_counter()
+        for phrase in phrases:
+            for piece in self.pieces(phrase):
+                if piece not in self._pinned:
+                    self._pinned[piece] = self._render_pcm(piece)
+        return time.perf_counter() - started
+
+    def _piece(self, piece: str) -> AudioChunk:
+        with self._lock:
+            pcm = self._pinned.get(piece) or self._cache.get(piece)
+            if pcm is not None:
+                if piece in self._cache:
+                    self._cache.move_to_end(piece)
+                self.hits += 1
+                return AudioChunk(pcm, self.sample_rate, piece)
+            self.misses += 1
+        started = time.perf_counter()
+        pcm = self._render_pcm(piece)
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            if piece not in self._cache and len(pcm) <= self.cache_bytes:
+                self._cache[piece] = pcm
+                self._cached_bytes += len(pcm)
+                while self._cached_bytes > self.cache_bytes:
+                    self._cached_bytes -= len(self._cache.popitem(last=False)[1])
+        return AudioChunk(pcm, self.sample_rate, piece, elapsed)
+
+    def _render_pcm(self, piece: str) -> bytes:
+        audio = to_float32(self.render(piece))
+        peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+        samples = to_int16(audio * (PEAK / peak) if peak > 1e-4 else audio)
+        pause = self.pause if piece[-1:] in ".!?…" else self.pause / 2.5
+        return np.concatenate([samples, silence(pause, self.sample_rate)]).astype("<i2").tobytes()
+
+
+def _session(model: Path, threads: int) -> onnxruntime.InferenceSession:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+class KokoroSynthesizer(CachingSynthesizer):
+    """Kokoro-82M (int8 ONNX, 24 kHz) with a kokoro-js voice: ff_siwis speaks French.
+
+    Args:
+        voice: A voice of the voices file ("ff_siwis"; "pm_alex", "af_heart", "bm_george" for test callers).
+        language: "fr" or "en" (text normalisation; espeak-ng phonemes "fr-fr", "en-gb" or "en-us").
+        model: The ONNX model; default: the installed one (with `voices`).
+        voices: The voices `.npz`.
+        cache: The model cache directory, when `model` is not given.
+        speed: Speaking rate (1.0 is the voice's own).
+        cpu_threads: onnxruntime threads of one synthesis.
+        cache_bytes: Memory budget of the sentence cache.
+        pause: Seconds of silence after each sentence.
+    """
+
+    def __init__(self, voice: str = KOKORO_FRENCH, language: str = "fr", *, model: str | Path | None = None,
+                 voices: str | Path | None = None, cache: str | Path | None = None, speed: float = 1.0,
+                 cpu_threads: int = 2, cache_bytes: int = 64 << 20, pause: float = 0.25) -> None:
+        from kokoro_onnx import Kokoro
+
+        super().__init__(language, 24_000, cache_bytes, pause)
+        if model is None or voices is None:
+            model, voices = kokoro_paths(cache)
+        self.engine = Kokoro.from_session(_session(Path(model), cpu_threads), str(voices))
+        if voice not in self.engine.get_voices():
+            raise ValueError(f"no Kokoro voice {voice!r} in {voices} (has: {', '.join(self.engine.get_voices())})")
+        self.voice = voice
+        self.speed = speed
+        self.phonemes = {"fr": "fr-fr", "en": "en-gb" if voice.startswith("b") else "en-us"}.get(language[:2],
+                                                                                                 language)
+
+    def render(self, sentence: str) -> np.ndarray:
+        """Synthesise one normalised sentence at 24 kHz."""
+        audio, _rate = self.engine.create(sentence, voice=self.voice, speed=self.speed, lang=self.phonemes)
+        return np.asarray(audio, dtype=np.float32)
+
+
+class PiperSynthesizer(CachingSynthesizer):
+    """A Piper voice (e.g. en_US-joe-medium, 22.05 kHz; fr_FR-siwis-medium once fetched).
+
+    Args:
+        voice: The voice name in the cache, or the path of its `.onnx` (its `.onnx.json` beside it).
+        language: "en" or "fr" (text normalisation).
+        cache: The model cache directory.
+        cpu_threads: onnxruntime threads of one synthesis.
+        cache_bytes: Memory budget of the sentence cache.
+        pause: Seconds of silence after each sentence.
+    """
+
+    def __init__(self, voice: str | Path = PIPER_ENGLISH, language: str = "en", *, cache: str | Path | None = None,
+                 cpu_threads: int = 2, cache_bytes: int = 64 << 20, pause: float = 0.25) -> None:
+        import json
+
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        path = Path(voice) if str(voice).endswith(".onnx") else piper_voice_path(str(voice), cache)
+        config = PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8")))
+        super().__init__(language, config.sample_rate, cache_bytes, pause)
+        self.engine = PiperVoice(config=config, session=_session(path, cpu_threads),
+                                 espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=path.parent)
+        self._phonemize_lock = threading.Lock()  # espeak-ng keeps global state
+
+    def render(self, sentence: str) -> np.ndarray:
+        """Synthesise one normalised sentence at the voice's rate."""
+        with self._phonemize_lock:
+            sentences = self.engine.phonemize(sentence)
+        parts = [self.engine.phoneme_ids_to_audio(self.engine.phonemes_to_ids(p)) for p in sentences if p]
+        arrays = [p[0] if isinstance(p, tuple) else p for p in parts]
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.float32)
+
+
+def french_piper_voice(cache: str | Path | None = None) -> str | None:
+    """A French Piper voice present in the cache (e.g. fetched `fr_FR-siwis-medium`), if any."""
+    return next((name for name in piper_voices(cache) if name.startswith("fr_")), None)
+
+
+def synthesizer_for(language: str, cache: str | Path | None = None, cpu_threads: int = 2) -> CachingSynthesizer:
+    """The agent's voice for a language: Piper when a voice of that language is installed, else Kokoro.
+
+    English uses Piper en_US-joe-medium. French uses a French Piper voice when one was fetched (about eight
+    times cheaper), else Kokoro with ff_siwis.
+    """
+    if language[:2] == "fr":
+        piper = french_piper_voice(cache)
+        if piper is not None:
+            return PiperSynthesizer(piper, "fr", cache=cache, cpu_threads=cpu_threads)
+        return KokoroSynthesizer(KOKORO_FRENCH, "fr", cache=cache, cpu_threads=cpu_threads)
+    return PiperSynthesizer(PIPER_ENGLISH, "en", cache=cache, cpu_threads=cpu_threads)
