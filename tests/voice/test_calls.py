@@ -19,6 +19,8 @@ ENGLISH_CALLER = [
     "The fifth of May, nineteen ninety.",
     "Yes, that's my number.",  # a bare "Yes." from this voice is sometimes missed by the VAD on the line
     "Yes, that's right.",
+    "silence",  # then wait for the bot to finish: on two busy cores its last sentences may come seconds later
+    "silence",
 ]
 
 
@@ -82,6 +84,8 @@ FRENCH_CALLER = [
     "dtmf:14071985",  # the birth date on the keypad
     "Oui, c'est bien mon numéro.",
     "Oui, c'est parfait.",
+    "silence",  # then wait for the confirmation and the goodbye (Kokoro is slower than real time here)
+    "silence",
 ]
 
 
