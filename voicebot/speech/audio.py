@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from telephony import g711
+
 PHONE_RATE = 8_000
 """Twilio Media Streams and most SIP trunks: 8 kHz mu-law."""
 WHISPER_RATE = 16_000
 """What Whisper listens at."""
 
-_BIAS = 0x84
-_CLIP = 8_159
 
 
 def to_float32(pcm: bytes | np.ndarray) -> np.ndarray:
@@ -64,31 +64,13 @@ def resample_bytes(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
 
 
 def ulaw_encode(samples: bytes | np.ndarray) -> bytes:
-    """G.711 mu-law bytes from int16 PCM (bytes or array) or float samples."""
-    pcm = to_int16(samples).astype(np.int32) >> 2  # G.711 works on 14 bits, rounding toward minus infinity
-    mask = np.where(pcm < 0, 0x7F, 0xFF)
-    magnitude = np.minimum(np.abs(pcm), _CLIP) + (_BIAS >> 2)
-    segment = np.floor(np.log2(magnitude)).astype(np.int32) - 5
-    code = np.where(segment > 7, 0x7F, (segment << 4) | ((magnitude >> (segment + 1)) & 0x0F))
-    return (code ^ mask).astype(np.uint8).tobytes()
-
-
-_ULAW_TABLE: np.ndarray | None = None
-
-
-def _ulaw_table() -> np.ndarray:
-    global _ULAW_TABLE
-    if _ULAW_TABLE is None:
-        code = ~np.arange(256, dtype=np.int32) & 0xFF
-        exponent = (code >> 4) & 0x07
-        magnitude = ((((code & 0x0F) << 3) + _BIAS) << exponent) - _BIAS
-        _ULAW_TABLE = np.where(code & 0x80, -magnitude, magnitude).astype(np.int16)
-    return _ULAW_TABLE
+    """G.711 mu-law bytes from int16 PCM (bytes or array) or float samples (the codec is `telephony.g711`'s)."""
+    return g711.ulaw_encode(to_int16(samples).astype("<i2").tobytes())
 
 
 def ulaw_decode(data: bytes) -> np.ndarray:
     """int16 PCM samples from G.711 mu-law bytes."""
-    return _ulaw_table()[np.frombuffer(data, dtype=np.uint8)]
+    return np.frombuffer(g711.ulaw_decode(data), dtype="<i2")
 
 
 def phone_roundtrip(samples: np.ndarray, rate: int, to_rate: int = WHISPER_RATE) -> np.ndarray:
