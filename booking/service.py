@@ -312,10 +312,17 @@ class BookingService:
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
-        """A write transaction; the database's refusal of an overlap becomes `SlotUnavailable`."""
+        """A write transaction; the database's refusal of an overlap becomes `SlotUnavailable`.
+
+        Writers queue on the practice row (SQLite's `BEGIN IMMEDIATE` does the same for the whole file): a move
+        checks its overlap at commit, so two unqueued writers could each wait for the other's row. The
+        database's overlap guard stays the last word either way.
+        """
         session = Session(self.engine, expire_on_commit=False)
         try:
             with session.begin():
+                if session.get_bind().dialect.name == "postgresql":
+                    session.execute(select(PracticeRow.id).where(PracticeRow.id == 1).with_for_update())
                 yield session
         except IntegrityError as error:
             if _is_overlap(error):

@@ -56,11 +56,14 @@ MINIMUM_RIGHT = {"fr": 8, "en": 10}
 
 def words(text: str, language: str) -> list[str]:
     """Comparable words: numbers written out, no case, accents or punctuation ("10.30am" is "10:30 am")."""
+    text = re.sub(r"\b([ap])\.m\.", r"\1m", text, flags=re.IGNORECASE)  # "a.m." is "AM"
+    text = re.sub(r"\b(\d{1,2})(\d\d) ?([ap]m)\b", r"\1:\2 \3", text, flags=re.IGNORECASE)  # "1038 AM"
     text = re.sub(r"(\d)[.:,] ?(\d\d)\b", r"\1:\2", text)
     text = re.sub(r"(\d)([a-zA-Z])", r"\1 \2", text)
     text = unicodedata.normalize("NFKD", speakable(text, language).casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9']+", " ", text.replace("-", " ")).split()
+    text = re.sub(r"[^a-z0-9']+", " ", text.replace("-", " "))
+    return re.sub(r"\b([ap]) m\b", r"\1m", text).split()  # spoken times say "a m"
 
 
 def word_error_rate(reference: str, hypothesis: str, language: str) -> float:
