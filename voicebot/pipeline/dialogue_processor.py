@@ -4,10 +4,11 @@ Caller turns: transcriptions are buffered; the end of the turn (`UserStoppedSpea
 overtakes queued transcriptions) only queues a marker behind them, and the buffered text becomes one `CallerSaid`
 when the marker is reached (or when a late transcription arrives after it). Keys become one `KeypadPressed` (a
 menu key at once; digits and dates gathered until `#` or a pause). Silence after the bot finished speaking
-becomes `NoInput`, and the end of the pipeline (caller hung up, socket gone) becomes `CallerHungUp`, so nothing
-half-booked is kept. `Say` becomes a `TTSSpeakFrame`; `Expect` is published in `CallHints` for recognition and
-turn-taking; `HangUp` and `Transfer` wait until the goodbye has been heard, then push `EndWorkerFrame` (after
-the transfer callback for a transfer).
+becomes `NoInput` (the timer pauses while the VAD hears a voice, before any word is recognised), and the end
+of the pipeline (caller hung up, socket gone) becomes `CallerHungUp`, so nothing half-booked is kept. `Say`
+becomes a `TTSSpeakFrame`; `Expect` is published in `CallHints` for recognition and turn-taking; `HangUp` and
+`Transfer` wait until the goodbye has been heard, then push `EndWorkerFrame` (after the transfer callback for a
+transfer).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
@@ -110,6 +113,7 @@ class DialogueProcessor(FrameProcessor):
         self._confidences: list[float] = []
         self._awaiting_text = False
         self._user_turn = False
+        self._voice = False
         self._listening = False
         self._bot_speaking = False
         self._terminal: HangUp | Transfer | None = None
@@ -145,6 +149,14 @@ class DialogueProcessor(FrameProcessor):
                     self._confidences.append(confidence)
             if self._awaiting_text:
                 await self._flush_turn()
+        elif isinstance(frame, VADUserStartedSpeakingFrame):
+            self._voice = True  # someone speaks: no re-prompt over them, whatever recognition makes of it
+            await self._cancel_no_input()
+            await self.push_frame(frame, direction)
+        elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._voice = False
+            await self._arm_no_input()  # a transcription, if any, cancels it
+            await self.push_frame(frame, direction)
         elif isinstance(frame, UserStartedSpeakingFrame):
             self._user_turn = True
             self._awaiting_text = False
@@ -306,7 +318,7 @@ class DialogueProcessor(FrameProcessor):
 
     async def _arm_no_input(self) -> None:
         """Start the silence timer; words heard outside any turn (too few to barge in) are answered sooner."""
-        if not self._listening or self._terminal is not None or self._user_turn:
+        if not self._listening or self._terminal is not None or self._user_turn or self._voice:
             return
         await self._cancel_no_input()
         delay = self._orphan_secs if self._heard else self._no_input_secs
