@@ -11,8 +11,8 @@ from dialogue.actions import ExpectKind
 from tests.pipeline.conftest import open_service
 from tests.pipeline.test_services import FakeRecognizer, FakeSynthesizer
 from voicebot.pipeline import CallHints, Engines, build_pipeline, shared_engines
-from voicebot.pipeline.builder import PATIENCE, ExpectationTurnStopStrategy
 from voicebot.pipeline.engines import reset_shared_engines
+from voicebot.pipeline.turns import PATIENCE, ExpectationTurnStopStrategy
 
 
 class Socket:
@@ -39,11 +39,12 @@ def test_twilio_call_pipeline_order_and_language(tmp_path: Path) -> None:
 def test_turn_patience_follows_expectation() -> None:
     hints = CallHints()
     strategy = ExpectationTurnStopStrategy(hints)
-    assert strategy._user_speech_timeout == PATIENCE[None]
+    assert strategy.patience() == PATIENCE[None]
     hints.expect = ExpectKind.YES_NO
-    assert strategy._user_speech_timeout < PATIENCE[None]
+    assert strategy.patience() < PATIENCE[None]
     hints.expect = ExpectKind.DIGITS
-    assert strategy._user_speech_timeout > PATIENCE[None]
+    assert strategy.patience() > PATIENCE[None]
+    assert strategy._user_speech_timeout < strategy.patience()  # the floor: more only for unfinished words
 
 
 def test_engines_loaded_once_per_process() -> None:

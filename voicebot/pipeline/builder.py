@@ -1,10 +1,11 @@
 """One call's voice pipeline: transport in, VAD, recognition, turn-taking, the dialogue, synthesis, transport out.
 
-Tuned for the phone: Silero VAD with a half-second stop (a pause inside a sentence stays one turn), a
-speech-timeout end of turn whose patience follows the dialogue's expectation (a "yes" answers at once, digits
-and spelled names get more time), and barge-in only after a few recognised words while the bot speaks (a cough
-or "hm" does not cut it off; non-interruptible prompts are never cut). The models are the process's shared
-engines; everything else is per call.
+Tuned for the phone: Silero VAD with a half-second stop (a pause inside a sentence stays one turn), an end of
+turn that comes after a short pause when the words sound finished and otherwise follows the dialogue's
+expectation (`voicebot.pipeline.turns`: a "yes" is answered at once, digits and names get more time), and
+barge-in only after a few recognised words while the bot speaks (a cough or "hm" does not cut it off;
+non-interruptible prompts are never cut). The models are the process's shared engines; everything else is per
+call.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADParams
@@ -22,46 +22,17 @@ from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.turns.user_start import MinWordsUserTurnStartStrategy
-from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_processor import UserTurnProcessor
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from booking.clinic import Clinic
-from dialogue.actions import ExpectKind
 from dialogue.port import BookingPort
 from voicebot.pipeline.dialogue_processor import CallHints, DialogueProcessor, TransferCallback
 from voicebot.pipeline.engines import Engines
 from voicebot.pipeline.stt_service import STT_SAMPLE_RATE, RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
+from voicebot.pipeline.turns import ExpectationTurnStopStrategy
 from voicebot.speech.expect import vocabulary_of
-
-PATIENCE: dict[ExpectKind | None, float] = {
-    ExpectKind.YES_NO: 0.3,
-    ExpectKind.DATE: 0.7,
-    ExpectKind.FREE: 0.6,
-    ExpectKind.NAME: 1.0,
-    ExpectKind.DIGITS: 1.5,
-    None: 0.6,
-}
-"""Seconds of silence after the VAD stop before the caller's turn ends, by expected answer."""
-
-
-class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
-    """`SpeechTimeoutUserTurnStopStrategy` whose speech timeout follows the call's current `Expect` hint."""
-
-    def __init__(self, hints: CallHints, patience: dict[ExpectKind | None, float] | None = None,
-                 **kwargs: Any) -> None:
-        self._hints = hints
-        self._patience = dict(PATIENCE if patience is None else patience)
-        super().__init__(**kwargs)
-
-    @property
-    def _user_speech_timeout(self) -> float:
-        return self._patience.get(self._hints.expect, self._patience.get(None, 0.6))
-
-    @_user_speech_timeout.setter
-    def _user_speech_timeout(self, value: float) -> None:
-        self._patience[None] = value
 
 
 @dataclass
@@ -114,7 +85,7 @@ def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort
         vocabulary=practice_vocabulary(clinic, language) if vocabulary is None else vocabulary)
     turns = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
         start=[MinWordsUserTurnStartStrategy(min_words=min_barge_in_words, use_interim=False)],
-        stop=[ExpectationTurnStopStrategy(hints)]))
+        stop=[ExpectationTurnStopStrategy(hints, locale=language)]))
     dialogue = DialogueProcessor(port, clock, locale=language, caller_id=caller_id, hints=hints,
                                  no_input_secs=no_input_secs, on_transfer=on_transfer)
     tts = SynthesizerTTSService(engines.synthesizer(language))

@@ -92,7 +92,7 @@ class RecognizerSTTService(SegmentedSTTService):
         logger.debug(f"{self}: heard {transcript.text!r} in {transcript.seconds:.2f} s")
         if transcript.text:
             frame = TranscriptionFrame(transcript.text, self._user_id, time_now_iso8601(), Language(self._language),
-                                       result=transcript)
+                                       result=transcript, finalized=True)  # one transcript per segment
             # The transcription itself starts the caller's turn (`MinWordsUserTurnStartStrategy`), and that
             # start broadcasts an interruption: it must not drop this very text, still queued downstream.
             frame.interruptible = False
