@@ -37,8 +37,26 @@ _PATIENT = frozenset(
 """Words that say who the patient is rather than what the appointment is for."""
 
 
+_TITLES = frozenset("doctor docteur docteure doctoresse dr doc".split())
+_INDEFINITE = frozenset("a an un une".split())
+
+
 def _words(text: str) -> list[str]:
     return [w for w in plain(text).split() if w not in _LITTLE]
+
+
+def _said(text: str) -> list[str]:
+    """The caller's words as `_words`, without titles before a name: "see Doctor Patel" names a person, "see a
+    doctor" asks for a consultation.
+    """
+    raw = plain(text).split()
+    said = []
+    for i, word in enumerate(raw):
+        titled = (word in _TITLES and i + 1 < len(raw) and raw[i + 1] not in _LITTLE
+                  and (i == 0 or raw[i - 1] not in _INDEFINITE))
+        if not titled and word not in _LITTLE:
+            said.append(word)
+    return said
 
 
 def _same(said: str, known: str) -> float:
@@ -66,7 +84,7 @@ def match_motif(text: str, motifs: Sequence[Motif], locale: str) -> str | None:
     Returns:
         The best motif's id, or `None` when no motif's words are said (or two motifs tie).
     """
-    said = _words(text)
+    said = _said(text)
     if not said or not motifs:
         return None
     vocabulary = {motif.id: _phrases(motif) for motif in motifs}

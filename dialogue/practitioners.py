@@ -58,7 +58,8 @@ _NEGATION = {
                      rf"(?:the\s+)?(?:(?:{_TITLES})\s+)?$"),
 }
 _ANYONE = {
-    "fr": re.compile(r"\b(?:n importe (?:le|la)?quel(?:le)?|n importe qui|peu importe"
+    "fr": re.compile(r"\b(?:n importe (?:lequel|laquelle|quel(?:le)? (?:medecin|docteur|praticien|praticienne|doc))"
+                     r"|n importe qui|peu importe"
                      r"|(?:le|la) (?:premier|premiere|1er|1ere) (?:disponible|dispo|libre)"
                      r"|qui (?:est|sera) (?:disponible|libre)|ca m est (?:egal|indifferent)|"
                      r"(?:pas de|aucune) preference|indifferent|l un ou l autre|peu m importe)\b"),

@@ -67,6 +67,8 @@ def test_match_motif_fr(text: str, expected: str | None) -> None:
     ("Doctor Jones please", None),
     ("Dr Patel", None),
     ("see Dr Jones", None),
+    ("I'd like to see Doctor Patel on Tuesday morning", None),  # "Doctor" before a name is a title
+    ("could I see the doctor", "consultation"),
     ("the nurse", None),
 ])
 def test_match_motif_en(text: str, expected: str | None) -> None:

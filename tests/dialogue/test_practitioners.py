@@ -51,6 +51,7 @@ FRENCH = [
     ("n'importe lequel", PractitionerMatch((), anyone=True)),
     ("le premier disponible", PractitionerMatch((), anyone=True)),
     ("peu importe", PractitionerMatch((), anyone=True)),
+    ("n'importe quel médecin", PractitionerMatch((), anyone=True)),
     ("n'importe qui sauf Bernard", PractitionerMatch(("martin", "bertrand", "girard"), anyone=True)),
 ]
 FRENCH_NONE = [
@@ -61,6 +62,7 @@ FRENCH_NONE = [
     "merci beaucoup", "bonjour madame", "mardi", "mardi prochain", "marteau",
     "c'est clair", "clair", "d'accord", "merci, au revoir", "je voudrais un rendez-vous pour mon mari",
     "une prise de sang", "ma mère est malade",
+    "la semaine prochaine, n'importe quel jour",  # about the day, not the doctor
 ]
 ENGLISH = [
     ("Dr Patel", PractitionerMatch(("patel",))),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.speech.spoken import speakable, split_sentences
+from voicebot.speech.spoken import speakable, split_lead_in, split_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -204,3 +204,17 @@ def test_split_keeps_every_word() -> None:
     pieces = split_sentences(text)
     assert " ".join(pieces).split() == text.split()
     assert all(len(p) <= 90 for p in pieces[:-1])
+
+
+@pytest.mark.parametrize(("pieces", "language", "expected"), [
+    (["J'ai de la place mardi premier décembre à neuf heures trente,", "à dix heures."], "fr",
+     ["J'ai de la place", "mardi premier décembre à neuf heures trente,", "à dix heures."]),
+    (["I have Tuesday the first of December at eight a m."], "en",
+     ["I have", "Tuesday the first of December at eight a m."]),
+    (["J'ai bien noté."], "fr", ["J'ai bien noté."]),
+    (["I have."], "en", ["I have."]),  # nothing left to say after the opening: one piece
+    (["I haven't booked anything."], "en", ["I haven't booked anything."]),
+    ([], "fr", []),
+])
+def test_a_known_opening_is_a_piece_of_its_own(pieces: list[str], language: str, expected: list[str]) -> None:
+    assert split_lead_in(pieces, language) == expected

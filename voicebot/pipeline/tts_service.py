@@ -42,6 +42,9 @@ class SynthesizerTTSService(TTSService):
     """
 
     def __init__(self, synthesizer: StreamingSynthesizer, **kwargs: Any) -> None:
+        # pipecat ends a sentence that gives no audio for `stop_frame_timeout_s` (3 s by default) and, after a few,
+        # gives up on the service: Kokoro on two busy cores may need longer for a long clause.
+        kwargs.setdefault("stop_frame_timeout_s", 15.0)
         super().__init__(push_start_frame=True, push_stop_frames=True,
                          settings=TTSSettings(model=None, voice=None, language=None), **kwargs)
         self._synthesizer = synthesizer

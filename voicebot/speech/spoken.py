@@ -162,6 +162,31 @@ def _merge(fragments: list[str], minimum: int) -> list[str]:
     return pieces
 
 
+LEAD_INS: dict[str, tuple[str, ...]] = {
+    "fr": ("J'ai de la place", "J'ai une place", "Je peux vous proposer", "Je n'ai plus de place"),
+    "en": ("I have", "I can offer"),
+}
+"""Fixed openings of the agent's variable sentences (slot offers), in their spoken form: spoken as pieces of
+their own, they come from the synthesizer's cache and play while the rest of the sentence is synthesised."""
+
+
+def split_lead_in(pieces: list[str], language: str) -> list[str]:
+    """`pieces` with a known opening of the first one (`LEAD_INS`) cut off as a piece of its own.
+
+    Args:
+        pieces: Pieces from `split_sentences`.
+        language: "fr" or "en".
+    """
+    if not pieces:
+        return pieces
+    first = pieces[0]
+    for lead in LEAD_INS.get(language[:2], ()):
+        rest = first[len(lead):]
+        if first.startswith(lead) and rest[:1] == " " and len(rest.strip()) > 1:
+            return [lead, rest.strip(), *pieces[1:]]
+    return pieces
+
+
 def split_sentences(text: str, clause_chars: int = 60, min_chars: int = 30) -> list[str]:
     """Sentences, and the clauses of long ones, each ready to synthesise on its own.
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from voicebot.speech.audio import silence, to_float32, to_int16
 from voicebot.speech.models import KOKORO_FRENCH, PIPER_ENGLISH, kokoro_paths, piper_voice_path, piper_voices
-from voicebot.speech.spoken import speakable, split_sentences
+from voicebot.speech.spoken import LEAD_INS, speakable, split_lead_in, split_sentences
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -95,7 +95,7 @@ class CachingSynthesizer:
 
     def pieces(self, text: str) -> list[str]:
         """The normalised sentences (and clauses) of `text`, in the order they are spoken."""
-        return split_sentences(speakable(text, self.language))
+        return split_lead_in(split_sentences(speakable(text, self.language)), self.language)
 
     def stream(self, text: str) -> Iterator[AudioChunk]:
         """`text` sentence by sentence, each chunk as soon as it is ready (cached ones at once)."""
@@ -111,7 +111,7 @@ class CachingSynthesizer:
     def prerender(self, phrases: Iterable[str]) -> float:
         """Synthesise fixed phrases once into the pinned cache; returns the seconds it took."""
         started = time.perf_counter()
-        for phrase in phrases:
+        for phrase in [*LEAD_INS.get(self.language[:2], ()), *phrases]:
             for piece in self.pieces(phrase):
                 if piece not in self._pinned:
                     self._pinned[piece] = self._render_pcm(piece)
