@@ -95,6 +95,12 @@ class SimulatedTwilioCall:
         """The bot's audio as played, aligned with `caller_track` (silence where nothing played)."""
         self.marks_echoed: list[str] = []
         self.clears = 0
+        self.clear_log: list[tuple[int, int]] = []
+        """Per `clear`: where it came in `bot_track` (bytes) and how many bytes of bot audio it dropped."""
+        self.media_arrivals: list[int] = []
+        """Where each `media` message of the bot arrived in `bot_track` (bytes): gaps show when it sent nothing."""
+        self.answer = ""
+        """The voice webhook's answer (TwiML), as received."""
         self.rejected: list[wire.Rejected] = []
         """Messages from the server that Twilio would refuse (error 31924) or could not read."""
         self.ended = asyncio.Event()
@@ -130,7 +136,8 @@ class SimulatedTwilioCall:
             async with session.post(url, data=form, headers=headers) as response:
                 if response.status != 200:
                     raise CallRejected("webhook", response.status)
-                verbs = parse_twiml(await response.text())
+                self.answer = await response.text()
+                verbs = parse_twiml(self.answer)
         if verbs is None:
             raise TelephonyError("the webhook did not answer TwiML")
         self.twiml = verbs
@@ -242,11 +249,13 @@ class SimulatedTwilioCall:
             async for data in self._ws:
                 message = wire.parse_outbound(data)
                 if isinstance(message, wire.OutboundMedia):
+                    self.media_arrivals.append(len(self.bot_track))
                     self._playout.add_audio(message.payload)
                 elif isinstance(message, wire.OutboundMark):
                     self._playout.add_mark(message.name)
                 elif isinstance(message, wire.Clear):
                     self.clears += 1
+                    self.clear_log.append((len(self.bot_track), self._playout.buffered))
                     await self._echo(self._playout.clear())
                 else:
                     self.rejected.append(message)

@@ -6,7 +6,11 @@ Caller lines (typed, from a `--script` file, or from stdin in JSON mode), as in 
 * `wav:PATH`: a recording played as the caller's speech;
 * `dtmf:123`: keys pressed on the keypad;
 * `silence` (or an empty line): the caller says nothing and waits for the bot;
-* `hangup`, or the end of the input: the caller hangs up.
+* `hangup`, or the end of the input: the caller hangs up;
+* `over:SECONDS LINE` (LINE being text, `wav:` or `dtmf:`): the caller does not wait for the bot to finish: LINE
+  starts SECONDS after the bot starts its next turn, over it (barge-in). The line is taken as soon as it is
+  available (a script, piped input, or typed while the bot talks), while the bot is still speaking; after it,
+  the caller waits for the bot's turn to end as usual (add `silence` to wait for a further turn).
 
 The bot's audio is cut into turns at pauses of `turn_gap` seconds, transcribed (needs a `Transcriber`) and
 printed. In JSON mode stdout carries exactly `voicebot chat --json`'s objects: `{"type": "say", "text": ...}`
@@ -18,81 +22,36 @@ bot hung up), `transferred`, `hung_up` (the caller hung up) or `error`; what was
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import sys
-import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol, TextIO
-
-import numpy as np
+from typing import TextIO
 
 from telephony.errors import TelephonyError
-from telephony.g711 import FRAME_BYTES, PHONE_RATE, rms, ulaw_decode, ulaw_encode
+from telephony.g711 import PHONE_RATE
 from telephony.twilio_carrier import SimulatedTwilioCall
+from voicebot.carrier_audio import (
+    CALLER_VOICES,
+    TRANSCRIBE_RATE,
+    BotTurns,
+    KokoroVoice,
+    Transcriber,
+    Voice,
+    WhisperTranscriber,
+    from_phone,
+    to_phone,
+    write_recording,
+)
 
-TRANSCRIBE_RATE = 16_000
+__all__ = ["CALLER_VOICES", "TRANSCRIBE_RATE", "BotTurns", "CallerLine", "CallerScript", "KokoroVoice",
+           "Transcriber", "Voice", "WhisperTranscriber", "from_phone", "parse_line", "to_phone", "write_recording"]
+
+OVER = re.compile(r"over:\s*(\d+(?:\.\d+)?)\s+(\S.*)$", re.IGNORECASE)
 OUTCOMES = {"completed": "completed", "server-closed": "completed", "redirected": "transferred",
             "caller-hung-up": "hung_up"}
-
-
-class Transcriber(Protocol):
-    """Speech to text for the bot's side."""
-
-    def transcribe(self, pcm16k: bytes) -> str:
-        """Mono int16 PCM at 16 kHz to text ("" when nothing was understood)."""
-        ...
-
-
-class Voice(Protocol):
-    """Text to speech for the caller's side."""
-
-    def speak(self, text: str) -> tuple[bytes, int]:
-        """`text` as mono int16 PCM and its sample rate."""
-        ...
-
-
-class BotTurns:
-    """Cuts the bot's played audio into turns: a turn ends after `gap_frames` quiet 20 ms frames.
-
-    Args:
-        gap_frames: Quiet frames that end a turn (50 = 1 s).
-        threshold: RMS level (0..1 of full scale) above which a frame is speech.
-    """
-
-    def __init__(self, gap_frames: int = 50, threshold: float = 0.01) -> None:
-        self.gap_frames = gap_frames
-        self.threshold = threshold
-        self._audio = bytearray()
-        self._quiet = 0
-
-    @property
-    def speaking(self) -> bool:
-        """Whether a turn is under way."""
-        return bool(self._audio)
-
-    def feed(self, played: bytes) -> bytes | None:
-        """One tick of played audio (mu-law, maybe empty); the turn's audio when this tick ended one."""
-        voiced = rms(played) > self.threshold
-        if voiced:
-            self._quiet = 0
-            self._audio += played
-        elif self._audio:
-            self._quiet += 1
-            self._audio += played.ljust(FRAME_BYTES, b"\xff")
-            if self._quiet >= self.gap_frames:
-                return self.flush()
-        return None
-
-    def flush(self) -> bytes | None:
-        """End the turn under way (the call ended); its audio without the trailing pause."""
-        if not self._audio:
-            return None
-        turn = bytes(self._audio[: len(self._audio) - self._quiet * FRAME_BYTES])
-        self._audio.clear()
-        self._quiet = 0
-        return turn
 
 
 @dataclass(frozen=True)
@@ -102,6 +61,8 @@ class CallerLine:
     kind: str
     """`say`, `wav`, `dtmf`, `silence` or `hangup`."""
     value: str = ""
+    over: float | None = None
+    """For a line said over the bot: seconds after the start of the bot's turn."""
 
 
 def parse_line(line: str) -> CallerLine | None:
@@ -110,6 +71,10 @@ def parse_line(line: str) -> CallerLine | None:
     folded = text.casefold()
     if text.startswith("#"):
         return None
+    if (over := OVER.match(text)) is not None:
+        inner = parse_line(over.group(2))
+        if inner is not None and inner.kind in ("say", "wav", "dtmf"):
+            return CallerLine(inner.kind, inner.value, float(over.group(1)))
     for prefix in ("dtmf", "wav"):
         if folded.startswith(prefix + ":"):
             return CallerLine(prefix, text[len(prefix) + 1:].strip())
@@ -118,32 +83,6 @@ def parse_line(line: str) -> CallerLine | None:
     if folded == "hangup":
         return CallerLine("hangup")
     return CallerLine("say", text)
-
-
-def to_phone(pcm: bytes, rate: int) -> bytes:
-    """int16 PCM at any rate to 8 kHz mu-law."""
-    from voicebot.speech.audio import resample_bytes
-
-    return ulaw_encode(resample_bytes(pcm, rate, PHONE_RATE))
-
-
-def from_phone(ulaw: bytes, rate: int = TRANSCRIBE_RATE) -> bytes:
-    """8 kHz mu-law to int16 PCM at `rate`."""
-    from voicebot.speech.audio import resample_bytes
-
-    return resample_bytes(ulaw_decode(ulaw), PHONE_RATE, rate)
-
-
-def write_recording(path: str | Path, caller: bytes, bot: bytes) -> None:
-    """Both sides as an 8 kHz stereo WAV: the caller left, the bot right."""
-    size = max(len(caller), len(bot))
-    left = np.frombuffer(ulaw_decode(caller.ljust(size, b"\xff")), dtype="<i2")
-    right = np.frombuffer(ulaw_decode(bot.ljust(size, b"\xff")), dtype="<i2")
-    with wave.open(str(path), "wb") as writer:
-        writer.setnchannels(2)
-        writer.setsampwidth(2)
-        writer.setframerate(PHONE_RATE)
-        writer.writeframes(np.column_stack([left, right]).astype("<i2").tobytes())
 
 
 class CallerScript:
@@ -174,12 +113,19 @@ class CallerScript:
         self.turns = turns or BotTurns()
         self.said: list[str] = []
         self._queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self._speaking = asyncio.Event()
+        self._turn_start = 0.0
         call.on_tick = self._tick
 
     def _tick(self, played: bytes) -> None:
+        was_speaking = self.turns.speaking
         turn = self.turns.feed(played)
         if turn is not None:
             self._queue.put_nowait(turn)
+            self._speaking.clear()
+        elif self.turns.speaking and not was_speaking:
+            self._turn_start = asyncio.get_running_loop().time()
+            self._speaking.set()
 
     def _emit(self, payload: dict[str, object], human: str | None) -> None:
         if self.json_mode:
@@ -248,27 +194,64 @@ class CallerScript:
         elif line.kind == "hangup":
             await self.call.hang_up()
 
+    async def _over(self, reader: _Lines) -> bool:
+        """Say the next line over the bot's turn if it is an `over:` line, SECONDS after the turn started (at
+        once if the turn ended sooner); whether the bot still owes its answer (it was cut off, or had stopped).
+        """
+        line = await reader.peek()
+        if line.over is None:
+            return False
+        await self._speaking.wait()
+        delay = self._turn_start + line.over - asyncio.get_running_loop().time()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.call.ended.wait(), delay)
+        clears = self.call.clears
+        self._said(reader.pop())
+        await self.play(line)
+        return self.call.clears > clears or not self.turns.speaking
+
+    async def _turn_or_over(self, reader: _Lines) -> None:
+        """The bot's turn. A line said over it is said in full; then, if the bot was cut off (`clear`) or had
+        already stopped, its next turn (the answer) is waited for too.
+        """
+        over = asyncio.ensure_future(self._over(reader))
+        try:
+            await self.bot_turn()
+            if reader.taken:
+                reader.taken = False
+                if await over and not self.call.ended.is_set():
+                    await self.bot_turn()
+        finally:
+            over.cancel()
+            await asyncio.gather(over, return_exceptions=True)
+
+    def _said(self, line: CallerLine) -> None:
+        if not self.json_mode and line.kind != "silence":
+            over = f"over:{line.over:g} " if line.over is not None else ""
+            self._emit({}, f"you> {over}{line.kind + ':' if line.kind in ('dtmf', 'wav') else ''}{line.value}")
+
     async def run(self, lines: AsyncIterator[str]) -> int:
         """Place the call, alternate bot turns and caller lines until the call ends; the exit status."""
         outcome = "error"
+        reader = _Lines(lines)
         try:
             await self.call.start()
             while True:
-                await self.bot_turn()
+                await self._turn_or_over(reader)
                 if self.call.ended.is_set():
                     break
                 self._emit({"type": "listen"}, None)
-                line = None
-                while line is None:
-                    text = await anext(lines, None)
-                    line = CallerLine("hangup") if text is None else parse_line(text)
-                if not self.json_mode and line.kind != "silence":
-                    self._emit({}, f"you> {line.kind + ':' if line.kind in ('dtmf', 'wav') else ''}{line.value}")
+                line = await reader.peek()
+                if line.over is not None:
+                    continue  # said over the bot's next turn
+                self._said(reader.pop())
                 await self.play(line)
             outcome = "transferred" if self.call.transfer_to else OUTCOMES.get(self.call.end_reason or "", "completed")
         except Exception as error:  # the simulator reports any failure instead of a traceback on stdout
             self.err.write(f"voicebot call: {type(error).__name__}: {error}\n")
         finally:
+            await reader.close()
             await self.call.close()
         payload: dict[str, object] = {"type": "end", "outcome": outcome, "reference": None}
         if self.call.transfer_to:
@@ -278,33 +261,45 @@ class CallerScript:
         return 0 if outcome != "error" else 1
 
 
-CALLER_VOICES = {"fr": "pm_alex", "en": "af_heart"}
-"""Kokoro voices for the simulated caller (the agent speaks with others)."""
+class _Lines:
+    """The caller's lines, read one ahead in the background (so that a line said over the bot is seen while the
+    bot speaks); the end of the input reads as `hangup`.
+    """
 
+    def __init__(self, lines: AsyncIterator[str]) -> None:
+        self._lines = lines
+        self._task: asyncio.Task[CallerLine] | None = None
+        self._head: CallerLine | None = None
+        self.taken = False
+        """An `over:` line was taken (it is being said, or was)."""
 
-class WhisperTranscriber:
-    """`Transcriber` over the shared Whisper recognizer of `voicebot.speech`."""
+    async def _read(self) -> CallerLine:
+        while True:
+            text = await anext(self._lines, None)
+            line = CallerLine("hangup") if text is None else parse_line(text)
+            if line is not None:
+                return line
 
-    def __init__(self, language: str) -> None:
-        from voicebot.speech.stt import Recognizer
+    async def peek(self) -> CallerLine:
+        """The next line, waiting for it if needed (not taken)."""
+        if self._head is None:
+            if self._task is None:
+                self._task = asyncio.ensure_future(self._read())
+            self._head = await asyncio.shield(self._task)
+            self._task = None
+        return self._head
 
-        self.language = language
-        self.recognizer = Recognizer()
+    def pop(self) -> CallerLine:
+        """Take the line `peek` returned."""
+        line, self._head = self._head, None
+        assert line is not None
+        if line.over is not None:
+            self.taken = True
+        return line
 
-    def transcribe(self, pcm16k: bytes) -> str:
-        """Whisper's text for one bot turn."""
-        return self.recognizer.transcribe(pcm16k, self.language).text
+    async def close(self) -> None:
+        """Stop reading."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
-
-class KokoroVoice:
-    """`Voice` over a Kokoro voice of `voicebot.speech` (the caller's)."""
-
-    def __init__(self, voice: str, language: str) -> None:
-        from voicebot.speech.tts import KokoroSynthesizer
-
-        self.synthesizer = KokoroSynthesizer(voice, language)
-
-    def speak(self, text: str) -> tuple[bytes, int]:
-        """The caller saying `text`."""
-        chunk = self.synthesizer.synthesize(text)
-        return chunk.pcm, chunk.sample_rate

@@ -4,6 +4,10 @@
 `WS /twilio/stream` checks the signature of the upgrade and the token of the `start` message, then hands the
 call to a `CallHandler` (the voice pipeline; `ToneHandler` until then). The caller hanging up (`stop`) or the
 socket vanishing ends the handler: after a short grace for `stop`, at once for a vanished socket.
+
+Draining (`drain`, on SIGTERM): new calls are answered with a polite `<Say>` and `<Hangup/>` (or 503 when no
+wording was given), calls in progress go on for a grace period, then each is asked to close (a handler's
+`close(call_sid)`: a short goodbye, then the hang-up); calls still there after that are cancelled.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.websockets import WebSocketDisconnect
+from twilio.twiml.voice_response import VoiceResponse
 
 from telephony import twilio_protocol as wire
 from telephony.errors import CallClosed
@@ -39,7 +44,15 @@ log = logging.getLogger(__name__)
 VOICE_PATH = "/twilio/voice"
 STREAM_PATH = "/twilio/stream"
 
-__all__ = ["CallHandler", "ToneHandler", "TwilioCall", "TwilioGateway", "VOICE_PATH", "STREAM_PATH"]
+__all__ = ["CallHandler", "ToneHandler", "TwilioCall", "TwilioGateway", "VOICE_PATH", "STREAM_PATH", "say_twiml"]
+
+
+def say_twiml(text: str, language: str) -> str:
+    """`<Response><Say language=...>text</Say><Hangup/></Response>`: answered by Twilio's own voice, then ended."""
+    response = VoiceResponse()
+    response.say(text, language=language)
+    response.hangup()
+    return str(response.to_xml())
 
 
 class ToneHandler:
@@ -78,16 +91,24 @@ class TwilioGateway:
         wall_clock: Unix time, for the per-call tokens.
         stop_grace: Seconds a handler may still run after the caller hung up, before it is cancelled.
         start_timeout: Seconds allowed between the upgrade and the `start` message.
+        refusal: What a call arriving while the server drains hears, and its language ("fr-FR"): `<Say>`
+            then `<Hangup/>`; `None` = HTTP 503.
     """
 
     def __init__(self, settings: TwilioSettings, handler: CallHandler, *,
                  wall_clock: Callable[[], float] = time.time, stop_grace: float = 2.0,
-                 start_timeout: float = 10.0) -> None:
+                 start_timeout: float = 10.0, refusal: tuple[str, str] | None = None) -> None:
         self.settings = settings
         self.handler = handler
         self.wall_clock = wall_clock
         self.stop_grace = stop_grace
         self.start_timeout = start_timeout
+        self.refusal = refusal
+        self.draining = False
+        """Set by `drain`: new calls are refused."""
+        self._handlers: dict[TwilioCall, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.voice_url = public_url(settings.public_base_url, VOICE_PATH)
         self.stream_url = public_ws_url(settings.public_base_url, STREAM_PATH)
         self.rest = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
@@ -111,6 +132,11 @@ class TwilioGateway:
         call_sid = form.get("CallSid")
         if not isinstance(call_sid, str) or not call_sid:
             return Response(status_code=400)
+        if self.draining:
+            log.info("call %s: refused, the server is closing", call_sid)
+            if self.refusal is None:
+                return Response(status_code=503, headers={"Retry-After": "60"})
+            return Response(say_twiml(*self.refusal), media_type="text/xml")
         parameters = {"token": issue_call_token(self._key, call_sid, self.wall_clock())}
         caller = form.get("From")
         if isinstance(caller, str) and caller:
@@ -133,10 +159,38 @@ class TwilioGateway:
             return
         call = TwilioCall(websocket, start, self.rest, self.settings.staff_number)
         self.active.add(call)
+        self._idle.clear()
         try:
             await self._run(call)
         finally:
             self.active.discard(call)
+            if not self.active:
+                self._idle.set()
+
+    async def drain(self, grace: float, closing: float = 20.0) -> None:
+        """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
+        each remaining one politely (`handler.close(call_sid)`, when it has one) and give them `closing` seconds
+        to say goodbye and hang up; cancel what is left after that.
+        """
+        self.draining = True
+        log.info("draining: %d call(s) in progress, %.0f s to finish", len(self.active), grace)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        close = getattr(self.handler, "close", None)
+        if self.active and close is not None:
+            log.info("draining: closing %d call(s) politely", len(self.active))
+            for call in list(self.active):
+                await close(call.call_sid)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(closing if close is not None else 0):
+                await self._idle.wait()
+        for call, task in list(self._handlers.items()):
+            log.warning("draining: call %s did not end in time, cancelled", call.call_sid)
+            task.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await self._idle.wait()
 
     async def _read_start(self, websocket: WebSocket) -> wire.Start | None:
         try:
@@ -168,6 +222,7 @@ class TwilioGateway:
     async def _run(self, call: TwilioCall) -> None:
         log.info("call %s: stream %s started", call.call_sid, call.stream_sid)
         handler = asyncio.create_task(self.handler.handle(call), name=f"call-{call.call_sid}")
+        self._handlers[call] = handler
         tasks = [handler]
         if not getattr(self.handler, "takes_socket", False):
             tasks.append(asyncio.create_task(call.pump(), name=f"stream-{call.call_sid}"))
@@ -180,6 +235,7 @@ class TwilioGateway:
             for task in tasks:
                 task.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
+            self._handlers.pop(call, None)
             call.finish()
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 await call.websocket.close()

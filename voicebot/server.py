@@ -1,13 +1,19 @@
 """The one FastAPI application of `voicebot serve`: health check and staff console (the telephony gateway's
-voice endpoints are added to this same application).
+voice endpoints are added to this same application), and the uvicorn server that drains calls on SIGTERM.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import TYPE_CHECKING
 
+import uvicorn
 from argon2 import PasswordHasher
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -20,6 +26,8 @@ from voicebot.settings import Clock
 
 if TYPE_CHECKING:
     from voicebot.gateway_twilio import TwilioGateway
+
+log = logging.getLogger(__name__)
 
 
 def health_router(service: BookingService, speech_ready: Callable[[], bool] | None = None) -> APIRouter:
@@ -65,3 +73,46 @@ def create_app(service: BookingService, clock: Clock, *, secret_key: str | None 
     if twilio is not None:
         app.include_router(twilio.router)
     return app
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, but SIGTERM first drains: `drain()` runs while the server still answers (the voice
+    webhook refuses new calls politely, calls in progress finish or hear a goodbye), then the server stops and
+    the process exits 0. A second SIGTERM, or SIGINT (Ctrl-C), stops at once as uvicorn does.
+
+    Args:
+        config: uvicorn's configuration.
+        drain: What to wait for before stopping (e.g. `TwilioGateway.drain` with its grace); `None`: no drain.
+    """
+
+    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]] | None = None) -> None:
+        super().__init__(config)
+        self._drain = drain
+        self._draining: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Note the running loop (signals arrive on the main thread, between its callbacks)."""
+        self._loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM: start draining (once); anything else: uvicorn's behaviour."""
+        if sig == signal.SIGTERM and self._drain is not None and self._loop is not None and not self.should_exit:
+            if self._draining is None:
+                self._loop.call_soon_threadsafe(self._start_draining)
+                return
+            if not self._draining.done():
+                log.warning("second SIGTERM: stopping without waiting for the calls")
+        super().handle_exit(sig, frame)
+
+    def _start_draining(self) -> None:
+        if self._draining is None and self._drain is not None:
+            self._draining = asyncio.get_running_loop().create_task(self._drain_then_exit(self._drain))
+
+    async def _drain_then_exit(self, drain: Callable[[], Awaitable[None]]) -> None:
+        log.info("SIGTERM: draining before shutdown")
+        try:
+            await drain()
+        finally:
+            self.should_exit = True

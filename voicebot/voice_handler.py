@@ -15,7 +15,16 @@ End of call, in order:
 * a transfer: the dialogue redirects the call (`call.transfer`) after its last words, then ends the worker;
 * the caller hangs up or the socket vanishes: the transport's `on_client_disconnected` cancels the worker at
   once (the dialogue books nothing half-way), and no REST call is made;
+* the server drains (`close`, on SIGTERM): the caller is no longer listened to (audio and keys dropped, the
+  recogniser muted, so no half-heard answer reaches the dialogue), interruptible speech is cut, a short
+  non-interruptible goodbye in the call's language is spoken after any non-interruptible prompt under way,
+  and the worker ends like after the dialogue's own goodbye (`EndFrame` drains the audio, then the REST
+  hang-up). The dialogue sees the end as the caller hanging up: nothing half-done is kept. Recorded `closed`;
 * the handler's task is cancelled (server shutdown): the runner cancels the worker before the task ends.
+
+Barge-in: pipecat's websocket output sends Twilio a `clear` on every interruption, which would also drop the
+part of a non-interruptible prompt (the data notice) that Twilio has buffered; `CallWebsocketTransport` sends
+it only when the audio last written was interruptible.
 """
 
 from __future__ import annotations
@@ -28,11 +37,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pipecat.frames.frames import (
+    EndWorkerFrame,
+    Frame,
+    InputAudioRawFrame,
+    InputDTMFFrame,
+    InterruptionFrame,
+    OutputAudioRawFrame,
+    STTMuteFrame,
+    TTSSpeakFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.serializers.twilio import TwilioFrameSerializer
-from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.transports.base_output import BaseOutputTransport
+from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketOutputTransport,
+    FastAPIWebsocketParams,
+    FastAPIWebsocketTransport,
+)
 from pipecat.workers.runner import WorkerRunner
 
 from dialogue.actions import HangUp
+from dialogue.phrases import load_phrases
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.twilio_call import TwilioCall
@@ -42,6 +68,48 @@ from voicebot.settings import TwilioSettings
 
 log = logging.getLogger(__name__)
 
+CLOSING_PHRASE = "closing.goodbye"
+"""The phrase a call hears when the server closes it while draining."""
+
+
+class CallTwilioSerializer(TwilioFrameSerializer):
+    """pipecat's Twilio serializer that can stop listening to the caller (`muted`: audio and keys dropped)."""
+
+    muted = False
+
+    async def deserialize(self, data: str | bytes) -> Frame | None:
+        """Twilio's message as a frame; nothing from the caller once muted."""
+        frame = await super().deserialize(data)
+        if self.muted and isinstance(frame, InputAudioRawFrame | InputDTMFFrame):
+            return None
+        return frame
+
+
+class _CallOutputTransport(FastAPIWebsocketOutputTransport):
+    """Sends `clear` on an interruption only when the audio last written was interruptible."""
+
+    _uninterruptible = False
+
+    async def write_audio_frame(self, frame: OutputAudioRawFrame) -> bool:
+        self._uninterruptible = not frame.interruptible
+        return await super().write_audio_frame(frame)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, InterruptionFrame) and self._uninterruptible:
+            # The base drops the interruptible audio still queued and keeps the rest; no `clear`, which would
+            # also drop the non-interruptible prompt Twilio is playing.
+            await BaseOutputTransport.process_frame(self, frame, direction)
+            return
+        await super().process_frame(frame, direction)
+
+
+class CallWebsocketTransport(FastAPIWebsocketTransport):
+    """`FastAPIWebsocketTransport` whose output never cuts a non-interruptible prompt with `clear`."""
+
+    def __init__(self, websocket: Any, params: FastAPIWebsocketParams) -> None:
+        super().__init__(websocket, params)
+        self._output = _CallOutputTransport(self, self._client, self._params, name=self._output_name)
+
 
 @dataclass
 class CallRecord:
@@ -49,7 +117,8 @@ class CallRecord:
 
     call_sid: str
     outcome: str
-    """`completed` (the bot hung up), `transferred`, `hung_up` (the caller left), or `cancelled`."""
+    """`completed` (the bot hung up), `transferred`, `hung_up` (the caller left), `closed` (the server closed it
+    while draining, after a goodbye) or `cancelled`."""
     transcript: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -82,6 +151,10 @@ class PipelineCallHandler:
         self.pipeline_options = dict(pipeline_options or {})
         self.finished: list[CallRecord] = []
         """The last `keep` calls, oldest first."""
+        self.active: dict[str, CallPipeline] = {}
+        """The calls in progress' pipelines, by call SID."""
+        self._serializers: dict[str, CallTwilioSerializer] = {}
+        self._closing: set[str] = set()
 
     def engines(self) -> Engines:
         """The speech engines calls use."""
@@ -89,13 +162,14 @@ class PipelineCallHandler:
 
     def transport(self, call: TwilioCall) -> FastAPIWebsocketTransport:
         """Pipecat's transport on the call's websocket, speaking Twilio's media-stream protocol."""
-        serializer = TwilioFrameSerializer(
+        serializer = CallTwilioSerializer(
             call.stream_sid, call.call_sid, self.settings.account_sid, self.settings.auth_token,
             base_url=self.settings.api_base_url,
             params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+        self._serializers[call.call_sid] = serializer
         params = FastAPIWebsocketParams(audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
                                         serializer=serializer)
-        return FastAPIWebsocketTransport(websocket=call.websocket, params=params)  # type: ignore[arg-type]
+        return CallWebsocketTransport(call.websocket, params)
 
     def build(self, call: TwilioCall, transport: FastAPIWebsocketTransport) -> CallPipeline:
         """The call's pipeline (transfers redirect the call to the staff number the dialogue gives)."""
@@ -122,22 +196,59 @@ class PipelineCallHandler:
 
         await runner.add_workers(built.worker)
         task = asyncio.current_task()
+        self.active[call.call_sid] = built
         try:
             await runner.run()
         finally:
+            del self.active[call.call_sid]
+            self._serializers.pop(call.call_sid, None)
+            closed = call.call_sid in self._closing
+            self._closing.discard(call.call_sid)
             cancelled = task is not None and task.cancelling() > 0
             outcome = built.dialogue.outcome
             if cancelled:
                 status = "cancelled"
-            elif gone or outcome is None:
+            elif gone:
+                status = "hung_up"
+            elif closed:
+                status = "closed"
+            elif outcome is None:
                 status = "hung_up"
             elif isinstance(outcome, HangUp):
                 status = "completed"
             else:
                 status = "transferred"
             self._remember(CallRecord(call.call_sid, status, list(built.dialogue.transcript)))
-        if status == "completed":
+        if status in ("completed", "closed"):
             await self._hang_up(call)
+
+    def closing_words(self) -> str:
+        """What a call hears when the server closes it (`closing.goodbye` in the calls' language)."""
+        language = (self.locale or self.port.clinic().practice.locale)[:2]
+        return load_phrases(language).get(CLOSING_PHRASE)
+
+    async def close(self, call_sid: str) -> bool:
+        """Close a call in progress politely (the server is draining); its `handle` then ends by itself.
+
+        Returns:
+            Whether the call was still in progress here. A call whose dialogue has already ended (its own
+            goodbye or transfer under way) is left to finish.
+        """
+        built = self.active.get(call_sid)
+        if built is None or call_sid in self._closing:
+            return built is not None
+        if built.dialogue.outcome is not None:
+            return True
+        self._closing.add(call_sid)
+        serializer = self._serializers.get(call_sid)
+        if serializer is not None:
+            serializer.muted = True
+        goodbye = TTSSpeakFrame(self.closing_words(), append_to_context=False)
+        goodbye.interruptible = False
+        log.info("call %s: the server is closing, saying goodbye", call_sid)
+        await built.worker.queue_frames([STTMuteFrame(mute=True), InterruptionFrame(), goodbye,
+                                         EndWorkerFrame(reason="server closing")])
+        return True
 
     async def _hang_up(self, call: TwilioCall) -> None:
         """End the call through Twilio's REST API, once the goodbye was played and the stream closed."""

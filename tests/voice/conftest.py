@@ -143,3 +143,38 @@ def bot_tail_text(recording: Path, seconds: float, locale: str) -> str:
     tail = samples[-int(rate * seconds):, channels - 1].astype(np.float32) / 32768
     pcm = (resample(tail, rate, 16000) * 32767).astype(np.int16).tobytes()
     return Recognizer().transcribe(pcm, locale).text
+
+
+# -- call control (tests/voice/test_call_control.py) ---------------------------------------------------------------
+
+
+@dataclass
+class ServeProcess:
+    """A `voicebot serve` subprocess started by `serve_process`, with its port for Twilio's REST API."""
+
+    server: Server
+    process: subprocess.Popen[bytes]
+    api_port: int
+
+
+def serve_process(tmp_path: Path, locale: str, *extra: str) -> Iterator[ServeProcess]:
+    """Like `start_server`, with more `voicebot serve` options, and the process itself (to signal it)."""
+    port, api_port = free_port(), free_port()
+    db = f"sqlite:///{tmp_path / 'voicebot.db'}"
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
+           "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}", "PYTHONUNBUFFERED": "1"}
+    for name in ("VOICEBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN_FILE", "VOICEBOT_STAFF_NUMBER", "VOICEBOT_NOW"):
+        env.pop(name, None)
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([*VOICEBOT, "serve", "--db", db, "--now", NOW, "--clinic", str(CLINICS[locale]),
+                                    "--port", str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env,
+                                   cwd=ROOT)
+    try:
+        _wait_healthy(url, process, log)
+        yield ServeProcess(Server(url, db, env, log), process, api_port)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()

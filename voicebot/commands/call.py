@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,19 +16,31 @@ from voicebot.settings import BadSetting, twilio_settings
 
 
 async def _lines(script: list[str] | None, interactive: bool) -> AsyncIterator[str]:
-    """The caller's lines: the script's, else stdin's (prompting on a terminal)."""
+    """The caller's lines: the script's, else stdin's (prompting on a terminal).
+
+    Stdin is read by a daemon thread: the carrier reads one line ahead (a line typed while the bot speaks may be
+    an `over:` line), and a read still pending when the call ends must not keep the process alive.
+    """
     if script is not None:
         for line in script:
             yield line
         return
-    while True:
-        if interactive:
-            sys.stdout.write("you> ")
-            sys.stdout.flush()
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:
-            return
-        yield line.rstrip("\r\n")
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            if interactive:
+                sys.stdout.write("you> ")
+                sys.stdout.flush()
+            line = sys.stdin.readline()
+            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n") if line else None)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="caller-stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
+        yield line
 
 
 def _local_api(url: str | None) -> tuple[str, int] | None:
@@ -52,7 +65,8 @@ def register(main: click.Group) -> None:
     @click.option("--to", "called", metavar="E164", default="+33100000000", show_default=True,
                   help="The number dialled.")
     @click.option("--script", type=click.Path(exists=True, dir_okay=False),
-                  help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup).")
+                  help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, "
+                       "over:SECONDS LINE).")
     @click.option("--json", "json_mode", is_flag=True,
                   help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.")
     @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
@@ -73,6 +87,10 @@ def register(main: click.Group) -> None:
         Needs the server's TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE). When
         VOICEBOT_TWILIO_API_URL is a loopback http URL, the carrier also plays Twilio's REST API there, so the
         bot's hang-ups and transfers reach it.
+
+        Caller lines: text (spoken by the caller's voice), wav:PATH, dtmf:123, silence (wait for the bot),
+        hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
+        next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
         from telephony.twilio_carrier import CallPlacement, SimulatedTwilioCall
         from voicebot.carrier import (

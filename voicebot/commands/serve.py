@@ -56,6 +56,15 @@ def load_speech(service: BookingService) -> Engines | None:
     return engines
 
 
+def refusal(service: BookingService) -> tuple[str, str]:
+    """What a call arriving while the server drains hears (Twilio's `<Say>`), and its language ("fr-FR")."""
+    from dialogue.phrases import load_phrases
+
+    practice = service.clinic().practice
+    language = practice.locale[:2]
+    return load_phrases(language).get("closing.refused"), f"{language}-{practice.country.upper()}"
+
+
 def _twilio_gateway(service: BookingService, clock: Callable[[], datetime], local_url: str,
                     engines: Engines | None) -> TwilioGateway | None:
     """The Twilio gateway when TWILIO_AUTH_TOKEN (or its file) is set; transfers go to the practice's staff phone
@@ -75,8 +84,8 @@ def _twilio_gateway(service: BookingService, clock: Callable[[], datetime], loca
     if engines is None:
         click.echo("warning: no speech models: calls only hear beeps (install them: voicebot models install).",
                    err=True)
-        return TwilioGateway(settings, ToneHandler())
-    return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines))
+        return TwilioGateway(settings, ToneHandler(), refusal=refusal(service))
+    return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines), refusal=refusal(service))
 
 
 def register(main: click.Group) -> None:
@@ -89,11 +98,19 @@ def register(main: click.Group) -> None:
                   help="Apply this clinic file before serving (default: keep the stored configuration).")
     @click.option("--voice/--no-voice", default=True, show_default=True,
                   help="Answer Twilio calls with the voice pipeline (loads the speech models at start-up).")
-    def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool) -> None:
-        """Serve the staff console on http://HOST:PORT/admin (stops cleanly on Ctrl-C or SIGTERM)."""
+    @click.option("--drain-seconds", type=click.FloatRange(0, 3600), default=20.0, show_default=True,
+                  help="On SIGTERM, how long calls in progress may go on before they hear a short goodbye and "
+                       "are hung up (new calls are refused politely meanwhile).")
+    def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool, drain_seconds: float) -> None:
+        """Serve the staff console on http://HOST:PORT/admin, and the Twilio gateway when configured.
+
+        SIGTERM drains: new calls hear "please call back later", calls in progress go on for --drain-seconds,
+        then hear a goodbye and are hung up (at most ~20 s more); then the server exits 0. Ctrl-C, or a second
+        SIGTERM, stops at once.
+        """
         import uvicorn
 
-        from voicebot.server import create_app
+        from voicebot.server import DrainingServer, create_app
 
         service = env.service()
         if clinic_file:
@@ -117,4 +134,6 @@ def register(main: click.Group) -> None:
                          speech_ready=speech_ready)
         click.echo(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME "
                    "--role admin)", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+        config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+        drain = (lambda: twilio.drain(drain_seconds)) if twilio is not None else None
+        DrainingServer(config, drain=drain).run()

@@ -1,0 +1,131 @@
+"""The simulated carrier's audio side: the bot's turns cut from what was played, phone-band conversions, the
+stereo recording, and the speech models of the simulated caller (Kokoro) and of its ear (Whisper).
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from telephony.g711 import FRAME_BYTES, PHONE_RATE, rms, ulaw_decode, ulaw_encode
+
+TRANSCRIBE_RATE = 16_000
+
+
+class Transcriber(Protocol):
+    """Speech to text for the bot's side."""
+
+    def transcribe(self, pcm16k: bytes) -> str:
+        """Mono int16 PCM at 16 kHz to text ("" when nothing was understood)."""
+        ...
+
+
+class Voice(Protocol):
+    """Text to speech for the caller's side."""
+
+    def speak(self, text: str) -> tuple[bytes, int]:
+        """`text` as mono int16 PCM and its sample rate."""
+        ...
+
+
+class BotTurns:
+    """Cuts the bot's played audio into turns: a turn ends after `gap_frames` quiet 20 ms frames.
+
+    Args:
+        gap_frames: Quiet frames that end a turn (50 = 1 s).
+        threshold: RMS level (0..1 of full scale) above which a frame is speech.
+    """
+
+    def __init__(self, gap_frames: int = 50, threshold: float = 0.01) -> None:
+        self.gap_frames = gap_frames
+        self.threshold = threshold
+        self._audio = bytearray()
+        self._quiet = 0
+
+    @property
+    def speaking(self) -> bool:
+        """Whether a turn is under way."""
+        return bool(self._audio)
+
+    def feed(self, played: bytes) -> bytes | None:
+        """One tick of played audio (mu-law, maybe empty); the turn's audio when this tick ended one."""
+        voiced = rms(played) > self.threshold
+        if voiced:
+            self._quiet = 0
+            self._audio += played
+        elif self._audio:
+            self._quiet += 1
+            self._audio += played.ljust(FRAME_BYTES, b"\xff")
+            if self._quiet >= self.gap_frames:
+                return self.flush()
+        return None
+
+    def flush(self) -> bytes | None:
+        """End the turn under way (the call ended); its audio without the trailing pause."""
+        if not self._audio:
+            return None
+        turn = bytes(self._audio[: len(self._audio) - self._quiet * FRAME_BYTES])
+        self._audio.clear()
+        self._quiet = 0
+        return turn
+
+
+def to_phone(pcm: bytes, rate: int) -> bytes:
+    """int16 PCM at any rate to 8 kHz mu-law."""
+    from voicebot.speech.audio import resample_bytes
+
+    return ulaw_encode(resample_bytes(pcm, rate, PHONE_RATE))
+
+
+def from_phone(ulaw: bytes, rate: int = TRANSCRIBE_RATE) -> bytes:
+    """8 kHz mu-law to int16 PCM at `rate`."""
+    from voicebot.speech.audio import resample_bytes
+
+    return resample_bytes(ulaw_decode(ulaw), PHONE_RATE, rate)
+
+
+def write_recording(path: str | Path, caller: bytes, bot: bytes) -> None:
+    """Both sides as an 8 kHz stereo WAV: the caller left, the bot right."""
+    size = max(len(caller), len(bot))
+    left = np.frombuffer(ulaw_decode(caller.ljust(size, b"\xff")), dtype="<i2")
+    right = np.frombuffer(ulaw_decode(bot.ljust(size, b"\xff")), dtype="<i2")
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(2)
+        writer.setsampwidth(2)
+        writer.setframerate(PHONE_RATE)
+        writer.writeframes(np.column_stack([left, right]).astype("<i2").tobytes())
+
+
+CALLER_VOICES = {"fr": "pm_alex", "en": "af_heart"}
+"""Kokoro voices for the simulated caller (the agent speaks with others)."""
+
+
+class WhisperTranscriber:
+    """`Transcriber` over the shared Whisper recognizer of `voicebot.speech`."""
+
+    def __init__(self, language: str) -> None:
+        from voicebot.speech.stt import Recognizer
+
+        self.language = language
+        self.recognizer = Recognizer()
+
+    def transcribe(self, pcm16k: bytes) -> str:
+        """Whisper's text for one bot turn."""
+        return self.recognizer.transcribe(pcm16k, self.language).text
+
+
+class KokoroVoice:
+    """`Voice` over a Kokoro voice of `voicebot.speech` (the caller's)."""
+
+    def __init__(self, voice: str, language: str) -> None:
+        from voicebot.speech.tts import KokoroSynthesizer
+
+        self.synthesizer = KokoroSynthesizer(voice, language)
+
+    def speak(self, text: str) -> tuple[bytes, int]:
+        """The caller saying `text`."""
+        chunk = self.synthesizer.synthesize(text)
+        return chunk.pcm, chunk.sample_rate
