@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install run call chat test lint pytest bench screenshots clean
+.PHONY: install run call chat test lint pytest bench bench-voice screenshots clean
 
 # A Twilio identity for local calls only: `voicebot call` signs with it and plays Twilio's REST API on port 8001.
 # On a real number, set the real TWILIO_* variables and VOICEBOT_PUBLIC_URL instead (see README).
@@ -43,6 +43,10 @@ pytest: install
 
 bench: install
 	$(VENV)/bin/voicebot bench slots --output bench/slots-sqlite.json
+
+bench-voice: install  # about 15 minutes: simulated calls at 1, 5, 10 and 20 at once, French then English
+	$(VENV)/bin/voicebot bench voice --language fr --output bench/voice-fr.json --chart bench/voice-fr.png
+	$(VENV)/bin/voicebot bench voice --language en --output bench/voice-en.json --chart bench/voice-en.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from voicebot.bench.machine import describe_machine
-from voicebot.cli import Env, command
+from voicebot.cli import Env, command, fail
 
 
 def register(main: click.Group) -> None:
@@ -19,7 +19,7 @@ def register(main: click.Group) -> None:
 
     @main.group()
     def bench() -> None:
-        """Measure speed; results go to bench/ (JSON)."""
+        """Measure speed; results go to bench/ (JSON, and a PNG chart for `voice`)."""
 
     @command(bench, "slots")
     @click.option("--appointments", type=click.IntRange(0), default=2000, show_default=True,
@@ -59,6 +59,63 @@ def register(main: click.Group) -> None:
             Path(output).parent.mkdir(parents=True, exist_ok=True)
             Path(output).write_text(text + "\n", encoding="utf-8")
         click.echo(text)
+
+    @bench.command("voice")
+    @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+                  help="The sample practice and the callers' language (French is the sample practice's).")
+    @click.option("--calls", type=click.IntRange(1), default=3, show_default=True,
+                  help="Calls per concurrency level; a level runs at least as many calls as it has at once.")
+    @click.option("--concurrency", default="1,5,10,20", show_default=True, metavar="N,N,...",
+                  help="Concurrency levels: how many calls are in progress at once.")
+    @click.option("--turns", type=click.IntRange(1, 4), default=3, show_default=True,
+                  help="Caller lines per call (request, slot choice, name, birth date).")
+    @click.option("--turn-gap", type=click.FloatRange(0.5, 5.0), default=2.0, show_default=True,
+                  help="Seconds of bot silence before the caller speaks again.")
+    @click.option("--now", metavar="ISO-8601", default="2026-11-28T10:00", show_default=True,
+                  help="The server's frozen clock.")
+    @click.option("--output", type=click.Path(dir_okay=False), help="Write the results as JSON to this file.")
+    @click.option("--chart", type=click.Path(dir_okay=False), help="Draw the results as a PNG chart in this file.")
+    def voice(language: str, calls: int, concurrency: str, turns: int, turn_gap: float, now: str,
+              output: str | None, chart: str | None) -> None:
+        """Time simulated phone calls through the real voice pipeline, 1 to N at once.
+
+        The server (Twilio gateway, voice pipeline, real models, the sample practice on a temporary SQLite
+        database) runs in this process; the callers run in a child process and speak the Twilio media-stream
+        protocol on 127.0.0.1 in real time, with lines synthesised once beforehand. Per concurrency level:
+        p50/p95 of the latency a caller hears (end of their speech to the bot's first audio), the server's
+        stages per turn (end-of-turn decision, recognition, dialogue, first synthesised audio), server CPU
+        seconds per call and peak RSS. Progress on stderr, JSON on stdout; --output and --chart are rewritten
+        after each level. Needs `voicebot models install`. A three-turn call lasts about a minute; run it on a
+        quiet machine (the load average is recorded).
+        """
+        import asyncio
+
+        from voicebot.bench.voice import BenchError, VoiceBenchOptions, run_voice_bench
+
+        try:
+            levels = tuple(int(part) for part in concurrency.split(",") if part.strip())
+        except ValueError:
+            raise click.BadParameter("comma-separated whole numbers, e.g. 1,5,10", param_hint="--concurrency") from None
+        if not levels or min(levels) < 1:
+            raise click.BadParameter("at least one level, each 1 or more", param_hint="--concurrency")
+        options = VoiceBenchOptions(language=language, calls=calls, concurrency=levels, turns=turns,
+                                    turn_gap=turn_gap, now=now)
+
+        def save(result: dict[str, object]) -> None:
+            if output:
+                Path(output).parent.mkdir(parents=True, exist_ok=True)
+                Path(output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            if chart:
+                from voicebot.bench.chart import write_chart
+
+                write_chart(result, chart)
+
+        try:
+            result = asyncio.run(run_voice_bench(options, lambda line: click.echo(line, err=True), save))
+        except BenchError as error:
+            fail(str(error))
+            return
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 def _default(env: Env) -> str:

@@ -1,0 +1,66 @@
+"""The server side of `voicebot bench voice`: what `voicebot serve` builds, with observed call pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from booking.clinic import load_clinic
+from booking.service import BookingService
+from booking.store import apply_clinic
+from voicebot.bench.stages import BenchCallHandler
+from voicebot.gateway_twilio import TwilioGateway
+from voicebot.settings import SAMPLE_CLINIC, SAMPLE_CLINIC_EN, Clock, TwilioSettings
+
+CLINICS = {"fr": SAMPLE_CLINIC, "en": SAMPLE_CLINIC_EN}
+"""The bundled sample practices: the language decides which."""
+
+
+@dataclass
+class BenchServer:
+    """The application and the parts the benchmark reads."""
+
+    app: FastAPI
+    service: BookingService
+    gateway: TwilioGateway
+    """`active`: the calls in progress."""
+    handler: BenchCallHandler
+    """`turns`: every turn measured so far."""
+    voice: str
+    """The agent's synthesizer (class and voice)."""
+    load_seconds: float
+    prerender_seconds: float
+
+    @classmethod
+    def create(cls, language: str, db_url: str, now: str, port: int, api_port: int, account_sid: str,
+               auth_token: str, *, vad_stop_secs: float = 0.5) -> BenchServer:
+        """The sample practice of `language` on `db_url` at the frozen `now`, the models loaded and the fixed
+        prompts pre-rendered (as `voicebot serve` does), Twilio's REST API expected on 127.0.0.1:`api_port`.
+        """
+        import voicebot.cli  # noqa: F401 - first: voicebot.commands.serve imported alone is a circular import
+        from voicebot.commands.serve import fixed_prompts
+        from voicebot.pipeline.engines import load_engines
+        from voicebot.server import create_app
+        from voicebot.speech.tts import CachingSynthesizer
+
+        clock = Clock.from_option(now)
+        clinic = load_clinic(CLINICS[language])
+        service = BookingService.open(db_url)
+        apply_clinic(service.engine, clinic, clock.now(clinic.practice.zone))
+        zone = service.clinic().practice.zone
+        engines = load_engines((language,))
+        synthesizer = engines.synthesizer(language)
+        prompts = fixed_prompts(service, language)
+        prerender = synthesizer.prerender(prompts) if isinstance(synthesizer, CachingSynthesizer) else 0.0
+        settings = TwilioSettings(f"http://127.0.0.1:{port}", account_sid, auth_token,
+                                  f"http://127.0.0.1:{api_port}", clinic.practice.staff_phone)
+        handler = BenchCallHandler(settings, service, lambda: clock.now(zone), engines, vad_stop_secs=vad_stop_secs)
+        gateway = TwilioGateway(settings, handler)
+        app = create_app(service, clock, twilio=gateway)
+        voice = type(synthesizer).__name__ + (f" {synthesizer.voice}" if hasattr(synthesizer, "voice") else "")
+        return cls(app, service, gateway, handler, voice, engines.load_seconds, prerender)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.service.engine.dispose()
