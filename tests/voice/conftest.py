@@ -73,27 +73,11 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 def start_server(tmp_path: Path, locale: str) -> Iterator[Server]:
     """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1."""
-    port, api_port = free_port(), free_port()
-    db = f"sqlite:///{tmp_path / 'voicebot.db'}"
-    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
-           "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}", "PYTHONUNBUFFERED": "1"}
-    for name in ("VOICEBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN_FILE", "VOICEBOT_STAFF_NUMBER", "VOICEBOT_NOW"):
-        env.pop(name, None)
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([*VOICEBOT, "serve", "--db", db, "--now", NOW, "--clinic", str(CLINICS[locale]),
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    processes = serve_process(tmp_path, locale)
     try:
-        _wait_healthy(url, process, log)
-        yield Server(url, db, env, log)
+        yield next(processes).server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        processes.close()
 
 
 @pytest.fixture
@@ -158,7 +142,8 @@ class ServeProcess:
 
 
 def serve_process(tmp_path: Path, locale: str, *extra: str) -> Iterator[ServeProcess]:
-    """Like `start_server`, with more `voicebot serve` options, and the process itself (to signal it)."""
+    """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1, with more
+    `serve` options, and the process itself (to signal it)."""
     port, api_port = free_port(), free_port()
     db = f"sqlite:///{tmp_path / 'voicebot.db'}"
     env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
@@ -176,5 +161,9 @@ def serve_process(tmp_path: Path, locale: str, *extra: str) -> Iterator[ServePro
         yield ServeProcess(Server(url, db, env, log), process, api_port)
     finally:
         if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
             process.kill()
-        process.wait()
+            process.wait()
