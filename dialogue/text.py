@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz import fuzz, process
 from text_to_num import alpha2digit
 
 _TRANSLATE = str.maketrans(
@@ -191,6 +192,26 @@ def prepare(text: str, locale: str) -> str:
     if not locale.lower().startswith("fr"):
         text = re.sub(r"\bo\s?'?\s?clock\b", "oclock", text)
     return plain(words_to_digits(text, locale))
+
+
+def calendar_words(text: str, lang: str) -> str:
+    """`plain` text with near-misses of weekday names written right ("ventredi" -> "vendredi", "wensday" ->
+    "wednesday"): what speech recognition makes of them on a bad line. Only words of six letters or more, at
+    least 87 % alike, are corrected (months are left alone: "Javier" is a name, not "janvier").
+
+    Args:
+        text: `plain` (or `prepare`d) text.
+        lang: "fr" or "en".
+    """
+    names = WEEKDAYS[lang]
+    known = {*names, *MONTHS[lang]}
+    words = text.split()
+    for index, word in enumerate(words):
+        if len(word) >= 6 and word.isalpha() and word not in known:
+            found = process.extractOne(word, names, scorer=fuzz.ratio, score_cutoff=87)
+            if found is not None:
+                words[index] = found[0]
+    return " ".join(words)
 
 
 def lang_of(locale: str) -> str:

@@ -71,11 +71,41 @@ def tidy_name(name: str) -> str:
     return " ".join(words)
 
 
+_EN_DIGIT_WORDS = frozenset("zero oh o one two three four five six seven eight nine ten".split())
+_REPEATS = {"double": 2, "triple": 3}
+
+
+def _english_digit_words(text: str) -> str:
+    """How the British say phone numbers: "oh" is zero next to other digits, "double seven" is "seven seven"."""
+    tokens = re.findall(r"[a-z]+|\d+|[^\sa-z\d]+", text.lower())
+
+    def is_digit(i: int) -> bool:
+        return 0 <= i < len(tokens) and (tokens[i].isdigit() or tokens[i] in _EN_DIGIT_WORDS)
+
+    spoken: list[str] = []
+    for i, token in enumerate(tokens):
+        if token in ("oh", "o") and (is_digit(i - 1) or is_digit(i + 1)):
+            token = "zero"
+        spoken.append(token)
+    out: list[str] = []
+    repeat = 1
+    for token in spoken:
+        if token in _REPEATS:
+            repeat = _REPEATS[token]
+            continue
+        out.extend([token] * repeat)
+        repeat = 1
+    return " ".join(out)
+
+
 def parse_phone(text: str, country: str, locale: str) -> str | None:
     """A phone number spoken or keyed in, as E.164 ("06 12 34 56 78" -> "+33612345678"); `None` if none.
 
-    National numbers are read in the practice's country (FR: 10 digits from 0; GB: 11 digits from 0).
+    National numbers are read in the practice's country (FR: 10 digits from 0; GB: 11 digits from 0). In English
+    "oh" next to digits is zero and "double"/"triple" repeat the next digit ("oh seven seven double oh").
     """
+    if not locale.lower().startswith("fr"):
+        text = _english_digit_words(text) if not text.strip().startswith("+") else text
     digits = "".join(c for c in words_to_digits(text, locale) if c.isdigit())
     if text.strip().startswith("+") or digits.startswith("00"):
         digits = digits[2:] if digits.startswith("00") else digits

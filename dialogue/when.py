@@ -18,7 +18,7 @@ from booking.slots import TimeWindow
 from dialogue._when_clock import AT, Text, resolve, scan_bare, windows_of
 from dialogue._when_days import Span, scan_days
 from dialogue._when_parts import context_of, scan_times
-from dialogue.text import MONTHS, lang_of, prepare
+from dialogue.text import MONTHS, calendar_words, lang_of, prepare
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def parse_when(text: str, now: datetime, locale: str) -> WhenResult | None:
         Days, time, windows and "as soon as possible" found, or `None` when nothing temporal is said.
     """
     lang = lang_of(locale)
-    scan = Text(prepare(text, lang))
+    scan = Text(calendar_words(prepare(text, lang), lang))
     clocks, asap, parts, today_implied = scan_times(scan, lang)
     spans = scan_days(scan, lang, now.date())
     clocks += scan_bare(scan, lang)

@@ -94,6 +94,10 @@ def test_small_readers() -> None:
     ("+33 6 12 34 56 78", "FR", "fr", "+33612345678"),
     ("07700 900123", "GB", "en", "+447700900123"),
     ("0 7 7 0 0 9 0 0 1 2 3", "GB", "en", "+447700900123"),
+    ("oh seven seven oh oh, nine oh oh, one two three", "GB", "en", "+447700900123"),
+    ("oh seven seven double oh nine double oh one two three", "GB", "en", "+447700900123"),
+    ("Oh, it's 07700 900123", "GB", "en", "+447700900123"),  # an interjection, not a zero
+    ("triple oh", "GB", "en", None),
     ("12 34", "FR", "fr", None),
     ("je ne sais pas", "FR", "fr", None),
 ])

@@ -60,6 +60,8 @@ CASES = [
     ("in January", when(d(1, 1), d(1, 31))),
     ("early January", when(d(1, 1), d(1, 10))),
     ("from Monday to Wednesday", when(d(11, 30), d(12, 2))),
+    ("on wensday", when(d(12, 2))),  # a near-miss of "Wednesday"
+    ("Javier", None),
     ("after the 10th", when(d(12, 11), None)),
     ("before Friday", when(None, d(12, 3))),
     # parts of the day

@@ -193,7 +193,6 @@ SENTENCES: dict[str, list[CallerSentence]] = {
         S("No, that's wrong.", "yes_no", {"yes": False}, "george"),
         S("The second one.", "offer", {"choice": 1}, "joe"),
         S("The Thursday one, please.", "offer", {"choice": 2}, "heart"),
-        S("Oh seven seven oh oh, nine oh oh, one two three.", "phone", {"phone": "+447700900123"}, "joe",
-          gap="words_to_digits does not read \"oh\" as zero"),
+        S("Oh seven seven oh oh, nine oh oh, one two three.", "phone", {"phone": "+447700900123"}, "joe"),
     ],
 }
