@@ -88,6 +88,20 @@ def _twilio_gateway(service: BookingService, clock: Callable[[], datetime], loca
     return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines), refusal=refusal(service))
 
 
+def _show_our_logs() -> None:
+    """Print our own INFO lines (calls answered, hang-ups, draining) beside uvicorn's, on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("voicebot", "telephony", "booking"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.setLevel(logging.INFO)
+            logger.addHandler(handler)
+            logger.propagate = False
+
+
 def register(main: click.Group) -> None:
     """Add the `serve` command."""
 
@@ -134,6 +148,7 @@ def register(main: click.Group) -> None:
                          speech_ready=speech_ready)
         click.echo(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME "
                    "--role admin)", err=True)
+        _show_our_logs()
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
         drain = (lambda: twilio.drain(drain_seconds)) if twilio is not None else None
         DrainingServer(config, drain=drain).run()
