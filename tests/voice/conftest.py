@@ -73,7 +73,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 def start_server(tmp_path: Path, locale: str) -> Iterator[Server]:
     """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1."""
-    processes = serve_process(tmp_path, locale)
+    processes = serve_process(tmp_path, locale, "--log-level", "debug")  # the calls' delays are read from it
     try:
         yield next(processes).server
     finally:

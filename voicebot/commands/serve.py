@@ -88,16 +88,23 @@ def _twilio_gateway(service: BookingService, clock: Callable[[], datetime], loca
     return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines), refusal=refusal(service))
 
 
-def _show_our_logs() -> None:
-    """Print our own INFO lines (calls answered, hang-ups, draining) beside uvicorn's, on stderr."""
+def _show_our_logs(level: str) -> None:
+    """Print our own lines (calls answered, hang-ups, draining) beside uvicorn's on stderr, and pipecat's (loguru)
+    at `level`: its debug lines carry what callers said, which a practice's log need not keep.
+    """
     import logging
+    import sys
 
+    from loguru import logger as loguru_logger
+
+    loguru_logger.remove()
+    loguru_logger.add(sys.stderr, level=level.upper())
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("voicebot", "telephony", "booking"):
         logger = logging.getLogger(name)
         if not logger.handlers:
-            logger.setLevel(logging.INFO)
+            logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
             logger.addHandler(handler)
             logger.propagate = False
 
@@ -115,7 +122,10 @@ def register(main: click.Group) -> None:
     @click.option("--drain-seconds", type=click.FloatRange(0, 3600), default=20.0, show_default=True,
                   help="On SIGTERM, how long calls in progress may go on before they hear a short goodbye and "
                        "are hung up (new calls are refused politely meanwhile).")
-    def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool, drain_seconds: float) -> None:
+    @click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info", show_default=True,
+                  help="Detail of the log on stderr; debug adds the voice pipeline's frames and what callers said.")
+    def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool, drain_seconds: float,
+              log_level: str) -> None:
         """Serve the staff console on http://HOST:PORT/admin, and the Twilio gateway when configured.
 
         SIGTERM drains: new calls hear "please call back later", calls in progress go on for --drain-seconds,
@@ -126,6 +136,7 @@ def register(main: click.Group) -> None:
 
         from voicebot.server import DrainingServer, create_app
 
+        _show_our_logs(log_level)
         service = env.service()
         if clinic_file:
             report = env.apply(load_clinic_or_fail(clinic_file))
@@ -148,7 +159,6 @@ def register(main: click.Group) -> None:
                          speech_ready=speech_ready)
         click.echo(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME "
                    "--role admin)", err=True)
-        _show_our_logs()
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
         drain = (lambda: twilio.drain(drain_seconds)) if twilio is not None else None
         DrainingServer(config, drain=drain).run()
