@@ -9,24 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from booking.clinic import load_clinic
 from booking.records import PatientDetails, Status
 from booking.service import BookingService
 from booking.slots import SlotQuery
-from booking.store import apply_clinic
 from tests.dialogue.scripts import CONVERSATIONS, load_script
+from tests.pipeline.conftest import open_service
 from voicebot.chat import run_chat
-
-ROOT = Path(__file__).resolve().parents[2]
-CLINICS = {"fr": ROOT / "config" / "clinic.toml", "en": ROOT / "config" / "clinic.en.toml"}
-
-
-def _service(tmp_path: Path, locale: str) -> tuple[BookingService, datetime]:
-    clinic = load_clinic(CLINICS[locale])
-    now = datetime(2026, 11, 28, 10, 0, tzinfo=clinic.practice.zone)
-    service = BookingService.open(f"sqlite:///{tmp_path / 'voicebot.db'}")
-    apply_clinic(service.engine, clinic, now)
-    return service, now
 
 
 def _play(service: BookingService, now: datetime, spec: dict, locale: str) -> list[dict]:
@@ -43,7 +31,7 @@ def _play(service: BookingService, now: datetime, spec: dict, locale: str) -> li
 def test_booking_scripts_on_sqlite(tmp_path: Path, name: str) -> None:
     spec = load_script(CONVERSATIONS / f"{name}.toml")
     locale = spec["locale"]
-    service, now = _service(tmp_path, locale)
+    service, now = open_service(tmp_path, locale)
     events = _play(service, now, spec, locale)
     end = events[-1]
     assert end["type"] == "end" and end["outcome"] == spec["expect"]["outcome"]
@@ -57,7 +45,7 @@ def test_booking_scripts_on_sqlite(tmp_path: Path, name: str) -> None:
 
 
 def test_cancel_and_move_on_sqlite(tmp_path: Path) -> None:
-    service, now = _service(tmp_path, "fr")
+    service, now = open_service(tmp_path, "fr")
     slot = next(s for s in service.find_slots(SlotQuery("consultation", ("martin",)), now)
                 if s.start.day == 3 and s.start.hour == 10)
     patient = PatientDetails("Jean", "Dupont", datetime(1985, 7, 14).date(), "+33612345678")
@@ -76,7 +64,7 @@ def test_cancel_and_move_on_sqlite(tmp_path: Path) -> None:
 
 
 def test_identity_mismatch_on_sqlite_reveals_and_changes_nothing(tmp_path: Path) -> None:
-    service, now = _service(tmp_path, "fr")
+    service, now = open_service(tmp_path, "fr")
     slot = service.find_slots(SlotQuery("consultation", ("martin",)), now)[0]
     booked = service.book(slot, PatientDetails("Jean", "Dupont", datetime(1985, 7, 14).date(), "+33612345678"), now)
     spec = load_script(CONVERSATIONS / "fr_16_cancel_identity_mismatch.toml")
