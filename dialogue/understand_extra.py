@@ -102,8 +102,17 @@ def parse_phone(text: str, country: str, locale: str) -> str | None:
     """A phone number spoken or keyed in, as E.164 ("06 12 34 56 78" -> "+33612345678"); `None` if none.
 
     National numbers are read in the practice's country (FR: 10 digits from 0; GB: 11 digits from 0). In English
-    "oh" next to digits is zero and "double"/"triple" repeat the next digit ("oh seven seven double oh").
+    "oh" next to digits is zero and "double"/"triple" repeat the next digit ("oh seven seven double oh"). French
+    numbers are said in pairs, which recognition often writes apart ("trente, quatre" for "trente-quatre"): when
+    the words as written do not make a number, they are read again without the commas ("trente quatre" = 34).
     """
+    found = _read_phone(text, country, locale)
+    if found is None and locale.lower().startswith("fr") and "," in text:
+        found = _read_phone(re.sub(r"\s*,\s*", " ", text), country, locale)
+    return found
+
+
+def _read_phone(text: str, country: str, locale: str) -> str | None:
     if not locale.lower().startswith("fr"):
         text = _english_digit_words(text) if not text.strip().startswith("+") else text
     digits = "".join(c for c in words_to_digits(text, locale) if c.isdigit())

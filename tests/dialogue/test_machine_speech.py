@@ -91,6 +91,9 @@ def test_small_readers() -> None:
     ("06 12 34 56 78", "FR", "fr", "+33612345678"),
     ("zéro six douze trente-quatre cinquante-six soixante-dix-huit", "FR", "fr", "+33612345678"),
     ("0612345678", "FR", "fr", "+33612345678"),
+    # recognition writes the pairs apart: read again without the commas
+    ("Zéro six, douze, trente, quatre, cinquante, six, soixante, dix-huit.", "FR", "fr", "+33612345678"),
+    ("zéro six, douze, trente quatre", "FR", "fr", None),
     ("+33 6 12 34 56 78", "FR", "fr", "+33612345678"),
     ("07700 900123", "GB", "en", "+447700900123"),
     ("0 7 7 0 0 9 0 0 1 2 3", "GB", "en", "+447700900123"),
