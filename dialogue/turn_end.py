@@ -28,7 +28,7 @@ _TRAILING: dict[str, frozenset[str]] = {
         the a an to for with by at on in of from about around after before between than
         my your his her our their this that these those
         i i'd im i'm it's its is was be would like want could can need see book make have get
-        doctor dr mr mrs ms miss please maybe
+        doctor dr mr mrs ms miss maybe
         um uh er erm hmm well like
         hello hi yes no yeah okay ok
     """.split()),
@@ -37,8 +37,15 @@ _TRAILING: dict[str, frozenset[str]] = {
 them: as an opening ("bonjour…", "oui euh…") they lead into the request; a yes/no question accepts them."""
 
 _QUICK_KINDS = {ExpectKind.YES_NO, ExpectKind.DATE, ExpectKind.FREE}
-"""Answers that may end after a short pause when they sound finished; names and digits are spelled or read in
-groups with pauses, so they always get the full patience."""
+"""Answers that may end after a short pause when they sound finished. Digits are read in groups with pauses:
+they always get the full patience; names only end early when whole (see `_NAME_LEADS`)."""
+
+_NAME_LEADS: dict[str, frozenset[str]] = {
+    "fr": frozenset("je j m appelle moi c est mon nom prenom s madame monsieur mademoiselle mme m mr".split()),
+    "en": frozenset("my name is it's its i'm im i am this it first last surname mr mrs ms miss".split()),
+}
+"""Words before a name ("je m'appelle", "my name is"). A name ends early once two words of it were heard and
+none is a lone letter: "Jean Dupont" is whole, "je m'appelle Jean" may go on, "D, U, P" is being spelled."""
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -55,12 +62,14 @@ def sounds_finished(text: str, expect: ExpectKind | None, locale: str) -> bool:
         True when a short pause may end the turn; False when the caller should be given more time.
     """
     kind = expect or ExpectKind.FREE
-    if kind not in _QUICK_KINDS:
-        return False
     words = _WORD.findall(plain(text).replace("’", "'"))
-    if not words:
-        return False
     trailing = _TRAILING.get(locale[:2], _TRAILING["en"])
+    if kind is ExpectKind.NAME:
+        leads = _NAME_LEADS.get(locale[:2], _NAME_LEADS["en"])
+        name = [w for w in words if w not in leads]
+        return len(name) >= 2 and all(len(w) > 1 for w in name) and words[-1] not in trailing
+    if kind not in _QUICK_KINDS or not words:
+        return False
     if kind is ExpectKind.YES_NO:
         return words[-1] not in trailing - {"oui", "non", "yes", "no", "yeah", "okay", "ok", "bon", "voila"}
     return words[-1] not in trailing

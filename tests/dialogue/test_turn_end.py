@@ -38,7 +38,15 @@ YES, DATE, FREE, NAME, DIGITS = (ExpectKind.YES_NO, ExpectKind.DATE, ExpectKind.
     ("hello", None, "en-GB", False),
     ("um", FREE, "en", False),
     ("", FREE, "en", False),
-    ("Jean Dupont", NAME, "fr", False),  # names are spelled with pauses: always the full patience
+    ("Tuesday morning, please.", DATE, "en", True),
+    ("Jean Dupont", NAME, "fr", True),  # a whole name
+    ("Je m'appelle Camille Rousseau.", NAME, "fr", True),
+    ("Je m'appelle Camille", NAME, "fr", False),  # the surname may follow
+    ("Dupont, D, U, P", NAME, "fr", False),  # being spelled: the full patience
+    ("Marie de", NAME, "fr", False),
+    ("My name is Sarah Thompson.", NAME, "en", True),
+    ("My name is Sarah", NAME, "en", False),
+    ("Emily Clarke.", NAME, "en", True),
     ("zéro six douze", DIGITS, "fr", False),
 ])
 def test_sounds_finished(text: str, expect: ExpectKind | None, locale: str, finished: bool) -> None:
