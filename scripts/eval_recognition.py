@@ -30,7 +30,7 @@ from num2words import num2words
 
 from voicebot.speech.audio import WHISPER_RATE, read_wav, resample, to_float32
 from voicebot.speech.expect import expectation_prompt
-from voicebot.speech.stt import Recognizer
+from voicebot.speech.stt import MIN_WINDOW, Recognizer
 
 SOUNDS = Path("/usr/share/asterisk/sounds")
 DAYS = {"fr": "dimanche lundi mardi mercredi jeudi vendredi samedi".split(),
@@ -48,19 +48,19 @@ LETTER_NAMES = {  # how the letters' names may be written, "|" between alternati
            "w": "double u|double you", "x": "ex", "y": "why", "z": "zed|zee"},
 }
 KIND_EXPECT = {"number": "digits", "weekday": "date", "month": "date", "letter": "spelling"}
-METHODS: dict[str, tuple[str, dict[str, float], bool]] = {
+METHODS: dict[str, tuple[str, dict[str, object], bool]] = {
     "stock": ("stock", {}, False),
     "trimmed_1s": ("trimmed", {"min_window": 0.0, "repetition_penalty": 1.0}, False),
     "trimmed": ("trimmed", {}, False),
     "trimmed_prompt": ("trimmed", {}, True),
 }
 """name: (Recognizer method, Recognizer options differing from its defaults, with the expectation prompt)."""
-DEFAULTS = {"padding": 1.0, "min_window": 8.0, "repetition_penalty": 1.3}
+DEFAULTS: dict[str, object] = {"padding": 1.0, "min_window": MIN_WINDOW, "repetition_penalty": 1.3}
 DESCRIPTIONS = {
     "stock": "faster-whisper's WhisperModel.transcribe: 30-second window, beam search 5, temperature 0",
     "trimmed_1s": "encoder on utterance + 1 s only, greedy, no repetition penalty (the first idea)",
-    "trimmed": "Recognizer default: window of utterance + 1 s but at least 8 s, greedy, repetition penalty 1.3 "
-               "on turns under 2 s, no_repeat_ngram_size 3, at most 100 tokens",
+    "trimmed": "Recognizer default: window of utterance + 1 s but at least 8 s (16 s in French), greedy, "
+               "repetition penalty 1.3 on turns under 2 s, no_repeat_ngram_size 3, at most 100 tokens",
     "trimmed_prompt": "the default plus the expectation prompt of the answer's kind (digits, date, spelling)",
 }
 

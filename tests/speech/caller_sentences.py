@@ -47,6 +47,8 @@ class CallerVoice:
     """The Kokoro voice vector or the Piper voice name."""
     speed: float = 1.0
     """Kokoro's speaking rate."""
+    blend: tuple[str, float] | None = None
+    """A second Kokoro voice mixed into `voice`, with its weight (a new speaker)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,9 @@ VOICES: dict[str, dict[str, CallerVoice]] = {
     "fr": {
         "siwis": CallerVoice("kokoro", "ff_siwis"),
         "siwis_fast": CallerVoice("kokoro", "ff_siwis", 1.2),
-        "alex": CallerVoice("kokoro", "pm_alex"),  # a male voice through espeak's French phonemes: accented
+        # A lower voice: ff_siwis mixed with the male pm_alex. pm_alex alone reads French through espeak's phonemes
+        # with a strong accent that garbles one sentence in two (bench/recognition.md: a stress figure, not a caller)
+        "deep": CallerVoice("kokoro", "ff_siwis", blend=("pm_alex", 0.4)),
     },
     "en": {
         "joe": CallerVoice("piper", "en_US-joe-medium"),
@@ -114,45 +118,45 @@ SENTENCES: dict[str, list[CallerSentence]] = {
         S("Je voudrais voir le docteur Martin mardi prochain vers 10 h.", "open",
           {"task": "book", "practitioner": "martin", "day": TUE, "time": time(10)}, "siwis"),
         S("Bonjour, j'aimerais prendre rendez-vous avec le docteur Bernard.", "open",
-          {"task": "book", "practitioner": "bernard", "motif": "consultation"}, "alex"),
+          {"task": "book", "practitioner": "bernard", "motif": "consultation"}, "deep"),
         S("C'est pour un vaccin contre la grippe.", "open", {"task": "book", "motif": "vaccination"}, "siwis_fast"),
         S("Je voudrais annuler mon rendez-vous.", "open", {"task": "cancel"}, "siwis"),
-        S("Il faudrait déplacer mon rendez-vous de jeudi.", "open", {"task": "move"}, "alex"),
+        S("Il faudrait déplacer mon rendez-vous de jeudi.", "open", {"task": "move"}, "deep"),
         S("Ma fille a de la fièvre, il faudrait qu'elle voie la pédiatre.", "open",
           {"task": "book", "practitioner": "bertrand", "motif": "pediatrie"}, "siwis_fast"),
         S("Un rendez-vous avec la sage-femme le plus tôt possible.", "open",
           {"task": "book", "practitioner": "girard", "motif": "consultation", "asap": True}, "siwis"),
-        S("Quels sont vos horaires d'ouverture ?", "open", {"task": "info_hours"}, "alex"),
+        S("Quels sont vos horaires d'ouverture ?", "open", {"task": "info_hours"}, "deep"),
         # "Quel jour vous arrangerait ?"
         S("Plutôt jeudi après-midi.", "when", {"day": THU, "windows": (AFTERNOON,)}, "siwis"),
-        S("Demain matin si possible.", "when", {"day": SUN, "windows": (MORNING,)}, "alex"),
+        S("Demain matin si possible.", "when", {"day": SUN, "windows": (MORNING,)}, "deep"),
         S("Le 15 décembre vers 14 h 30.", "when", {"day": date(2026, 12, 15), "time": time(14, 30)}, "siwis_fast"),
         S("Lundi en fin de matinée.", "when", {"day": MON, "windows": (LATE_MORNING,)}, "siwis"),
-        S("La semaine prochaine, n'importe quel jour.", "when", {"days": NEXT_WEEK}, "alex"),
+        S("La semaine prochaine, n'importe quel jour.", "when", {"days": NEXT_WEEK}, "deep"),
         S("Vendredi à 9 h.", "when", {"day": FRI, "time": time(9)}, "siwis_fast"),
         S("Le plus tôt possible.", "when", {"asap": True}, "siwis"),
         S("Mercredi 9 décembre dans l'après-midi.", "when", {"day": date(2026, 12, 9), "windows": (AFTERNOON,)},
-          "alex"),
+          "deep"),
         S("Pas avant 17 h.", "when", {"windows": (TimeWindow(time(17), None),)}, "siwis"),
         # "Avec quel praticien ?" and "C'est pour quel motif ?"
-        S("Avec le docteur Bertrand.", "practitioner", {"practitioner": "bertrand"}, "alex"),
+        S("Avec le docteur Bertrand.", "practitioner", {"practitioner": "bertrand"}, "deep"),
         S("Madame Girard, la sage-femme.", "practitioner", {"practitioner": "girard"}, "siwis_fast"),
         S("N'importe lequel, ça m'est égal.", "practitioner", {"anyone": True}, "siwis"),
-        S("Pour un renouvellement d'ordonnance.", "motif", {"motif": "suivi"}, "alex"),
+        S("Pour un renouvellement d'ordonnance.", "motif", {"motif": "suivi"}, "deep"),
         S("Un frottis.", "motif", {"motif": "frottis"}, "siwis"),
         # The patient: birth date and name
         S("Le 3 février 1980.", "birth", {"birth": date(1980, 2, 3)}, "siwis"),
-        S("Elle est née le 12 mars 1975.", "birth", {"birth": date(1975, 3, 12)}, "alex"),
+        S("Elle est née le 12 mars 1975.", "birth", {"birth": date(1975, 3, 12)}, "deep"),
         S("Le 25 décembre 2019.", "birth", {"birth": date(2019, 12, 25)}, "siwis_fast"),
         S("Marc Dubois.", "name", {"name": ("Marc", "Dubois")}, "siwis"),
-        S("Je m'appelle Camille Rousseau.", "name", {"name": ("Camille", "Rousseau")}, "alex"),
+        S("Je m'appelle Camille Rousseau.", "name", {"name": ("Camille", "Rousseau")}, "deep"),
         S("Isabelle Fontaine.", "name", {"name": ("Isabelle", "Fontaine")}, "siwis_fast"),
         # Read-back, slot choice, phone number
         S("Oui, c'est parfait.", "yes_no", {"yes": True}, "siwis"),
-        S("Non, ce n'est pas ça.", "yes_no", {"yes": False}, "alex"),
+        S("Non, ce n'est pas ça.", "yes_no", {"yes": False}, "deep"),
         S("Le deuxième.", "offer", {"choice": 1}, "siwis_fast"),
         S("Celui de jeudi.", "offer", {"choice": 2}, "siwis"),
-        S("06 12 34 56 78", "phone", {"phone": "+33612345678"}, "alex"),
+        S("06 12 34 56 78", "phone", {"phone": "+33612345678"}, "deep"),
     ],
     "en": [
         S("I'd like to see Doctor Patel on Tuesday morning.", "open",

@@ -29,7 +29,7 @@ _PROMPTS: dict[str, dict[str, tuple[str, str]]] = {
     "fr": {
         "yes_no": ("Répondez par oui ou par non.", "C'est bien ça ?"),
         "digits": (f"Les chiffres : {_FR_NUMBERS}.", "Quel est votre numéro ?"),
-        "date": (f"{_FR_DATES} Les chiffres : {_FR_NUMBERS}.", "Quel jour vous arrangerait ?"),
+        "date": (_FR_DATES, "Quel jour vous arrangerait ?"),
         "name": ("Jean Dupont. Marie Martin. Dupont : D, U, P, O, N, T.", "Quel est votre nom ?"),
         "spelling": ("Dupont : D, U, P, O, N, T.", "Épelez le nom, lettre par lettre."),
         "free": ("", "Que puis-je faire pour vous ?"),

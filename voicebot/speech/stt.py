@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 Method = Literal["trimmed", "stock"]
 MAX_WINDOW_SECONDS = 30.0
+MIN_WINDOW: Mapping[str, float] = {"fr": 16.0, "": 8.0}
+"""Shortest encoder window per language ("" for the others). French sentences from simulated callers were
+understood 27 times in 33 with 16 s, 26 with 12 s, 25 with 8 s (tests/speech/test_caller_sentences.py; English
+31 of 33 with 8 s and 16 s alike): a longer window costs about 0.2 s of encoder per turn, paid in French only."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,11 @@ class Recognizer:
         workers: Inferences that may run in parallel (CTranslate2 queues the others).
         compute_type: CTranslate2 quantisation.
         padding: Seconds of silence appended before encoding (the "utterance + ~1 s" window).
-        min_window: Shortest window encoded, in seconds (silence fills it). Whisper, trained on 30-second
-            windows, repeats a lone word in a window barely longer than it ("mardi, mardi, mardi"). On real
-            recordings of single words (bench/recognition.md), utterance + 1 s got 7 of 146 right; this
-            default 100 of 146 (113 with the expectation prompt) against 89 for the stock 30-second path,
-            in a fifth of its time. 6 s and 10 s windows scored within 3 % of 8 s.
+        min_window: Shortest window encoded, in seconds (silence fills it), or one per language (`MIN_WINDOW`).
+            Whisper, trained on 30-second windows, repeats a lone word in a window barely longer than it
+            ("mardi, mardi, mardi"). On real recordings of single words (bench/recognition.md), utterance + 1 s
+            got 7 of 146 right; 8 s 100 of 146 (113 with the expectation prompt) against 89 for the stock
+            30-second path, in a fifth of its time. 6 s and 10 s windows scored within 3 % of 8 s.
         repetition_penalty: Applied to turns shorter than `short_turn` only: it stops the lone-word loops
             but can drop a repeated digit from a long phone number, so longer turns decode without it.
         short_turn: Seconds under which a turn counts as short (one or two words).
@@ -82,8 +86,8 @@ class Recognizer:
 
     def __init__(self, model_dir: str | Path | None = None, *, cache: str | Path | None = None, cpu_threads: int = 2,
                  workers: int = 1, compute_type: str = "int8", padding: float = 1.0,
-                 min_window: float = 8.0, repetition_penalty: float = 1.3, short_turn: float = 2.0,
-                 max_new_tokens: int = 100) -> None:
+                 min_window: float | Mapping[str, float] = MIN_WINDOW, repetition_penalty: float = 1.3,
+                 short_turn: float = 2.0, max_new_tokens: int = 100) -> None:
         from faster_whisper import WhisperModel  # heavy import: only when a recognizer is built
 
         self.model_dir = Path(model_dir) if model_dir is not None else whisper_model_dir(cache)
@@ -105,6 +109,12 @@ class Recognizer:
                 self._tokenizers[language] = Tokenizer(
                     self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language)
             return self._tokenizers[language]
+
+    def shortest_window(self, language: str) -> float:
+        """The shortest encoder window, in seconds, for turns in `language`."""
+        if isinstance(self.min_window, Mapping):
+            return float(self.min_window.get(language, self.min_window.get("", 8.0)))
+        return float(self.min_window)
 
     def prompt_tokens(self, language: str, prompt: str | None = None, hotwords: Sequence[str] = ()) -> list[int]:
         """Decoder prompt: `[sot_prev, prompt..., sot, language, transcribe, no_timestamps]`."""
@@ -152,7 +162,8 @@ class Recognizer:
         import ctranslate2
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        window = min(max(len(samples) / WHISPER_RATE + self.padding, self.min_window), MAX_WINDOW_SECONDS)
+        window = min(max(len(samples) / WHISPER_RATE + self.padding, self.shortest_window(language)),
+                     MAX_WINDOW_SECONDS)
         padded = np.zeros(int(window * WHISPER_RATE), dtype=np.float32)
         padded[: len(samples)] = samples[: len(padded)]
         features = self.model.feature_extractor(padded)

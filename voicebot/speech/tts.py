@@ -164,6 +164,8 @@ class KokoroSynthesizer(CachingSynthesizer):
         voices: The voices `.npz`.
         cache: The model cache directory, when `model` is not given.
         speed: Speaking rate (1.0 is the voice's own).
+        blend: Another voice of the file mixed in, with its weight (`("pm_alex", 0.4)`: a lower French voice);
+            Kokoro's voices are style vectors, and a weighted mean of two is a new, consistent speaker.
         cpu_threads: onnxruntime threads of one synthesis.
         cache_bytes: Memory budget of the sentence cache.
         pause: Seconds of silence after each sentence.
@@ -171,23 +173,30 @@ class KokoroSynthesizer(CachingSynthesizer):
 
     def __init__(self, voice: str = KOKORO_FRENCH, language: str = "fr", *, model: str | Path | None = None,
                  voices: str | Path | None = None, cache: str | Path | None = None, speed: float = 1.0,
-                 cpu_threads: int = 2, cache_bytes: int = 64 << 20, pause: float = 0.25) -> None:
+                 blend: tuple[str, float] | None = None, cpu_threads: int = 2, cache_bytes: int = 64 << 20,
+                 pause: float = 0.25) -> None:
         from kokoro_onnx import Kokoro
 
         super().__init__(language, 24_000, cache_bytes, pause)
         if model is None or voices is None:
             model, voices = kokoro_paths(cache)
         self.engine = Kokoro.from_session(_session(Path(model), cpu_threads), str(voices))
-        if voice not in self.engine.get_voices():
-            raise ValueError(f"no Kokoro voice {voice!r} in {voices} (has: {', '.join(self.engine.get_voices())})")
+        for name in (voice, *(blend[:1] if blend else ())):
+            if name not in self.engine.get_voices():
+                raise ValueError(f"no Kokoro voice {name!r} in {voices} (has: {', '.join(self.engine.get_voices())})")
         self.voice = voice
+        self.style: str | np.ndarray = voice
+        if blend is not None:
+            other, weight = blend
+            self.style = ((1 - weight) * self.engine.get_voice_style(voice)
+                          + weight * self.engine.get_voice_style(other)).astype(np.float32)
         self.speed = speed
         self.phonemes = {"fr": "fr-fr", "en": "en-gb" if voice.startswith("b") else "en-us"}.get(language[:2],
                                                                                                  language)
 
     def render(self, sentence: str) -> np.ndarray:
         """Synthesise one normalised sentence at 24 kHz."""
-        audio, _rate = self.engine.create(sentence, voice=self.voice, speed=self.speed, lang=self.phonemes)
+        audio, _rate = self.engine.create(sentence, voice=self.style, speed=self.speed, lang=self.phonemes)
         return np.asarray(audio, dtype=np.float32)
 
 
