@@ -11,6 +11,7 @@ from booking.service import BookingService
 from booking.store import apply_clinic
 from voicebot.bench.stages import BenchCallHandler
 from voicebot.gateway_twilio import TwilioGateway
+from voicebot.pipeline.builder import VAD_STOP_SECS
 from voicebot.settings import SAMPLE_CLINIC, SAMPLE_CLINIC_EN, Clock, TwilioSettings
 
 CLINICS = {"fr": SAMPLE_CLINIC, "en": SAMPLE_CLINIC_EN}
@@ -34,7 +35,7 @@ class BenchServer:
 
     @classmethod
     def create(cls, language: str, db_url: str, now: str, port: int, api_port: int, account_sid: str,
-               auth_token: str, *, vad_stop_secs: float = 0.5) -> BenchServer:
+               auth_token: str, *, vad_stop_secs: float = VAD_STOP_SECS) -> BenchServer:
         """The sample practice of `language` on `db_url` at the frozen `now`, the models loaded and the fixed
         prompts pre-rendered (as `voicebot serve` does), Twilio's REST API expected on 127.0.0.1:`api_port`.
         """

@@ -25,7 +25,7 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketTransport
 
 from dialogue.port import BookingPort
 from telephony.twilio_call import TwilioCall
-from voicebot.pipeline.builder import CallPipeline, build_pipeline
+from voicebot.pipeline.builder import VAD_STOP_SECS, CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
 from voicebot.settings import TwilioSettings
 from voicebot.voice_handler import PipelineCallHandler
@@ -139,7 +139,7 @@ class BenchCallHandler(PipelineCallHandler):
     """
 
     def __init__(self, settings: TwilioSettings, port: BookingPort, clock: Callable[[], datetime],
-                 engines: Engines, *, vad_stop_secs: float = 0.5) -> None:
+                 engines: Engines, *, vad_stop_secs: float = VAD_STOP_SECS) -> None:
         super().__init__(settings, port, clock, engines)
         self.vad_stop_secs = vad_stop_secs
         self.turns: list[TurnStages] = []

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from voicebot.bench.machine import describe_machine
 from voicebot.bench.stages import STAGES, TurnStages
+from voicebot.pipeline.builder import VAD_STOP_SECS
 
 if TYPE_CHECKING:
     from voicebot.bench.server import BenchServer
@@ -73,7 +74,7 @@ class VoiceBenchOptions:
     answer_timeout: float = 30.0
     now: str = "2026-11-28T10:00"
     """The frozen clock (a Saturday: "next Tuesday" is 1 December)."""
-    vad_stop_secs: float = 0.5
+    vad_stop_secs: float = VAD_STOP_SECS
 
 
 def caller_scripts(language: str, turns: int, count: int) -> list[list[str]]:

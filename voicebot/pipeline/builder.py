@@ -34,6 +34,10 @@ from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.pipeline.turns import ExpectationTurnStopStrategy
 from voicebot.speech.expect import vocabulary_of
 
+VAD_STOP_SECS = 0.5
+"""Silence before the VAD reports the end of the caller's speech; the turn strategy then decides, from the words
+and the expected answer, whether the turn is over (`voicebot.pipeline.turns`)."""
+
 
 @dataclass
 class CallPipeline:
@@ -57,7 +61,7 @@ def practice_vocabulary(clinic: Clinic, locale: str) -> list[str]:
 def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort, clock: Callable[[], datetime],
                    locale: str | None = None, caller_id: str | None = None, *,
                    on_transfer: TransferCallback | None = None, audio_out_sample_rate: int = 8000,
-                   vad_stop_secs: float = 0.5, min_barge_in_words: int = 2, no_input_secs: float = 7.0,
+                   vad_stop_secs: float = VAD_STOP_SECS, min_barge_in_words: int = 2, no_input_secs: float = 7.0,
                    vocabulary: Sequence[str] | None = None,
                    observers: list[BaseObserver] | None = None) -> CallPipeline:
     """Build one call's pipeline and its worker.
