@@ -16,6 +16,7 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.pipeline.worker import PipelineParams
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.tests.utils import SleepFrame, run_test
 
 from dialogue.actions import ExpectKind
@@ -87,3 +88,73 @@ def test_tts_streams_sentences_at_output_rate_from_thread() -> None:
     seconds = sum(len(f.audio) for f in audio) / 2 / 8000
     assert 0.9 <= seconds <= 1.1  # two half-second sentences, resampled
     assert len(synthesizer.threads) == 2 and threading.main_thread().name not in synthesizer.threads
+
+
+class QuietGauge:
+    """The VAD's view that early recognition reads: how long the caller has been quiet, and whether a voice is
+    heard (set by the test between frames)."""
+
+    def __init__(self) -> None:
+        self.silence_seconds = 0.0
+        self.speaking = True
+
+
+class GaugeStep(InputAudioRawFrame):
+    """An audio frame that sets the gauge when the service receives it (the VAD runs just before it)."""
+
+    def __init__(self, gauge: QuietGauge, silence: float) -> None:
+        super().__init__(bytes(640), 16000, 1)
+        self.gauge, self.silence = gauge, silence
+
+
+class GaugedSTT(RecognizerSTTService):
+    async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection) -> None:
+        if isinstance(frame, GaugeStep):
+            frame.gauge.silence_seconds, frame.gauge.speaking = frame.silence, frame.silence == 0
+        await super().process_audio_frame(frame, direction)
+
+
+def run_gauged(steps: list[float]) -> tuple[FakeRecognizer, GaugedSTT, list[str]]:
+    """Speech frames with the gauge's silence before each, then the VAD's end of speech."""
+    recognizer, gauge = FakeRecognizer("mardi matin"), QuietGauge()
+    stt = GaugedSTT(recognizer, language="fr", vad=gauge, early_after=0.15)
+    frames = [VADUserStartedSpeakingFrame(), *(GaugeStep(gauge, s) for s in steps), VADUserStoppedSpeakingFrame(),
+              SleepFrame(0.3)]
+    down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
+    return recognizer, stt, [f.text for f in down if isinstance(f, TranscriptionFrame)]
+
+
+def test_early_recognition_is_the_segments_transcript_when_the_caller_stays_quiet() -> None:
+    recognizer, stt, texts = run_gauged([0.0] * 10 + [0.05, 0.1, 0.16, 0.2, 0.3, 0.4, 0.5])
+    assert texts == ["mardi matin"]
+    assert len(recognizer.calls) == 1 and stt.early_used == 1
+    # the guess started at 0.16 s of quiet: 13 frames of 20 ms heard, plus the trailing silence
+    assert recognizer.calls[0][0] == 13 * 640 + int(16000 * 0.5) * 2
+
+
+def test_early_recognition_is_dropped_when_the_caller_speaks_again() -> None:
+    recognizer, stt, texts = run_gauged([0.0] * 5 + [0.1, 0.2, 0.3] + [0.0] * 5 + [0.1])
+    assert texts == ["mardi matin"]
+    assert stt.early_used == 0
+    assert [call[0] for call in recognizer.calls] == [  # the dropped guess, then the whole segment at the stop
+        7 * 640 + int(16000 * 0.5) * 2, 14 * 640 + int(16000 * 0.5) * 2]
+
+
+def test_early_recognition_guesses_again_after_the_caller_went_on() -> None:
+    recognizer, stt, texts = run_gauged([0.0] * 5 + [0.1, 0.2, 0.3] + [0.0] * 5 + [0.1, 0.2, 0.3, 0.4])
+    assert texts == ["mardi matin"]
+    assert stt.early_used == 1
+    assert [call[0] for call in recognizer.calls] == [7 * 640 + int(16000 * 0.5) * 2, 15 * 640 + int(16000 * 0.5) * 2]
+
+
+def test_no_early_recognition_while_the_recognizer_is_busy() -> None:
+    class BusyRecognizer(FakeRecognizer):
+        busy = True
+
+    recognizer, gauge = BusyRecognizer("oui"), QuietGauge()
+    stt = GaugedSTT(recognizer, language="fr", vad=gauge)
+    frames = [VADUserStartedSpeakingFrame(), *(GaugeStep(gauge, s) for s in [0.0, 0.2, 0.3, 0.4]),
+              VADUserStoppedSpeakingFrame(), SleepFrame(0.3)]
+    down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["oui"]
+    assert stt.early_used == 0 and len(recognizer.calls) == 1

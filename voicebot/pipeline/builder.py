@@ -1,11 +1,11 @@
 """One call's voice pipeline: transport in, VAD, recognition, turn-taking, the dialogue, synthesis, transport out.
 
-Tuned for the phone: Silero VAD with a half-second stop (a pause inside a sentence stays one turn), an end of
-turn that comes after a short pause when the words sound finished and otherwise follows the dialogue's
-expectation (`voicebot.pipeline.turns`: a "yes" is answered at once, digits and names get more time), and
-barge-in only after a few recognised words while the bot speaks (a cough or "hm" does not cut it off;
-non-interruptible prompts are never cut). The models are the process's shared engines; everything else is per
-call.
+Tuned for the phone: Silero VAD with a half-second stop (a pause inside a sentence stays one turn) during which
+recognition already starts (`voicebot.pipeline.stt_service`: early recognition); an end of turn that comes
+after a short pause when the words sound finished and otherwise follows the dialogue's expectation
+(`voicebot.pipeline.turns`: a "yes" is answered at once, digits and names get more time); barge-in only after
+a few recognised words while the bot speaks (a cough or "hm" does not cut it off; non-interruptible prompts are
+never cut). The models are the process's shared engines; everything else is per call.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
@@ -32,6 +31,7 @@ from voicebot.pipeline.engines import Engines
 from voicebot.pipeline.stt_service import STT_SAMPLE_RATE, RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.pipeline.turns import ExpectationTurnStopStrategy
+from voicebot.pipeline.vad import PhoneVADAnalyzer
 from voicebot.speech.expect import vocabulary_of
 
 VAD_STOP_SECS = 0.5
@@ -62,7 +62,7 @@ def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort
                    locale: str | None = None, caller_id: str | None = None, *,
                    on_transfer: TransferCallback | None = None, audio_out_sample_rate: int = 8000,
                    vad_stop_secs: float = VAD_STOP_SECS, min_barge_in_words: int = 2, no_input_secs: float = 7.0,
-                   vocabulary: Sequence[str] | None = None,
+                   vocabulary: Sequence[str] | None = None, early_recognition: bool = True,
                    observers: list[BaseObserver] | None = None) -> CallPipeline:
     """Build one call's pipeline and its worker.
 
@@ -79,13 +79,16 @@ def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort
         min_barge_in_words: Words the caller must say over the bot before it stops talking.
         no_input_secs: Silence after the bot stopped speaking before the dialogue's no-input re-prompt.
         vocabulary: Words to bias recognition toward; default: the practice's practitioners and motifs.
+        early_recognition: Start recognizing when the caller goes quiet, before the VAD's end of speech
+            (`voicebot.pipeline.stt_service`).
         observers: pipecat observers (latency measurement).
     """
     clinic = port.clinic()
     language = (locale or clinic.practice.locale)[:2]
     hints = CallHints()
+    analyzer = PhoneVADAnalyzer(params=VADParams(stop_secs=vad_stop_secs))
     stt = RecognizerSTTService(
-        engines.recognizer, language=language, hints=hints,
+        engines.recognizer, language=language, hints=hints, vad=analyzer if early_recognition else None,
         vocabulary=practice_vocabulary(clinic, language) if vocabulary is None else vocabulary)
     turns = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
         start=[MinWordsUserTurnStartStrategy(min_words=min_barge_in_words, use_interim=False)],
@@ -93,7 +96,7 @@ def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort
     dialogue = DialogueProcessor(port, clock, locale=language, caller_id=caller_id, hints=hints,
                                  no_input_secs=no_input_secs, on_transfer=on_transfer)
     tts = SynthesizerTTSService(engines.synthesizer(language))
-    vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=vad_stop_secs)))
+    vad = VADProcessor(vad_analyzer=analyzer)
     pipeline = Pipeline([transport.input(), vad, stt, turns, dialogue, tts, transport.output()])
     worker = PipelineWorker(
         pipeline,

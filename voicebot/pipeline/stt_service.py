@@ -4,16 +4,31 @@ The VAD cuts the caller's speech into segments; each segment (16 kHz int16 PCM) 
 thread with a decoder prompt biased toward what the dialogue expects next (`CallHints`), so the event loop
 keeps serving audio while Whisper works. The `TranscriptionFrame` carries the `Transcript` as its `result`
 (the dialogue adapter reads its confidence).
+
+Early recognition: the VAD reports the end of speech after half a second of silence, and Whisper then needs
+0.3 to 0.6 s more. When the caller has been quiet for `early_after` seconds (the VAD's own pause count), the
+segment so far is transcribed at once, in the background; if the VAD then ends the segment without having heard
+the voice again, that transcript is the segment's, ready or nearly. If the caller speaks again, it is dropped.
+It only starts while the shared recognizer is idle, so busy servers do not pay for guesses.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from loguru import logger
-from pipecat.frames.frames import ErrorFrame, Frame, TranscriptionFrame
+from pipecat.frames.frames import (
+    ErrorFrame,
+    Frame,
+    InputAudioRawFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.transcriptions.language import Language
@@ -36,6 +51,31 @@ class SpeechRecognizer(Protocol):
         ...
 
 
+class SilenceGauge(Protocol):
+    """What early recognition reads of the VAD (`voicebot.pipeline.vad.PhoneVADAnalyzer`)."""
+
+    @property
+    def silence_seconds(self) -> float:
+        """Seconds since the voice stopped, while the VAD still counts the caller as speaking."""
+        ...
+
+    @property
+    def speaking(self) -> bool:
+        """Whether a voice is heard now."""
+        ...
+
+
+@dataclass
+class _Early:
+    """A transcription started before the VAD's end of speech."""
+
+    audio: bytes
+    """The padded segment as it was when it started."""
+    task: asyncio.Task[Transcript]
+    valid: bool = True
+    """False once the caller spoke again: the segment goes on past this audio."""
+
+
 class RecognizerSTTService(SegmentedSTTService):
     """Transcribes VAD segments with a shared recognizer, off the event loop.
 
@@ -47,12 +87,14 @@ class RecognizerSTTService(SegmentedSTTService):
         sample_rate: Input rate; the pipeline should deliver 16 kHz.
         ttfs_p99_latency: Seconds from the end of speech to the transcript, worst case (the turn strategy's
             safety net; a finalized transcript ends the wait earlier).
+        vad: The pipeline's VAD, read for early recognition; `None` turns it off.
+        early_after: Seconds of the caller's silence before early recognition starts.
         **kwargs: Passed to `SegmentedSTTService`.
     """
 
     def __init__(self, recognizer: SpeechRecognizer, *, language: str, hints: CallHints | None = None,
                  vocabulary: Sequence[str] = (), sample_rate: int = STT_SAMPLE_RATE, ttfs_p99_latency: float = 1.5,
-                 **kwargs: Any) -> None:
+                 vad: SilenceGauge | None = None, early_after: float = 0.15, **kwargs: Any) -> None:
         super().__init__(sample_rate=sample_rate, settings=STTSettings(model=None, language=language),
                          ttfs_p99_latency=ttfs_p99_latency, **kwargs)
         self._recognizer = recognizer
@@ -61,6 +103,13 @@ class RecognizerSTTService(SegmentedSTTService):
         self._vocabulary = list(vocabulary)
         self.transcripts: list[Transcript] = []
         """Every transcript of the call, in order (for timing and diagnostics)."""
+        self._vad = vad
+        self._early_after = early_after
+        self._early: _Early | None = None
+        self._ready: dict[int, _Early] = {}
+        """Early transcripts taken as their segment's, by the id of the audio queued for it."""
+        self.early_used = 0
+        """Segments whose transcript was started before the VAD's end of speech (diagnostics)."""
 
     @property
     def wants_wav_segments(self) -> bool:
@@ -76,12 +125,58 @@ class RecognizerSTTService(SegmentedSTTService):
         expect = self.hints.expect.value if self.hints.expect is not None else None
         return expectation_prompt(expect, self._language, self._vocabulary, self.hints.question)
 
+    def _transcribe(self, audio: bytes) -> Transcript:
+        return self._recognizer.transcribe(audio, self._language, self.prompt(), sample_rate=self.sample_rate)
+
+    async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection) -> None:
+        """Buffer the caller's audio; start recognition early once the caller went quiet (see the module)."""
+        await super().process_audio_frame(frame, direction)
+        vad, early = self._vad, self._early
+        if vad is None or not self._user_speaking:
+            return
+        if early is not None and early.valid:
+            if vad.speaking:
+                early.valid = False  # the caller goes on: this guess is not the segment
+            return
+        if vad.silence_seconds >= self._early_after and not getattr(self._recognizer, "busy", False):
+            await self._drop_early()
+            audio = bytes(self._audio_buffer) + self._trailing_silence()
+            self._early = _Early(audio, self.create_task(asyncio.to_thread(self._transcribe, audio)))
+
+    async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
+        await self._drop_early()
+        await super()._handle_user_started_speaking(frame)
+
+    async def _handle_user_stopped_speaking(self, frame: VADUserStoppedSpeakingFrame) -> None:
+        early = self._early
+        if early is None or not early.valid or not self.is_usable:
+            await self._drop_early()
+            await super()._handle_user_stopped_speaking(frame)
+            return
+        # The voice did not come back since the guess started: its audio is the segment (the rest is silence)
+        self._user_speaking = False
+        self._audio_buffer.clear()
+        self._early = None
+        self._ready[id(early.audio)] = early
+        self.early_used += 1
+        await self._segment_queue.put(early.audio)
+
+    async def _drop_early(self) -> None:
+        early, self._early = self._early, None
+        if early is not None and not early.task.done():
+            early.task.add_done_callback(lambda task: task.cancelled() or task.exception())  # no warning later
+
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        """Transcribe one segment in a worker thread; yield its transcription when anything was said."""
+        """Transcribe one segment in a worker thread (or take its early transcript); yield its transcription
+        when anything was said.
+        """
         await self.start_processing_metrics()
+        early = self._ready.pop(id(audio), None)
         try:
-            transcript = await asyncio.to_thread(
-                self._recognizer.transcribe, audio, self._language, self.prompt(), sample_rate=self.sample_rate)
+            if early is not None and early.audio is audio:
+                transcript = await early.task
+            else:
+                transcript = await asyncio.to_thread(self._transcribe, audio)
         except Exception as error:
             logger.exception(f"{self}: recognition failed")
             yield ErrorFrame(error=f"recognition failed: {error}")

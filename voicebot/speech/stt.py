@@ -100,6 +100,7 @@ class Recognizer:
         self.max_new_tokens = max_new_tokens
         self._tokenizers: dict[str, Tokenizer] = {}
         self._lock = threading.Lock()
+        self._running = 0
 
     def _tokenizer(self, language: str) -> Tokenizer:
         from faster_whisper.tokenizer import Tokenizer
@@ -109,6 +110,11 @@ class Recognizer:
                 self._tokenizers[language] = Tokenizer(
                     self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language)
             return self._tokenizers[language]
+
+    @property
+    def busy(self) -> bool:
+        """Whether a recognition is running (early recognition waits for an idle model)."""
+        return self._running > 0
 
     def shortest_window(self, language: str) -> float:
         """The shortest encoder window, in seconds, for turns in `language`."""
@@ -143,6 +149,16 @@ class Recognizer:
         Returns:
             The transcript with its scores and timing.
         """
+        with self._lock:
+            self._running += 1
+        try:
+            return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def _transcribe(self, pcm: bytes | np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str],
+                    sample_rate: int, method: Method) -> Transcript:
         samples = to_float32(pcm)
         if sample_rate != WHISPER_RATE:
             samples = resample(samples, sample_rate, WHISPER_RATE)
