@@ -1,5 +1,6 @@
 """The one FastAPI application of `voicebot serve`: health check and staff console (the telephony gateway's
-voice endpoints are added to this same application), and the uvicorn server that drains calls on SIGTERM.
+voice endpoints are added to this same application), and the uvicorn server that drains calls on SIGTERM and
+runs the SIP server in the same event loop.
 """
 
 from __future__ import annotations
@@ -83,18 +84,40 @@ class DrainingServer(uvicorn.Server):
     Args:
         config: uvicorn's configuration.
         drain: What to wait for before stopping (e.g. `TwilioGateway.drain` with its grace); `None`: no drain.
+        on_startup: Awaited in the server's loop before the web port is bound (the SIP server starts there); an
+            exception stops the server before it listens.
+        on_shutdown: Awaited once the server stopped taking requests, before its connections close (the SIP
+            server stops there).
     """
 
-    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]] | None = None, *,
+                 on_startup: Callable[[], Awaitable[None]] | None = None,
+                 on_shutdown: Callable[[], Awaitable[None]] | None = None) -> None:
         super().__init__(config)
         self._drain = drain
+        self._on_startup = on_startup
+        self._on_shutdown = on_shutdown
+        self._started = False
         self._draining: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        """Note the running loop (signals arrive on the main thread, between its callbacks)."""
+        """Note the running loop (signals arrive on the main thread, between its callbacks), run `on_startup`,
+        then bind the web port.
+        """
         self._loop = asyncio.get_running_loop()
+        if self._on_startup is not None:
+            await self._on_startup()
+        self._started = True
         await super().startup(sockets)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Run `on_shutdown` (when `on_startup` ran), then uvicorn's shutdown."""
+        try:
+            if self._started and self._on_shutdown is not None:
+                await self._on_shutdown()
+        finally:
+            await super().shutdown(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """SIGTERM: start draining (once); anything else: uvicorn's behaviour."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,3 +108,81 @@ def twilio_settings(environ: Mapping[str, str] | None = None, *,
     return TwilioSettings(public_base_url=public.rstrip("/"), account_sid=account_sid, auth_token=token,
                           api_base_url=env.get("VOICEBOT_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
                           staff_number=env.get("VOICEBOT_STAFF_NUMBER", "").strip() or None)
+
+
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+"""Where SIP calls may come from by default."""
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    """What the SIP gateway needs; read once by `sip_settings`, then passed as an argument."""
+
+    host: str = "127.0.0.1"
+    """The address the SIP server binds (`--sip-host`)."""
+    port: int = 5060
+    """Its UDP port (`--sip-port`)."""
+    max_calls: int = 10
+    """Simultaneous calls; one more gets 486 Busy Here (`--sip-max-calls`)."""
+    allow: tuple[str, ...] = LOOPBACK_NETWORKS
+    """Source networks (CIDR) whose requests are answered (`--sip-allow`; default loopback)."""
+    credentials: tuple[str, str] | None = field(default=None, repr=False)
+    """Digest authentication of INVITEs (`VOICEBOT_SIP_USER` and `VOICEBOT_SIP_PASSWORD`, or their `_FILE`
+    variants); never printed or logged."""
+    staff_uri: str | None = None
+    """Where transfers go (`VOICEBOT_SIP_STAFF_URI`); else the staff phone number at `staff_host`."""
+    staff_host: str | None = None
+    """The host of the derived staff URI (`VOICEBOT_SIP_STAFF_HOST`); else `host`."""
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """`NAME`, or the first line of the file `NAME_FILE`."""
+    value = env.get(name, "").strip()
+    path = env.get(f"{name}_FILE", "").strip()
+    if not value and path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip().splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError) as err:
+            raise BadSetting(f"{name}_FILE {path}: cannot read a value from it") from err
+    return value
+
+
+def sip_settings(host: str, port: int, max_calls: int = 10, allow: Sequence[str] = (),
+                 environ: Mapping[str, str] | None = None) -> SipSettings | None:
+    """The SIP gateway's settings from the options and the environment; `None` when `port` is 0 (SIP off).
+
+    A host other than loopback needs an allow-list (`allow`) or credentials: a SIP server open to any
+    network without either would answer anyone's calls.
+
+    Raises:
+        BadSetting: A network that is no CIDR, a user without a password (or the reverse), an unreadable secret
+            file, or a non-loopback host with neither allow-list nor credentials.
+    """
+    import ipaddress
+
+    if port == 0:
+        return None
+    env = os.environ if environ is None else environ
+    networks = []
+    for network in allow:
+        try:
+            networks.append(str(ipaddress.ip_network(network.strip(), strict=False)))
+        except ValueError as err:
+            raise BadSetting(f"--sip-allow {network!r} is not a network (e.g. 192.168.1.0/24)") from err
+    user, password = _secret(env, "VOICEBOT_SIP_USER"), _secret(env, "VOICEBOT_SIP_PASSWORD")
+    if bool(user) != bool(password):
+        raise BadSetting("VOICEBOT_SIP_USER and VOICEBOT_SIP_PASSWORD (or their _FILE) go together")
+    credentials = (user, password) if user else None
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and not networks and credentials is None:
+        raise BadSetting(f"--sip-host {host} is not a loopback address: say which networks may call with "
+                         "--sip-allow CIDR (repeatable), or require a password (VOICEBOT_SIP_USER and "
+                         "VOICEBOT_SIP_PASSWORD); --sip-port 0 turns SIP off")
+    if not networks:
+        networks = list(LOOPBACK_NETWORKS) if credentials is None else ["0.0.0.0/0", "::/0"]
+    return SipSettings(host=host, port=port, max_calls=max_calls, allow=tuple(networks), credentials=credentials,
+                       staff_uri=env.get("VOICEBOT_SIP_STAFF_URI", "").strip() or None,
+                       staff_host=env.get("VOICEBOT_SIP_STAFF_HOST", "").strip() or None)

@@ -33,19 +33,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pipecat.frames.frames import (
-    EndWorkerFrame,
     Frame,
     InputAudioRawFrame,
     InputDTMFFrame,
     InterruptionFrame,
     OutputAudioRawFrame,
-    STTMuteFrame,
-    TTSSpeakFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.serializers.twilio import TwilioFrameSerializer
@@ -57,19 +53,17 @@ from pipecat.transports.websocket.fastapi import (
 )
 from pipecat.workers.runner import WorkerRunner
 
-from dialogue.actions import HangUp
-from dialogue.phrases import load_phrases
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.twilio_call import TwilioCall
+from voicebot.call_records import CLOSING_PHRASE, CallRecord, call_outcome, closing_frames, closing_words, remember
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
 from voicebot.settings import TwilioSettings
 
 log = logging.getLogger(__name__)
 
-CLOSING_PHRASE = "closing.goodbye"
-"""The phrase a call hears when the server closes it while draining."""
+__all__ = ["CLOSING_PHRASE", "CallRecord", "CallTwilioSerializer", "CallWebsocketTransport", "PipelineCallHandler"]
 
 
 class CallTwilioSerializer(TwilioFrameSerializer):
@@ -109,17 +103,6 @@ class CallWebsocketTransport(FastAPIWebsocketTransport):
     def __init__(self, websocket: Any, params: FastAPIWebsocketParams) -> None:
         super().__init__(websocket, params)
         self._output = _CallOutputTransport(self, self._client, self._params, name=self._output_name)
-
-
-@dataclass
-class CallRecord:
-    """What one finished call did (kept by the handler for tests and diagnostics)."""
-
-    call_sid: str
-    outcome: str
-    """`completed` (the bot hung up), `transferred`, `hung_up` (the caller left), `closed` (the server closed it
-    while draining, after a goodbye) or `cancelled`."""
-    transcript: list[tuple[str, str]] = field(default_factory=list)
 
 
 class PipelineCallHandler:
@@ -205,27 +188,14 @@ class PipelineCallHandler:
             closed = call.call_sid in self._closing
             self._closing.discard(call.call_sid)
             cancelled = task is not None and task.cancelling() > 0
-            outcome = built.dialogue.outcome
-            if cancelled:
-                status = "cancelled"
-            elif gone:
-                status = "hung_up"
-            elif closed:
-                status = "closed"
-            elif outcome is None:
-                status = "hung_up"
-            elif isinstance(outcome, HangUp):
-                status = "completed"
-            else:
-                status = "transferred"
+            status = call_outcome(cancelled=cancelled, gone=gone, closed=closed, outcome=built.dialogue.outcome)
             self._remember(CallRecord(call.call_sid, status, list(built.dialogue.transcript)))
         if status in ("completed", "closed"):
             await self._hang_up(call)
 
     def closing_words(self) -> str:
         """What a call hears when the server closes it (`closing.goodbye` in the calls' language)."""
-        language = (self.locale or self.port.clinic().practice.locale)[:2]
-        return load_phrases(language).get(CLOSING_PHRASE)
+        return closing_words(self.port, self.locale)
 
     async def close(self, call_sid: str) -> bool:
         """Close a call in progress politely (the server is draining); its `handle` then ends by itself.
@@ -243,11 +213,8 @@ class PipelineCallHandler:
         serializer = self._serializers.get(call_sid)
         if serializer is not None:
             serializer.muted = True
-        goodbye = TTSSpeakFrame(self.closing_words(), append_to_context=False)
-        goodbye.interruptible = False
         log.info("call %s: the server is closing, saying goodbye", call_sid)
-        await built.worker.queue_frames([STTMuteFrame(mute=True), InterruptionFrame(), goodbye,
-                                         EndWorkerFrame(reason="server closing")])
+        await built.worker.queue_frames(closing_frames(self.closing_words()))
         return True
 
     async def _hang_up(self, call: TwilioCall) -> None:
@@ -259,5 +226,4 @@ class PipelineCallHandler:
         log.warning("call %s: the REST hang-up failed", call.call_sid)
 
     def _remember(self, record: CallRecord) -> None:
-        log.info("call %s: %s", record.call_sid, record.outcome)
-        self.finished = [*self.finished, record][-self.keep:]
+        self.finished = remember(self.finished, record, self.keep)

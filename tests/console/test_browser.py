@@ -111,7 +111,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "VOICEBOT_SECRET_KEY": "browser-test-secret"}
-    server = subprocess.Popen([VOICEBOT, "serve", "--db", db, "--now", NOW, "--port", str(port)],
+    server = subprocess.Popen([VOICEBOT, "serve", "--db", db, "--now", NOW, "--port", str(port), "--sip-port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM

@@ -91,7 +91,7 @@ def test_serve_applies_the_sample_answers_and_stops_on_sigterm(tmp_path: Path) -
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("voicebot")), "serve", "--db", db, "--port", str(port),
-         "--now", "2026-11-30T09:00"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--now", "2026-11-30T09:00", "--sip-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:

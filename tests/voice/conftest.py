@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +35,8 @@ class Server:
     db: str
     env: dict[str, str]
     log: Path
+    sip_port: int = 0
+    """The SIP server's UDP port on 127.0.0.1 (0: SIP off)."""
 
     def call(self, lines: list[str], *, locale: str, caller_id: str, turn_gap: float = 1.2,
              timeout: float = 240.0, record: Path | None = None) -> list[dict[str, Any]]:
@@ -54,6 +57,13 @@ class Server:
                               capture_output=True, text=True, env=self.env, check=True, cwd=ROOT)
         result: list[dict[str, Any]] = json.loads(done.stdout)
         return result
+
+
+def free_udp_port() -> int:
+    """A UDP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
@@ -141,24 +151,28 @@ class ServeProcess:
     api_port: int
 
 
-def serve_process(tmp_path: Path, locale: str, *extra: str) -> Iterator[ServeProcess]:
+def serve_process(tmp_path: Path, locale: str, *extra: str, sip: bool = False) -> Iterator[ServeProcess]:
     """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1, with more
-    `serve` options, and the process itself (to signal it)."""
+    `serve` options, and the process itself (to signal it); its SIP server on a free UDP port of 127.0.0.1 when
+    `sip` is true, else off."""
     port, api_port = free_port(), free_port()
+    sip_port = free_udp_port() if sip else 0
     db = f"sqlite:///{tmp_path / 'voicebot.db'}"
     env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
            "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}", "PYTHONUNBUFFERED": "1"}
-    for name in ("VOICEBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN_FILE", "VOICEBOT_STAFF_NUMBER", "VOICEBOT_NOW"):
+    for name in ("VOICEBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN_FILE", "VOICEBOT_STAFF_NUMBER", "VOICEBOT_NOW",
+                 "VOICEBOT_SIP_USER", "VOICEBOT_SIP_PASSWORD", "VOICEBOT_SIP_USER_FILE", "VOICEBOT_SIP_PASSWORD_FILE",
+                 "VOICEBOT_SIP_STAFF_URI", "VOICEBOT_SIP_STAFF_HOST"):
         env.pop(name, None)
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen([*VOICEBOT, "serve", "--db", db, "--now", NOW, "--clinic", str(CLINICS[locale]),
-                                    "--port", str(port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   cwd=ROOT)
+                                    "--port", str(port), "--sip-port", str(sip_port), *extra], stdout=out,
+                                   stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     try:
         _wait_healthy(url, process, log)
-        yield ServeProcess(Server(url, db, env, log), process, api_port)
+        yield ServeProcess(Server(url, db, env, log, sip_port), process, api_port)
     finally:
         if process.poll() is None:
             process.terminate()

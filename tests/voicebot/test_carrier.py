@@ -144,8 +144,8 @@ def test_voicebot_call_against_voicebot_serve(tmp_path: Path) -> None:
            "VOICEBOT_STAFF_NUMBER": STAFF}
     env.pop("VOICEBOT_PUBLIC_URL", None)
     voicebot = [sys.executable, "-m", "voicebot"]
-    server = subprocess.Popen([*voicebot, "serve", "--port", str(port), "--no-voice"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([*voicebot, "serve", "--port", str(port), "--no-voice", "--sip-port", "0"], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -1,4 +1,6 @@
-"""`voicebot serve`: the web application (staff console under /admin, health check; later the phone gateway)."""
+"""`voicebot serve`: the web application (staff console under /admin, health check, Twilio gateway) and the SIP
+server, in one event loop.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from booking.clinic import load_clinic
 from booking.errors import NotConfigured
 from booking.service import BookingService
 from voicebot.cli import Env, command, load_clinic_or_fail
-from voicebot.settings import SAMPLE_CLINIC, twilio_settings
+from voicebot.settings import SAMPLE_CLINIC, SipSettings, sip_settings, twilio_settings
 
 if TYPE_CHECKING:
+    from voicebot.gateway_sip import SipGateway
     from voicebot.gateway_twilio import TwilioGateway
     from voicebot.pipeline.engines import Engines
 
@@ -88,6 +91,39 @@ def _twilio_gateway(service: BookingService, clock: Callable[[], datetime], loca
     return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines), refusal=refusal(service))
 
 
+def _refusal_audio(service: BookingService, engines: Engines) -> Callable[[], bytes]:
+    """What a SIP call arriving while the server drains hears: `closing.refused` in the practice's voice, 8 kHz."""
+
+    def render() -> bytes:
+        from voicebot.speech.audio import resample_bytes
+
+        text, _language = refusal(service)
+        synthesizer = engines.synthesizer(service.clinic().practice.locale[:2])
+        pcm = b"".join(chunk.pcm for chunk in synthesizer.stream(text))
+        return resample_bytes(pcm, synthesizer.sample_rate, 8000)
+
+    return render
+
+
+def _sip_gateway(service: BookingService, clock: Callable[[], datetime], settings: SipSettings | None,
+                 engines: Engines | None) -> SipGateway | None:
+    """The SIP gateway unless `--sip-port 0`: calls go through the voice pipeline when the speech engines are
+    loaded, else they hear `SipToneHandler`'s beeps; transfers go to VOICEBOT_SIP_STAFF_URI, else to the
+    practice's staff phone at VOICEBOT_SIP_STAFF_HOST (default: the SIP host).
+    """
+    from voicebot.gateway_sip import SipGateway, SipToneHandler
+    from voicebot.sip_handler import SipPipelineHandler
+
+    if settings is None:
+        click.echo("SIP off (--sip-port 0).", err=True)
+        return None
+    if engines is None:
+        return SipGateway(settings, SipToneHandler())
+    handler = SipPipelineHandler(service, clock, engines, staff_uri=settings.staff_uri,
+                                 staff_host=settings.staff_host or settings.host)
+    return SipGateway(settings, handler, refusal=_refusal_audio(service, engines))
+
+
 def _show_our_logs(level: str) -> None:
     """Print our own lines (calls answered, hang-ups, draining) beside uvicorn's on stderr, and pipecat's (loguru)
     at `level`: its debug lines carry what callers said, which a practice's log need not keep.
@@ -118,24 +154,38 @@ def register(main: click.Group) -> None:
     @click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False),
                   help="Apply this clinic file before serving (default: keep the stored configuration).")
     @click.option("--voice/--no-voice", default=True, show_default=True,
-                  help="Answer Twilio calls with the voice pipeline (loads the speech models at start-up).")
+                  help="Answer Twilio and SIP calls with the voice pipeline (loads the speech models at "
+                       "start-up); without it, calls hear beeps.")
     @click.option("--drain-seconds", type=click.FloatRange(0, 3600), default=20.0, show_default=True,
                   help="On SIGTERM, how long calls in progress may go on before they hear a short goodbye and "
                        "are hung up (new calls are refused politely meanwhile).")
+    @click.option("--sip-host", default="127.0.0.1", show_default=True,
+                  help="Address the SIP server listens on (UDP). Other than loopback, it needs --sip-allow or "
+                       "VOICEBOT_SIP_USER/VOICEBOT_SIP_PASSWORD.")
+    @click.option("--sip-port", type=click.IntRange(0, 65535), default=5060, show_default=True,
+                  help="UDP port of the SIP server; 0 turns SIP off.")
+    @click.option("--sip-max-calls", type=click.IntRange(1, 1000), default=10, show_default=True,
+                  help="Simultaneous SIP calls; one more is answered 486 Busy Here.")
+    @click.option("--sip-allow", "sip_allow", multiple=True, metavar="CIDR",
+                  help="A network SIP calls may come from (repeatable; default: loopback only).")
     @click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info", show_default=True,
                   help="Detail of the log on stderr; debug adds the voice pipeline's frames and what callers said.")
     def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool, drain_seconds: float,
-              log_level: str) -> None:
-        """Serve the staff console on http://HOST:PORT/admin, and the Twilio gateway when configured.
+              sip_host: str, sip_port: int, sip_max_calls: int, sip_allow: tuple[str, ...], log_level: str) -> None:
+        """Serve the staff console on http://HOST:PORT/admin, the Twilio gateway when configured, and the SIP
+        server on udp SIP-HOST:SIP-PORT.
 
         SIGTERM drains: new calls hear "please call back later", calls in progress go on for --drain-seconds,
         then hear a goodbye and are hung up (at most ~20 s more); then the server exits 0. Ctrl-C, or a second
         SIGTERM, stops at once.
         """
+        import asyncio
+
         import uvicorn
 
         from voicebot.server import DrainingServer, create_app
 
+        sip = sip_settings(sip_host, sip_port, sip_max_calls, sip_allow)  # bad values stop here, before the models
         _show_our_logs(log_level)
         service = env.service()
         if clinic_file:
@@ -151,14 +201,30 @@ def register(main: click.Group) -> None:
                 click.echo(f"No practice configured yet: applied the sample {SAMPLE_CLINIC}.", err=True)
         zone = service.clinic().practice.zone
         local_url = f"http://{host}:{port}"
-        voice = voice and twilio_settings(default_public_url=local_url) is not None
+        voice = voice and (twilio_settings(default_public_url=local_url) is not None or sip is not None)
         engines = load_speech(service) if voice else None
         twilio = _twilio_gateway(service, lambda: env.clock.now(zone), local_url, engines)
+        sip_gateway = _sip_gateway(service, lambda: env.clock.now(zone), sip, engines)
         speech_ready = (lambda: engines is not None) if voice and twilio is not None else None
         app = create_app(service, env.clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio,
                          speech_ready=speech_ready)
         click.echo(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME "
                    "--role admin)", err=True)
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
-        drain = (lambda: twilio.drain(drain_seconds)) if twilio is not None else None
-        DrainingServer(config, drain=drain).run()
+        drains = [gateway.drain for gateway in (twilio, sip_gateway) if gateway is not None]
+
+        async def drain() -> None:
+            await asyncio.gather(*(drain_one(drain_seconds) for drain_one in drains))
+
+        async def start_sip() -> None:
+            if sip_gateway is not None:
+                await sip_gateway.start()
+                sip_host_, sip_port_ = sip_gateway.address
+                click.echo(f"SIP: listening on udp {sip_host_}:{sip_port_} (dial sip:bot@{sip_host_}:{sip_port_}; "
+                           f"{sip_max_calls} calls at most)", err=True)
+
+        async def stop_sip() -> None:
+            if sip_gateway is not None:
+                await sip_gateway.close()
+
+        DrainingServer(config, drain=drain if drains else None, on_startup=start_sip, on_shutdown=stop_sip).run()
