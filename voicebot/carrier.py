@@ -17,6 +17,9 @@ printed. In JSON mode stdout carries exactly `voicebot chat --json`'s objects: `
 per bot turn, `{"type": "listen"}` when the bot has finished and waits, and `{"type": "end", "outcome": ...,
 "reference": null}` (`"transfer_to"` added for a transfer). The outcome is what the line shows: `completed` (the
 bot hung up), `transferred`, `hung_up` (the caller hung up) or `error`; what was booked is in the database.
+
+The call itself is any `CarrierCall`: the simulated Twilio call of `voicebot call`, or the SIP call of
+`voicebot softphone` (`voicebot.softphone.SoftphoneCall`).
 """
 
 from __future__ import annotations
@@ -26,13 +29,12 @@ import contextlib
 import json
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Generic, Protocol, TextIO, TypeVar
 
 from telephony.errors import TelephonyError
 from telephony.g711 import PHONE_RATE
-from telephony.twilio_carrier import SimulatedTwilioCall
 from voicebot.carrier_audio import (
     CALLER_VOICES,
     TRANSCRIBE_RATE,
@@ -46,12 +48,58 @@ from voicebot.carrier_audio import (
     write_recording,
 )
 
-__all__ = ["CALLER_VOICES", "TRANSCRIBE_RATE", "BotTurns", "CallerLine", "CallerScript", "KokoroVoice",
+__all__ = ["CALLER_VOICES", "TRANSCRIBE_RATE", "BotTurns", "CallerLine", "CallerScript", "CarrierCall", "KokoroVoice",
            "Transcriber", "Voice", "WhisperTranscriber", "from_phone", "parse_line", "to_phone", "write_recording"]
 
 OVER = re.compile(r"over:\s*(\d+(?:\.\d+)?)\s+(\S.*)$", re.IGNORECASE)
 OUTCOMES = {"completed": "completed", "server-closed": "completed", "redirected": "transferred",
-            "caller-hung-up": "hung_up"}
+            "caller-hung-up": "hung_up",
+            # SIP (`telephony.sip.SipCall.end_reason`)
+            "remote_bye": "completed", "local_bye": "hung_up", "transferred": "transferred", "closed": "hung_up",
+            "media_timeout": "error", "cancelled": "error"}
+"""A call's end reason to the outcome shown (an unknown reason reads as `completed`)."""
+
+
+class CarrierCall(Protocol):
+    """The caller's side of a phone line, as `CallerScript` drives it (`SimulatedTwilioCall`, `SoftphoneCall`)."""
+
+    on_tick: Callable[[bytes], None] | None
+    """Called every 20 ms with the bot's audio just played (8 kHz mu-law; empty when none)."""
+    ended: asyncio.Event
+    """Set once the call is over, whoever ended it."""
+    end_reason: str | None
+    """Why it ended: a key of `OUTCOMES`."""
+    transfer_to: str | None
+    """Where the bot transferred the call, when it did."""
+    clears: int
+    """How many times the bot's audio was cut off (barge-in), as far as the line tells."""
+
+    async def start(self) -> None:
+        """Place the call; raises `TelephonyError` when it cannot be placed."""
+        ...
+
+    def say(self, ulaw: bytes) -> None:
+        """Queue the caller's audio (8 kHz mu-law), sent in real time."""
+        ...
+
+    async def wait_said(self) -> None:
+        """Return once the queued caller audio has been sent (or the call ended)."""
+        ...
+
+    async def send_dtmf(self, digit: str) -> None:
+        """Press one key."""
+        ...
+
+    async def hang_up(self) -> None:
+        """The caller hangs up."""
+        ...
+
+    async def close(self) -> None:
+        """Stop everything (idempotent); hangs up when the call is still going."""
+        ...
+
+
+CallT = TypeVar("CallT", bound=CarrierCall)
 
 
 @dataclass(frozen=True)
@@ -85,11 +133,11 @@ def parse_line(line: str) -> CallerLine | None:
     return CallerLine("say", text)
 
 
-class CallerScript:
+class CallerScript(Generic[CallT]):
     """Plays caller lines on a call and reports the bot's turns.
 
     Args:
-        call: The call (not started yet).
+        call: The call (not started yet): a simulated Twilio call, a SIP softphone call.
         transcriber: Transcribes the bot; without one a turn is reported as "[bot audio N.N s]".
         voice: Speaks the caller's text lines; without one they fail the call.
         json_mode: Chat-protocol JSON lines on `out`, else a readable transcript.
@@ -97,12 +145,15 @@ class CallerScript:
         err: Where problems are reported.
         answer_timeout: Seconds to wait for the bot to speak before handing the turn back to the caller.
         key_gap: Seconds between keys of a `dtmf:` line.
+        program: Names the program in error messages.
     """
 
-    def __init__(self, call: SimulatedTwilioCall, *, transcriber: Transcriber | None, voice: Voice | None,
+    def __init__(self, call: CallT, *, transcriber: Transcriber | None, voice: Voice | None,
                  json_mode: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-                 answer_timeout: float = 15.0, key_gap: float = 0.25, turns: BotTurns | None = None) -> None:
+                 answer_timeout: float = 15.0, key_gap: float = 0.25, turns: BotTurns | None = None,
+                 program: str = "voicebot call") -> None:
         self.call = call
+        self.program = program
         self.transcriber = transcriber
         self.voice = voice
         self.json_mode = json_mode
@@ -226,10 +277,36 @@ class CallerScript:
             over.cancel()
             await asyncio.gather(over, return_exceptions=True)
 
+    async def _next_line(self, reader: _Lines) -> CallerLine | None:
+        """The caller's next line. In a transcript (not JSON, whose protocol alternates strictly), the bot's turns
+        are printed as they come meanwhile (a typing caller hears the bot go on), and the call may end: `None`.
+        """
+        if self.json_mode:
+            return await reader.peek()
+        peek = asyncio.ensure_future(reader.peek())  # shielded inside: cancelling it loses no line
+        try:
+            while not peek.done() and not self.call.ended.is_set():
+                turn = asyncio.ensure_future(self._queue.get())
+                ended = asyncio.ensure_future(self.call.ended.wait())
+                await asyncio.wait({peek, turn, ended}, return_when=asyncio.FIRST_COMPLETED)
+                ended.cancel()
+                if turn.done():
+                    await self._report(turn.result())
+                else:
+                    turn.cancel()
+            if peek.done():
+                return peek.result()
+            await self.bot_turn()  # what the bot said last, before hanging up
+            return None
+        finally:
+            if not peek.done():
+                peek.cancel()
+
     def _said(self, line: CallerLine) -> None:
         if not self.json_mode and line.kind != "silence":
             over = f"over:{line.over:g} " if line.over is not None else ""
-            self._emit({}, f"you> {over}{line.kind + ':' if line.kind in ('dtmf', 'wav') else ''}{line.value}")
+            text = {"say": line.value, "hangup": "hangup"}.get(line.kind, f"{line.kind}:{line.value}")
+            self._emit({}, f"you> {over}{text}")
 
     async def run(self, lines: AsyncIterator[str]) -> int:
         """Place the call, alternate bot turns and caller lines until the call ends; the exit status."""
@@ -242,14 +319,17 @@ class CallerScript:
                 if self.call.ended.is_set():
                     break
                 self._emit({"type": "listen"}, None)
-                line = await reader.peek()
+                line = await self._next_line(reader)
+                if line is None:
+                    break  # the bot hung up while the caller was thinking
                 if line.over is not None:
                     continue  # said over the bot's next turn
                 self._said(reader.pop())
                 await self.play(line)
             outcome = "transferred" if self.call.transfer_to else OUTCOMES.get(self.call.end_reason or "", "completed")
         except Exception as error:  # the simulator reports any failure instead of a traceback on stdout
-            self.err.write(f"voicebot call: {type(error).__name__}: {error}\n")
+            kind = "" if isinstance(error, TelephonyError) else f"{type(error).__name__}: "  # ours read as they are
+            self.err.write(f"{self.program}: {kind}{error}\n")
         finally:
             await reader.close()
             await self.call.close()

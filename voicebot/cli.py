@@ -105,9 +105,9 @@ def load_clinic_or_fail(path: str | Path) -> Clinic:
 
 
 def _register() -> None:
-    from voicebot.commands import appointments, bench, call, chat, clinic, models, serve, slots, staff
+    from voicebot.commands import appointments, bench, call, chat, clinic, models, serve, slots, softphone, staff
 
-    for module in (clinic, slots, appointments, chat, bench, serve, staff, models, call):
+    for module in (clinic, slots, appointments, chat, bench, serve, staff, models, call, softphone):
         module.register(main)
 
 
