@@ -48,7 +48,7 @@ class SipToneHandler:
                 continue
             if event.digit == "#":
                 call.play(tone(330, 0.3))
-                await call.drained()
+                await call.played()
                 await call.hang_up()
                 return
             call.play(tone(880, 0.1))
@@ -158,7 +158,7 @@ class SipGateway:
                     self._refusal_audio = await asyncio.to_thread(self.refusal)
                 call.play(self._refusal_audio)
                 async with asyncio.timeout(REFUSAL_SECONDS):
-                    await call.drained()
+                    await call.played()
         except Exception:
             log.exception("call %s: the refusal could not be played", call.call_id)
         finally:

@@ -6,7 +6,7 @@ frames, the bot's 8 kHz audio paced onto the call), with the process's shared sp
 service and the server's clock. The end of a call mirrors `voicebot.voice_handler.PipelineCallHandler`:
 
 * the bot says goodbye: the dialogue ends the worker once the goodbye was played out; the handler then waits
-  until the call's queue is empty (`call.drained()`) and sends BYE (`call.hang_up()`);
+  until the call's queue is played out (`call.played()`) and sends BYE (`call.hang_up()`);
 * a transfer: the dialogue's transfer goes out as a REFER to the staff line's SIP URI (`call.transfer`), after
   the words before it were heard; the call then ends as the SIP server decides (BYE when still up);
 * the caller hangs up (BYE), or the media times out: the worker is cancelled at once (the dialogue books
@@ -186,7 +186,7 @@ class SipPipelineHandler:
         """BYE, once what the bot said was played out (or `HANG_UP_SECONDS` passed)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(HANG_UP_SECONDS):
-                await call.drained()
+                await call.played()
         with contextlib.suppress(TelephonyError, OSError):
             await call.hang_up()
             log.info("call %s: hung up", call.call_id)

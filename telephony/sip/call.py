@@ -6,6 +6,7 @@ This is the interface the rest of voicebot codes against; aiosipua and aiortp st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 MAX_PENDING_EVENTS = 1_500
 """30 s of caller audio waits for a slow consumer at most (older frames are dropped, digits kept)."""
 BYE_TIMEOUT = 4.0
+PLAYOUT_SECONDS = 0.2
+"""After the last packet is sent, how long the far end may still be playing it (jitter buffer, network)."""
 TRANSFER_GRACE = 5.0
 """After a REFER is accepted, how long the peer has to hang up before we send BYE ourselves."""
 
@@ -109,6 +112,15 @@ class SipCall:
     async def drained(self) -> None:
         """Return once everything queued has been sent (or the call ended)."""
         await self._media.drained()
+
+    async def played(self) -> None:
+        """Return once everything queued has been sent and the far end had time to play it out (its jitter
+        buffer holds a few packets, dropped when a BYE comes): wait for this, not `drained`, before hanging up.
+        """
+        await self._media.drained()
+        if not self.ended.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ended.wait(), PLAYOUT_SECONDS)
 
     async def send_digit(self, digit: str, duration_ms: int = 160) -> None:
         """Press a key: RFC 4733 telephone-events on the RTP stream."""

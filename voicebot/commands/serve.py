@@ -220,7 +220,7 @@ def register(main: click.Group) -> None:
             if sip_gateway is not None:
                 await sip_gateway.start()
                 sip_host_, sip_port_ = sip_gateway.address
-                click.echo(f"SIP: listening on udp {sip_host_}:{sip_port_} (dial sip:bot@{sip_host_}:{sip_port_}; "
+                click.echo(f"SIP: listening on udp {sip_host_}:{sip_port_} (dial sip:voicebot@{sip_host_}:{sip_port_}; "
                            f"{sip_max_calls} calls at most)", err=True)
 
         async def stop_sip() -> None:

@@ -284,3 +284,23 @@ def test_an_invite_without_sdp_gets_our_offer_and_the_ack_answers() -> None:
         peer.close()
         media.close()
     run(main)
+
+
+def test_what_the_bot_plays_before_its_bye_is_heard_to_the_end() -> None:
+    async def main() -> None:
+        async def on_call(call: SipCall) -> None:
+            await asyncio.sleep(0.3)
+            call.play(tone(500, 0.4))
+            await call.played()  # not just sent: the caller's jitter buffer has played it too
+            await call.hang_up()
+
+        server = SipServer(on_call, port=0)
+        await server.start()
+        call = await dial(f"sip:bot@127.0.0.1:{server.address[1]}")
+        heard = bytearray()
+        await asyncio.wait_for(listen(call, heard, []), 5)
+        assert call.end_reason == "remote_bye"
+        assert len(voiced(heard)) / 16000 >= 0.38  # the whole 0.4 s tone (0.34 s when the BYE follows `drained`)
+        await server.close()
+
+    run(main)
