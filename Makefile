@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install run call chat test lint pytest bench bench-voice screenshots clean
+.PHONY: install run call softphone chat test lint pytest bench bench-voice screenshots clean
 
 # A Twilio identity for local calls only: `voicebot call` signs with it and plays Twilio's REST API on port 8001.
 # On a real number, set the real TWILIO_* variables and VOICEBOT_PUBLIC_URL instead (see README).
@@ -28,6 +28,9 @@ run: install
 
 call: install
 	$(LOCAL_TWILIO) $(VENV)/bin/voicebot call --caller-id +33612345678
+
+softphone: install
+	$(VENV)/bin/voicebot softphone --caller-id +33612345678
 
 chat: install
 	$(VENV)/bin/voicebot chat
