@@ -163,6 +163,8 @@ class CallerScript(Generic[CallT]):
         self.key_gap = key_gap
         self.turns = turns or BotTurns()
         self.said: list[str] = []
+        self.interactive = False
+        """Someone types the caller's lines on a terminal: the bot's lines keep a "you> " prompt below them."""
         self._queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._speaking = asyncio.Event()
         self._turn_start = 0.0
@@ -178,9 +180,12 @@ class CallerScript(Generic[CallT]):
             self._turn_start = asyncio.get_running_loop().time()
             self._speaking.set()
 
-    def _emit(self, payload: dict[str, object], human: str | None) -> None:
+    def _emit(self, payload: dict[str, object], human: str | None, *, prompt: bool = True) -> None:
         if self.json_mode:
             self.out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        elif human is not None and self.interactive:
+            # Over the pending "you> " (the caller may be typing), then the prompt again
+            self.out.write(f"\r\033[K{human}\n" + ("you> " if prompt else ""))
         elif human is not None:
             self.out.write(human + "\n")
         self.out.flush()
@@ -303,7 +308,7 @@ class CallerScript(Generic[CallT]):
                 peek.cancel()
 
     def _said(self, line: CallerLine) -> None:
-        if not self.json_mode and line.kind != "silence":
+        if not self.json_mode and not self.interactive and line.kind != "silence":  # a terminal shows typing
             over = f"over:{line.over:g} " if line.over is not None else ""
             text = {"say": line.value, "hangup": "hangup"}.get(line.kind, f"{line.kind}:{line.value}")
             self._emit({}, f"you> {over}{text}")
@@ -337,7 +342,7 @@ class CallerScript(Generic[CallT]):
         if self.call.transfer_to:
             payload["transfer_to"] = self.call.transfer_to
         target = f" -> {self.call.transfer_to}" if self.call.transfer_to else ""
-        self._emit(payload, f"[call ended: {outcome}{target}]")
+        self._emit(payload, f"[call ended: {outcome}{target}]", prompt=False)
         return 0 if outcome != "error" else 1
 
 

@@ -131,6 +131,22 @@ def test_wav_lines_are_played_as_the_callers_speech(tmp_path: Path) -> None:
     assert ulaw_encode(tone(250, 0.4, rate=8000))[800:820] in bytes(script.call.caller_track)
 
 
+def test_a_caller_typing_on_a_terminal_keeps_a_prompt_below_the_bots_lines() -> None:
+    out = io.StringIO()
+
+    async def test() -> None:
+        async with live_gateway(ToneHandler()) as live:
+            script = CallerScript(live.call(), transcriber=FakeTranscriber(), voice=None, json_mode=False, out=out,
+                                  err=io.StringIO(), answer_timeout=1.0, key_gap=0.05, turns=BotTurns(gap_frames=15))
+            script.interactive = True
+            assert await script.run(lines("dtmf:#")) == 0
+
+    run(test)
+    # each bot line clears the pending prompt and prints it again; the typed line is not echoed twice
+    assert out.getvalue() == ("\r\033[Kbot> beep 0.3\nyou> \r\033[Kbot> beep 0.3\nyou> "
+                              "\r\033[K[call ended: completed]\n")
+
+
 def test_text_lines_without_a_voice_end_the_call_with_an_error() -> None:
     output, code, _ = scripted("Bonjour")
     assert code == 1 and output[-1] == {"type": "end", "outcome": "error", "reference": None}

@@ -15,8 +15,8 @@ from voicebot.cli import fail
 from voicebot.settings import BadSetting, twilio_settings
 
 
-async def _lines(script: list[str] | None, interactive: bool) -> AsyncIterator[str]:
-    """The caller's lines: the script's, else stdin's (prompting on a terminal).
+async def _lines(script: list[str] | None) -> AsyncIterator[str]:
+    """The caller's lines: the script's, else stdin's (the carrier prompts, below the bot's lines).
 
     Stdin is read by a daemon thread: the carrier reads one line ahead (a line typed while the bot speaks may be
     an `over:` line), and a read still pending when the call ends must not keep the process alive.
@@ -30,9 +30,6 @@ async def _lines(script: list[str] | None, interactive: bool) -> AsyncIterator[s
 
     def read() -> None:
         while True:
-            if interactive:
-                sys.stdout.write("you> ")
-                sys.stdout.flush()
             line = sys.stdin.readline()
             loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n") if line else None)
             if not line:
@@ -125,7 +122,7 @@ def register(main: click.Group) -> None:
         simulated = SimulatedTwilioCall(placement)
         runner = CallerScript(simulated, transcriber=transcriber, voice=voice, json_mode=json_mode,
                               answer_timeout=answer_timeout, turns=BotTurns(gap_frames=round(turn_gap / 0.02)))
-        interactive = not script and not json_mode and sys.stdin.isatty()
+        runner.interactive = not script and not json_mode and sys.stdin.isatty()
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None
         api = _local_api(settings.api_base_url)
 
@@ -144,7 +141,7 @@ def register(main: click.Group) -> None:
                                err=True)
                     fake = None
             try:
-                return await runner.run(_lines(script_lines, interactive))
+                return await runner.run(_lines(script_lines))
             finally:
                 if fake is not None:
                     await fake.close()

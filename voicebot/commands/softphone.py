@@ -123,15 +123,15 @@ def register(main: click.Group) -> None:
                               answer_timeout=answer_timeout, turns=BotTurns(gap_frames=round(turn_gap / 0.02)),
                               program="voicebot softphone")
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None
-        interactive = not script and not json_mode and not wav and sys.stdin.isatty()
+        interactive = runner.interactive = not script and not json_mode and not wav and sys.stdin.isatty()
         if not json_mode:
             hint = " (type what the caller says; dtmf:5 presses 5; hangup or Ctrl-D hangs up)" if interactive else ""
             click.echo(f"Calling {target.uri} ...{hint}", err=True)
 
         async def place() -> int:
             if wav is None:
-                return await runner.run(_lines(script_lines, interactive))
-            rest = _lines(script_lines, False) if script_lines is not None or json_mode else None
+                return await runner.run(_lines(script_lines))
+            rest = _lines(script_lines) if script_lines is not None or json_mode else None
             return await runner.run(_with_first([f"wav:{wav}"], rest))
 
         code = asyncio.run(place())
