@@ -27,14 +27,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import sys
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Generic, Protocol, TextIO, TypeVar
+from collections.abc import AsyncIterator
+from typing import Generic, TextIO, TypeVar
 
 from telephony.errors import TelephonyError
 from telephony.g711 import PHONE_RATE
+from voicebot.caller_lines import CallerLine, CarrierCall, Lines, parse_line
 from voicebot.carrier_audio import (
     CALLER_VOICES,
     TRANSCRIBE_RATE,
@@ -51,7 +50,6 @@ from voicebot.carrier_audio import (
 __all__ = ["CALLER_VOICES", "TRANSCRIBE_RATE", "BotTurns", "CallerLine", "CallerScript", "CarrierCall", "KokoroVoice",
            "Transcriber", "Voice", "WhisperTranscriber", "from_phone", "parse_line", "to_phone", "write_recording"]
 
-OVER = re.compile(r"over:\s*(\d+(?:\.\d+)?)\s+(\S.*)$", re.IGNORECASE)
 OUTCOMES = {"completed": "completed", "server-closed": "completed", "redirected": "transferred",
             "caller-hung-up": "hung_up",
             # SIP (`telephony.sip.SipCall.end_reason`)
@@ -60,77 +58,7 @@ OUTCOMES = {"completed": "completed", "server-closed": "completed", "redirected"
 """A call's end reason to the outcome shown (an unknown reason reads as `completed`)."""
 
 
-class CarrierCall(Protocol):
-    """The caller's side of a phone line, as `CallerScript` drives it (`SimulatedTwilioCall`, `SoftphoneCall`)."""
-
-    on_tick: Callable[[bytes], None] | None
-    """Called every 20 ms with the bot's audio just played (8 kHz mu-law; empty when none)."""
-    ended: asyncio.Event
-    """Set once the call is over, whoever ended it."""
-    end_reason: str | None
-    """Why it ended: a key of `OUTCOMES`."""
-    transfer_to: str | None
-    """Where the bot transferred the call, when it did."""
-    clears: int
-    """How many times the bot's audio was cut off (barge-in), as far as the line tells."""
-
-    async def start(self) -> None:
-        """Place the call; raises `TelephonyError` when it cannot be placed."""
-        ...
-
-    def say(self, ulaw: bytes) -> None:
-        """Queue the caller's audio (8 kHz mu-law), sent in real time."""
-        ...
-
-    async def wait_said(self) -> None:
-        """Return once the queued caller audio has been sent (or the call ended)."""
-        ...
-
-    async def send_dtmf(self, digit: str) -> None:
-        """Press one key."""
-        ...
-
-    async def hang_up(self) -> None:
-        """The caller hangs up."""
-        ...
-
-    async def close(self) -> None:
-        """Stop everything (idempotent); hangs up when the call is still going."""
-        ...
-
-
 CallT = TypeVar("CallT", bound=CarrierCall)
-
-
-@dataclass(frozen=True)
-class CallerLine:
-    """One parsed caller line."""
-
-    kind: str
-    """`say`, `wav`, `dtmf`, `silence` or `hangup`."""
-    value: str = ""
-    over: float | None = None
-    """For a line said over the bot: seconds after the start of the bot's turn."""
-
-
-def parse_line(line: str) -> CallerLine | None:
-    """A caller line (see the module docstring); `None` for a comment ("# ...")."""
-    text = line.strip()
-    folded = text.casefold()
-    if text.startswith("#"):
-        return None
-    if (over := OVER.match(text)) is not None:
-        inner = parse_line(over.group(2))
-        if inner is not None and inner.kind in ("say", "wav", "dtmf"):
-            return CallerLine(inner.kind, inner.value, float(over.group(1)))
-    for prefix in ("dtmf", "wav"):
-        if folded.startswith(prefix + ":"):
-            return CallerLine(prefix, text[len(prefix) + 1:].strip())
-    if folded in ("", "silence"):
-        return CallerLine("silence")
-    if folded == "hangup":
-        return CallerLine("hangup")
-    return CallerLine("say", text)
 
 
 class CallerScript(Generic[CallT]):
@@ -250,7 +178,7 @@ class CallerScript(Generic[CallT]):
         elif line.kind == "hangup":
             await self.call.hang_up()
 
-    async def _over(self, reader: _Lines) -> bool:
+    async def _over(self, reader: Lines) -> bool:
         """Say the next line over the bot's turn if it is an `over:` line, SECONDS after the turn started (at
         once if the turn ended sooner); whether the bot still owes its answer (it was cut off, or had stopped).
         """
@@ -267,7 +195,7 @@ class CallerScript(Generic[CallT]):
         await self.play(line)
         return self.call.clears > clears or not self.turns.speaking
 
-    async def _turn_or_over(self, reader: _Lines) -> None:
+    async def _turn_or_over(self, reader: Lines) -> None:
         """The bot's turn. A line said over it is said in full; then, if the bot was cut off (`clear`) or had
         already stopped, its next turn (the answer) is waited for too.
         """
@@ -282,7 +210,7 @@ class CallerScript(Generic[CallT]):
             over.cancel()
             await asyncio.gather(over, return_exceptions=True)
 
-    async def _next_line(self, reader: _Lines) -> CallerLine | None:
+    async def _next_line(self, reader: Lines) -> CallerLine | None:
         """The caller's next line. In a transcript (not JSON, whose protocol alternates strictly), the bot's turns
         are printed as they come meanwhile (a typing caller hears the bot go on), and the call may end: `None`.
         """
@@ -316,7 +244,7 @@ class CallerScript(Generic[CallT]):
     async def run(self, lines: AsyncIterator[str]) -> int:
         """Place the call, alternate bot turns and caller lines until the call ends; the exit status."""
         outcome = "error"
-        reader = _Lines(lines)
+        reader = Lines(lines)
         try:
             await self.call.start()
             while True:
@@ -344,47 +272,3 @@ class CallerScript(Generic[CallT]):
         target = f" -> {self.call.transfer_to}" if self.call.transfer_to else ""
         self._emit(payload, f"[call ended: {outcome}{target}]", prompt=False)
         return 0 if outcome != "error" else 1
-
-
-class _Lines:
-    """The caller's lines, read one ahead in the background (so that a line said over the bot is seen while the
-    bot speaks); the end of the input reads as `hangup`.
-    """
-
-    def __init__(self, lines: AsyncIterator[str]) -> None:
-        self._lines = lines
-        self._task: asyncio.Task[CallerLine] | None = None
-        self._head: CallerLine | None = None
-        self.taken = False
-        """An `over:` line was taken (it is being said, or was)."""
-
-    async def _read(self) -> CallerLine:
-        while True:
-            text = await anext(self._lines, None)
-            line = CallerLine("hangup") if text is None else parse_line(text)
-            if line is not None:
-                return line
-
-    async def peek(self) -> CallerLine:
-        """The next line, waiting for it if needed (not taken)."""
-        if self._head is None:
-            if self._task is None:
-                self._task = asyncio.ensure_future(self._read())
-            self._head = await asyncio.shield(self._task)
-            self._task = None
-        return self._head
-
-    def pop(self) -> CallerLine:
-        """Take the line `peek` returned."""
-        line, self._head = self._head, None
-        assert line is not None
-        if line.over is not None:
-            self.taken = True
-        return line
-
-    async def close(self) -> None:
-        """Stop reading."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-

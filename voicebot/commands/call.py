@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,31 +11,6 @@ import click
 
 from voicebot.cli import fail
 from voicebot.settings import BadSetting, twilio_settings
-
-
-async def _lines(script: list[str] | None) -> AsyncIterator[str]:
-    """The caller's lines: the script's, else stdin's (the carrier prompts, below the bot's lines).
-
-    Stdin is read by a daemon thread: the carrier reads one line ahead (a line typed while the bot speaks may be
-    an `over:` line), and a read still pending when the call ends must not keep the process alive.
-    """
-    if script is not None:
-        for line in script:
-            yield line
-        return
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-
-    def read() -> None:
-        while True:
-            line = sys.stdin.readline()
-            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n") if line else None)
-            if not line:
-                return
-
-    threading.Thread(target=read, name="caller-stdin", daemon=True).start()
-    while (line := await queue.get()) is not None:
-        yield line
 
 
 def _local_api(url: str | None) -> tuple[str, int] | None:
@@ -90,6 +63,7 @@ def register(main: click.Group) -> None:
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
         from telephony.twilio_carrier import CallPlacement, SimulatedTwilioCall
+        from voicebot.caller_lines import caller_lines
         from voicebot.carrier import (
             CALLER_VOICES,
             BotTurns,
@@ -141,7 +115,7 @@ def register(main: click.Group) -> None:
                                err=True)
                     fake = None
             try:
-                return await runner.run(_lines(script_lines))
+                return await runner.run(caller_lines(script_lines))
             finally:
                 if fake is not None:
                     await fake.close()

@@ -88,6 +88,7 @@ def register(main: click.Group) -> None:
         hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
+        from voicebot.caller_lines import caller_lines
         from voicebot.carrier import (
             CALLER_VOICES,
             BotTurns,
@@ -96,7 +97,6 @@ def register(main: click.Group) -> None:
             WhisperTranscriber,
             write_recording,
         )
-        from voicebot.commands.call import _lines
         from voicebot.softphone import SoftphoneCall
 
         credentials = None
@@ -130,8 +130,8 @@ def register(main: click.Group) -> None:
 
         async def place() -> int:
             if wav is None:
-                return await runner.run(_lines(script_lines))
-            rest = _lines(script_lines) if script_lines is not None or json_mode else None
+                return await runner.run(caller_lines(script_lines))
+            rest = caller_lines(script_lines) if script_lines is not None or json_mode else None
             return await runner.run(_with_first([f"wav:{wav}"], rest))
 
         code = asyncio.run(place())
