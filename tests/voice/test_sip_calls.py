@@ -188,7 +188,7 @@ def test_baresip_caller_hears_the_greeting_and_a_silent_caller_the_goodbye_befor
     voiced = np.flatnonzero(speech_levels(samples) > 0.01)
     last = (voiced[-1] + 1) * 160
     tail = transcribe(samples[max(0, last - rate * 6): last + rate // 2], rate)
-    assert "call back" in tail and "goodbye" in tail, tail
+    assert "call" in tail and "goodbye" in tail, tail  # Whisper base once wrote "please call bat. Goodbye."
 
 
 def test_sigterm_drain_says_goodbye_then_sends_bye(tmp_path: Path, sip_server: ServeProcess) -> None:
