@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from booking.clinic import Clinic
 from dialogue.errors import DialogueError
-from dialogue.phrases import Phrases, load_phrases
 from dialogue.port import BookingPort
+from dialogue.wording.phrases import Phrases, load_phrases
 
 
 @dataclass(frozen=True)

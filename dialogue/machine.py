@@ -13,9 +13,9 @@ from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
 from dialogue.flows import answers, confirm, general, identity, manage
 from dialogue.flows.common import Handler, Heard, Result, finish, goodbye, hand_over, reprompt
-from dialogue.intents import Intent, detect_intent, is_emergency
 from dialogue.state import Phase, Prompt, State, Task
-from dialogue.yesno import parse_yes_no
+from dialogue.understand.intents import Intent, detect_intent, is_emergency
+from dialogue.understand.yesno import parse_yes_no
 
 __all__ = ["Context", "State", "step"]
 

@@ -1,7 +1,7 @@
 """Errors of the telephony package: one base class, raised only for real violations.
 
 A caller's malformed or unexpected message is not an error: the protocol parsers return a typed result
-(`telephony.twilio_protocol.Rejected`) and the call goes on.
+(`telephony.twilio.protocol.Rejected`) and the call goes on.
 """
 
 from __future__ import annotations

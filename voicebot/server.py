@@ -26,7 +26,7 @@ from voicebot.console import install_console
 from voicebot.settings import Clock
 
 if TYPE_CHECKING:
-    from voicebot.gateway_twilio import TwilioGateway
+    from telephony.twilio.gateway import TwilioGateway
 
 log = logging.getLogger(__name__)
 

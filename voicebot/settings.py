@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from platformdirs import user_data_dir
+
+from telephony.sip.settings import LOOPBACK_NETWORKS, SipSettings
+from telephony.twilio.settings import TwilioSettings
+
+__all__ = ["LOOPBACK_NETWORKS", "BadSetting", "Clock", "SipSettings", "TwilioSettings", "db_url", "sip_settings",
+           "twilio_settings"]
 
 DATA_DIR = Path(__file__).with_name("data")
 SAMPLE_CLINIC = DATA_DIR / "clinic.toml"
@@ -59,22 +65,6 @@ class Clock:
         return self.frozen
 
 
-@dataclass(frozen=True)
-class TwilioSettings:
-    """What the Twilio gateway needs; read once by `twilio_settings`, then passed as an argument."""
-
-    public_base_url: str
-    """The https URL Twilio reaches this server at (`VOICEBOT_PUBLIC_URL`); signatures are checked over it."""
-    account_sid: str
-    """`TWILIO_ACCOUNT_SID` (AC...)."""
-    auth_token: str = field(repr=False)
-    """`TWILIO_AUTH_TOKEN`, or the first line of `TWILIO_AUTH_TOKEN_FILE`; never printed or logged."""
-    api_base_url: str = "https://api.twilio.com"
-    """Twilio's REST API root (`VOICEBOT_TWILIO_API_URL`; a local fake in tests and `voicebot call`)."""
-    staff_number: str | None = None
-    """Where transfers go (`VOICEBOT_STAFF_NUMBER`; else the practice's `staff_phone`)."""
-
-
 def twilio_settings(environ: Mapping[str, str] | None = None, *,
                     default_public_url: str | None = None) -> TwilioSettings | None:
     """The Twilio settings from the environment; `None` when no auth token is configured (gateway off).
@@ -108,31 +98,6 @@ def twilio_settings(environ: Mapping[str, str] | None = None, *,
     return TwilioSettings(public_base_url=public.rstrip("/"), account_sid=account_sid, auth_token=token,
                           api_base_url=env.get("VOICEBOT_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
                           staff_number=env.get("VOICEBOT_STAFF_NUMBER", "").strip() or None)
-
-
-LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
-"""Where SIP calls may come from by default."""
-
-
-@dataclass(frozen=True)
-class SipSettings:
-    """What the SIP gateway needs; read once by `sip_settings`, then passed as an argument."""
-
-    host: str = "127.0.0.1"
-    """The address the SIP server binds (`--sip-host`)."""
-    port: int = 5060
-    """Its UDP port (`--sip-port`)."""
-    max_calls: int = 10
-    """Simultaneous calls; one more gets 486 Busy Here (`--sip-max-calls`)."""
-    allow: tuple[str, ...] = LOOPBACK_NETWORKS
-    """Source networks (CIDR) whose requests are answered (`--sip-allow`; default loopback)."""
-    credentials: tuple[str, str] | None = field(default=None, repr=False)
-    """Digest authentication of INVITEs (`VOICEBOT_SIP_USER` and `VOICEBOT_SIP_PASSWORD`, or their `_FILE`
-    variants); never printed or logged."""
-    staff_uri: str | None = None
-    """Where transfers go (`VOICEBOT_SIP_STAFF_URI`); else the staff phone number at `staff_host`."""
-    staff_host: str | None = None
-    """The host of the derived staff URI (`VOICEBOT_SIP_STAFF_HOST`); else `host`."""
 
 
 def _secret(env: Mapping[str, str], name: str) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogue.actions import ExpectKind
-from dialogue.choices import parse_choice
 from dialogue.context import Context
 from dialogue.flows.booking import ANYONE_KEY, advance, after_choice, present
 from dialogue.flows.common import Heard, Result, ask, ask_more, reprompt, yes_no
 from dialogue.flows.search import earlier_offers, later_offers
 from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions, motifs_for
-from dialogue.intents import Intent, detect_intent
-from dialogue.speech import say_practitioner
 from dialogue.state import Phase, State, When
-from dialogue.understand_extra import parse_keyed_day, parse_menu_key, parse_ordinal, wants_other_day
+from dialogue.understand.choices import parse_choice, parse_menu_key, parse_ordinal
+from dialogue.understand.intents import Intent, detect_intent, wants_other_day
+from dialogue.understand.when import parse_keyed_day
+from dialogue.wording.spoken import say_practitioner
 
 MORE_KEY = "4"
 """Keypad key for "other times" while slots are offered."""

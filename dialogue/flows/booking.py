@@ -15,8 +15,8 @@ from dialogue.flows import identity
 from dialogue.flows.common import Result, ask, ask_more, can_transfer
 from dialogue.flows.search import Found, Reason, find_offers
 from dialogue.flows.wish import ask_alt_motif, candidates, motif_keypad, motifs_for, practitioner_settled
-from dialogue.speech import cap, say_date, say_list, say_practitioner, say_slots
 from dialogue.state import Phase, State, Task, When
+from dialogue.wording.spoken import cap, say_date, say_list, say_practitioner, say_slots
 
 ANYONE_KEY = "9"
 """Keypad key for "the first available practitioner" in the practitioner menu."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.state import Phase, Prompt, State
-from dialogue.yesno import parse_yes_no
+from dialogue.understand.yesno import parse_yes_no
 
 Result = tuple[State, list[Action]]
 """What a step (and every flow function) returns."""

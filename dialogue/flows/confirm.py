@@ -12,9 +12,10 @@ from dialogue.flows import identity
 from dialogue.flows.answers import acknowledge, ask_other_time, corrected
 from dialogue.flows.booking import advance
 from dialogue.flows.common import Heard, Result, ask, ask_more, finish, hand_over, yes_no
-from dialogue.speech import say_digits
 from dialogue.state import Patient, Phase, State, Task, Wish
-from dialogue.understand_extra import correction_target, parse_menu_key
+from dialogue.understand.choices import parse_menu_key
+from dialogue.understand.intents import correction_target
+from dialogue.wording.spoken import say_digits
 
 
 def on_confirm(state: State, heard: Heard, ctx: Context) -> Result | None:

@@ -11,9 +11,9 @@ from dialogue.flows import manage
 from dialogue.flows.booking import advance
 from dialogue.flows.common import Heard, Result, ask, ask_more, finish, goodbye, hand_over, yes_no
 from dialogue.flows.wish import absorb
-from dialogue.intents import Intent, detect_intent
-from dialogue.speech import say_hours
 from dialogue.state import Phase, State, Task, Wish
+from dialogue.understand.intents import Intent, detect_intent
+from dialogue.wording.spoken import say_hours
 
 _MENU = {"1": Task.BOOK, "2": Task.MOVE, "3": Task.CANCEL}
 INFO_KEY = "4"

@@ -16,11 +16,11 @@ from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows.common import Heard, Result, ask, yes_no
 from dialogue.flows.wish import ask_alt_motif
-from dialogue.names import parse_person_name, parse_spelled
-from dialogue.speech import say_phone_tail, say_slot, say_spelled
 from dialogue.state import Patient, Phase, State, Task
-from dialogue.understand_extra import parse_phone, same_name, tidy_name
-from dialogue.when import parse_birth_date
+from dialogue.understand.names import parse_person_name, parse_spelled, same_name, tidy_name
+from dialogue.understand.phone import parse_phone
+from dialogue.understand.when import parse_birth_date
+from dialogue.wording.spoken import say_phone_tail, say_slot, say_spelled
 
 
 def _caller_match(state: State) -> PatientRecord | None:

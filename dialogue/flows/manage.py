@@ -14,14 +14,14 @@ from booking.errors import BookingError
 from booking.records import AppointmentRecord
 from booking.slots import Slot
 from dialogue.actions import ExpectKind, OutcomeKind
-from dialogue.choices import parse_choice
 from dialogue.context import Context
 from dialogue.flows.booking import advance
 from dialogue.flows.common import Heard, Result, ask, ask_more, can_transfer, finish, hand_over, yes_no
 from dialogue.flows.identity import ask_birth, ask_name, read_birth, read_name
-from dialogue.speech import say_list, say_slot
 from dialogue.state import Patient, Phase, State, Task, Wish
-from dialogue.understand_extra import parse_menu_key, parse_ordinal, same_name
+from dialogue.understand.choices import parse_choice, parse_menu_key, parse_ordinal
+from dialogue.understand.names import same_name
+from dialogue.wording.spoken import say_list, say_slot
 
 MAX_LISTED = 3
 

@@ -9,11 +9,11 @@ from booking.clinic import Clinic, Motif, Practitioner
 from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows.common import Result, ask
-from dialogue.motifs import match_motif
-from dialogue.practitioners import match_practitioner
-from dialogue.speech import say_list
 from dialogue.state import Phase, State, When, Wish
-from dialogue.when import WhenResult, parse_when
+from dialogue.understand.motifs import match_motif
+from dialogue.understand.practitioners import match_practitioner
+from dialogue.understand.when import WhenResult, parse_when
+from dialogue.wording.spoken import say_list
 
 
 def merge_when(old: When | None, new: WhenResult) -> When:

@@ -21,3 +21,16 @@ class CallFailed(SipError):
         """The SIP status code of the final response (486, 488, 603, ...)."""
         self.reason = reason
         """Its reason phrase."""
+
+
+class ListenFailed(SipError):
+    """The SIP port cannot be bound (taken by another server, or not ours to take)."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen for SIP on UDP {host}:{port} ({reason})")
+        self.host = host
+        """The address asked for."""
+        self.port = port
+        """The UDP port asked for."""
+        self.reason = reason
+        """Why, in the system's words ("Address already in use")."""

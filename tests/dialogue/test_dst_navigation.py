@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from booking.slots import Slot, SlotQuery
-from dialogue.choices import parse_choice
 from dialogue.context import Context
 from dialogue.events import CallerSaid, CallStarted
 from dialogue.flows.search import earlier_offers, later_offers
 from dialogue.machine import step
 from dialogue.state import Phase, State, When, Wish
+from dialogue.understand.choices import parse_choice
 from tests.booking.clinic_factory import make_clinic, paris, practitioner
 from tests.dialogue.fake_port import FakePort
 

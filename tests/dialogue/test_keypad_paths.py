@@ -21,8 +21,8 @@ from dialogue.actions import Action, OutcomeKind, Say
 from dialogue.context import Context
 from dialogue.events import CallStarted, KeypadPressed
 from dialogue.machine import HANDLERS, step
-from dialogue.phrases import load_phrases
 from dialogue.state import Phase, State
+from dialogue.wording.phrases import load_phrases
 from tests.dialogue.fake_port import FakePort
 from tests.dialogue.scripts import CONVERSATIONS, DEFAULT_NOW, clinic_for, event_for, load_script, make_port
 

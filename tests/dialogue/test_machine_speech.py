@@ -10,9 +10,12 @@ import pytest
 
 from booking.clinic import load_clinic
 from booking.slots import Slot
-from dialogue.phrases import load_phrases
-from dialogue.speech import say_date, say_digits, say_hours, say_phone_tail, say_slots, say_time
-from dialogue.understand_extra import correction_target, parse_menu_key, parse_ordinal, parse_phone, tidy_name
+from dialogue.understand.choices import parse_menu_key, parse_ordinal
+from dialogue.understand.intents import correction_target
+from dialogue.understand.names import tidy_name
+from dialogue.understand.phone import parse_phone
+from dialogue.wording.phrases import load_phrases
+from dialogue.wording.spoken import say_date, say_digits, say_hours, say_phone_tail, say_slots, say_time
 
 ROOT = Path(__file__).resolve().parents[2]
 FR = load_clinic(ROOT / "config" / "clinic.toml")

@@ -23,16 +23,17 @@ import pytest
 
 from booking.clinic import load_clinic
 from dialogue.actions import ExpectKind
-from dialogue.choices import parse_choice
 from dialogue.context import Context
 from dialogue.flows.common import Heard, yes_no
 from dialogue.flows.identity import read_birth, read_name
 from dialogue.flows.wish import absorb
-from dialogue.intents import Intent, detect_intent, is_emergency
-from dialogue.speech import say_list
 from dialogue.state import Wish
-from dialogue.understand_extra import parse_phone, same_name
-from dialogue.yesno import parse_yes_no
+from dialogue.understand.choices import parse_choice
+from dialogue.understand.intents import Intent, detect_intent, is_emergency
+from dialogue.understand.names import same_name
+from dialogue.understand.phone import parse_phone
+from dialogue.understand.yesno import parse_yes_no
+from dialogue.wording.spoken import say_list
 from tests.conftest import NOW, SAMPLE_CLINIC, SAMPLE_CLINIC_EN
 from tests.dialogue.fake_port import FakePort
 from tests.speech.caller_sentences import ASKED, OFFERED, SENTENCES, VOICES, CallerSentence

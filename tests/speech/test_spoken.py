@@ -144,8 +144,8 @@ def _strings(node: object) -> list[str]:
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_every_locale_sentence_is_speakable(locale: str) -> None:
-    table = tomllib.loads((ROOT / "dialogue" / "locales" / f"{locale}.toml").read_text(encoding="utf-8"))
-    table.pop("speech", None)  # the fragments the sentences are built from, checked below through dialogue.speech
+    table = tomllib.loads((ROOT / "dialogue" / "wording" / "locales" / f"{locale}.toml").read_text(encoding="utf-8"))
+    table.pop("speech", None)  # the fragments of the sentences, checked below through dialogue.wording.spoken
     fields = SAMPLE_FIELDS[locale]
     checked = 0
     for template in _strings(table):
@@ -158,8 +158,8 @@ def test_every_locale_sentence_is_speakable(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_every_time_date_and_reference_the_dialogue_reads(locale: str) -> None:
-    speech = pytest.importorskip("dialogue.speech")
-    from dialogue.phrases import load_phrases
+    speech = pytest.importorskip("dialogue.wording.spoken")
+    from dialogue.wording.phrases import load_phrases
 
     phrases = load_phrases(locale)
     said = [speech.say_time(time(hour, minute), phrases) for hour in range(24) for minute in range(0, 60, 5)]

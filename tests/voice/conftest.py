@@ -105,7 +105,7 @@ def french_server(tmp_path: Path) -> Iterator[Server]:
 def caller_wavs(tmp_path: Path, lines: list[str], locale: str, voice: str | None = None) -> list[str]:
     """Text lines spoken in advance by the simulated caller's Kokoro voice, as `wav:PATH` lines (the caller then
     answers at once instead of synthesising while the bot waits); other lines (`dtmf:...`) as they are."""
-    from voicebot.carrier import CALLER_VOICES, KokoroVoice
+    from voicebot.simulate.carrier import CALLER_VOICES, KokoroVoice
     from voicebot.speech.audio import write_wav
 
     speaker = KokoroVoice(voice or CALLER_VOICES[locale], locale)

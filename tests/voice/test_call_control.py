@@ -20,17 +20,25 @@ import numpy as np
 import pytest
 
 from booking.service import BookingService
-from telephony.fake_twilio import FakeTwilio
 from telephony.g711 import FRAME_BYTES, PHONE_RATE, tone, ulaw_decode, ulaw_encode
-from telephony.twilio_call import TwilioCall
-from telephony.twilio_carrier import CallPlacement, CallRejected, SimulatedTwilioCall
-from telephony.twiml import HangupVerb
+from telephony.twilio.call import TwilioCall
+from telephony.twilio.sim.carrier import CallPlacement, CallRejected, SimulatedTwilioCall
+from telephony.twilio.sim.fake_rest import FakeTwilio
+from telephony.twilio.twiml import HangupVerb
 from tests.pipeline.conftest import open_service
+from tests.telephony.twilio.live import Live, eventually, live_gateway
 from tests.voice.conftest import ACCOUNT, TOKEN, ServeProcess, bot_tail_text, serve_process
-from tests.voicebot.twilio_live import Live, eventually, live_gateway
-from voicebot.carrier import BotTurns, CallerLine, CallerScript, KokoroVoice, parse_line, to_phone, write_recording
+from voicebot.phone.twilio import PipelineCallHandler
 from voicebot.pipeline.engines import Engines, shared_engines
-from voicebot.voice_handler import PipelineCallHandler
+from voicebot.simulate.carrier import (
+    BotTurns,
+    CallerLine,
+    CallerScript,
+    KokoroVoice,
+    parse_line,
+    to_phone,
+    write_recording,
+)
 
 CALLER = "+447700900555"
 QUIET = 0.01
@@ -186,7 +194,7 @@ def test_talking_over_the_slot_offer_clears_it_and_the_bot_answers(
 @pytest.mark.slow
 def test_talking_over_the_notice_does_not_cut_it_and_is_answered_after_it(
         tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
-    from dialogue.phrases import load_phrases
+    from dialogue.wording.phrases import load_phrases
 
     phrases = load_phrases("en")
     request = spoken(caller_voice, "An appointment, please.")

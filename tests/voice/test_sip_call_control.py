@@ -19,11 +19,11 @@ import pytest
 from telephony.sip.call import Audio, SipCall
 from telephony.sip.dialer import dial
 from telephony.sip.server import SipServer
+from telephony.sip.transport import SipTransport
 from tests.pipeline.conftest import open_service
-from voicebot.carrier_audio import KokoroVoice
+from voicebot.phone.sip import SipPipelineHandler
 from voicebot.pipeline.engines import Engines, shared_engines
-from voicebot.sip_handler import SipPipelineHandler
-from voicebot.sip_transport import SipTransport
+from voicebot.simulate.caller_audio import KokoroVoice
 from voicebot.speech.audio import resample_bytes
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -188,7 +188,7 @@ def test_talking_over_the_slot_offer_stops_it_and_the_bot_answers(
 
 def test_talking_over_the_notice_does_not_cut_it(
         tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
-    from dialogue.phrases import load_phrases
+    from dialogue.wording.phrases import load_phrases
 
     phrases = load_phrases("en")
     request = spoken(caller_voice, "An appointment, please.")

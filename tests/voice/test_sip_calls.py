@@ -3,7 +3,7 @@ speech and key press reach the dialogue, a headless baresip caller who hears the
 closing a SIP call with a goodbye and the bot's BYE.
 
 What the bot side saw is read from the server's debug log: the recogniser's `heard '...'` lines and the handler's
-transcript of each finished call (`voicebot.sip_handler`, debug only: callers' words stay out of normal logs).
+transcript of each finished call (`voicebot.phone.sip`, debug only: callers' words stay out of normal logs).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def sipp(scenario: str, sip_port: int, cwd: Path, timeout: float = 120.0) -> sub
 
 def caller_ulaw(path: Path, text: str) -> Path:
     """`text` in the simulated caller's Kokoro voice, as raw 8 kHz mu-law (what sipp's rtp_stream plays)."""
-    from voicebot.carrier_audio import CALLER_VOICES, KokoroVoice, to_phone
+    from voicebot.simulate.caller_audio import CALLER_VOICES, KokoroVoice, to_phone
 
     pcm, rate = KokoroVoice(CALLER_VOICES["en"], "en").speak(text)
     path.write_bytes(to_phone(pcm, rate))

@@ -25,7 +25,7 @@ from pipecat.observers.base_observer import FramePushed
 from pipecat.processors.frame_processor import FrameDirection
 
 from telephony.g711 import FRAME_BYTES, ULAW_SILENCE, ulaw_encode
-from telephony.twilio_carrier import CallPlacement, SimulatedTwilioCall
+from telephony.twilio.sim.carrier import CallPlacement, SimulatedTwilioCall
 from voicebot.bench.caller import LineProbe
 from voicebot.bench.chart import write_chart
 from voicebot.bench.stages import STAGES, StageObserver, TurnStages

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from telephony.g711 import FRAME_BYTES, rms
-from telephony.twilio_carrier import CallPlacement, SimulatedTwilioCall
+from telephony.twilio.sim.carrier import CallPlacement, SimulatedTwilioCall
 
 VOICED = 0.01
 """RMS level (0..1 of full scale) above which a 20 ms frame carries speech (as `voicebot call`'s turn cutter)."""
@@ -121,7 +121,7 @@ class LineProbe:
 
 def load_lines(wavs: list[str]) -> dict[str, bytes]:
     """The caller's WAV files as 8 kHz mu-law, by path."""
-    from voicebot.carrier_audio import to_phone
+    from voicebot.simulate.caller_audio import to_phone
     from voicebot.speech.audio import int16_bytes, read_wav
 
     lines = {}
@@ -170,7 +170,7 @@ async def place_call(job: CallJob, lines: list[bytes], calls: dict[str, Simulate
 
 async def run_calls(job: CallJob) -> dict[str, Any]:
     """All the job's calls, `concurrency` at a time, with Twilio's REST API played beside them."""
-    from telephony.fake_twilio import FakeTwilio
+    from telephony.twilio.sim.fake_rest import FakeTwilio
 
     lines = load_lines([path for script in job.scripts for path in script])
     calls: dict[str, SimulatedTwilioCall] = {}
@@ -206,7 +206,7 @@ async def run_calls(job: CallJob) -> dict[str, Any]:
 
 def speak(language: str, voice: str, lines: list[str], folder: str) -> dict[str, Any]:
     """Synthesise the caller's lines into WAV files in `folder`."""
-    from voicebot.carrier_audio import KokoroVoice
+    from voicebot.simulate.caller_audio import KokoroVoice
     from voicebot.speech.audio import write_wav
 
     speaker = KokoroVoice(voice, language)

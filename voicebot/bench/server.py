@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from booking.clinic import load_clinic
 from booking.service import BookingService
 from booking.store import apply_clinic
+from telephony.twilio.gateway import TwilioGateway
 from voicebot.bench.stages import BenchCallHandler
-from voicebot.gateway_twilio import TwilioGateway
 from voicebot.pipeline.builder import VAD_STOP_SECS
 from voicebot.settings import SAMPLE_CLINIC, SAMPLE_CLINIC_EN, Clock, TwilioSettings
 
@@ -39,8 +39,7 @@ class BenchServer:
         """The sample practice of `language` on `db_url` at the frozen `now`, the models loaded and the fixed
         prompts pre-rendered (as `voicebot serve` does), Twilio's REST API expected on 127.0.0.1:`api_port`.
         """
-        import voicebot.cli  # noqa: F401 - first: voicebot.commands.serve imported alone is a circular import
-        from voicebot.commands.serve import fixed_prompts
+        from voicebot.app import fixed_prompts
         from voicebot.pipeline.engines import load_engines
         from voicebot.server import create_app
         from voicebot.speech.tts import CachingSynthesizer

@@ -24,11 +24,11 @@ from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketTransport
 
 from dialogue.port import BookingPort
-from telephony.twilio_call import TwilioCall
+from telephony.twilio.call import TwilioCall
+from voicebot.phone.twilio import PipelineCallHandler
 from voicebot.pipeline.builder import VAD_STOP_SECS, CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
 from voicebot.settings import TwilioSettings
-from voicebot.voice_handler import PipelineCallHandler
 
 STAGES = ("end_of_turn", "recognition", "recognition_compute", "turn_and_text", "dialogue", "first_audio",
           "playout", "server_reply")

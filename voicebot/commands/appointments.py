@@ -10,7 +10,7 @@ import click
 from booking.errors import BookingError
 from booking.records import AppointmentRecord, PatientDetails, Source, Status
 from booking.slots import Slot
-from voicebot.cli import Env, command, emit_json
+from voicebot.commands.base import Env, command, emit_json
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from voicebot.bench.machine import describe_machine
-from voicebot.cli import Env, command, fail
+from voicebot.commands.base import Env, command, fail
 
 
 def register(main: click.Group) -> None:

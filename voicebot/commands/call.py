@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from voicebot.cli import fail
+from voicebot.commands.base import fail
 from voicebot.settings import BadSetting, twilio_settings
 
 
@@ -62,9 +62,9 @@ def register(main: click.Group) -> None:
         hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
-        from telephony.twilio_carrier import CallPlacement, SimulatedTwilioCall
-        from voicebot.caller_lines import caller_lines
-        from voicebot.carrier import (
+        from telephony.twilio.sim.carrier import CallPlacement, SimulatedTwilioCall
+        from voicebot.simulate.caller_lines import caller_lines
+        from voicebot.simulate.carrier import (
             CALLER_VOICES,
             BotTurns,
             CallerScript,
@@ -101,7 +101,7 @@ def register(main: click.Group) -> None:
         api = _local_api(settings.api_base_url)
 
         async def place() -> int:
-            from telephony.fake_twilio import FakeTwilio
+            from telephony.twilio.sim.fake_rest import FakeTwilio
 
             fake = None
             if api is not None:

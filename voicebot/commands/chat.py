@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from booking.errors import NotConfigured
-from voicebot.cli import Env, command, load_clinic_or_fail
+from voicebot.commands.base import Env, command, load_clinic_or_fail
 from voicebot.settings import SAMPLE_CLINIC
 
 
@@ -42,7 +42,7 @@ def register(main: click.Group) -> None:
 
         Without --script or --json, type what the caller says; an empty line is silence, Ctrl-D hangs up.
         """
-        from voicebot.chat import run_chat
+        from voicebot.simulate.chat import run_chat
 
         ensure_practice(env, clinic_file)
         service = env.service()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from booking.clinic_export import clinic_to_dict, clinic_to_toml
-from voicebot.cli import Env, command, emit_json, load_clinic_or_fail
+from voicebot.commands.base import Env, command, emit_json, load_clinic_or_fail
 
 
 def register(main: click.Group) -> None:

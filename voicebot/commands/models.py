@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from voicebot.cli import emit_json, fail
+from voicebot.commands.base import emit_json, fail
 
 CACHE_OPTION = click.option(
     "--cache-dir", "cache", type=click.Path(file_okay=False, path_type=Path), envvar="VOICEBOT_MODELS",

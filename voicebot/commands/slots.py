@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 import click
 
 from booking.slots import AFTERNOON, EVENING, MORNING, SlotQuery, TimeWindow
-from voicebot.cli import Env, command, emit_json
+from voicebot.commands.base import Env, command, emit_json
 
 PARTS = {"morning": MORNING, "afternoon": AFTERNOON, "evening": EVENING}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from voicebot.cli import fail
-from voicebot.softphone import DEFAULT_URI, SipTarget, parse_target
+from voicebot.commands.base import fail
+from voicebot.simulate.softphone import DEFAULT_URI, SipTarget, parse_target
 
 
 def _target(ctx: click.Context, param: click.Parameter, value: str) -> SipTarget:
@@ -88,8 +88,8 @@ def register(main: click.Group) -> None:
         hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
-        from voicebot.caller_lines import caller_lines
-        from voicebot.carrier import (
+        from voicebot.simulate.caller_lines import caller_lines
+        from voicebot.simulate.carrier import (
             CALLER_VOICES,
             BotTurns,
             CallerScript,
@@ -97,7 +97,7 @@ def register(main: click.Group) -> None:
             WhisperTranscriber,
             write_recording,
         )
-        from voicebot.softphone import SoftphoneCall
+        from voicebot.simulate.softphone import SoftphoneCall
 
         credentials = None
         if auth is not None:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from booking.staff import ROLES, StaffError, StaffStore
-from voicebot.cli import Env, command, fail
+from voicebot.commands.base import Env, command, fail
 from voicebot.console.passwords import hash_password, password_problem
 
 

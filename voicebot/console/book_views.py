@@ -12,6 +12,7 @@ from typing import Any
 import holidays
 
 from booking.clinic import Clinic
+from booking.phones import to_e164
 from booking.records import AppointmentRecord
 from booking.slots import Slot
 
@@ -23,28 +24,12 @@ _REASONS = (
     ("too far", "too_far"),
     ("does not offer", "not_offered"),
 )
-_CALLING_CODES = {"FR": "33", "BE": "32", "CH": "41", "LU": "352", "MC": "377", "GB": "44", "IE": "353",
-                  "DE": "49", "ES": "34", "IT": "39", "NL": "31", "PT": "351", "CA": "1", "US": "1"}
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
 def reason_key(message: str) -> str:
     """The i18n key (under `book.reason.`) for a `SlotUnavailable` message of the booking service."""
     for fragment, key in _REASONS:
         if fragment in message:
             return key
     return "other"
-
-
-def to_e164(phone: str, country: str) -> str | None:
-    """A phone number as typed ("06 12 34 56 78", "+33 6...", "0033 6...") in E.164, or `None`."""
-    digits = re.sub(r"[\s.\-()/]", "", phone.strip())
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    elif digits.startswith("0") and country.upper() in _CALLING_CODES:
-        prefix = _CALLING_CODES[country.upper()]
-        digits = "+" + prefix + (digits if prefix == "39" else digits[1:])
-    return digits if E164.match(digits) else None
 
 
 def parse_day(text: str | None) -> date | None:

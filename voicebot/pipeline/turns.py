@@ -3,7 +3,7 @@
 pipecat's `SpeechTimeoutUserTurnStopStrategy` ends a turn once the VAD reported the end of speech, a fixed
 timeout passed and a transcript arrived. On the phone one fixed timeout is wrong both ways: a "oui" should be
 answered at once, a caller pausing on "je voudrais voir le docteur…" must not be cut off. Here the fixed
-timeout is only a short floor (`QUICK_PAUSE`); when the transcript is in, `dialogue.turn_end.sounds_finished`
+timeout is only a short floor (`QUICK_PAUSE`); when the transcript is in, `dialogue.understand.turn_end.sounds_finished`
 decides: finished → the turn ends now; unfinished → it ends when the pause reaches the patience for what the
 dialogue expects (`PATIENCE`: digits and spelled names get the most), unless the caller speaks again.
 """
@@ -18,7 +18,7 @@ from pipecat.frames.frames import VADUserStoppedSpeakingFrame
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 
 from dialogue.actions import ExpectKind
-from dialogue.turn_end import sounds_finished
+from dialogue.understand.turn_end import sounds_finished
 from voicebot.pipeline.dialogue_processor import CallHints
 
 PATIENCE: dict[ExpectKind | None, float] = {

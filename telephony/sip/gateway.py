@@ -1,0 +1,165 @@
+"""The SIP gateway of `voicebot serve`: the SIP server (`telephony.sip.SipServer`) and the calls in progress.
+
+Each established call goes to a handler (`voicebot.phone.sip.SipPipelineHandler`, the voice pipeline;
+`SipToneHandler`'s beeps when no speech models are loaded). Draining (`drain`, on SIGTERM) works as the Twilio
+gateway's: new calls hear a short "please call back later" and are hung up, calls in progress go on for a grace
+period, then each is asked to close (`handler.close(call_id)`: a goodbye, then BYE); calls still there after
+that are cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from telephony.errors import TelephonyError
+from telephony.g711 import tone
+from telephony.sip.call import Digit, SipCall
+from telephony.sip.errors import ListenFailed
+from telephony.sip.server import SipServer
+from telephony.sip.settings import SipSettings
+
+log = logging.getLogger(__name__)
+
+REFUSAL_SECONDS = 15.0
+"""Longest a refused call may take to hear its refusal before the BYE."""
+
+
+class SipCallHandler(Protocol):
+    """Runs one established SIP call (and may close it politely: `close(call_id)`)."""
+
+    async def handle(self, call: SipCall) -> None:
+        """Talk with the caller until the call is over."""
+        ...
+
+
+class SipToneHandler:
+    """The stand-in for the voice pipeline: a beep, then keys answered (a short beep each; `#` plays a goodbye
+    beep and hangs up).
+    """
+
+    async def handle(self, call: SipCall) -> None:
+        """Answer with a beep and react to keys until the caller hangs up or presses `#`."""
+        call.play(tone(440, 0.3))
+        async for event in call.events():
+            if not isinstance(event, Digit):
+                continue
+            if event.digit == "#":
+                call.play(tone(330, 0.3))
+                await call.played()
+                await call.hang_up()
+                return
+            call.play(tone(880, 0.1))
+
+
+class SipGateway:
+    """The SIP server and the calls it runs.
+
+    Args:
+        settings: Address, port, call limit, allowed networks, credentials.
+        handler: Runs each call.
+        refusal: The 8 kHz audio a call arriving while the server drains hears (built when first needed, in a
+            thread); `None`: hung up at once.
+    """
+
+    def __init__(self, settings: SipSettings, handler: SipCallHandler, *,
+                 refusal: Callable[[], bytes] | None = None) -> None:
+        self.settings = settings
+        self.handler = handler
+        self.refusal = refusal
+        self._refusal_audio: bytes | None = None
+        self.draining = False
+        """Set by `drain`: new calls are refused."""
+        self.active: dict[str, SipCall] = {}
+        """The calls the handler is running, by Call-ID."""
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.server = SipServer(self._on_call, host=settings.host, port=settings.port, max_calls=settings.max_calls,
+                                allow=list(settings.allow), credentials=settings.credentials)
+
+    async def start(self) -> None:
+        """Bind the SIP port.
+
+        Raises:
+            ListenFailed: The port cannot be bound (taken, or not ours to take).
+        """
+        try:
+            await self.server.start()
+        except (OSError, TelephonyError) as error:
+            cause = error.__cause__ if isinstance(error.__cause__, OSError) else error
+            reason = getattr(cause, "strerror", None) or str(cause)
+            raise ListenFailed(self.settings.host, self.settings.port, reason) from error
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where the server listens (host, port)."""
+        return self.server.address
+
+    async def close(self) -> None:
+        """Stop listening, hang up the calls still up (BYE) and cancel their tasks."""
+        await self.server.close()
+
+    async def drain(self, grace: float, closing: float = 20.0) -> None:
+        """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
+        each remaining one politely and give them `closing` seconds to say goodbye and hang up; cancel what is
+        left after that.
+        """
+        self.draining = True
+        log.info("draining SIP: %d call(s) in progress, %.0f s to finish", len(self.active), grace)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        close: Callable[[str], Awaitable[bool]] | None = getattr(self.handler, "close", None)
+        if self.active and close is not None:
+            log.info("draining SIP: closing %d call(s) politely", len(self.active))
+            for call_id in list(self.active):
+                await close(call_id)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(closing if close is not None else 0):
+                await self._idle.wait()
+        for call_id, task in list(self._tasks.items()):
+            log.warning("draining SIP: call %s did not end in time, cancelled", call_id)
+            task.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await self._idle.wait()
+
+    async def _on_call(self, call: SipCall) -> None:
+        """One established call: refused while draining, else run by the handler."""
+        if self.draining:
+            await self._refuse(call)
+            return
+        task = asyncio.current_task()
+        self.active[call.call_id] = call
+        if task is not None:
+            self._tasks[call.call_id] = task
+        self._idle.clear()
+        log.info("call %s: SIP call answered", call.call_id)
+        try:
+            await self.handler.handle(call)
+        except Exception:
+            log.exception("call %s: the handler failed", call.call_id)
+        finally:
+            self.active.pop(call.call_id, None)
+            self._tasks.pop(call.call_id, None)
+            if not self.active:
+                self._idle.set()
+
+    async def _refuse(self, call: SipCall) -> None:
+        log.info("call %s: refused, the server is closing", call.call_id)
+        try:
+            if self.refusal is not None:
+                if self._refusal_audio is None:
+                    self._refusal_audio = await asyncio.to_thread(self.refusal)
+                call.play(self._refusal_audio)
+                async with asyncio.timeout(REFUSAL_SECONDS):
+                    await call.played()
+        except Exception:
+            log.exception("call %s: the refusal could not be played", call.call_id)
+        finally:
+            with contextlib.suppress(TelephonyError, OSError):
+                await call.hang_up()

@@ -1,0 +1,246 @@
+"""The Twilio gateway: the voice webhook and the media-stream websocket, as a FastAPI router.
+
+`POST /twilio/voice` checks Twilio's signature and answers `<Connect><Stream>` with a fresh per-call token;
+`WS /twilio/stream` checks the signature of the upgrade and the token of the `start` message, then hands the
+call to a `CallHandler` (the voice pipeline; `ToneHandler` until then). The caller hanging up (`stop`) or the
+socket vanishing ends the handler: after a short grace for `stop`, at once for a vanished socket.
+
+Draining (`drain`, on SIGTERM): new calls are answered with a polite `<Say>` and `<Hangup/>` (or 503 when no
+wording was given), calls in progress go on for a grace period, then each is asked to close (a handler's
+`close(call_sid)`: a short goodbye, then the hang-up); calls still there after that are cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request, Response, WebSocket
+from starlette.websockets import WebSocketDisconnect
+from twilio.twiml.voice_response import VoiceResponse
+
+from telephony.errors import CallClosed
+from telephony.g711 import tone, ulaw_encode
+from telephony.twilio import protocol as wire
+from telephony.twilio.auth import (
+    SIGNATURE_HEADER,
+    TOKEN_TTL_SECONDS,
+    call_token_key,
+    check_call_token,
+    issue_call_token,
+    validate_webhook,
+    validate_websocket,
+)
+from telephony.twilio.call import CallHandler, TwilioCall
+from telephony.twilio.rest import TwilioRestClient
+from telephony.twilio.settings import TwilioSettings
+from telephony.twilio.twiml import public_url, public_ws_url, stream_twiml
+
+log = logging.getLogger(__name__)
+
+VOICE_PATH = "/twilio/voice"
+STREAM_PATH = "/twilio/stream"
+
+__all__ = ["CallHandler", "ToneHandler", "TwilioCall", "TwilioGateway", "VOICE_PATH", "STREAM_PATH", "say_twiml"]
+
+
+def say_twiml(text: str, language: str) -> str:
+    """`<Response><Say language=...>text</Say><Hangup/></Response>`: answered by Twilio's own voice, then ended."""
+    response = VoiceResponse()
+    response.say(text, language=language)
+    response.hangup()
+    return str(response.to_xml())
+
+
+class ToneHandler:
+    """The stand-in for the voice pipeline: a beep, then keys answered.
+
+    A key gets a short beep and a mark `dtmf-KEY`; `#` plays a goodbye beep, waits until it was heard, and
+    hangs up; `0` transfers to the staff number.
+    """
+
+    async def handle(self, call: TwilioCall) -> None:
+        """Answer with a beep and react to keys until the caller hangs up."""
+        await call.send_audio(ulaw_encode(tone(440, 0.3)))
+        await call.send_mark("greeting")
+        async for event in call.events():
+            if not isinstance(event, wire.Dtmf):
+                continue
+            if event.digit == "#":
+                await call.send_audio(ulaw_encode(tone(330, 0.3)))
+                await call.send_mark("goodbye")
+                await call.wait_played("goodbye")
+                await call.hang_up()
+                return
+            if event.digit == "0" and call.staff_number:
+                await call.transfer()
+                return
+            await call.send_audio(ulaw_encode(tone(880, 0.1)))
+            await call.send_mark(f"dtmf-{event.digit}")
+
+
+class TwilioGateway:
+    """The router and the calls in progress.
+
+    Args:
+        settings: Public URL, account and token, REST API root, staff number.
+        handler: Runs each call.
+        wall_clock: Unix time, for the per-call tokens.
+        stop_grace: Seconds a handler may still run after the caller hung up, before it is cancelled.
+        start_timeout: Seconds allowed between the upgrade and the `start` message.
+        refusal: What a call arriving while the server drains hears, and its language ("fr-FR"): `<Say>`
+            then `<Hangup/>`; `None` = HTTP 503.
+    """
+
+    def __init__(self, settings: TwilioSettings, handler: CallHandler, *,
+                 wall_clock: Callable[[], float] = time.time, stop_grace: float = 2.0,
+                 start_timeout: float = 10.0, refusal: tuple[str, str] | None = None) -> None:
+        self.settings = settings
+        self.handler = handler
+        self.wall_clock = wall_clock
+        self.stop_grace = stop_grace
+        self.start_timeout = start_timeout
+        self.refusal = refusal
+        self.draining = False
+        """Set by `drain`: new calls are refused."""
+        self._handlers: dict[TwilioCall, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.voice_url = public_url(settings.public_base_url, VOICE_PATH)
+        self.stream_url = public_ws_url(settings.public_base_url, STREAM_PATH)
+        self.rest = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
+        self.active: set[TwilioCall] = set()
+        self._key = call_token_key(settings.auth_token)
+        self._used: dict[str, float] = {}
+        self.router = APIRouter()
+        self.router.add_api_route(VOICE_PATH, self.voice, methods=["POST"], include_in_schema=False)
+        self.router.add_api_websocket_route(STREAM_PATH, self.stream)
+
+    async def voice(self, request: Request) -> Response:
+        """The voice webhook: `<Connect><Stream>` with a per-call token and the caller's number."""
+        form = await request.form()
+        fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        url = self.voice_url + (f"?{request.url.query}" if request.url.query else "")
+        token = self.settings.auth_token
+        if not validate_webhook(token, url, fields, request.headers.get(SIGNATURE_HEADER)) or \
+                form.get("AccountSid") != self.settings.account_sid:
+            log.warning("voice webhook refused: bad signature or account (from %s)", request.client)
+            return Response(status_code=403)
+        call_sid = form.get("CallSid")
+        if not isinstance(call_sid, str) or not call_sid:
+            return Response(status_code=400)
+        if self.draining:
+            log.info("call %s: refused, the server is closing", call_sid)
+            if self.refusal is None:
+                return Response(status_code=503, headers={"Retry-After": "60"})
+            return Response(say_twiml(*self.refusal), media_type="text/xml")
+        parameters = {"token": issue_call_token(self._key, call_sid, self.wall_clock())}
+        caller = form.get("From")
+        if isinstance(caller, str) and caller:
+            parameters["caller"] = caller
+        log.info("call %s: answering with the media stream", call_sid)
+        return Response(stream_twiml(self.stream_url, parameters), media_type="text/xml")
+
+    async def stream(self, websocket: WebSocket) -> None:
+        """The media stream of one call."""
+        if not validate_websocket(self.settings.auth_token, self.stream_url,
+                                  websocket.headers.get(SIGNATURE_HEADER)):
+            log.warning("media stream refused: bad signature (from %s)", websocket.client)
+            await websocket.close(code=1008)  # before accept: the client gets HTTP 403
+            return
+        await websocket.accept()
+        start = await self._read_start(websocket)
+        if start is None or not self._claim(start):
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await websocket.close(code=1008)
+            return
+        call = TwilioCall(websocket, start, self.rest, self.settings.staff_number)
+        self.active.add(call)
+        self._idle.clear()
+        try:
+            await self._run(call)
+        finally:
+            self.active.discard(call)
+            if not self.active:
+                self._idle.set()
+
+    async def drain(self, grace: float, closing: float = 20.0) -> None:
+        """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
+        each remaining one politely (`handler.close(call_sid)`, when it has one) and give them `closing` seconds
+        to say goodbye and hang up; cancel what is left after that.
+        """
+        self.draining = True
+        log.info("draining: %d call(s) in progress, %.0f s to finish", len(self.active), grace)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        close = getattr(self.handler, "close", None)
+        if self.active and close is not None:
+            log.info("draining: closing %d call(s) politely", len(self.active))
+            for call in list(self.active):
+                await close(call.call_sid)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(closing if close is not None else 0):
+                await self._idle.wait()
+        for call, task in list(self._handlers.items()):
+            log.warning("draining: call %s did not end in time, cancelled", call.call_sid)
+            task.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await self._idle.wait()
+
+    async def _read_start(self, websocket: WebSocket) -> wire.Start | None:
+        try:
+            async with asyncio.timeout(self.start_timeout):
+                for _ in range(10):
+                    message = await websocket.receive()
+                    if message["type"] == "websocket.disconnect":
+                        return None
+                    parsed = wire.parse_inbound(message.get("text") or message.get("bytes") or "")
+                    if isinstance(parsed, wire.Start):
+                        return parsed
+        except TimeoutError:
+            log.warning("media stream: no start message within %.0f s", self.start_timeout)
+        return None
+
+    def _claim(self, start: wire.Start) -> bool:
+        """The stream's token is valid for its call, and the call has no stream yet."""
+        now = self.wall_clock()
+        if not check_call_token(self._key, start.custom_parameters.get("token"), start.call_sid, now):
+            log.warning("media stream refused: bad or expired token for call %s", start.call_sid)
+            return False
+        self._used = {sid: until for sid, until in self._used.items() if until >= now}
+        if start.call_sid in self._used:
+            log.warning("media stream refused: call %s already has one", start.call_sid)
+            return False
+        self._used[start.call_sid] = now + TOKEN_TTL_SECONDS
+        return True
+
+    async def _run(self, call: TwilioCall) -> None:
+        log.info("call %s: stream %s started", call.call_sid, call.stream_sid)
+        handler = asyncio.create_task(self.handler.handle(call), name=f"call-{call.call_sid}")
+        self._handlers[call] = handler
+        tasks = [handler]
+        if not getattr(self.handler, "takes_socket", False):
+            tasks.append(asyncio.create_task(call.pump(), name=f"stream-{call.call_sid}"))
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if not handler.done():  # the stream ended first: at once if it vanished, after a grace on `stop`
+                grace = self.stop_grace if tasks[1].result() == "stop" else 0.0
+                await asyncio.wait({handler}, timeout=grace)
+        finally:
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            self._handlers.pop(call, None)
+            call.finish()
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await call.websocket.close()
+        error = results[0]
+        if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError | CallClosed):
+            log.error("call %s: the handler failed", call.call_sid, exc_info=error)
+        log.info("call %s: stream ended (%d messages skipped, %d frames dropped)", call.call_sid, call.rejected,
+                 call.dropped_audio)

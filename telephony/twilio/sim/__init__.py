@@ -1,0 +1,1 @@
+"""telephony/twilio/sim."""

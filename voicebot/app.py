@@ -1,0 +1,218 @@
+"""The composition of `voicebot serve`: the speech engines, the Twilio and SIP gateways with their call handlers,
+the web application, and how they start, drain and stop together. The `serve` command only reads its options and
+calls `build_server` then `run_server`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from booking.service import BookingService
+from telephony.sip.errors import ListenFailed
+from voicebot.settings import BadSetting, Clock, SipSettings, twilio_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from telephony.sip.gateway import SipGateway
+    from telephony.twilio.gateway import TwilioGateway
+    from voicebot.pipeline.engines import Engines
+
+
+def note(message: str) -> None:
+    """A line for the person running the server, on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+SECRET_ENV = "VOICEBOT_SECRET_KEY"
+"""Signs the console's session cookies; without it a random key is drawn and logins end at each restart."""
+
+
+FIXED_PROMPTS = ("greeting.notice", "open.question", "open.listening", "more.question", "goodbye", "ok")
+"""Phrase keys synthesised at start-up (with the greeting), so that every call replays them at once."""
+
+
+def fixed_prompts(service: BookingService, locale: str) -> list[str]:
+    """The practice's greeting and the fixed prompts every call hears, in `locale`."""
+    from dialogue.wording.phrases import load_phrases
+
+    phrases = load_phrases(locale)
+    return [phrases.get("greeting.hello", practice=service.clinic().practice.name),
+            *(phrases.get(key) for key in FIXED_PROMPTS)]
+
+
+def load_speech(service: BookingService) -> Engines | None:
+    """Load the speech engines for the practice's language (shared by every call) and pre-render its fixed
+    prompts; `None`, with a warning, when the models are not installed.
+    """
+    from voicebot.pipeline.engines import load_engines, shared_engines
+    from voicebot.speech.errors import ModelMissing
+
+    locale = service.clinic().practice.locale[:2]
+    note(f"Loading the speech models ({locale})...")
+    try:
+        engines = shared_engines(lambda: load_engines((locale,)))
+    except ModelMissing as error:
+        note(f"warning: {error}")
+        return None
+    seconds = engines.synthesizer(locale).prerender(fixed_prompts(service, locale))
+    note(f"Speech models ready in {engines.load_seconds:.1f} s, fixed prompts in {seconds:.1f} s.")
+    return engines
+
+
+def refusal(service: BookingService) -> tuple[str, str]:
+    """What a call arriving while the server drains hears (Twilio's `<Say>`), and its language ("fr-FR")."""
+    from dialogue.wording.phrases import load_phrases
+
+    practice = service.clinic().practice
+    language = practice.locale[:2]
+    return load_phrases(language).get("closing.refused"), f"{language}-{practice.country.upper()}"
+
+
+def twilio_gateway(service: BookingService, clock: Callable[[], datetime], local_url: str,
+                    engines: Engines | None) -> TwilioGateway | None:
+    """The Twilio gateway when TWILIO_AUTH_TOKEN (or its file) is set; transfers go to the practice's staff phone
+    unless VOICEBOT_STAFF_NUMBER says otherwise. Calls go through the voice pipeline when the speech engines are
+    loaded, else they hear `ToneHandler`'s beeps.
+    """
+    from telephony.twilio.gateway import ToneHandler, TwilioGateway
+    from voicebot.phone.twilio import PipelineCallHandler
+
+    settings = twilio_settings(default_public_url=local_url)
+    if settings is None:
+        note("Twilio gateway off (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and VOICEBOT_PUBLIC_URL).")
+        return None
+    if settings.staff_number is None:
+        settings = replace(settings, staff_number=service.clinic().practice.staff_phone)
+    note(f"Twilio voice webhook: {settings.public_base_url}/twilio/voice")
+    if engines is None:
+        note("warning: no speech models: calls only hear beeps (install them: voicebot models install).")
+        return TwilioGateway(settings, ToneHandler(), refusal=refusal(service))
+    return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines), refusal=refusal(service))
+
+
+def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], bytes]:
+    """What a SIP call arriving while the server drains hears: `closing.refused` in the practice's voice, 8 kHz."""
+
+    def render() -> bytes:
+        from voicebot.speech.audio import resample_bytes
+
+        text, _language = refusal(service)
+        synthesizer = engines.synthesizer(service.clinic().practice.locale[:2])
+        pcm = b"".join(chunk.pcm for chunk in synthesizer.stream(text))
+        return resample_bytes(pcm, synthesizer.sample_rate, 8000)
+
+    return render
+
+
+def sip_gateway(service: BookingService, clock: Callable[[], datetime], settings: SipSettings | None,
+                 engines: Engines | None) -> SipGateway | None:
+    """The SIP gateway unless `--sip-port 0`: calls go through the voice pipeline when the speech engines are
+    loaded, else they hear `SipToneHandler`'s beeps; transfers go to VOICEBOT_SIP_STAFF_URI, else to the
+    practice's staff phone at VOICEBOT_SIP_STAFF_HOST (default: the SIP host).
+    """
+    from telephony.sip.gateway import SipGateway, SipToneHandler
+    from voicebot.phone.sip import SipPipelineHandler
+
+    if settings is None:
+        note("SIP off (--sip-port 0).")
+        return None
+    if engines is None:
+        return SipGateway(settings, SipToneHandler())
+    handler = SipPipelineHandler(service, clock, engines, staff_uri=settings.staff_uri,
+                                 staff_host=settings.staff_host or settings.host)
+    return SipGateway(settings, handler, refusal=refusal_audio(service, engines))
+
+
+def show_our_logs(level: str) -> None:
+    """Print our own lines (calls answered, hang-ups, draining) beside uvicorn's on stderr, and pipecat's (loguru)
+    at `level`: its debug lines carry what callers said, which a practice's log need not keep.
+    """
+    import logging
+    import sys
+
+    from loguru import logger as loguru_logger
+
+    loguru_logger.remove()
+    loguru_logger.add(sys.stderr, level=level.upper())
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("voicebot", "telephony", "booking"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+            logger.addHandler(handler)
+            logger.propagate = False
+
+
+@dataclass
+class Server:
+    """What `build_server` put together: the web application and the two phone gateways (each may be off)."""
+
+    app: FastAPI
+    twilio: TwilioGateway | None
+    sip: SipGateway | None
+
+
+def build_server(service: BookingService, clock: Clock, *, host: str, port: int, voice: bool,
+                 sip: SipSettings | None) -> Server:
+    """The speech engines (when `voice` and a gateway is on), both gateways and the web application."""
+    from voicebot.server import create_app
+
+    zone = service.clinic().practice.zone
+    local_url = f"http://{host}:{port}"
+    voice = voice and (twilio_settings(default_public_url=local_url) is not None or sip is not None)
+    engines = load_speech(service) if voice else None
+    twilio = twilio_gateway(service, lambda: clock.now(zone), local_url, engines)
+    sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines)
+    speech_ready = (lambda: engines is not None) if voice and twilio is not None else None
+    app = create_app(service, clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio,
+                     speech_ready=speech_ready)
+    return Server(app, twilio, sip_gw)
+
+
+async def start_sip(gateway: SipGateway) -> None:
+    """Bind the SIP port and say where to dial.
+
+    Raises:
+        BadSetting: The port cannot be bound, with what to do about it.
+    """
+    try:
+        await gateway.start()
+    except ListenFailed as error:
+        raise BadSetting(f"{error}: is another SIP server running there? Choose another port with --sip-port N, "
+                         "or turn SIP off with --sip-port 0") from error
+    sip_host, sip_port = gateway.address
+    note(f"SIP: listening on udp {sip_host}:{sip_port} (dial sip:voicebot@{sip_host}:{sip_port}; "
+         f"{gateway.settings.max_calls} calls at most)")
+
+
+def run_server(server: Server, *, host: str, port: int, drain_seconds: float) -> None:
+    """Serve until stopped: SIGTERM drains both gateways for `drain_seconds`, then the process exits."""
+    import uvicorn
+
+    from voicebot.server import DrainingServer
+
+    note(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME --role admin)")
+    config = uvicorn.Config(server.app, host=host, port=port, log_level="info", proxy_headers=True,
+                            server_header=False)
+    drains = [gateway.drain for gateway in (server.twilio, server.sip) if gateway is not None]
+
+    async def drain() -> None:
+        await asyncio.gather(*(drain_one(drain_seconds) for drain_one in drains))
+
+    async def on_startup() -> None:
+        if server.sip is not None:
+            await start_sip(server.sip)
+
+    async def on_shutdown() -> None:
+        if server.sip is not None:
+            await server.sip.close()
+
+    DrainingServer(config, drain=drain if drains else None, on_startup=on_startup, on_shutdown=on_shutdown).run()

@@ -1,0 +1,100 @@
+"""What every command shares: the database and clock (`Env`), the `command` decorator with `--db` and `--now`,
+and the ways a command answers (`emit_json` for programs, `fail` for people).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from booking.clinic import Clinic, load_clinic
+from booking.errors import BookingError, ClinicFileError, NotConfigured
+from booking.service import BookingService
+from booking.store import ApplyReport, apply_clinic
+from voicebot.settings import BadSetting, Clock, db_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Env:
+    """What every command gets: the database URL and the clock, from options or the environment."""
+
+    def __init__(self, db: str | None, now: str | None) -> None:
+        self.url = db_url(db)
+        self.clock = Clock.from_option(now)
+        self._service: BookingService | None = None
+
+    def service(self) -> BookingService:
+        """The booking service on the chosen database (migrated on first use)."""
+        if self._service is None:
+            self._service = BookingService.open(self.url)
+        return self._service
+
+    def now(self) -> Any:
+        """Now in the practice's zone when one is configured."""
+        try:
+            zone = self.service().clinic().practice.zone
+        except NotConfigured:
+            zone = None
+        return self.clock.now(zone)
+
+    def apply(self, clinic: Clinic) -> ApplyReport:
+        """Apply a clinic configuration to the database."""
+        return apply_clinic(self.service().engine, clinic, self.clock.now(clinic.practice.zone))
+
+
+def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """Declare a sub-command with the shared `--db` and `--now` options and friendly error handling."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def run(*args: Any, db: str | None, now: str | None, **options: Any) -> Any:
+            try:
+                env = Env(db, now)
+                return function(env, *args, **options)
+            except ClinicFileError as error:
+                fail(str(error))
+            except (BookingError, BadSetting) as error:
+                fail(str(error))
+            except SQLAlchemyError as error:
+                fail(f"database problem ({db_url(db)}): {error.__class__.__name__}: {str(error).splitlines()[0]}")
+            except OSError as error:
+                fail(f"{error.strerror or error}: {error.filename or ''} (database {db_url(db)})")
+
+        run = click.option(
+            "--now", metavar="ISO-8601", help="Freeze the clock at this time (env VOICEBOT_NOW)."
+        )(run)
+        run = click.option(
+            "--db", metavar="URL", help="SQLAlchemy database URL (env VOICEBOT_DB; default: a SQLite file in "
+            "the user data directory)."
+        )(run)
+        return group.command(name, **kwargs)(run)  # type: ignore[return-value]
+
+    return decorate
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a message for people on stderr and exit non-zero."""
+    click.echo(f"Error: {message}" if not message.startswith("Error") else message, err=True)
+    sys.exit(code)
+
+
+def emit_json(value: Any) -> None:
+    """Write JSON for programs on stdout."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def load_clinic_or_fail(path: str | Path) -> Clinic:
+    """Load a clinic file or exit with its problems listed."""
+    try:
+        return load_clinic(path)
+    except ClinicFileError as error:
+        fail(str(error))
+        raise  # unreachable
