@@ -169,9 +169,7 @@ def parse_clinic(data: Mapping[str, Any], source: str = "<clinic>") -> Clinic:
     motifs = _parse_list(data, "motifs", _parse_motif, problems)
     _check_unique_ids("motifs", motifs, problems)
     motif_ids = {m.id for m in motifs}
-    practitioners = _parse_list(
-        data, "practitioners", lambda e, w: _parse_practitioner(e, w, motif_ids), problems
-    )
+    practitioners = _parse_list(data, "practitioners", lambda e, w: _parse_practitioner(e, w, motif_ids), problems)
     _check_unique_ids("practitioners", practitioners, problems)
     practitioner_ids = {p.id for p in practitioners}
     closures = _parse_list(
@@ -278,14 +276,21 @@ def _parse_practice(table: Any, problems: list[str]) -> Practice | None:
     if len(problems) > before:
         return None
     return Practice(
-        name=name, timezone=timezone, locale=locale, country=country.upper(), phone=phone,
-        address=address, min_notice_minutes=min_notice, horizon_days=horizon,
-        subdivision=subdivision, slot_step_minutes=step, staff_phone=staff_phone,
+        name=name,
+        timezone=timezone,
+        locale=locale,
+        country=country.upper(),
+        phone=phone,
+        address=address,
+        min_notice_minutes=min_notice,
+        horizon_days=horizon,
+        subdivision=subdivision,
+        slot_step_minutes=step,
+        staff_phone=staff_phone,
     )
 
 
-def _parse_list(data: Mapping[str, Any], key: str, parse: Any, problems: list[str],
-                required: bool = True) -> list[Any]:
+def _parse_list(data: Mapping[str, Any], key: str, parse: Any, problems: list[str], required: bool = True) -> list[Any]:
     items = data.get(key)
     if items is None:
         if required:

@@ -50,8 +50,7 @@ def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
                 "specialty": practitioner.specialty,
                 "motifs": list(practitioner.motifs),
                 "hours": {
-                    WEEKDAYS[day]: [str(r) for r in ranges]
-                    for day, ranges in sorted(practitioner.hours.items())
+                    WEEKDAYS[day]: [str(r) for r in ranges] for day, ranges in sorted(practitioner.hours.items())
                 },
             }
         )

@@ -101,8 +101,9 @@ class BookingService:
                 return self._earliest_in_chunks(session, clinic, query, now, first, last)
             return find_slots(clinic, self._busy_days(session, clinic, first, last, query), query, now)
 
-    def _earliest_in_chunks(self, session: Session, clinic: Clinic, query: SlotQuery, now: datetime,
-                            first: date, last: date) -> list[Slot]:
+    def _earliest_in_chunks(
+        self, session: Session, clinic: Clinic, query: SlotQuery, now: datetime, first: date, last: date
+    ) -> list[Slot]:
         """Earliest-first with a limit ends at the first days with room: read bookings a few days at a time
         (3, then 50 % more each round), so a practice booked solid for weeks costs only the days walked.
         """
@@ -133,16 +134,24 @@ class BookingService:
             self._busy_cache[key] = cached
         return cached
 
-    def _busy(self, session: Session, start: datetime, end: datetime,
-              practitioner_ids: Sequence[str] = (), exclude_id: int | None = None) -> list[Busy]:
+    def _busy(
+        self,
+        session: Session,
+        start: datetime,
+        end: datetime,
+        practitioner_ids: Sequence[str] = (),
+        exclude_id: int | None = None,
+    ) -> list[Busy]:
         """Booked time overlapping `[start, end)`.
 
         The hot path of every slot search, so plain SQL. On SQLite it goes straight to the driver's cursor:
         the columns hold naive UTC text in the fixed format `UTCDateTime` writes, compared as text and parsed
         here in C; PostgreSQL hands back aware date-times itself.
         """
-        sql = ("SELECT practitioner_id, start_at, end_at, motif_id FROM appointment "
-               "WHERE status = 'booked' AND start_at < :end AND end_at > :start")
+        sql = (
+            "SELECT practitioner_id, start_at, end_at, motif_id FROM appointment "
+            "WHERE status = 'booked' AND start_at < :end AND end_at > :start"
+        )
         params: dict[str, object] = {"start": start, "end": end}
         for index, practitioner_id in enumerate(practitioner_ids):
             params[f"p{index}"] = practitioner_id
@@ -156,9 +165,7 @@ class BookingService:
             params["start"], params["end"] = _sqlite_utc(start), _sqlite_utc(end)
             cursor = connection.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
             return [Busy(p, _utc_text(s), _utc_text(e), m) for p, s, e, m in cursor.fetchall()]
-        statement = text(sql).bindparams(
-            bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
-        )
+        statement = text(sql).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
         return [Busy(p, s, e, m) for p, s, e, m in connection.execute(statement, params).all()]
 
     def get(self, reference: str) -> AppointmentRecord:
@@ -167,8 +174,13 @@ class BookingService:
             return self._record(session, self._row(session, reference))
 
     def list_appointments(
-        self, *, start_from: datetime | None = None, until: datetime | None = None,
-        practitioner_id: str | None = None, patient_id: int | None = None, status: Status | None = None,
+        self,
+        *,
+        start_from: datetime | None = None,
+        until: datetime | None = None,
+        practitioner_id: str | None = None,
+        patient_id: int | None = None,
+        status: Status | None = None,
     ) -> list[AppointmentRecord]:
         """Appointments matching every filter given, earliest first."""
         statement = select(AppointmentRow).order_by(AppointmentRow.start_at, AppointmentRow.practitioner_id)
@@ -188,12 +200,17 @@ class BookingService:
     def upcoming(self, patient_id: int, now: datetime) -> list[AppointmentRecord]:
         """A patient's booked appointments that have not started yet, earliest first."""
         return [
-            a for a in self.list_appointments(start_from=now, patient_id=patient_id, status=Status.BOOKED)
+            a
+            for a in self.list_appointments(start_from=now, patient_id=patient_id, status=Status.BOOKED)
             if a.start >= now
         ]
 
     def find_patients(
-        self, *, phone: str | None = None, last_name: str | None = None, birth_date: date | None = None,
+        self,
+        *,
+        phone: str | None = None,
+        last_name: str | None = None,
+        birth_date: date | None = None,
         first_name: str | None = None,
     ) -> list[PatientRecord]:
         """Patients matching every criterion given (names compared without case or accents)."""
@@ -213,8 +230,15 @@ class BookingService:
 
     # -- writes ----------------------------------------------------------------------------------------
 
-    def book(self, slot: Slot, patient: PatientDetails, now: datetime, *, source: Source = Source.PHONE,
-             enforce_notice: bool | None = None) -> AppointmentRecord:
+    def book(
+        self,
+        slot: Slot,
+        patient: PatientDetails,
+        now: datetime,
+        *,
+        source: Source = Source.PHONE,
+        enforce_notice: bool | None = None,
+    ) -> AppointmentRecord:
         """Book `slot` for `patient`; raise `SlotUnavailable` (taken, closed, off hours) or `UnknownEntity`.
 
         Notice and horizon apply to phone bookings; staff may book any free time inside opening hours.
@@ -237,8 +261,15 @@ class BookingService:
             _bookings_changed(session)
             return self._record(session, row)
 
-    def reschedule(self, reference: str, slot: Slot, now: datetime, *, source: Source = Source.PHONE,
-                   enforce_notice: bool | None = None) -> AppointmentRecord:
+    def reschedule(
+        self,
+        reference: str,
+        slot: Slot,
+        now: datetime,
+        *,
+        source: Source = Source.PHONE,
+        enforce_notice: bool | None = None,
+    ) -> AppointmentRecord:
         """Move an appointment to `slot` in one transaction: the new one is booked, then the old one
         cancelled; on any failure (`SlotUnavailable`...) the original appointment stays as it was.
         """
@@ -251,21 +282,34 @@ class BookingService:
                 raise AppointmentNotFound(f"appointment {reference} is cancelled and cannot be moved")
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("SET CONSTRAINTS appointment_no_overlap DEFERRED"))
-            new = self._insert(session, clinic, slot, now, enforce, source, patient_id=old.patient_id,
-                               replaces=old)
+            new = self._insert(session, clinic, slot, now, enforce, source, patient_id=old.patient_id, replaces=old)
             old.status = Status.CANCELLED.value
             old.cancelled_at = now
             session.flush()
             return self._record(session, new)
 
-    def _insert(self, session: Session, clinic: Clinic, slot: Slot, now: datetime, enforce: bool,
-                source: Source, patient_id: int | None, patient: PatientDetails | None = None,
-                replaces: AppointmentRow | None = None) -> AppointmentRow:
+    def _insert(
+        self,
+        session: Session,
+        clinic: Clinic,
+        slot: Slot,
+        now: datetime,
+        enforce: bool,
+        source: Source,
+        patient_id: int | None,
+        patient: PatientDetails | None = None,
+        replaces: AppointmentRow | None = None,
+    ) -> AppointmentRow:
         motif = clinic.motif(slot.motif_id)
         start = slot.start.astimezone(UTC)
         end = start + timedelta(minutes=motif.duration_minutes)
-        busy = self._busy(session, start - timedelta(days=1), end + timedelta(days=1), [slot.practitioner_id],
-                          exclude_id=replaces.id if replaces else None)
+        busy = self._busy(
+            session,
+            start - timedelta(days=1),
+            end + timedelta(days=1),
+            [slot.practitioner_id],
+            exclude_id=replaces.id if replaces else None,
+        )
         reason = unavailable_reason(clinic, busy, slot.practitioner_id, slot.motif_id, start, now, enforce)
         if reason is not None:
             raise SlotUnavailable(reason)
@@ -273,9 +317,15 @@ class BookingService:
             assert patient is not None
             patient_id = self._patient_id(session, patient, now)
         row = AppointmentRow(
-            reference=self._unique_reference(session), practitioner_id=slot.practitioner_id,
-            motif_id=slot.motif_id, patient_id=patient_id, start_at=start, end_at=end,
-            status=Status.BOOKED.value, source=source.value, created_at=now,
+            reference=self._unique_reference(session),
+            practitioner_id=slot.practitioner_id,
+            motif_id=slot.motif_id,
+            patient_id=patient_id,
+            start_at=start,
+            end_at=end,
+            status=Status.BOOKED.value,
+            source=source.value,
+            created_at=now,
             rescheduled_from_id=replaces.id if replaces else None,
         )
         session.add(row)
@@ -284,19 +334,27 @@ class BookingService:
         return row
 
     def _patient_id(self, session: Session, patient: PatientDetails, now: datetime) -> int:
-        existing = session.scalars(select(PatientRow).where(
-            PatientRow.last_name_key == fold_name(patient.last_name),
-            PatientRow.first_name_key == fold_name(patient.first_name),
-            PatientRow.birth_date == patient.birth_date,
-        ).order_by(PatientRow.id)).first()
+        existing = session.scalars(
+            select(PatientRow)
+            .where(
+                PatientRow.last_name_key == fold_name(patient.last_name),
+                PatientRow.first_name_key == fold_name(patient.first_name),
+                PatientRow.birth_date == patient.birth_date,
+            )
+            .order_by(PatientRow.id)
+        ).first()
         if existing is not None:
             existing.phone = patient.phone  # the latest number given is the one to call back
             assert existing.id is not None
             return existing.id
         row = PatientRow(
-            first_name=patient.first_name.strip(), last_name=patient.last_name.strip(),
-            first_name_key=fold_name(patient.first_name), last_name_key=fold_name(patient.last_name),
-            birth_date=patient.birth_date, phone=patient.phone, created_at=now,
+            first_name=patient.first_name.strip(),
+            last_name=patient.last_name.strip(),
+            first_name_key=fold_name(patient.first_name),
+            last_name_key=fold_name(patient.last_name),
+            birth_date=patient.birth_date,
+            phone=patient.phone,
+            created_at=now,
         )
         session.add(row)
         session.flush()
@@ -341,9 +399,7 @@ class BookingService:
         known = {p.id for p in clinic.practitioners}
         for practitioner_id in practitioner_ids:
             if practitioner_id not in known:
-                raise UnknownEntity(
-                    f'unknown practitioner "{practitioner_id}" (known: {", ".join(sorted(known))})'
-                )
+                raise UnknownEntity(f'unknown practitioner "{practitioner_id}" (known: {", ".join(sorted(known))})')
 
     @staticmethod
     def _row(session: Session, reference: str) -> AppointmentRow:
@@ -357,18 +413,25 @@ class BookingService:
         patient = session.get(PatientRow, row.patient_id)
         assert patient is not None and row.id is not None
         return AppointmentRecord(
-            reference=row.reference, status=Status(row.status), practitioner_id=row.practitioner_id,
-            motif_id=row.motif_id, start=row.start_at.astimezone(zone), end=row.end_at.astimezone(zone),
-            patient=_patient_record(patient).details, patient_id=row.patient_id, source=Source(row.source),
-            created_at=row.created_at, cancelled_at=row.cancelled_at,
+            reference=row.reference,
+            status=Status(row.status),
+            practitioner_id=row.practitioner_id,
+            motif_id=row.motif_id,
+            start=row.start_at.astimezone(zone),
+            end=row.end_at.astimezone(zone),
+            patient=_patient_record(patient).details,
+            patient_id=row.patient_id,
+            source=Source(row.source),
+            created_at=row.created_at,
+            cancelled_at=row.cancelled_at,
         )
 
 
 def _bookings_changed(session: Session) -> None:
     """Tell every process's cache that availability changed (committed with the change itself)."""
-    session.execute(update(PracticeRow).where(PracticeRow.id == 1).values(
-        bookings_version=PracticeRow.bookings_version + 1
-    ))
+    session.execute(
+        update(PracticeRow).where(PracticeRow.id == 1).values(bookings_version=PracticeRow.bookings_version + 1)
+    )
     session.flush()
 
 

@@ -107,8 +107,13 @@ def find_slots(clinic: Clinic, busy: Iterable[Busy], query: SlotQuery, now: date
 
 
 def unavailable_reason(
-    clinic: Clinic, busy: Iterable[Busy], practitioner_id: str, motif_id: str, start: datetime,
-    now: datetime, enforce_notice: bool = True,
+    clinic: Clinic,
+    busy: Iterable[Busy],
+    practitioner_id: str,
+    motif_id: str,
+    start: datetime,
+    now: datetime,
+    enforce_notice: bool = True,
 ) -> str | None:
     """Why `start` cannot be booked (a sentence), or `None` when it can.
 
@@ -139,7 +144,8 @@ def unavailable_reason(
     kept_until = end + timedelta(minutes=motif.buffer_minutes)  # as `find_slots`: buffers stay free
     taken = [
         (b.start, b.end.astimezone(UTC) + buffers.get(b.motif_id or "", timedelta(0)))
-        for b in busy if b.practitioner_id == practitioner_id
+        for b in busy
+        if b.practitioner_id == practitioner_id
     ]
     if any(s < kept_until and start < e for s, e in taken):
         return "that time is already booked"
@@ -186,9 +192,7 @@ class _Search:
             )
         for intervals in self.busy.values():
             intervals.sort()
-        self.longest_busy = max(
-            (e - s for intervals in self.busy.values() for s, e in intervals), default=timedelta(0)
-        )
+        self.longest_busy = max((e - s for intervals in self.busy.values() for s, e in intervals), default=timedelta(0))
 
     def _wanted(self, practitioner: Practitioner) -> bool:
         query = self.query

@@ -58,9 +58,7 @@ def normalize_username(username: str) -> str:
     """The stored form of a login name (trimmed, lower case); `StaffError` if it is not acceptable."""
     name = username.strip().lower()
     if not _USERNAME.match(name):
-        raise StaffError(
-            f'"{username}" is not a valid user name: use 2 to 64 letters, digits, ".", "_", "-" or "@"'
-        )
+        raise StaffError(f'"{username}" is not a valid user name: use 2 to 64 letters, digits, ".", "_", "-" or "@"')
     return name
 
 
@@ -118,9 +116,9 @@ class StaffStore:
 
     def recent(self, limit: int = 200) -> list[AuditEntry]:
         """The latest audit entries, newest first."""
-        statement = select(AuditEntryRow).order_by(
-            col(AuditEntryRow.at).desc(), col(AuditEntryRow.id).desc()
-        ).limit(limit)
+        statement = (
+            select(AuditEntryRow).order_by(col(AuditEntryRow.at).desc(), col(AuditEntryRow.id).desc()).limit(limit)
+        )
         with Session(self.engine) as session:
             return [AuditEntry(r.at, r.username, r.action, r.details) for r in session.scalars(statement)]
 

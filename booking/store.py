@@ -43,15 +43,27 @@ def read_clinic(session: Session) -> Clinic:
     if practice_row is None:
         raise NotConfigured("no practice is configured yet: run `voicebot clinic apply config/clinic.toml`")
     practice = Practice(
-        name=practice_row.name, timezone=practice_row.timezone, locale=practice_row.locale,
-        country=practice_row.country, phone=practice_row.phone, address=practice_row.address,
-        min_notice_minutes=practice_row.min_notice_minutes, horizon_days=practice_row.horizon_days,
-        subdivision=practice_row.subdivision, slot_step_minutes=practice_row.slot_step_minutes,
+        name=practice_row.name,
+        timezone=practice_row.timezone,
+        locale=practice_row.locale,
+        country=practice_row.country,
+        phone=practice_row.phone,
+        address=practice_row.address,
+        min_notice_minutes=practice_row.min_notice_minutes,
+        horizon_days=practice_row.horizon_days,
+        subdivision=practice_row.subdivision,
+        slot_step_minutes=practice_row.slot_step_minutes,
         staff_phone=practice_row.staff_phone,
     )
     motifs = tuple(
-        Motif(m.id, m.label, m.duration_minutes, m.new_patients, m.buffer_minutes,
-              tuple(k for k in m.keywords.split("\n") if k))
+        Motif(
+            m.id,
+            m.label,
+            m.duration_minutes,
+            m.new_patients,
+            m.buffer_minutes,
+            tuple(k for k in m.keywords.split("\n") if k),
+        )
         for m in session.scalars(select(MotifRow).where(MotifRow.active).order_by(MotifRow.position))
     )
     links: dict[str, list[str]] = defaultdict(list)
@@ -64,7 +76,12 @@ def read_clinic(session: Session) -> Clinic:
             hours[row.practitioner_id][row.weekday].append(time_range)
     practitioners = tuple(
         Practitioner(
-            p.id, p.title, p.first_name, p.last_name, p.specialty, tuple(links[p.id]),
+            p.id,
+            p.title,
+            p.first_name,
+            p.last_name,
+            p.specialty,
+            tuple(links[p.id]),
             {day: tuple(sorted(ranges)) for day, ranges in sorted(hours[p.id].items())},
         )
         for p in session.scalars(
@@ -72,8 +89,13 @@ def read_clinic(session: Session) -> Clinic:
         )
     )
     closures = tuple(
-        Closure(datetime.fromisoformat(c.start_local), datetime.fromisoformat(c.end_local),
-                c.practitioner_id, c.label, c.all_day)
+        Closure(
+            datetime.fromisoformat(c.start_local),
+            datetime.fromisoformat(c.end_local),
+            c.practitioner_id,
+            c.label,
+            c.all_day,
+        )
         for c in session.scalars(select(ClosureRow).order_by(ClosureRow.id))
     )
     return Clinic(practice, motifs, practitioners, closures)
@@ -108,9 +130,11 @@ def apply_clinic(engine: Engine, clinic: Clinic, now: datetime, *, allow_strande
         version = config_version(session) or 0
         if current == clinic:
             return ApplyReport(changed=False, version=version)
-        future = list(session.scalars(
-            select(AppointmentRow).where(AppointmentRow.status == "booked", AppointmentRow.end_at > now)
-        ))
+        future = list(
+            session.scalars(
+                select(AppointmentRow).where(AppointmentRow.status == "booked", AppointmentRow.end_at > now)
+            )
+        )
         _refuse_removals(clinic, future)
         stranded = _stranded(clinic, future, now)
         if stranded and not allow_stranded:
@@ -118,14 +142,19 @@ def apply_clinic(engine: Engine, clinic: Clinic, now: datetime, *, allow_strande
                 "this change leaves future appointments outside opening hours: " + ", ".join(stranded),
                 list(stranded),
             )
-        old_ids = {f"practitioner {p.id}" for p in current.practitioners} | {
-            f"motif {m.id}" for m in current.motifs
-        } if current else set()
+        old_ids = (
+            {f"practitioner {p.id}" for p in current.practitioners} | {f"motif {m.id}" for m in current.motifs}
+            if current
+            else set()
+        )
         new_ids = {f"practitioner {p.id}" for p in clinic.practitioners} | {f"motif {m.id}" for m in clinic.motifs}
         _write(session, clinic, version + 1)
         return ApplyReport(
-            changed=True, version=version + 1, added=tuple(sorted(new_ids - old_ids)),
-            removed=tuple(sorted(old_ids - new_ids)), stranded=stranded,
+            changed=True,
+            version=version + 1,
+            added=tuple(sorted(new_ids - old_ids)),
+            removed=tuple(sorted(old_ids - new_ids)),
+            stranded=stranded,
         )
 
 
@@ -154,7 +183,8 @@ def _refuse_removals(clinic: Clinic, future: list[AppointmentRow]) -> None:
             )
     if problems:
         raise RemovalRefused(
-            "refused: this would remove what future appointments still use — " + "; ".join(problems)
+            "refused: this would remove what future appointments still use — "
+            + "; ".join(problems)
             + ". Cancel or move those appointments first.",
             problems,
         )
@@ -175,12 +205,24 @@ def _stranded(clinic: Clinic, future: list[AppointmentRow], now: datetime) -> tu
 def _write(session: Session, clinic: Clinic, version: int) -> None:
     p = clinic.practice
     existing = session.get(PracticeRow, 1)
-    session.merge(PracticeRow(
-        bookings_version=existing.bookings_version if existing else 0,
-        id=1, name=p.name, timezone=p.timezone, locale=p.locale, country=p.country, subdivision=p.subdivision,
-        phone=p.phone, address=p.address, staff_phone=p.staff_phone, min_notice_minutes=p.min_notice_minutes,
-        horizon_days=p.horizon_days, slot_step_minutes=p.slot_step_minutes, config_version=version,
-    ))
+    session.merge(
+        PracticeRow(
+            bookings_version=existing.bookings_version if existing else 0,
+            id=1,
+            name=p.name,
+            timezone=p.timezone,
+            locale=p.locale,
+            country=p.country,
+            subdivision=p.subdivision,
+            phone=p.phone,
+            address=p.address,
+            staff_phone=p.staff_phone,
+            min_notice_minutes=p.min_notice_minutes,
+            horizon_days=p.horizon_days,
+            slot_step_minutes=p.slot_step_minutes,
+            config_version=version,
+        )
+    )
     session.execute(delete(PractitionerMotifRow))
     session.execute(delete(OpeningHoursRow))
     session.execute(delete(ClosureRow))
@@ -189,29 +231,51 @@ def _write(session: Session, clinic: Clinic, version: int) -> None:
     for practitioner_row in session.scalars(select(PractitionerRow)):
         practitioner_row.active = False
     for position, motif in enumerate(clinic.motifs):
-        session.merge(MotifRow(
-            id=motif.id, label=motif.label, duration_minutes=motif.duration_minutes,
-            new_patients=motif.new_patients, buffer_minutes=motif.buffer_minutes,
-            keywords="\n".join(motif.keywords), position=position, active=True,
-        ))
+        session.merge(
+            MotifRow(
+                id=motif.id,
+                label=motif.label,
+                duration_minutes=motif.duration_minutes,
+                new_patients=motif.new_patients,
+                buffer_minutes=motif.buffer_minutes,
+                keywords="\n".join(motif.keywords),
+                position=position,
+                active=True,
+            )
+        )
     for position, practitioner in enumerate(clinic.practitioners):
-        session.merge(PractitionerRow(
-            id=practitioner.id, title=practitioner.title, first_name=practitioner.first_name,
-            last_name=practitioner.last_name, specialty=practitioner.specialty, position=position, active=True,
-        ))
+        session.merge(
+            PractitionerRow(
+                id=practitioner.id,
+                title=practitioner.title,
+                first_name=practitioner.first_name,
+                last_name=practitioner.last_name,
+                specialty=practitioner.specialty,
+                position=position,
+                active=True,
+            )
+        )
     session.flush()
     for practitioner in clinic.practitioners:
         for position, motif_id in enumerate(practitioner.motifs):
             session.add(PractitionerMotifRow(practitioner_id=practitioner.id, motif_id=motif_id, position=position))
         for weekday, ranges in practitioner.hours.items():
             for time_range in ranges:
-                session.add(OpeningHoursRow(
-                    practitioner_id=practitioner.id, weekday=weekday,
-                    start=f"{time_range.start:%H:%M}", end=f"{time_range.end:%H:%M}",
-                ))
+                session.add(
+                    OpeningHoursRow(
+                        practitioner_id=practitioner.id,
+                        weekday=weekday,
+                        start=f"{time_range.start:%H:%M}",
+                        end=f"{time_range.end:%H:%M}",
+                    )
+                )
     for closure in clinic.closures:
-        session.add(ClosureRow(
-            practitioner_id=closure.practitioner, start_local=closure.start.isoformat(timespec="minutes"),
-            end_local=closure.end.isoformat(timespec="minutes"), all_day=closure.all_day, label=closure.label,
-        ))
-
+        session.add(
+            ClosureRow(
+                practitioner_id=closure.practitioner,
+                start_local=closure.start.isoformat(timespec="minutes"),
+                end_local=closure.end.isoformat(timespec="minutes"),
+                all_day=closure.all_day,
+                label=closure.label,
+            )
+        )

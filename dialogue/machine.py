@@ -140,9 +140,7 @@ def _miss(state: State, ctx: Context) -> Result:
     if misses >= MAX_MISSES:
         return hand_over(state, ctx, [phrases.get("misunderstood.give_up")])
     if misses == 1:
-        return reprompt(
-            state, [phrases.get("misunderstood.first"), *([prompt.example] if prompt.example else [])]
-        )
+        return reprompt(state, [phrases.get("misunderstood.first"), *([prompt.example] if prompt.example else [])])
     return reprompt(state, [phrases.get("misunderstood.again")], with_keypad=True)
 
 

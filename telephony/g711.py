@@ -64,7 +64,7 @@ def tone(frequency: float, seconds: float, *, rate: int = PHONE_RATE, amplitude:
     if fade:
         ramp = np.linspace(0.0, 1.0, fade)
         wave[:fade] *= ramp
-        wave[count - fade:] *= ramp[::-1]
+        wave[count - fade :] *= ramp[::-1]
     return (wave * 32767).astype("<i2").tobytes()
 
 

@@ -17,8 +17,7 @@ from pathlib import Path
 
 def find_bindir() -> Path:
     """The folder holding `initdb` and `pg_ctl` (newest version installed)."""
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]),
-                            reverse=True):
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True):
         if Path(candidate, "initdb").exists():
             return Path(candidate)
     initdb = shutil.which("initdb")
@@ -61,12 +60,35 @@ class Cluster:
 
     def start(self) -> None:
         """initdb and start the server (waits until it accepts connections)."""
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "voicebot", "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                  str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "voicebot",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
@@ -81,8 +103,9 @@ class Cluster:
 
         self._count += 1
         name = name or f"test_{self._count}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=voicebot dbname=postgres",
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=voicebot dbname=postgres", autocommit=True
+        ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://voicebot@127.0.0.1:{self.port}/{name}"
 

@@ -43,8 +43,10 @@ def fixed_prompts(service: BookingService, locale: str) -> list[str]:
     from dialogue.wording.phrases import load_phrases
 
     phrases = load_phrases(locale)
-    return [phrases.get("greeting.hello", practice=service.clinic().practice.name),
-            *(phrases.get(key) for key in FIXED_PROMPTS)]
+    return [
+        phrases.get("greeting.hello", practice=service.clinic().practice.name),
+        *(phrases.get(key) for key in FIXED_PROMPTS),
+    ]
 
 
 def load_speech(service: BookingService) -> Engines | None:
@@ -75,8 +77,9 @@ def refusal(service: BookingService) -> tuple[str, str]:
     return load_phrases(language).get("closing.refused"), f"{language}-{practice.country.upper()}"
 
 
-def twilio_gateway(service: BookingService, clock: Callable[[], datetime], local_url: str,
-                    engines: Engines | None) -> TwilioGateway | None:
+def twilio_gateway(
+    service: BookingService, clock: Callable[[], datetime], local_url: str, engines: Engines | None
+) -> TwilioGateway | None:
     """The Twilio gateway when TWILIO_AUTH_TOKEN (or its file) is set; transfers go to the practice's staff phone
     unless VOICEBOT_STAFF_NUMBER says otherwise. Calls go through the voice pipeline when the speech engines are
     loaded, else they hear `ToneHandler`'s beeps.
@@ -111,8 +114,9 @@ def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], byt
     return render
 
 
-def sip_gateway(service: BookingService, clock: Callable[[], datetime], settings: SipSettings | None,
-                 engines: Engines | None) -> SipGateway | None:
+def sip_gateway(
+    service: BookingService, clock: Callable[[], datetime], settings: SipSettings | None, engines: Engines | None
+) -> SipGateway | None:
     """The SIP gateway unless `--sip-port 0`: calls go through the voice pipeline when the speech engines are
     loaded, else they hear `SipToneHandler`'s beeps; transfers go to VOICEBOT_SIP_STAFF_URI, else to the
     practice's staff phone at VOICEBOT_SIP_STAFF_HOST (default: the SIP host).
@@ -125,8 +129,9 @@ def sip_gateway(service: BookingService, clock: Callable[[], datetime], settings
         return None
     if engines is None:
         return SipGateway(settings, SipToneHandler())
-    handler = SipPipelineHandler(service, clock, engines, staff_uri=settings.staff_uri,
-                                 staff_host=settings.staff_host or settings.host)
+    handler = SipPipelineHandler(
+        service, clock, engines, staff_uri=settings.staff_uri, staff_host=settings.staff_host or settings.host
+    )
     return SipGateway(settings, handler, refusal=refusal_audio(service, engines))
 
 
@@ -160,8 +165,9 @@ class Server:
     sip: SipGateway | None
 
 
-def build_server(service: BookingService, clock: Clock, *, host: str, port: int, voice: bool,
-                 sip: SipSettings | None) -> Server:
+def build_server(
+    service: BookingService, clock: Clock, *, host: str, port: int, voice: bool, sip: SipSettings | None
+) -> Server:
     """The speech engines (when `voice` and a gateway is on), both gateways and the web application."""
     from voicebot.server import create_app
 
@@ -172,8 +178,9 @@ def build_server(service: BookingService, clock: Clock, *, host: str, port: int,
     twilio = twilio_gateway(service, lambda: clock.now(zone), local_url, engines)
     sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines)
     speech_ready = (lambda: engines is not None) if voice and twilio is not None else None
-    app = create_app(service, clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio,
-                     speech_ready=speech_ready)
+    app = create_app(
+        service, clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio, speech_ready=speech_ready
+    )
     return Server(app, twilio, sip_gw)
 
 
@@ -186,11 +193,15 @@ async def start_sip(gateway: SipGateway) -> None:
     try:
         await gateway.start()
     except ListenFailed as error:
-        raise BadSetting(f"{error}: is another SIP server running there? Choose another port with --sip-port N, "
-                         "or turn SIP off with --sip-port 0") from error
+        raise BadSetting(
+            f"{error}: is another SIP server running there? Choose another port with --sip-port N, "
+            "or turn SIP off with --sip-port 0"
+        ) from error
     sip_host, sip_port = gateway.address
-    note(f"SIP: listening on udp {sip_host}:{sip_port} (dial sip:voicebot@{sip_host}:{sip_port}; "
-         f"{gateway.settings.max_calls} calls at most)")
+    note(
+        f"SIP: listening on udp {sip_host}:{sip_port} (dial sip:voicebot@{sip_host}:{sip_port}; "
+        f"{gateway.settings.max_calls} calls at most)"
+    )
 
 
 def run_server(server: Server, *, host: str, port: int, drain_seconds: float) -> None:
@@ -200,8 +211,7 @@ def run_server(server: Server, *, host: str, port: int, drain_seconds: float) ->
     from voicebot.server import DrainingServer
 
     note(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME --role admin)")
-    config = uvicorn.Config(server.app, host=host, port=port, log_level="info", proxy_headers=True,
-                            server_header=False)
+    config = uvicorn.Config(server.app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
     drains = [gateway.drain for gateway in (server.twilio, server.sip) if gateway is not None]
 
     async def drain() -> None:

@@ -52,9 +52,16 @@ def health_router(service: BookingService, speech_ready: Callable[[], bool] | No
     return router
 
 
-def create_app(service: BookingService, clock: Clock, *, secret_key: str | None = None,
-               monotonic: Callable[[], float] = time.monotonic, hasher: PasswordHasher | None = None,
-               twilio: TwilioGateway | None = None, speech_ready: Callable[[], bool] | None = None) -> FastAPI:
+def create_app(
+    service: BookingService,
+    clock: Clock,
+    *,
+    secret_key: str | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    hasher: PasswordHasher | None = None,
+    twilio: TwilioGateway | None = None,
+    speech_ready: Callable[[], bool] | None = None,
+) -> FastAPI:
     """The application: `/healthz`, the staff console under `/admin`, and the Twilio gateway when given.
 
     Args:
@@ -68,8 +75,7 @@ def create_app(service: BookingService, clock: Clock, *, secret_key: str | None 
     """
     app = FastAPI(title="voicebot", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(health_router(service, speech_ready))
-    app.state.console = install_console(app, service, clock, secret_key=secret_key, monotonic=monotonic,
-                                        hasher=hasher)
+    app.state.console = install_console(app, service, clock, secret_key=secret_key, monotonic=monotonic, hasher=hasher)
     app.state.twilio = twilio
     if twilio is not None:
         app.include_router(twilio.router)
@@ -90,9 +96,14 @@ class DrainingServer(uvicorn.Server):
             server stops there).
     """
 
-    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]] | None = None, *,
-                 on_startup: Callable[[], Awaitable[None]] | None = None,
-                 on_shutdown: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        drain: Callable[[], Awaitable[None]] | None = None,
+        *,
+        on_startup: Callable[[], Awaitable[None]] | None = None,
+        on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(config)
         self._drain = drain
         self._on_startup = on_startup

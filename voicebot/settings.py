@@ -14,8 +14,16 @@ from platformdirs import user_data_dir
 from telephony.sip.settings import LOOPBACK_NETWORKS, SipSettings
 from telephony.twilio.settings import TwilioSettings
 
-__all__ = ["LOOPBACK_NETWORKS", "BadSetting", "Clock", "SipSettings", "TwilioSettings", "db_url", "sip_settings",
-           "twilio_settings"]
+__all__ = [
+    "LOOPBACK_NETWORKS",
+    "BadSetting",
+    "Clock",
+    "SipSettings",
+    "TwilioSettings",
+    "db_url",
+    "sip_settings",
+    "twilio_settings",
+]
 
 DATA_DIR = Path(__file__).with_name("data")
 SAMPLE_CLINIC = DATA_DIR / "clinic.toml"
@@ -65,8 +73,9 @@ class Clock:
         return self.frozen
 
 
-def twilio_settings(environ: Mapping[str, str] | None = None, *,
-                    default_public_url: str | None = None) -> TwilioSettings | None:
+def twilio_settings(
+    environ: Mapping[str, str] | None = None, *, default_public_url: str | None = None
+) -> TwilioSettings | None:
     """The Twilio settings from the environment; `None` when no auth token is configured (gateway off).
 
     Args:
@@ -95,9 +104,13 @@ def twilio_settings(environ: Mapping[str, str] | None = None, *,
         raise BadSetting("VOICEBOT_PUBLIC_URL (the https URL Twilio calls) is required with a Twilio auth token")
     if not public.startswith(("https://", "http://")):
         raise BadSetting(f"VOICEBOT_PUBLIC_URL must start with https:// ({public!r})")
-    return TwilioSettings(public_base_url=public.rstrip("/"), account_sid=account_sid, auth_token=token,
-                          api_base_url=env.get("VOICEBOT_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
-                          staff_number=env.get("VOICEBOT_STAFF_NUMBER", "").strip() or None)
+    return TwilioSettings(
+        public_base_url=public.rstrip("/"),
+        account_sid=account_sid,
+        auth_token=token,
+        api_base_url=env.get("VOICEBOT_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
+        staff_number=env.get("VOICEBOT_STAFF_NUMBER", "").strip() or None,
+    )
 
 
 def _secret(env: Mapping[str, str], name: str) -> str:
@@ -112,8 +125,9 @@ def _secret(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def sip_settings(host: str, port: int, max_calls: int = 10, allow: Sequence[str] = (),
-                 environ: Mapping[str, str] | None = None) -> SipSettings | None:
+def sip_settings(
+    host: str, port: int, max_calls: int = 10, allow: Sequence[str] = (), environ: Mapping[str, str] | None = None
+) -> SipSettings | None:
     """The SIP gateway's settings from the options and the environment; `None` when `port` is 0 (SIP off).
 
     A host other than loopback needs an allow-list (`allow`) or credentials: a SIP server open to any
@@ -143,11 +157,19 @@ def sip_settings(host: str, port: int, max_calls: int = 10, allow: Sequence[str]
     except ValueError:
         loopback = host == "localhost"
     if not loopback and not networks and credentials is None:
-        raise BadSetting(f"--sip-host {host} is not a loopback address: say which networks may call with "
-                         "--sip-allow CIDR (repeatable), or require a password (VOICEBOT_SIP_USER and "
-                         "VOICEBOT_SIP_PASSWORD); --sip-port 0 turns SIP off")
+        raise BadSetting(
+            f"--sip-host {host} is not a loopback address: say which networks may call with "
+            "--sip-allow CIDR (repeatable), or require a password (VOICEBOT_SIP_USER and "
+            "VOICEBOT_SIP_PASSWORD); --sip-port 0 turns SIP off"
+        )
     if not networks:
         networks = list(LOOPBACK_NETWORKS) if credentials is None else ["0.0.0.0/0", "::/0"]
-    return SipSettings(host=host, port=port, max_calls=max_calls, allow=tuple(networks), credentials=credentials,
-                       staff_uri=env.get("VOICEBOT_SIP_STAFF_URI", "").strip() or None,
-                       staff_host=env.get("VOICEBOT_SIP_STAFF_HOST", "").strip() or None)
+    return SipSettings(
+        host=host,
+        port=port,
+        max_calls=max_calls,
+        allow=tuple(networks),
+        credentials=credentials,
+        staff_uri=env.get("VOICEBOT_SIP_STAFF_URI", "").strip() or None,
+        staff_host=env.get("VOICEBOT_SIP_STAFF_HOST", "").strip() or None,
+    )

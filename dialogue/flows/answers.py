@@ -50,9 +50,7 @@ def on_practitioner(state: State, heard: Heard, ctx: Context) -> Result | None:
     if heard.digits is not None:
         if heard.digits.strip().rstrip("#") == ANYONE_KEY:
             return advance(replace(state, wish=replace(state.wish, anyone=True, practitioner_ids=())), ctx)
-        offering = candidates(
-            replace(state.wish, practitioner_ids=(), specialty=None, anyone=False), ctx.clinic
-        )
+        offering = candidates(replace(state.wish, practitioner_ids=(), specialty=None, anyone=False), ctx.clinic)
         index = parse_menu_key(heard.digits, len(offering))
         if index is None:
             return None
@@ -84,9 +82,7 @@ def on_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
         index = parse_menu_key(heard.digits, len(motifs))
         if index is None:
             return None
-        return advance(
-            replace(state, wish=replace(state.wish, motif_id=motifs[index].id, known_patient=None)), ctx
-        )
+        return advance(replace(state, wish=replace(state.wish, motif_id=motifs[index].id, known_patient=None)), ctx)
     return _absorbed(state, heard.text or "", ctx)
 
 

@@ -80,10 +80,7 @@ def ask_practitioner(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
     """Ask whom the caller wants to see, with a keypad menu of those offering the motif (if known)."""
     phrases = ctx.phrases
     offering = candidates(replace(state.wish, practitioner_ids=(), specialty=None, anyone=False), ctx.clinic)
-    menu = [
-        phrases.get("keypad.item", key=i, option=say_practitioner(p, phrases))
-        for i, p in enumerate(offering, 1)
-    ]
+    menu = [phrases.get("keypad.item", key=i, option=say_practitioner(p, phrases)) for i, p in enumerate(offering, 1)]
     menu.append(phrases.get("keypad.item", key=ANYONE_KEY, option=phrases.get("practitioner.anyone")))
     keypad = phrases.get("keypad.menu", items=say_list(menu, phrases))
     return ask(
@@ -191,9 +188,7 @@ def present(
         keys = say_list([str(i) for i in range(1, len(slots) + 1)], phrases)
         keypad = phrases.get("keypad.offer_many", keys=keys)
         expect = ExpectKind.FREE
-    return ask(
-        state, ctx, Phase.OFFER, lines, expect, pre=pre, example=phrases.get("example.offer"), keypad=keypad
-    )
+    return ask(state, ctx, Phase.OFFER, lines, expect, pre=pre, example=phrases.get("example.offer"), keypad=keypad)
 
 
 def after_choice(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:

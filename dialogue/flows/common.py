@@ -39,11 +39,7 @@ def ask(
 ) -> Result:
     """Say `pre` (not repeated later), then ask the question `lines` and wait for an answer."""
     if not keypad:
-        keypad = (
-            ctx.phrases.get("keypad.yes_no")
-            if expect is ExpectKind.YES_NO
-            else ctx.phrases.get("keypad.none")
-        )
+        keypad = ctx.phrases.get("keypad.yes_no") if expect is ExpectKind.YES_NO else ctx.phrases.get("keypad.none")
     if not example and expect is ExpectKind.YES_NO:
         example = ctx.phrases.get("example.yes_no")
     prompt = Prompt(tuple(lines), expect, example, keypad)

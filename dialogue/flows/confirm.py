@@ -85,9 +85,7 @@ def _reset(state: State, ctx: Context, target: str) -> Result:
         wish = replace(wish, practitioner_ids=(), anyone=False, specialty=None)
         return advance(replace(state, wish=wish, chosen=None, offers=()), ctx)
     if target == "motif":
-        return advance(
-            replace(state, wish=replace(wish, motif_id=None, known_patient=None), chosen=None), ctx
-        )
+        return advance(replace(state, wish=replace(wish, motif_id=None, known_patient=None), chosen=None), ctx)
     if target == "birth":
         state = replace(state, patient=replace(patient, birth_date=None, record_id=None))
         return identity.ask_birth(state, ctx, Phase.BIRTH)
@@ -105,9 +103,7 @@ def on_fix(state: State, heard: Heard, ctx: Context) -> Result | None:
     text = heard.text or ""
     target = correction_target(text, ctx.locale)
     if target == "abandon":
-        return ask_more(
-            replace(state, wish=Wish(), chosen=None, offers=()), ctx, [ctx.phrases.get("nothing_booked")]
-        )
+        return ask_more(replace(state, wish=Wish(), chosen=None, offers=()), ctx, [ctx.phrases.get("nothing_booked")])
     new = corrected(state, text, ctx)
     if new is not None:
         return advance(new, ctx, acknowledge(state, new, ctx))

@@ -114,9 +114,7 @@ def emergency(state: State, ctx: Context) -> Result:
     """Say at once to hang up and call the emergency number; offer a transfer; never book."""
     phrases = ctx.phrases
     numbers = phrases.table("emergency.numbers")
-    said = phrases.get(
-        "emergency.alert", numbers=numbers.get(ctx.clinic.practice.country, numbers["default"])
-    )
+    said = phrases.get("emergency.alert", numbers=numbers.get(ctx.clinic.practice.country, numbers["default"]))
     first: list[Action] = [Say(said, interruptible=False)]
     state = replace(state, task=None, wish=Wish(), chosen=None, offers=())
     if ctx.clinic.practice.staff_phone is None:

@@ -57,9 +57,7 @@ def advance_identity(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
     if patient.record_id is None and patient.birth_date is not None:
         records = ctx.port.find_patients(last_name=patient.last_name, birth_date=patient.birth_date)
         records = [
-            r
-            for r in records
-            if patient.first_name is None or same_name(r.details.first_name, patient.first_name)
+            r for r in records if patient.first_name is None or same_name(r.details.first_name, patient.first_name)
         ]
         if records:
             state = replace(state, patient=replace(patient, record_id=records[0].id))
@@ -130,9 +128,7 @@ def ask_confirm(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
     when = say_slot(slot, clinic, phrases)
     if state.task is Task.MOVE and state.target is not None:
         old = Slot(state.target.start, state.target.end, state.target.practitioner_id, state.target.motif_id)
-        recap = phrases.get(
-            "confirm.move", old=say_slot(old, clinic, phrases, with_practitioner=False), new=when
-        )
+        recap = phrases.get("confirm.move", old=say_slot(old, clinic, phrases, with_practitioner=False), new=when)
     else:
         patient = state.patient
         name = " ".join(n for n in (patient.first_name, patient.last_name) if n)
@@ -143,9 +139,7 @@ def ask_confirm(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
             name=name,
             spelled=say_spelled(patient.last_name or ""),
         )
-    return ask(
-        state, ctx, Phase.CONFIRM, [recap, phrases.get("confirm.question")], ExpectKind.YES_NO, pre=pre
-    )
+    return ask(state, ctx, Phase.CONFIRM, [recap, phrases.get("confirm.question")], ExpectKind.YES_NO, pre=pre)
 
 
 def read_birth(heard: Heard, ctx: Context) -> date | None:
@@ -173,9 +167,7 @@ def on_caller_is_patient(state: State, heard: Heard, ctx: Context) -> Result | N
         return None
     if answer and match is not None:
         details = match.details
-        patient = Patient(
-            details.first_name, details.last_name, details.birth_date, state.caller_id, match.id
-        )
+        patient = Patient(details.first_name, details.last_name, details.birth_date, state.caller_id, match.id)
         return advance_identity(replace(state, patient=patient), ctx)
     return advance_identity(replace(state, caller_match_declined=True), ctx)
 
@@ -200,9 +192,7 @@ def on_name(state: State, heard: Heard, ctx: Context) -> Result | None:
     if name is None:
         return None
     first, last = name
-    patient = replace(
-        state.patient, first_name=first or state.patient.first_name, last_name=last, record_id=None
-    )
+    patient = replace(state.patient, first_name=first or state.patient.first_name, last_name=last, record_id=None)
     state = replace(state, patient=patient)
     if patient.first_name is None:
         return ask(

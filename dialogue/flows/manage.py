@@ -113,9 +113,7 @@ def _not_found(state: State, ctx: Context) -> Result:
     if state.find_failures < 2:
         return ask(state, ctx, Phase.FIND_RETRY, [phrases.get("manage.retry")], ExpectKind.YES_NO, pre=lines)
     if can_transfer(ctx):
-        return ask(
-            state, ctx, Phase.TRANSFER_OFFER, [phrases.get("transfer.offer")], ExpectKind.YES_NO, pre=lines
-        )
+        return ask(state, ctx, Phase.TRANSFER_OFFER, [phrases.get("transfer.offer")], ExpectKind.YES_NO, pre=lines)
     return ask_more(state, ctx, lines)
 
 
@@ -125,13 +123,9 @@ def select(state: State, appointment: AppointmentRecord, ctx: Context) -> Result
     state = replace(state, target=appointment)
     said = phrases.get("manage.you_have", slot=_read(appointment, ctx))
     if state.task is Task.MOVE:
-        wish = Wish(
-            practitioner_ids=(appointment.practitioner_id,), motif_id=appointment.motif_id, known_patient=True
-        )
+        wish = Wish(practitioner_ids=(appointment.practitioner_id,), motif_id=appointment.motif_id, known_patient=True)
         return advance(replace(state, wish=wish), ctx, [said])
-    return ask(
-        state, ctx, Phase.CANCEL_CONFIRM, [said, phrases.get("manage.cancel_question")], ExpectKind.YES_NO
-    )
+    return ask(state, ctx, Phase.CANCEL_CONFIRM, [said, phrases.get("manage.cancel_question")], ExpectKind.YES_NO)
 
 
 def on_pick(state: State, heard: Heard, ctx: Context) -> Result | None:

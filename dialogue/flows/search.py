@@ -65,9 +65,7 @@ def _query(wish: Wish, **changes: object) -> SlotQuery:
 
 def _around(moment: time, minutes: int) -> TimeWindow:
     base = datetime.combine(date(2000, 1, 1), moment)
-    return TimeWindow(
-        (base - timedelta(minutes=minutes)).time(), (base + timedelta(minutes=minutes + 1)).time()
-    )
+    return TimeWindow((base - timedelta(minutes=minutes)).time(), (base + timedelta(minutes=minutes + 1)).time())
 
 
 def _nearest_on_first_day(slots: list[Slot], moment: time) -> list[Slot]:
@@ -107,9 +105,7 @@ def find_offers(wish: Wish, ctx: Context) -> Found:
     when = wish.when or When()
     reason = closed_reason(wish, ctx)
     day = when.first_day or ctx.today
-    wished = datetime.combine(
-        day, when.time or (when.windows[0].earliest if when.windows else None) or time(9)
-    )
+    wished = datetime.combine(day, when.time or (when.windows[0].earliest if when.windows else None) or time(9))
     port, now = ctx.port, ctx.now
     nearest = _query(wish, first_day=None, last_day=None, order=Order.NEAREST, wished=wished)
     same = port.find_slots(nearest, now) or port.find_slots(replace(nearest, windows=()), now)
@@ -149,10 +145,7 @@ def closed_reason(wish: Wish, ctx: Context) -> Reason:
                 return Reason.PRACTICE_CLOSED
             if wish.practitioner_ids == (closure.practitioner,):
                 return Reason.AWAY
-    if (
-        len(wish.practitioner_ids) == 1
-        and day.weekday() not in clinic.practitioner(wish.practitioner_ids[0]).hours
-    ):
+    if len(wish.practitioner_ids) == 1 and day.weekday() not in clinic.practitioner(wish.practitioner_ids[0]).hours:
         return Reason.DAY_OFF
     return Reason.PERIOD if when.time is not None or when.windows else Reason.FULL
 

@@ -19,8 +19,10 @@ from dialogue.understand.text import MONTHS, ORDINALS, WEEKDAYS, fold, lang_of, 
 from dialogue.understand.when import parse_time_of_day
 
 _ANY = {
-    "fr": re.compile(r"\b(?:n importe (?:le|la)quel(?:le)?|peu importe|l un ou l autre|ca m est egal"
-                     r"|comme vous voulez)\b"),
+    "fr": re.compile(
+        r"\b(?:n importe (?:le|la)quel(?:le)?|peu importe|l un ou l autre|ca m est egal"
+        r"|comme vous voulez)\b"
+    ),
     "en": re.compile(r"\b(?:either(?: one)?|any(?: one| of them)|whichever|doesn t matter|don t mind)\b"),
 }
 _EARLIEST = {
@@ -31,8 +33,10 @@ _LATEST = {"fr": re.compile(r"\ble plus tard\b"), "en": re.compile(r"\b(?:the )?
 _MORNING = {"fr": re.compile(r"\bmatin(?:ee)?\b"), "en": re.compile(r"\bmorning\b")}
 _AFTERNOON = {"fr": re.compile(r"\b(?:apres midi|aprem|soir)\b"), "en": re.compile(r"\b(?:afternoon|evening)\b")}
 _BEFORE_LAST = {"fr": re.compile(r"\bavant dernier(?:e)?\b"), "en": re.compile(r"\b(?:second to last|penultimate)\b")}
-_FILLER = frozenset("le la l celui celle ci la numero number option choix choice the one c est it s please "
-                    "s il vous plait merci je prends prendre take i ll i d like".split())
+_FILLER = frozenset(
+    "le la l celui celle ci la numero number option choix choice the one c est it s please "
+    "s il vous plait merci je prends prendre take i ll i d like".split()
+)
 _UNIT = {"un": 1, "une": 1, "one": 1}
 
 

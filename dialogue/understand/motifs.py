@@ -52,8 +52,12 @@ def _said(text: str) -> list[str]:
     raw = plain(text).split()
     said = []
     for i, word in enumerate(raw):
-        titled = (word in _TITLES and i + 1 < len(raw) and raw[i + 1] not in _LITTLE
-                  and (i == 0 or raw[i - 1] not in _INDEFINITE))
+        titled = (
+            word in _TITLES
+            and i + 1 < len(raw)
+            and raw[i + 1] not in _LITTLE
+            and (i == 0 or raw[i - 1] not in _INDEFINITE)
+        )
         if not titled and word not in _LITTLE:
             said.append(word)
     return said

@@ -13,29 +13,82 @@ from dialogue.understand.text import fold, lang_of, normalize, plain
 
 _LETTERS = {
     "fr": {
-        "a": "a ah", "b": "b be bey", "c": "c ce ces ses", "d": "d de des", "e": "e eu", "f": "f ef effe",
-        "g": "g ge gee", "h": "h ache hache ach", "i": "i", "j": "j ji gi jee", "k": "k ka ca", "l": "l el elle",
-        "m": "m em emme aime", "n": "n en enne", "o": "o oh eau au", "p": "p pe pee", "q": "q ku qu cu",
-        "r": "r er erre air aire", "s": "s es esse", "t": "t te the tee", "u": "u hu", "v": "v ve vee",
-        "w": "w", "x": "x ix iks ics", "y": "y igrec", "z": "z zed zede",
+        "a": "a ah",
+        "b": "b be bey",
+        "c": "c ce ces ses",
+        "d": "d de des",
+        "e": "e eu",
+        "f": "f ef effe",
+        "g": "g ge gee",
+        "h": "h ache hache ach",
+        "i": "i",
+        "j": "j ji gi jee",
+        "k": "k ka ca",
+        "l": "l el elle",
+        "m": "m em emme aime",
+        "n": "n en enne",
+        "o": "o oh eau au",
+        "p": "p pe pee",
+        "q": "q ku qu cu",
+        "r": "r er erre air aire",
+        "s": "s es esse",
+        "t": "t te the tee",
+        "u": "u hu",
+        "v": "v ve vee",
+        "w": "w",
+        "x": "x ix iks ics",
+        "y": "y igrec",
+        "z": "z zed zede",
     },
     "en": {
-        "a": "a ay eh", "b": "b bee be", "c": "c see sea cee", "d": "d dee", "e": "e ee", "f": "f ef eff",
-        "g": "g gee jee", "h": "h aitch haitch", "i": "i eye", "j": "j jay", "k": "k kay", "l": "l el ell",
-        "m": "m em", "n": "n en", "o": "o oh", "p": "p pee", "q": "q cue queue", "r": "r ar are", "s": "s es ess",
-        "t": "t tee tea", "u": "u you", "v": "v vee", "w": "w", "x": "x ex", "y": "y why wye", "z": "z zed zee",
+        "a": "a ay eh",
+        "b": "b bee be",
+        "c": "c see sea cee",
+        "d": "d dee",
+        "e": "e ee",
+        "f": "f ef eff",
+        "g": "g gee jee",
+        "h": "h aitch haitch",
+        "i": "i eye",
+        "j": "j jay",
+        "k": "k kay",
+        "l": "l el ell",
+        "m": "m em",
+        "n": "n en",
+        "o": "o oh",
+        "p": "p pee",
+        "q": "q cue queue",
+        "r": "r ar are",
+        "s": "s es ess",
+        "t": "t tee tea",
+        "u": "u you",
+        "v": "v vee",
+        "w": "w",
+        "x": "x ex",
+        "y": "y why wye",
+        "z": "z zed zee",
     },
 }
-_LETTER_OF = {lang: {name: letter for letter, names in table.items() for name in names.split()}
-              for lang, table in _LETTERS.items()}
+_LETTER_OF = {
+    lang: {name: letter for letter, names in table.items() for name in names.split()}
+    for lang, table in _LETTERS.items()
+}
 _PHRASES = {
-    "fr": ((r"\bdouble (?:v|ve|vee)\b", " w "), (r"\bi grec\b", " y "), (r"\btrait d union\b", " - "),
-           (r"\b(?:ca |c )?(?:s ecrit|s epelle)\b|\bje (?:vous )?(?:l )?epelle\b|\bc est\b", " ; ")),
-    "en": ((r"\bdouble (?:u|you)\b", " w "), (r"\bspelt\b|\bspelled\b|\bthat s\b|\bit s\b|\bi ll spell it\b", " ; "),),
+    "fr": (
+        (r"\bdouble (?:v|ve|vee)\b", " w "),
+        (r"\bi grec\b", " y "),
+        (r"\btrait d union\b", " - "),
+        (r"\b(?:ca |c )?(?:s ecrit|s epelle)\b|\bje (?:vous )?(?:l )?epelle\b|\bc est\b", " ; "),
+    ),
+    "en": (
+        (r"\bdouble (?:u|you)\b", " w "),
+        (r"\bspelt\b|\bspelled\b|\bthat s\b|\bit s\b|\bi ll spell it\b", " ; "),
+    ),
 }
 _SYMBOLS = {"tiret": "-", "hyphen": "-", "dash": "-", "apostrophe": "'", "espace": " ", "space": " "}
-_SKIPPED = frozenset("accent aigu grave circonflexe trema cedille majuscule minuscule capital euh um uh et puis "
-                     "and then".split())
+_SKIPPED = frozenset(
+    "accent aigu grave circonflexe trema cedille majuscule minuscule capital euh um uh et puis and then".split()
+)
 _AS_IN = {"fr": ("comme",), "en": ("as", "for", "like")}
 
 
@@ -86,14 +139,14 @@ def parse_spelled(text: str, locale: str) -> str | None:
 
 _CUES = {
     "fr": r"je m_appelle|je me nomme|mon nom (?:de famille )?(?:est|c_est)|moi c_est|c_est|je suis|au nom de|"
-          r"de la part de|nom",
+    r"de la part de|nom",
     "en": r"my name is|my name_s|i_m|i am|this is|it_s|it is|the name is|name_s|under the name|call me",
 }
 _RELATIONS = {
     "fr": r"(?:c_est )?(?:pour )?(?:mon|ma) (?:fils|fille|enfant|mari|femme|epouse|pere|mere|bebe|conjoint|"
-          r"compagnon|compagne|frere|soeur|petit fils|petite fille|fiston)",
+    r"compagnon|compagne|frere|soeur|petit fils|petite fille|fiston)",
     "en": r"(?:it_s )?(?:for )?my (?:son|daughter|husband|wife|child|kid|baby|father|mother|dad|mum|mom|partner|"
-          r"brother|sister)",
+    r"brother|sister)",
 }
 _TITLES = r"(?:monsieur|madame|mademoiselle|mme|mlle|mr|mrs|ms|miss|mister|dr|docteur|doctor)"
 _PARTICLES = frozenset("de du des la le van von der den da di del della st".split())
@@ -127,7 +180,7 @@ def parse_person_name(text: str, locale: str) -> tuple[str | None, str] | None:
     for candidate in re.finditer(cue, folded):
         if candidate.end() > candidate.start():
             match = candidate
-    rest = said[match.end():] if match else said
+    rest = said[match.end() :] if match else said
     if match is None and any(w in _COMMON - _PARTICLES for w in plain(said).split()):
         return None
     words: list[str] = []

@@ -49,41 +49,71 @@ class PractitionerMatch:
     """The roster's specialty, when matched by it ("un pédiatre", "a GP", "la sage-femme")."""
 
 
-_TITLES = ("docteur|doc|dr|doctor|docteure|madame|mme|monsieur|m|mr|mrs|ms|miss|mademoiselle|nurse|sister"
-           "|professeur|pr|sage femme")
+_TITLES = (
+    "docteur|doc|dr|doctor|docteure|madame|mme|monsieur|m|mr|mrs|ms|miss|mademoiselle|nurse|sister"
+    "|professeur|pr|sage femme"
+)
 _NEGATION = {
-    "fr": re.compile(rf"\b(?:pas|non pas|sauf|plutot que|mais pas|surtout pas)\s+(?:avec\s+|chez\s+|voir\s+)?"
-                     rf"(?:(?:le|la|l)\s+)?(?:(?:{_TITLES})\s+)?$"),
-    "en": re.compile(rf"\b(?:not|except|rather than|instead of|but not|apart from)\s+(?:with\s+|see\s+)?"
-                     rf"(?:the\s+)?(?:(?:{_TITLES})\s+)?$"),
+    "fr": re.compile(
+        rf"\b(?:pas|non pas|sauf|plutot que|mais pas|surtout pas)\s+(?:avec\s+|chez\s+|voir\s+)?"
+        rf"(?:(?:le|la|l)\s+)?(?:(?:{_TITLES})\s+)?$"
+    ),
+    "en": re.compile(
+        rf"\b(?:not|except|rather than|instead of|but not|apart from)\s+(?:with\s+|see\s+)?"
+        rf"(?:the\s+)?(?:(?:{_TITLES})\s+)?$"
+    ),
 }
 _ANYONE = {
-    "fr": re.compile(r"\b(?:n importe (?:lequel|laquelle|quel(?:le)? (?:medecin|docteur|praticien|praticienne|doc))"
-                     r"|n importe qui|peu importe"
-                     r"|(?:le|la) (?:premier|premiere|1er|1ere) (?:disponible|dispo|libre)"
-                     r"|qui (?:est|sera) (?:disponible|libre)|ca m est (?:egal|indifferent)|"
-                     r"(?:pas de|aucune) preference|indifferent|l un ou l autre|peu m importe)\b"),
-    "en": re.compile(r"\b(?:any(?:one| one| doctor| gp| of them|body)|whoever|whichever|doesn t matter|don t mind|"
-                     r"no preference|(?:1st|first) (?:available|free)|don t care|either (?:one|of them|is fine))\b"),
+    "fr": re.compile(
+        r"\b(?:n importe (?:lequel|laquelle|quel(?:le)? (?:medecin|docteur|praticien|praticienne|doc))"
+        r"|n importe qui|peu importe"
+        r"|(?:le|la) (?:premier|premiere|1er|1ere) (?:disponible|dispo|libre)"
+        r"|qui (?:est|sera) (?:disponible|libre)|ca m est (?:egal|indifferent)|"
+        r"(?:pas de|aucune) preference|indifferent|l un ou l autre|peu m importe)\b"
+    ),
+    "en": re.compile(
+        r"\b(?:any(?:one| one| doctor| gp| of them|body)|whoever|whichever|doesn t matter|don t mind|"
+        r"no preference|(?:1st|first) (?:available|free)|don t care|either (?:one|of them|is fine))\b"
+    ),
 }
 _SPECIALTIES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
-    (re.compile(rf"\b(?:{said})\b"), roster) for said, roster in (
-        (r"pediatre|pediatrie|(?:docteur|medecin) (?:pour|des) (?:les )?(?:enfants|petits|bebes)|pa?ediatrician|"
-         r"children s doctor|(?:doctor|gp) for (?:my )?(?:children|kids|baby)", ("pediatr", "paediatr")),
+    (re.compile(rf"\b(?:{said})\b"), roster)
+    for said, roster in (
+        (
+            r"pediatre|pediatrie|(?:docteur|medecin) (?:pour|des) (?:les )?(?:enfants|petits|bebes)|pa?ediatrician|"
+            r"children s doctor|(?:doctor|gp) for (?:my )?(?:children|kids|baby)",
+            ("pediatr", "paediatr"),
+        ),
         (r"sage femme|maieuticien(?:ne)?|midwife", ("sage femme", "midwife")),
         (r"infirmier|infirmiere|nurse", ("infirmi", "nurse")),
         (r"gyneco(?:logue)?|gynaecologist|gynecologist", ("gyneco", "gynaeco", "gyneco")),
-        (r"generaliste|medecin traitant|medecin de famille|mon medecin|g ?p|general practitioner|family doctor|"
-         r"family physician|my doctor", ("generaliste", "general practitioner", "gp")),
-    ))
+        (
+            r"generaliste|medecin traitant|medecin de famille|mon medecin|g ?p|general practitioner|family doctor|"
+            r"family physician|my doctor",
+            ("generaliste", "general practitioner", "gp"),
+        ),
+    )
+)
 _TITLE_WORDS = frozenset(word for title in _TITLES.split("|") for word in title.split())
 _NAME_CUES = _TITLE_WORDS | {"avec", "chez", "with"}
 """A word right after one of these is meant as a name ("le docteur Petit", "avec Young")."""
 _FRAMING = _NAME_CUES | frozenset("le la l the please svp s il vous plait merci thanks thank you oui yes".split())
 """Words that may surround a name said alone ("Petit, s'il vous plaît", "Young please")."""
-_SOUNDS = ((r"ph", "f"), (r"qu|ck|q", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"gu(?=[eiy])", "g"),
-           (r"g(?=[eiy])", "j"), (r"h", ""), (r"y", "i"), (r"w", "v"), (r"z", "s"), (r"x", "ks"),
-           (r"(?<=[aeiou])s(?=[aeiou])", "z"), (r"(.)\1+", r"\1"))
+_SOUNDS = (
+    (r"ph", "f"),
+    (r"qu|ck|q", "k"),
+    (r"c(?=[eiy])", "s"),
+    (r"c", "k"),
+    (r"gu(?=[eiy])", "g"),
+    (r"g(?=[eiy])", "j"),
+    (r"h", ""),
+    (r"y", "i"),
+    (r"w", "v"),
+    (r"z", "s"),
+    (r"x", "ks"),
+    (r"(?<=[aeiou])s(?=[aeiou])", "z"),
+    (r"(.)\1+", r"\1"),
+)
 
 
 def _sound(word: str) -> str:
@@ -230,8 +260,10 @@ def _ranked(mention: dict[str, tuple[int, float]], roster: Sequence[Practitioner
     """Best first (ties in roster order); only those as exact as the best, and within 16 points if close."""
     order = {p.id: index for index, p in enumerate(roster)}
     most_exact = max(exact for exact, _ in mention.values())
-    candidates = sorted(((pid, total) for pid, (exact, total) in mention.items() if exact == most_exact),
-                        key=lambda item: (-item[1], order[item[0]]))
+    candidates = sorted(
+        ((pid, total) for pid, (exact, total) in mention.items() if exact == most_exact),
+        key=lambda item: (-item[1], order[item[0]]),
+    )
     margin = 0.0 if most_exact else 16.0
     return tuple(pid for pid, total in candidates if total >= candidates[0][1] - margin)
 

@@ -57,13 +57,40 @@ MONTHS: dict[str, dict[str, int]] = {
 
 ORDINALS: dict[str, dict[str, int]] = {
     "fr": {
-        "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "deuxieme": 2, "second": 2, "seconde": 2,
-        "2eme": 2, "2e": 2, "troisieme": 3, "3eme": 3, "3e": 3, "quatrieme": 4, "4eme": 4, "4e": 4,
-        "cinquieme": 5, "5eme": 5, "5e": 5, "dernier": -1, "derniere": -1,
+        "premier": 1,
+        "premiere": 1,
+        "1er": 1,
+        "1ere": 1,
+        "deuxieme": 2,
+        "second": 2,
+        "seconde": 2,
+        "2eme": 2,
+        "2e": 2,
+        "troisieme": 3,
+        "3eme": 3,
+        "3e": 3,
+        "quatrieme": 4,
+        "4eme": 4,
+        "4e": 4,
+        "cinquieme": 5,
+        "5eme": 5,
+        "5e": 5,
+        "dernier": -1,
+        "derniere": -1,
     },
     "en": {
-        "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-        "fifth": 5, "5th": 5, "last": -1, "final": -1,
+        "first": 1,
+        "1st": 1,
+        "second": 2,
+        "2nd": 2,
+        "third": 3,
+        "3rd": 3,
+        "fourth": 4,
+        "4th": 4,
+        "fifth": 5,
+        "5th": 5,
+        "last": -1,
+        "final": -1,
     },
 }
 """Ordinal words and their digit forms (`plain`, after `words_to_digits`); -1 means the last."""
@@ -215,5 +242,5 @@ def calendar_words(text: str, lang: str) -> str:
 
 
 def lang_of(locale: str) -> str:
-    """"fr" for French locales ("fr", "fr-FR"), "en" otherwise."""
+    """The language of `locale`: "fr" for French locales ("fr", "fr-FR"), "en" otherwise."""
     return "fr" if locale.lower().startswith("fr") else "en"

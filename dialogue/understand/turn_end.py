@@ -14,7 +14,8 @@ from dialogue.actions import ExpectKind
 from dialogue.understand.text import plain
 
 _TRAILING: dict[str, frozenset[str]] = {
-    "fr": frozenset("""
+    "fr": frozenset(
+        """
         et ou mais donc alors puis car que qui quand si comme
         le la les l un une des du de d au aux a avec pour par vers chez en dans sur sous entre apres avant
         mon ma mes ton ta tes son sa ses notre votre leur ce cet cette ces
@@ -22,8 +23,10 @@ _TRAILING: dict[str, frozenset[str]] = {
         souhaiterais prendre avoir faire voir docteur doctoresse madame monsieur dr rendez plutot
         euh heu hum bah ben bon enfin voila genre
         bonjour allo oui non
-    """.split()),
-    "en": frozenset("""
+    """.split()
+    ),
+    "en": frozenset(
+        """
         and or but so then because that which who when if as
         the a an to for with by at on in of from about around after before between than
         my your his her our their this that these those
@@ -31,7 +34,8 @@ _TRAILING: dict[str, frozenset[str]] = {
         doctor dr mr mrs ms miss maybe
         um uh er erm hmm well like
         hello hi yes no yeah okay ok
-    """.split()),
+    """.split()
+    ),
 }
 """Words a sentence does not end on while the caller is still talking. Greetings and a bare yes/no are among
 them: as an opening ("bonjour…", "oui euh…") they lead into the request; a yes/no question accepts them."""

@@ -81,9 +81,7 @@ def say_slots(slots: Sequence[Slot], clinic: Clinic, phrases: Phrases, with_prac
         fragment = phrases.get("speech.at", time=say_time(slot.start.time(), phrases))
         if new_day:
             fragment = f"{say_date(slot.start.date(), phrases)} {fragment}"
-        if with_practitioner and (
-            new_day or previous is None or previous.practitioner_id != slot.practitioner_id
-        ):
+        if with_practitioner and (new_day or previous is None or previous.practitioner_id != slot.practitioner_id):
             name = say_practitioner(clinic.practitioner(slot.practitioner_id), phrases)
             fragment = f"{fragment} {phrases.get('speech.with', name=name)}"
         fragments.append(fragment)
@@ -137,7 +135,5 @@ def say_hours(clinic: Clinic, phrases: Phrases) -> str:
             days = phrases.get("speech.day_single", day=names[first])
         else:
             days = phrases.get("speech.days_range", first=names[first], last=names[last])
-        parts.append(
-            phrases.get("speech.span", days=days, start=say_time(start, phrases), end=say_time(end, phrases))
-        )
+        parts.append(phrases.get("speech.span", days=days, start=say_time(start, phrases), end=say_time(end, phrases)))
     return say_list(parts, phrases, "speech.and")

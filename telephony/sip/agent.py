@@ -113,13 +113,23 @@ class SipAgent(asyncio.DatagramProtocol):
         except OSError as error:
             logger.debug("cannot send to %s: %s", addr, error)
 
-    def respond(self, request: SipRequest, status: int, reason: str, addr: tuple[str, int], *,
-                to_tag: str | None = None, headers: dict[str, str] | None = None, body: bytes = b"",
-                content_type: str = "application/sdp") -> bytes:
+    def respond(
+        self,
+        request: SipRequest,
+        status: int,
+        reason: str,
+        addr: tuple[str, int],
+        *,
+        to_tag: str | None = None,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        content_type: str = "application/sdp",
+    ) -> bytes:
         """Answer `request` and remember the answer for its retransmissions; returns the bytes sent."""
         extra = {"Server": self.user_agent, **(headers or {})}
-        data = bytes(build_response(request, status, reason, to_tag=to_tag, headers=extra, body=body,
-                                    content_type=content_type))
+        data = bytes(
+            build_response(request, status, reason, to_tag=to_tag, headers=extra, body=body, content_type=content_type)
+        )
         key = (branch_of(request), request.method)
         self._answered[key] = (data, addr, time.monotonic() + TIMER_B)
         self._answered.move_to_end(key)
@@ -128,8 +138,13 @@ class SipAgent(asyncio.DatagramProtocol):
         self.send(data, addr)
         return data
 
-    def retransmit_until_ack(self, request: SipRequest, data: bytes, addr: tuple[str, int],
-                             on_give_up: Callable[[], Awaitable[None]] | None = None) -> None:
+    def retransmit_until_ack(
+        self,
+        request: SipRequest,
+        data: bytes,
+        addr: tuple[str, int],
+        on_give_up: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         """Resend a final INVITE response (T1 doubling to T2) until its ACK arrives, for 32 s at most."""
         key = (request.call_id or "", cseq_of(request)[0])
         if on_give_up is None and len(self._until_ack) >= MAX_RETRANSMITTING:
@@ -151,18 +166,27 @@ class SipAgent(asyncio.DatagramProtocol):
 
         self._until_ack[key] = self.spawn(resend(), "sip-2xx-retransmit")
 
-    async def request(self, data: bytes, branch: str, addr: tuple[str, int], *, invite: bool = False,
-                      limit: float = TIMER_B,
-                      on_provisional: Callable[[SipResponse], None] | None = None) -> SipResponse:
+    async def request(
+        self,
+        data: bytes,
+        branch: str,
+        addr: tuple[str, int],
+        *,
+        invite: bool = False,
+        limit: float = TIMER_B,
+        on_provisional: Callable[[SipResponse], None] | None = None,
+    ) -> SipResponse:
         """Send a request and retransmit it until its final response; `SipError` after `limit` seconds."""
         future: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
         self._pending[branch] = future
         provisional = asyncio.Event()
         if on_provisional is not None or invite:
+
             def note(response: SipResponse) -> None:
                 provisional.set()
                 if on_provisional is not None:
                     on_provisional(response)
+
             self._provisional[branch] = note
         try:
             async with asyncio.timeout(limit):

@@ -55,10 +55,20 @@ CallEvent = Audio | Digit
 class SipCall:
     """One established call: the server's incoming call or the dialer's outgoing one."""
 
-    def __init__(self, agent: SipAgent, dialog: Dialog, media: MediaSession, *, caller: str | None, called: str,
-                 codec: str, codecs: tuple[str, ...] = ("PCMU", "PCMA"),
-                 on_ended: Callable[[SipCall], None] | None = None,
-                 on_released: Callable[[SipCall], None] | None = None, accept_refer: bool = False) -> None:
+    def __init__(
+        self,
+        agent: SipAgent,
+        dialog: Dialog,
+        media: MediaSession,
+        *,
+        caller: str | None,
+        called: str,
+        codec: str,
+        codecs: tuple[str, ...] = ("PCMU", "PCMA"),
+        on_ended: Callable[[SipCall], None] | None = None,
+        on_released: Callable[[SipCall], None] | None = None,
+        accept_refer: bool = False,
+    ) -> None:
         self.call_id = dialog.call_id
         self.caller = caller
         self.called = called
@@ -138,8 +148,9 @@ class SipCall:
         if self.ended.is_set():
             return False
         referred_by = f"<{uri_of(self.dialog.local)}>"
-        data, branch = self.dialog.request("REFER", self._via(), headers={
-            "Refer-To": f"<{uri_of(target)}>", "Referred-By": referred_by})
+        data, branch = self.dialog.request(
+            "REFER", self._via(), headers={"Refer-To": f"<{uri_of(target)}>", "Referred-By": referred_by}
+        )
         self._transferring = True  # its NOTIFY may overtake our reading of the 202
         try:
             response = await self._agent.request(data, branch, self.dialog.peer, limit=8.0)
@@ -158,8 +169,10 @@ class SipCall:
 
     def owns(self, request: SipRequest) -> bool:
         """Whether an in-dialog request belongs to this dialog (tags match)."""
-        return (tag_of(request.get_header("to")) == self.dialog.local_tag
-                and tag_of(request.get_header("from")) == self.dialog.remote_tag)
+        return (
+            tag_of(request.get_header("to")) == self.dialog.local_tag
+            and tag_of(request.get_header("from")) == self.dialog.remote_tag
+        )
 
     def start(self) -> None:
         """Start the media clock."""
@@ -219,8 +232,9 @@ class SipCall:
     def offer_in_ack(self) -> bytes:
         """Our SDP offer for a 2xx to an INVITE without SDP; the ACK will carry the answer."""
         self._offer_pending = True
-        return build_offer(self._media.local[0], self._media.local[1], self._codecs, version=self._next_version(),
-                           user="voicebot")
+        return build_offer(
+            self._media.local[0], self._media.local[1], self._codecs, version=self._next_version(), user="voicebot"
+        )
 
     def handle_ack(self, request: SipRequest) -> None:
         """An ACK in this dialog: the SDP answer to the offer we made in a 2xx, if we made one."""
@@ -265,9 +279,13 @@ class SipCall:
 
     async def _notify_referrer(self) -> None:
         """Tell the referrer the transfer succeeded (we do not place the new call: we are a test phone)."""
-        data, branch = self.dialog.request("NOTIFY", self._via(), headers={
-            "Event": "refer", "Subscription-State": "terminated;reason=noresource"},
-            body=b"SIP/2.0 200 OK\r\n", content_type="message/sipfrag;version=2.0")
+        data, branch = self.dialog.request(
+            "NOTIFY",
+            self._via(),
+            headers={"Event": "refer", "Subscription-State": "terminated;reason=noresource"},
+            body=b"SIP/2.0 200 OK\r\n",
+            content_type="message/sipfrag;version=2.0",
+        )
         try:
             await self._agent.request(data, branch, self.dialog.peer, limit=BYE_TIMEOUT)
         except SipError as error:

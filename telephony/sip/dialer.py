@@ -26,9 +26,15 @@ logger = logging.getLogger(__name__)
 _closing: set[asyncio.Task[Any]] = set()
 
 
-async def dial(uri: str, *, caller: str = "patient", local_host: str = "127.0.0.1",
-               codecs: Sequence[str] = ("PCMU", "PCMA"), timeout: float = 10.0,  # noqa: ASYNC109 - the interface
-               credentials: tuple[str, str] | None = None) -> SipCall:
+async def dial(
+    uri: str,
+    *,
+    caller: str = "patient",
+    local_host: str = "127.0.0.1",
+    codecs: Sequence[str] = ("PCMU", "PCMA"),
+    timeout: float = 10.0,  # noqa: ASYNC109 - the interface
+    credentials: tuple[str, str] | None = None,
+) -> SipCall:
     """Call `uri` ("sip:bot@127.0.0.1:5060") from `caller`; returns the established call.
 
     Raises:
@@ -43,16 +49,26 @@ async def dial(uri: str, *, caller: str = "patient", local_host: str = "127.0.0.
     try:
         await agent.bind(local_host, 0)
         await media.bind(local_host)
-        return await _invite(agent, media, request_uri, peer, caller=caller, codecs=codecs, limit=timeout,
-                             credentials=credentials)
+        return await _invite(
+            agent, media, request_uri, peer, caller=caller, codecs=codecs, limit=timeout, credentials=credentials
+        )
     except BaseException:
         media.close()
         await agent.close()
         raise
 
 
-async def _invite(agent: SipAgent, media: MediaSession, request_uri: str, peer: tuple[str, int], *, caller: str,
-                  codecs: tuple[str, ...], limit: float, credentials: tuple[str, str] | None) -> SipCall:
+async def _invite(
+    agent: SipAgent,
+    media: MediaSession,
+    request_uri: str,
+    peer: tuple[str, int],
+    *,
+    caller: str,
+    codecs: tuple[str, ...],
+    limit: float,
+    credentials: tuple[str, str] | None,
+) -> SipCall:
     host = f"[{agent.host}]" if ":" in agent.host else agent.host
     call_id = f"{secrets.token_hex(12)}@{host}"
     from_ = f"<sip:{caller}@{host}:{agent.port}>;tag={new_tag()}"
@@ -65,18 +81,42 @@ async def _invite(agent: SipAgent, media: MediaSession, request_uri: str, peer: 
     cseq, authenticated = 1, False
     while True:
         branch = new_branch()
-        data = build_request("INVITE", request_uri, via_host=agent.host, via_port=agent.port, branch=branch,
-                             from_=from_, to=to, call_id=call_id, cseq=cseq, contact=contact, headers=headers,
-                             body=offer)
+        data = build_request(
+            "INVITE",
+            request_uri,
+            via_host=agent.host,
+            via_port=agent.port,
+            branch=branch,
+            from_=from_,
+            to=to,
+            call_id=call_id,
+            cseq=cseq,
+            contact=contact,
+            headers=headers,
+            body=offer,
+        )
         ringing: list[SipResponse] = []
         try:
-            response = await agent.request(data, branch, peer, invite=True, limit=max(0.1, deadline - loop.time()),
-                                            on_provisional=ringing.append)
+            response = await agent.request(
+                data, branch, peer, invite=True, limit=max(0.1, deadline - loop.time()), on_provisional=ringing.append
+            )
         except SipError:
             if ringing:  # give up the ringing call properly
-                agent.send(build_request("CANCEL", request_uri, via_host=agent.host, via_port=agent.port,
-                                         branch=branch, from_=from_, to=to, call_id=call_id, cseq=cseq,
-                                         cseq_method="CANCEL"), peer)
+                agent.send(
+                    build_request(
+                        "CANCEL",
+                        request_uri,
+                        via_host=agent.host,
+                        via_port=agent.port,
+                        branch=branch,
+                        from_=from_,
+                        to=to,
+                        call_id=call_id,
+                        cseq=cseq,
+                        cseq_method="CANCEL",
+                    ),
+                    peer,
+                )
             raise SipError(f"no answer from {request_uri} within {limit:g} s") from None
         status = response.status_code
         if status >= 300:
@@ -90,17 +130,32 @@ async def _invite(agent: SipAgent, media: MediaSession, request_uri: str, peer: 
             raise CallFailed(status, response.reason_phrase)
         break
     remote_contact = response.get_header("contact")
-    dialog = Dialog(call_id=call_id, local=from_, remote=response.get_header("to") or to,
-                    remote_target=uri_of(remote_contact) if remote_contact else request_uri, peer=peer,
-                    contact=contact, cseq=cseq, route=list(reversed(response.get_header_values("record-route"))))
+    dialog = Dialog(
+        call_id=call_id,
+        local=from_,
+        remote=response.get_header("to") or to,
+        remote_target=uri_of(remote_contact) if remote_contact else request_uri,
+        peer=peer,
+        contact=contact,
+        cseq=cseq,
+        route=list(reversed(response.get_header_values("record-route"))),
+    )
     ack, _ = dialog.request("ACK", (agent.host, agent.port), cseq=cseq)
     agent.send(ack, peer)
     agent.remember_ack(branch, ack, peer)
     remote = read_sdp(response.body)
     negotiated = negotiate(remote, codecs, prefer_ours=False) if remote is not None else None
-    call = SipCall(agent, dialog, media, caller=caller, called=user_of(request_uri) or "",
-                   codec=negotiated.codec if negotiated else codecs[0], codecs=codecs, on_released=_close_agent(agent),
-                   accept_refer=True)
+    call = SipCall(
+        agent,
+        dialog,
+        media,
+        caller=caller,
+        called=user_of(request_uri) or "",
+        codec=negotiated.codec if negotiated else codecs[0],
+        codecs=codecs,
+        on_released=_close_agent(agent),
+        accept_refer=True,
+    )
     agent.dialogs[call_id] = call
     if negotiated is None:
         await call._bye("local_bye")
@@ -112,11 +167,28 @@ async def _invite(agent: SipAgent, media: MediaSession, request_uri: str, peer: 
     return call
 
 
-def _ack_failure(agent: SipAgent, response: SipResponse, request_uri: str, branch: str, from_: str, call_id: str,
-                 cseq: int, peer: tuple[str, int]) -> None:
+def _ack_failure(
+    agent: SipAgent,
+    response: SipResponse,
+    request_uri: str,
+    branch: str,
+    from_: str,
+    call_id: str,
+    cseq: int,
+    peer: tuple[str, int],
+) -> None:
     """ACK a non-2xx final response: same branch as the INVITE, the response's To (RFC 3261 §17.1.1.3)."""
-    ack = build_request("ACK", request_uri, via_host=agent.host, via_port=agent.port, branch=branch, from_=from_,
-                        to=response.get_header("to") or "", call_id=call_id, cseq=cseq)
+    ack = build_request(
+        "ACK",
+        request_uri,
+        via_host=agent.host,
+        via_port=agent.port,
+        branch=branch,
+        from_=from_,
+        to=response.get_header("to") or "",
+        call_id=call_id,
+        cseq=cseq,
+    )
     agent.send(ack, peer)
     agent.remember_ack(branch, ack, peer)
 
@@ -126,6 +198,7 @@ def _close_agent(agent: SipAgent) -> Any:
         task = asyncio.get_running_loop().create_task(_close_later(agent))
         _closing.add(task)
         task.add_done_callback(_closing.discard)
+
     return released
 
 

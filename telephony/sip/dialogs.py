@@ -36,9 +36,16 @@ class Dialog:
         """Their tag."""
         return tag_of(self.remote)
 
-    def request(self, method: str, via: tuple[str, int], *, headers: dict[str, str] | None = None,
-                body: bytes = b"", content_type: str = "application/sdp",
-                cseq: int | None = None) -> tuple[bytes, str]:
+    def request(
+        self,
+        method: str,
+        via: tuple[str, int],
+        *,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        content_type: str = "application/sdp",
+        cseq: int | None = None,
+    ) -> tuple[bytes, str]:
         """A new in-dialog request (its own CSeq unless given) and its branch."""
         if cseq is None:
             self.cseq += 1
@@ -47,7 +54,19 @@ class Dialog:
         extra = dict(headers or {})
         if self.route:
             extra["Route"] = ", ".join(self.route)
-        data = build_request(method, self.remote_target, via_host=via[0], via_port=via[1], branch=branch,
-                             from_=self.local, to=self.remote, call_id=self.call_id, cseq=cseq,
-                             contact=self.contact, headers=extra, body=body, content_type=content_type)
+        data = build_request(
+            method,
+            self.remote_target,
+            via_host=via[0],
+            via_port=via[1],
+            branch=branch,
+            from_=self.local,
+            to=self.remote,
+            call_id=self.call_id,
+            cseq=cseq,
+            contact=self.contact,
+            headers=extra,
+            body=body,
+            content_type=content_type,
+        )
         return data, branch

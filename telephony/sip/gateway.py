@@ -65,8 +65,9 @@ class SipGateway:
             thread); `None`: hung up at once.
     """
 
-    def __init__(self, settings: SipSettings, handler: SipCallHandler, *,
-                 refusal: Callable[[], bytes] | None = None) -> None:
+    def __init__(
+        self, settings: SipSettings, handler: SipCallHandler, *, refusal: Callable[[], bytes] | None = None
+    ) -> None:
         self.settings = settings
         self.handler = handler
         self.refusal = refusal
@@ -78,8 +79,14 @@ class SipGateway:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
-        self.server = SipServer(self._on_call, host=settings.host, port=settings.port, max_calls=settings.max_calls,
-                                allow=list(settings.allow), credentials=settings.credentials)
+        self.server = SipServer(
+            self._on_call,
+            host=settings.host,
+            port=settings.port,
+            max_calls=settings.max_calls,
+            allow=list(settings.allow),
+            credentials=settings.credentials,
+        )
 
     async def start(self) -> None:
         """Bind the SIP port.

@@ -40,8 +40,14 @@ class MediaSession(asyncio.DatagramProtocol):
     `media_timeout` seconds while the peer is supposed to send.
     """
 
-    def __init__(self, *, on_audio: Callable[[bytes], None], on_digit: Callable[[str], None],
-                 on_timeout: Callable[[], None], media_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        on_audio: Callable[[bytes], None],
+        on_digit: Callable[[str], None],
+        on_timeout: Callable[[], None],
+        media_timeout: float = 30.0,
+    ) -> None:
         self.on_audio, self.on_digit, self.on_timeout = on_audio, on_digit, on_timeout
         self.media_timeout = media_timeout
         self.transport: asyncio.DatagramTransport | None = None
@@ -157,8 +163,10 @@ class MediaSession(asyncio.DatagramProtocol):
         while self._dtmf_done is not None and not self._dtmf_done.done():
             await asyncio.shield(self._dtmf_done)
         total = max(FRAME_SAMPLES, duration_ms * 8)
-        packets = [(dtmf_payload(digit, end=False, duration=d), d == FRAME_SAMPLES)
-                   for d in range(FRAME_SAMPLES, total, FRAME_SAMPLES)]
+        packets = [
+            (dtmf_payload(digit, end=False, duration=d), d == FRAME_SAMPLES)
+            for d in range(FRAME_SAMPLES, total, FRAME_SAMPLES)
+        ]
         packets += [(dtmf_payload(digit, end=True, duration=total), not packets)] * 3
         self._dtmf.extend(packets)
         self._dtmf_done = asyncio.get_running_loop().create_future()
@@ -187,8 +195,12 @@ class MediaSession(asyncio.DatagramProtocol):
         pcm, _kind = self._jitter.pop()
         self.on_audio(pcm)
         negotiated = self.negotiated
-        if (negotiated is not None and negotiated.receiving and not self._timed_out
-                and now - self._last_rx > self.media_timeout):
+        if (
+            negotiated is not None
+            and negotiated.receiving
+            and not self._timed_out
+            and now - self._last_rx > self.media_timeout
+        ):
             self._timed_out = True
             self.on_timeout()
 
@@ -201,8 +213,12 @@ class MediaSession(asyncio.DatagramProtocol):
             if first:
                 self._dtmf_timestamp = self._timestamp
             if sending and negotiated is not None and negotiated.dtmf_pt is not None and target is not None:
-                self._sendto(build_packet(negotiated.dtmf_pt, self._sequence, self._dtmf_timestamp, self._ssrc,
-                                          payload, marker=first), target)
+                self._sendto(
+                    build_packet(
+                        negotiated.dtmf_pt, self._sequence, self._dtmf_timestamp, self._ssrc, payload, marker=first
+                    ),
+                    target,
+                )
             self._sequence += 1
             self._timestamp += FRAME_SAMPLES
             if not self._dtmf and self._dtmf_done is not None and not self._dtmf_done.done():
@@ -216,8 +232,17 @@ class MediaSession(asyncio.DatagramProtocol):
         self._talking, self._first = bool(frame), False
         frame = frame.ljust(FRAME_PCM_BYTES, b"\0") if frame else SILENCE_PCM
         if sending and negotiated is not None and target is not None:
-            self._sendto(build_packet(negotiated.payload_type, self._sequence, self._timestamp, self._ssrc,
-                                      encode(negotiated.codec, frame), marker=marker), target)
+            self._sendto(
+                build_packet(
+                    negotiated.payload_type,
+                    self._sequence,
+                    self._timestamp,
+                    self._ssrc,
+                    encode(negotiated.codec, frame),
+                    marker=marker,
+                ),
+                target,
+            )
         self._sequence += 1
         self._timestamp += FRAME_SAMPLES
 

@@ -159,9 +159,16 @@ def user_of(header: str | None) -> str | None:
     return user
 
 
-def build_response(request: SipRequest, status: int, reason: str, *, to_tag: str | None = None,
-                   headers: dict[str, str] | None = None, body: bytes = b"",
-                   content_type: str = "application/sdp") -> SipResponse:
+def build_response(
+    request: SipRequest,
+    status: int,
+    reason: str,
+    *,
+    to_tag: str | None = None,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    content_type: str = "application/sdp",
+) -> SipResponse:
     """A response to `request`: Via, From, To (plus our tag when it has none), Call-ID and CSeq copied over."""
     response = SipResponse(status_code=status, reason_phrase=reason)
     for via in request.get_header_values("via"):
@@ -181,9 +188,23 @@ def build_response(request: SipRequest, status: int, reason: str, *, to_tag: str
     return response
 
 
-def build_request(method: str, uri: str, *, via_host: str, via_port: int, branch: str, from_: str, to: str,
-                  call_id: str, cseq: int, contact: str | None = None, headers: dict[str, str] | None = None,
-                  body: bytes = b"", content_type: str = "application/sdp", cseq_method: str | None = None) -> bytes:
+def build_request(
+    method: str,
+    uri: str,
+    *,
+    via_host: str,
+    via_port: int,
+    branch: str,
+    from_: str,
+    to: str,
+    call_id: str,
+    cseq: int,
+    contact: str | None = None,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    content_type: str = "application/sdp",
+    cseq_method: str | None = None,
+) -> bytes:
     """The wire bytes of a request (Max-Forwards 70, Content-Length exact)."""
     request = SipRequest(method=method, uri=uri)
     request.set_header("Via", f"SIP/2.0/UDP {via_host}:{via_port};branch={branch};rport")

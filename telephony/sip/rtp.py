@@ -56,15 +56,28 @@ def parse_packet(data: bytes) -> Received | None:
         packet = RtpPacket.parse(data)
     except Exception:  # noqa: BLE001 - a hostile datagram can break any parser
         return None
-    return Received(packet.payload_type, packet.sequence_number, packet.timestamp, packet.ssrc,
-                    bool(packet.marker), bytes(packet.payload))
+    return Received(
+        packet.payload_type,
+        packet.sequence_number,
+        packet.timestamp,
+        packet.ssrc,
+        bool(packet.marker),
+        bytes(packet.payload),
+    )
 
 
-def build_packet(payload_type: int, sequence: int, timestamp: int, ssrc: int, payload: bytes,
-                 *, marker: bool = False) -> bytes:
+def build_packet(
+    payload_type: int, sequence: int, timestamp: int, ssrc: int, payload: bytes, *, marker: bool = False
+) -> bytes:
     """The wire bytes of an RTP packet."""
-    return RtpPacket(payload_type=payload_type, marker=int(marker), sequence_number=sequence & 0xFFFF,
-                     timestamp=timestamp & 0xFFFFFFFF, ssrc=ssrc, payload=payload).serialize()
+    return RtpPacket(
+        payload_type=payload_type,
+        marker=int(marker),
+        sequence_number=sequence & 0xFFFF,
+        timestamp=timestamp & 0xFFFFFFFF,
+        ssrc=ssrc,
+        payload=payload,
+    ).serialize()
 
 
 def encode(codec: str, pcm: bytes) -> bytes:
@@ -162,7 +175,7 @@ class JitterBuffer:
         self.concealed += 1
         if self._lost_run > 2:
             return SILENCE_PCM, "concealed"
-        return _attenuate(self._last, 0.5 ** self._lost_run), "concealed"
+        return _attenuate(self._last, 0.5**self._lost_run), "concealed"
 
 
 class DigitDetector:

@@ -67,7 +67,7 @@ class DigestAuth:
 
     def challenge(self, now: float) -> str:
         """A WWW-Authenticate value with a fresh nonce."""
-        return (f'Digest realm="{self.realm}", nonce="{self._nonce(now)}", algorithm=MD5, qop="auth"')
+        return f'Digest realm="{self.realm}", nonce="{self._nonce(now)}", algorithm=MD5, qop="auth"'
 
     def _nonce(self, now: float) -> str:
         stamp = f"{int(now):x}"

@@ -90,20 +90,35 @@ def read_sdp(body: bytes | str) -> RemoteMedia | None:
     return RemoteMedia(host, audio.port, direction, payload_types, dtmf_pt)
 
 
-def negotiate(remote: RemoteMedia, codecs: tuple[str, ...] | list[str] = ("PCMU", "PCMA"), *,
-              prefer_ours: bool = True) -> Negotiated | None:
+def negotiate(
+    remote: RemoteMedia, codecs: tuple[str, ...] | list[str] = ("PCMU", "PCMA"), *, prefer_ours: bool = True
+) -> Negotiated | None:
     """Pick the codec (our order when `prefer_ours`, else the peer's); `None` when none matches (→ 488)."""
     ours = [name.upper() for name in codecs]
     order = ours if prefer_ours else [name for name in remote.payload_types if name in ours]
     for name in order:
         if name in remote.payload_types:
-            return Negotiated(name, remote.payload_types[name], remote.dtmf_pt, (remote.host, remote.port),
-                              _OPPOSITE[remote.direction])
+            return Negotiated(
+                name,
+                remote.payload_types[name],
+                remote.dtmf_pt,
+                (remote.host, remote.port),
+                _OPPOSITE[remote.direction],
+            )
     return None
 
 
-def build_sdp(host: str, port: int, codecs: list[tuple[str, int]], dtmf_pt: int | None, *,
-              direction: str = "sendrecv", session_id: int = 1, version: int = 1, user: str = "voicebot") -> bytes:
+def build_sdp(
+    host: str,
+    port: int,
+    codecs: list[tuple[str, int]],
+    dtmf_pt: int | None,
+    *,
+    direction: str = "sendrecv",
+    session_id: int = 1,
+    version: int = 1,
+    user: str = "voicebot",
+) -> bytes:
     """An SDP offer or answer for one audio stream: `codecs` as (name, payload type), ptime 20."""
     family = "IP6" if ":" in host else "IP4"
     formats = [str(pt) for _, pt in codecs] + ([str(dtmf_pt)] if dtmf_pt is not None else [])
@@ -124,13 +139,28 @@ def build_sdp(host: str, port: int, codecs: list[tuple[str, int]], dtmf_pt: int 
 
 def build_answer(negotiated: Negotiated, host: str, port: int, *, session_id: int = 1, version: int = 1) -> bytes:
     """Our SDP answer: the chosen codec and the offerer's telephone-event payload type."""
-    return build_sdp(host, port, [(negotiated.codec, negotiated.payload_type)], negotiated.dtmf_pt,
-                     direction=negotiated.direction, session_id=session_id, version=version)
+    return build_sdp(
+        host,
+        port,
+        [(negotiated.codec, negotiated.payload_type)],
+        negotiated.dtmf_pt,
+        direction=negotiated.direction,
+        session_id=session_id,
+        version=version,
+    )
 
 
-def build_offer(host: str, port: int, codecs: tuple[str, ...] | list[str], *, session_id: int = 1,
-                version: int = 1, user: str = "patient") -> bytes:
+def build_offer(
+    host: str,
+    port: int,
+    codecs: tuple[str, ...] | list[str],
+    *,
+    session_id: int = 1,
+    version: int = 1,
+    user: str = "patient",
+) -> bytes:
     """An SDP offer with `codecs` (of PCMU, PCMA) and telephone-event 101."""
-    pairs = [(name.upper(), STATIC_PAYLOAD_TYPES[name.upper()]) for name in codecs
-             if name.upper() in STATIC_PAYLOAD_TYPES]
+    pairs = [
+        (name.upper(), STATIC_PAYLOAD_TYPES[name.upper()]) for name in codecs if name.upper() in STATIC_PAYLOAD_TYPES
+    ]
     return build_sdp(host, port, pairs, DEFAULT_DTMF_PT, session_id=session_id, version=version, user=user)

@@ -60,10 +60,20 @@ class SipServer:
     before the 200) is for tests of CANCEL.
     """
 
-    def __init__(self, on_call: Callable[[SipCall], Awaitable[None]], *, host: str = "127.0.0.1", port: int = 5060,
-                 max_calls: int = 10, allow: Sequence[str] | None = None,
-                 credentials: tuple[str, str] | None = None, invites_per_second: float = 5.0,
-                 media_timeout: float = 30.0, user_agent: str = "voicebot", answer_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        on_call: Callable[[SipCall], Awaitable[None]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 5060,
+        max_calls: int = 10,
+        allow: Sequence[str] | None = None,
+        credentials: tuple[str, str] | None = None,
+        invites_per_second: float = 5.0,
+        media_timeout: float = 30.0,
+        user_agent: str = "voicebot",
+        answer_delay: float = 0.0,
+    ) -> None:
         self.on_call = on_call
         self.host, self.port = host, port
         self.max_calls = max_calls
@@ -117,8 +127,14 @@ class SipServer:
             agent.respond(request, 503, "Service Unavailable", addr, headers={"Retry-After": "5"})
             return
         if self.auth is not None and not self.auth.verify(request.get_header("authorization"), "INVITE", time.time()):
-            data = agent.respond(request, 401, "Unauthorized", addr, to_tag=new_tag(),
-                                 headers={"WWW-Authenticate": self.auth.challenge(time.time())})
+            data = agent.respond(
+                request,
+                401,
+                "Unauthorized",
+                addr,
+                to_tag=new_tag(),
+                headers={"WWW-Authenticate": self.auth.challenge(time.time())},
+            )
             agent.retransmit_until_ack(request, data, addr)
             return
         call_id = request.call_id or ""
@@ -148,8 +164,9 @@ class SipServer:
         request, addr, agent = ringing.request, ringing.addr, self._agent
         branch = branch_of(request)
         try:
-            media = MediaSession(on_audio=_ignore, on_digit=_ignore, on_timeout=_nothing,
-                                 media_timeout=self.media_timeout)
+            media = MediaSession(
+                on_audio=_ignore, on_digit=_ignore, on_timeout=_nothing, media_timeout=self.media_timeout
+            )
             ringing.media = media
             await media.bind(_media_host(self.host, addr[0]))
             contact = f"<sip:{user_of(request.uri) or 'voicebot'}@{_uri_host(agent.host)}:{agent.port}>"
@@ -171,20 +188,32 @@ class SipServer:
         to = f"{request.get_header('to')};tag={ringing.to_tag}"
         from_ = request.get_header("from") or ""
         target = request.get_header("contact")
-        dialog = Dialog(call_id=request.call_id or "", local=to, remote=from_,
-                        remote_target=uri_of(target) if target else uri_of(from_), peer=addr, contact=contact,
-                        cseq=0, route=request.get_header_values("record-route"))
-        call = SipCall(agent, dialog, media, caller=user_of(from_), called=user_of(request.uri) or
-                       user_of(request.get_header("to")) or "",
-                       codec=ringing.negotiated.codec if ringing.negotiated else "PCMU", on_ended=self._ended)
+        dialog = Dialog(
+            call_id=request.call_id or "",
+            local=to,
+            remote=from_,
+            remote_target=uri_of(target) if target else uri_of(from_),
+            peer=addr,
+            contact=contact,
+            cseq=0,
+            route=request.get_header_values("record-route"),
+        )
+        call = SipCall(
+            agent,
+            dialog,
+            media,
+            caller=user_of(from_),
+            called=user_of(request.uri) or user_of(request.get_header("to")) or "",
+            codec=ringing.negotiated.codec if ringing.negotiated else "PCMU",
+            on_ended=self._ended,
+        )
         media.trust(addr[0])
         if ringing.negotiated is not None:
             media.configure(ringing.negotiated)
             body = build_answer(ringing.negotiated, media.local[0], media.local[1])
         else:
             body = call.offer_in_ack()
-        data = agent.respond(request, 200, "OK", addr, to_tag=ringing.to_tag, headers={"Contact": contact},
-                             body=body)
+        data = agent.respond(request, 200, "OK", addr, to_tag=ringing.to_tag, headers={"Contact": contact}, body=body)
         self.calls[call.call_id] = call
         agent.dialogs[call.call_id] = call
 

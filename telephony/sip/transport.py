@@ -47,8 +47,13 @@ def sip_params() -> TransportParams:
     """The transport's parameters: audio both ways, 8 kHz out in 20 ms chunks (one RTP packet each), no
     trailing silence after the end (the handler waits until the call's queue is played out before the BYE).
     """
-    return TransportParams(audio_in_enabled=True, audio_out_enabled=True, audio_out_sample_rate=PHONE_RATE,
-                           audio_out_10ms_chunks=2, audio_out_end_silence_secs=0)
+    return TransportParams(
+        audio_in_enabled=True,
+        audio_out_enabled=True,
+        audio_out_sample_rate=PHONE_RATE,
+        audio_out_10ms_chunks=2,
+        audio_out_end_silence_secs=0,
+    )
 
 
 class SipInputTransport(BaseInputTransport):
@@ -158,8 +163,15 @@ class SipTransport(BaseTransport):
         lead: Seconds of the bot's audio the call may hold, not yet sent.
     """
 
-    def __init__(self, call: SipCall, params: TransportParams | None = None, *, lead: float = LEAD_SECONDS,
-                 input_name: str | None = None, output_name: str | None = None) -> None:
+    def __init__(
+        self,
+        call: SipCall,
+        params: TransportParams | None = None,
+        *,
+        lead: float = LEAD_SECONDS,
+        input_name: str | None = None,
+        output_name: str | None = None,
+    ) -> None:
         super().__init__(input_name=input_name, output_name=output_name)
         self.call = call
         self._params = params or sip_params()

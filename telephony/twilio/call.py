@@ -99,8 +99,15 @@ class TwilioCall:
     finally `Stop` when the caller hangs up.
     """
 
-    def __init__(self, websocket: MediaSocket, start: wire.Start, rest: TwilioRestClient,
-                 staff_number: str | None, *, max_audio: int = 500) -> None:
+    def __init__(
+        self,
+        websocket: MediaSocket,
+        start: wire.Start,
+        rest: TwilioRestClient,
+        staff_number: str | None,
+        *,
+        max_audio: int = 500,
+    ) -> None:
         self.websocket = websocket
         self.start = start
         self.call_sid = start.call_sid
@@ -212,5 +219,3 @@ class TwilioCall:
         self.closed = True
         self._inbox.close()
         self._resolve()
-
-

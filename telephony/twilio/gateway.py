@@ -95,9 +95,16 @@ class TwilioGateway:
             then `<Hangup/>`; `None` = HTTP 503.
     """
 
-    def __init__(self, settings: TwilioSettings, handler: CallHandler, *,
-                 wall_clock: Callable[[], float] = time.time, stop_grace: float = 2.0,
-                 start_timeout: float = 10.0, refusal: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: TwilioSettings,
+        handler: CallHandler,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        stop_grace: float = 2.0,
+        start_timeout: float = 10.0,
+        refusal: tuple[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.handler = handler
         self.wall_clock = wall_clock
@@ -125,8 +132,10 @@ class TwilioGateway:
         fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
         url = self.voice_url + (f"?{request.url.query}" if request.url.query else "")
         token = self.settings.auth_token
-        if not validate_webhook(token, url, fields, request.headers.get(SIGNATURE_HEADER)) or \
-                form.get("AccountSid") != self.settings.account_sid:
+        if (
+            not validate_webhook(token, url, fields, request.headers.get(SIGNATURE_HEADER))
+            or form.get("AccountSid") != self.settings.account_sid
+        ):
             log.warning("voice webhook refused: bad signature or account (from %s)", request.client)
             return Response(status_code=403)
         call_sid = form.get("CallSid")
@@ -146,8 +155,7 @@ class TwilioGateway:
 
     async def stream(self, websocket: WebSocket) -> None:
         """The media stream of one call."""
-        if not validate_websocket(self.settings.auth_token, self.stream_url,
-                                  websocket.headers.get(SIGNATURE_HEADER)):
+        if not validate_websocket(self.settings.auth_token, self.stream_url, websocket.headers.get(SIGNATURE_HEADER)):
             log.warning("media stream refused: bad signature (from %s)", websocket.client)
             await websocket.close(code=1008)  # before accept: the client gets HTTP 403
             return
@@ -242,5 +250,9 @@ class TwilioGateway:
         error = results[0]
         if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError | CallClosed):
             log.error("call %s: the handler failed", call.call_sid, exc_info=error)
-        log.info("call %s: stream ended (%d messages skipped, %d frames dropped)", call.call_sid, call.rejected,
-                 call.dropped_audio)
+        log.info(
+            "call %s: stream ended (%d messages skipped, %d frames dropped)",
+            call.call_sid,
+            call.rejected,
+            call.dropped_audio,
+        )

@@ -189,20 +189,27 @@ def _start(message: dict[str, Any], sequence: int | None) -> Start:
         call_sid=_text(start.get("callSid"), "callSid"),
         account_sid=_text(start.get("accountSid"), "accountSid", required=False),
         custom_parameters={str(k): str(v) for k, v in params.items() if isinstance(v, str | int | float)},
-        media_format=MediaFormat(_text(fmt.get("encoding", "audio/x-mulaw"), "encoding"),
-                                 _number(fmt.get("sampleRate", 8000), "sampleRate") or 0,
-                                 _number(fmt.get("channels", 1), "channels") or 0),
+        media_format=MediaFormat(
+            _text(fmt.get("encoding", "audio/x-mulaw"), "encoding"),
+            _number(fmt.get("sampleRate", 8000), "sampleRate") or 0,
+            _number(fmt.get("channels", 1), "channels") or 0,
+        ),
         tracks=tuple(str(t) for t in tracks) if isinstance(tracks, list) else ("inbound",),
-        sequence=sequence)
+        sequence=sequence,
+    )
 
 
 def _inbound(message: dict[str, Any], event: str) -> InboundMessage:
     sequence = _number(message.get("sequenceNumber"), "sequenceNumber")
     if event == "media":
         media = _section(message, "media")
-        return Media(_payload(media), _number(media.get("chunk"), "chunk"),
-                     _number(media.get("timestamp"), "timestamp"), sequence,
-                     _text(media.get("track", "inbound"), "track"))
+        return Media(
+            _payload(media),
+            _number(media.get("chunk"), "chunk"),
+            _number(media.get("timestamp"), "timestamp"),
+            sequence,
+            _text(media.get("track", "inbound"), "track"),
+        )
     if event == "dtmf":
         digit = _section(message, "dtmf").get("digit")
         if not isinstance(digit, str) or digit not in DTMF_DIGITS or len(digit) != 1:
@@ -214,11 +221,15 @@ def _inbound(message: dict[str, Any], event: str) -> InboundMessage:
         return _start(message, sequence)
     if event == "stop":
         stop: dict[str, Any] = message["stop"] if isinstance(message.get("stop"), dict) else {}
-        return Stop(_text(stop.get("callSid"), "callSid", required=False),
-                    _text(stop.get("accountSid"), "accountSid", required=False), sequence)
+        return Stop(
+            _text(stop.get("callSid"), "callSid", required=False),
+            _text(stop.get("accountSid"), "accountSid", required=False),
+            sequence,
+        )
     if event == "connected":
-        return Connected(_text(message.get("protocol", "Call"), "protocol"),
-                         _text(message.get("version", "1.0.0"), "version"))
+        return Connected(
+            _text(message.get("protocol", "Call"), "protocol"), _text(message.get("version", "1.0.0"), "version")
+        )
     raise _Bad(f"unknown event {event!r}")
 
 
@@ -267,22 +278,34 @@ def encode_inbound(message: InboundMessage, stream_sid: str) -> str:
         return json.dumps({"event": "connected", "protocol": message.protocol, "version": message.version})
     if isinstance(message, Start):
         fmt = message.media_format
-        body = {"event": "start", **_seq(message.sequence), "start": {
-            "accountSid": message.account_sid, "streamSid": message.stream_sid, "callSid": message.call_sid,
-            "tracks": list(message.tracks), "customParameters": dict(message.custom_parameters),
-            "mediaFormat": {"encoding": fmt.encoding, "sampleRate": fmt.sample_rate, "channels": fmt.channels}}}
+        body = {
+            "event": "start",
+            **_seq(message.sequence),
+            "start": {
+                "accountSid": message.account_sid,
+                "streamSid": message.stream_sid,
+                "callSid": message.call_sid,
+                "tracks": list(message.tracks),
+                "customParameters": dict(message.custom_parameters),
+                "mediaFormat": {"encoding": fmt.encoding, "sampleRate": fmt.sample_rate, "channels": fmt.channels},
+            },
+        }
     elif isinstance(message, Media):
         media = {"track": message.track, "payload": _b64(message.payload)}
-        media.update({k: str(v) for k, v in (("chunk", message.chunk), ("timestamp", message.timestamp))
-                      if v is not None})
+        media.update(
+            {k: str(v) for k, v in (("chunk", message.chunk), ("timestamp", message.timestamp)) if v is not None}
+        )
         body = {"event": "media", **_seq(message.sequence), "media": media}
     elif isinstance(message, Dtmf):
         body = {"event": "dtmf", **_seq(message.sequence), "dtmf": {"track": "inbound_track", "digit": message.digit}}
     elif isinstance(message, Mark):
         body = {"event": "mark", **_seq(message.sequence), "mark": {"name": message.name}}
     else:
-        body = {"event": "stop", **_seq(message.sequence),
-                "stop": {"accountSid": message.account_sid, "callSid": message.call_sid}}
+        body = {
+            "event": "stop",
+            **_seq(message.sequence),
+            "stop": {"accountSid": message.account_sid, "callSid": message.call_sid},
+        }
     return json.dumps({**body, "streamSid": stream_sid})
 
 

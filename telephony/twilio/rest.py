@@ -97,8 +97,12 @@ class TwilioRestClient:
             raise TwilioRestError(f"Twilio API answered {status} with something other than JSON") from error
         if not isinstance(body, dict):
             body = {}
-        result = CallUpdateResult(status, body.get("status") if status < 300 else None,
-                                  body.get("code") if status >= 300 else None, str(body.get("message") or ""))
+        result = CallUpdateResult(
+            status,
+            body.get("status") if status < 300 else None,
+            body.get("code") if status >= 300 else None,
+            str(body.get("message") or ""),
+        )
         if not result.ok and not result.already_ended:
             log.warning("Twilio refused the update of call %s: %s %s", call_sid, status, result.message)
         return result

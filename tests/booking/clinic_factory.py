@@ -72,10 +72,9 @@ def practitioner(
     )
 
 
-def closure(
-    start: date | datetime, end: date | datetime, practitioner: str | None = None, label: str = ""
-) -> Closure:
+def closure(start: date | datetime, end: date | datetime, practitioner: str | None = None, label: str = "") -> Closure:
     """A closure as the clinic file states it: dates are whole days, inclusive; date-times are local."""
+
     def moment(value: date | datetime) -> datetime:
         return value if isinstance(value, datetime) else datetime.combine(value, time())
 

@@ -30,13 +30,22 @@ VALID: dict[str, Any] = {
     ],
     "practitioners": [
         {
-            "id": "martin", "title": "Dr", "first_name": "Sophie", "last_name": "Martin",
-            "specialty": "médecin généraliste", "motifs": ["consultation", "vaccination"],
+            "id": "martin",
+            "title": "Dr",
+            "first_name": "Sophie",
+            "last_name": "Martin",
+            "specialty": "médecin généraliste",
+            "motifs": ["consultation", "vaccination"],
             "hours": {"mon": ["08:30-12:00", "14:00-18:30"], "wed": ["08:30-12:00"]},
         },
         {
-            "id": "bernard", "title": "Dr", "first_name": "Luc", "last_name": "Bernard",
-            "specialty": "médecin généraliste", "motifs": ["consultation"], "hours": {"tue": ["09:00-12:30"]},
+            "id": "bernard",
+            "title": "Dr",
+            "first_name": "Luc",
+            "last_name": "Bernard",
+            "specialty": "médecin généraliste",
+            "motifs": ["consultation"],
+            "hours": {"tue": ["09:00-12:30"]},
         },
     ],
     "closures": [
@@ -66,6 +75,7 @@ def set_in(path: tuple[str | int, ...], value: Any) -> Callable[[dict[str, Any]]
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return change
 
 
@@ -75,6 +85,7 @@ def delete(path: tuple[str | int, ...]) -> Callable[[dict[str, Any]], None]:
         for key in path[:-1]:
             target = target[key]
         del target[path[-1]]
+
     return change
 
 
@@ -98,8 +109,9 @@ def test_the_french_sample_loads() -> None:
     leave, training, congress = clinic.closures
     # Dates are whole days: the leave ends at midnight after 2027-01-03.
     assert leave == Closure(datetime(2026, 12, 24), datetime(2027, 1, 4), "martin", "congés", all_day=True)
-    assert training == Closure(datetime(2027, 2, 19, 14), datetime(2027, 2, 19, 18, 30), None,
-                               "formation de l'équipe", all_day=False)
+    assert training == Closure(
+        datetime(2027, 2, 19, 14), datetime(2027, 2, 19, 18, 30), None, "formation de l'équipe", all_day=False
+    )
     assert congress.practitioner == "bertrand" and congress.end == datetime(2027, 1, 16)
 
 
@@ -107,7 +119,10 @@ def test_the_english_sample_loads() -> None:
     clinic = load_clinic(CONFIG / "clinic.en.toml")
     practice = clinic.practice
     assert (practice.timezone, practice.locale, practice.country, practice.subdivision) == (
-        "Europe/London", "en", "GB", "ENG"
+        "Europe/London",
+        "en",
+        "GB",
+        "ENG",
     )
     assert (practice.min_notice_minutes, practice.horizon_days) == (60, 42)
     assert {p.id for p in clinic.practitioners} == {"patel", "jones", "johnson", "okafor"}
@@ -133,49 +148,88 @@ def test_lower_case_country_is_accepted() -> None:
 
 
 def test_closure_bounds_may_be_toml_dates_and_local_date_times() -> None:
-    data = edited(set_in(("closures", 0), {"start": datetime(2027, 2, 19, 14).date(),
-                                           "end": datetime(2027, 2, 20, 10, 30)}))
+    data = edited(
+        set_in(("closures", 0), {"start": datetime(2027, 2, 19, 14).date(), "end": datetime(2027, 2, 20, 10, 30)})
+    )
     (closure,) = parse_clinic(data).closures
     assert (closure.start, closure.end, closure.practitioner, closure.all_day) == (
-        datetime(2027, 2, 19), datetime(2027, 2, 20, 10, 30), None, False
+        datetime(2027, 2, 19),
+        datetime(2027, 2, 20, 10, 30),
+        None,
+        False,
     )
 
 
 # --- one mistake at a time ------------------------------------------------------------------------
 
 BAD: list[tuple[str, Callable[[dict[str, Any]], object], list[str]]] = [
-    ("hour out of range", set_in(("practitioners", 0, "hours", "mon"), ["25:00-26:00"]),
-     [MARTIN, "hours.mon", '"25:00-26:00"', "not a valid time range"]),
-    ("range ends before it starts", set_in(("practitioners", 0, "hours", "mon"), ["12:00-11:00"]),
-     [MARTIN, "hours.mon", '"12:00-11:00"']),
-    ("range without a dash", set_in(("practitioners", 0, "hours", "wed"), ["08:30 12:00"]),
-     [MARTIN, "hours.wed", '"08:30 12:00"']),
-    ("overlapping ranges on one day", set_in(("practitioners", 0, "hours", "mon"), ["08:30-12:00", "11:00-13:00"]),
-     [MARTIN, "hours.mon", '"08:30-12:00" and "11:00-13:00" overlap']),
-    ("unknown weekday", set_in(("practitioners", 0, "hours", "lun"), ["08:30-12:00"]),
-     [MARTIN, "hours.lun", 'unknown weekday "lun"']),
-    ("hours of a day not a list", set_in(("practitioners", 0, "hours", "mon"), "08:30-12:00"),
-     [MARTIN, "hours.mon", "must be a list"]),
-    ("unknown motif reference", set_in(("practitioners", 1, "motifs"), ["consultation", "echographie"]),
-     ['practitioners[2] (id "bernard")', "motifs", 'unknown motif "echographie"']),
-    ("unknown practitioner in a closure", set_in(("closures", 0, "practitioner"), "dupont"),
-     ["closures[1]", "practitioner", 'unknown practitioner "dupont"']),
+    (
+        "hour out of range",
+        set_in(("practitioners", 0, "hours", "mon"), ["25:00-26:00"]),
+        [MARTIN, "hours.mon", '"25:00-26:00"', "not a valid time range"],
+    ),
+    (
+        "range ends before it starts",
+        set_in(("practitioners", 0, "hours", "mon"), ["12:00-11:00"]),
+        [MARTIN, "hours.mon", '"12:00-11:00"'],
+    ),
+    (
+        "range without a dash",
+        set_in(("practitioners", 0, "hours", "wed"), ["08:30 12:00"]),
+        [MARTIN, "hours.wed", '"08:30 12:00"'],
+    ),
+    (
+        "overlapping ranges on one day",
+        set_in(("practitioners", 0, "hours", "mon"), ["08:30-12:00", "11:00-13:00"]),
+        [MARTIN, "hours.mon", '"08:30-12:00" and "11:00-13:00" overlap'],
+    ),
+    (
+        "unknown weekday",
+        set_in(("practitioners", 0, "hours", "lun"), ["08:30-12:00"]),
+        [MARTIN, "hours.lun", 'unknown weekday "lun"'],
+    ),
+    (
+        "hours of a day not a list",
+        set_in(("practitioners", 0, "hours", "mon"), "08:30-12:00"),
+        [MARTIN, "hours.mon", "must be a list"],
+    ),
+    (
+        "unknown motif reference",
+        set_in(("practitioners", 1, "motifs"), ["consultation", "echographie"]),
+        ['practitioners[2] (id "bernard")', "motifs", 'unknown motif "echographie"'],
+    ),
+    (
+        "unknown practitioner in a closure",
+        set_in(("closures", 0, "practitioner"), "dupont"),
+        ["closures[1]", "practitioner", 'unknown practitioner "dupont"'],
+    ),
     ("duplicate motif id", set_in(("motifs", 1, "id"), "consultation"), ["motifs", 'duplicate id "consultation"']),
-    ("duplicate practitioner id", set_in(("practitioners", 1, "id"), "martin"),
-     ["practitioners", 'duplicate id "martin"']),
-    ("unknown time zone", set_in(("practice", "timezone"), "Europe/Pari"),
-     ["[practice]", "timezone", 'unknown time zone "Europe/Pari"']),
-    ("time zone not a zone name", set_in(("practice", "timezone"), "../etc/passwd"),
-     ["[practice]", "timezone", "unknown time zone"]),
+    (
+        "duplicate practitioner id",
+        set_in(("practitioners", 1, "id"), "martin"),
+        ["practitioners", 'duplicate id "martin"'],
+    ),
+    (
+        "unknown time zone",
+        set_in(("practice", "timezone"), "Europe/Pari"),
+        ["[practice]", "timezone", 'unknown time zone "Europe/Pari"'],
+    ),
+    (
+        "time zone not a zone name",
+        set_in(("practice", "timezone"), "../etc/passwd"),
+        ["[practice]", "timezone", "unknown time zone"],
+    ),
     ("unknown locale", set_in(("practice", "locale"), "de"), ["[practice]", "locale", 'unknown locale "de"']),
     ("unknown country", set_in(("practice", "country"), "XX"), ["[practice]", "country", '"XX"']),
     ("unknown subdivision", set_in(("practice", "subdivision"), "99"), ["[practice]", "subdivision", '"99"']),
     ("missing practice name", delete(("practice", "name")), ["[practice]", "name", "is required"]),
     ("empty practice phone", set_in(("practice", "phone"), "  "), ["[practice]", "phone", "must not be empty"]),
-    ("missing motif duration", delete(("motifs", 0, "duration_minutes")),
-     ['motifs[1] (id "consultation")', "duration_minutes", "is required"]),
-    ("missing practitioner last name", delete(("practitioners", 0, "last_name")),
-     [MARTIN, "last_name", "is required"]),
+    (
+        "missing motif duration",
+        delete(("motifs", 0, "duration_minutes")),
+        ['motifs[1] (id "consultation")', "duration_minutes", "is required"],
+    ),
+    ("missing practitioner last name", delete(("practitioners", 0, "last_name")), [MARTIN, "last_name", "is required"]),
     ("missing practitioner motifs", delete(("practitioners", 0, "motifs")), [MARTIN, "motifs", "is required"]),
     ("missing motif id", delete(("motifs", 1, "id")), ["motifs[2]", "id", "is required"]),
     ("missing closure start", delete(("closures", 0, "start")), ["closures[1]", "start", "is required"]),
@@ -184,41 +238,70 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], object], list[str]]] = [
     ("no practitioners", delete(("practitioners",)), ["[[practitioners]]", "at least one"]),
     ("motifs not a list of tables", set_in(("motifs",), {"id": "x"}), ["motifs", "list of tables"]),
     ("practice not a table", set_in(("practice",), "Cabinet"), ["[practice]", "must be a table"]),
-    ("closure ends before it starts", set_in(("closures", 0, "end"), "2026-12-20"),
-     ["closures[1]", "end", "must come after start"]),
-    ("closure date-times in the wrong order",
-     set_in(("closures", 0), {"start": "2027-02-19T18:00", "end": "2027-02-19T14:00"}),
-     ["closures[1]", "end", "must come after start"]),
-    ("closure of zero length", set_in(("closures", 0), {"start": "2027-02-19T14:00", "end": "2027-02-19T14:00"}),
-     ["closures[1]", "end", "must come after start"]),
-    ("closure bound not a date", set_in(("closures", 0, "start"), "Christmas"),
-     ["closures[1]", "start", '"Christmas"', "must be a date"]),
-    ("closure bound with a UTC offset",
-     set_in(("closures", 0, "start"), datetime.fromisoformat("2027-01-01T10:00+01:00")),
-     ["closures[1]", "start", "must be a date"]),
+    (
+        "closure ends before it starts",
+        set_in(("closures", 0, "end"), "2026-12-20"),
+        ["closures[1]", "end", "must come after start"],
+    ),
+    (
+        "closure date-times in the wrong order",
+        set_in(("closures", 0), {"start": "2027-02-19T18:00", "end": "2027-02-19T14:00"}),
+        ["closures[1]", "end", "must come after start"],
+    ),
+    (
+        "closure of zero length",
+        set_in(("closures", 0), {"start": "2027-02-19T14:00", "end": "2027-02-19T14:00"}),
+        ["closures[1]", "end", "must come after start"],
+    ),
+    (
+        "closure bound not a date",
+        set_in(("closures", 0, "start"), "Christmas"),
+        ["closures[1]", "start", '"Christmas"', "must be a date"],
+    ),
+    (
+        "closure bound with a UTC offset",
+        set_in(("closures", 0, "start"), datetime.fromisoformat("2027-01-01T10:00+01:00")),
+        ["closures[1]", "start", "must be a date"],
+    ),
     ("unknown practice key", set_in(("practice", "colour"), "blue"), ["[practice]", "colour", "unknown key"]),
-    ("unknown motif key", set_in(("motifs", 0, "price"), 25),
-     ['motifs[1] (id "consultation")', "price", "unknown key"]),
+    (
+        "unknown motif key",
+        set_in(("motifs", 0, "price"), 25),
+        ['motifs[1] (id "consultation")', "price", "unknown key"],
+    ),
     ("unknown closure key", set_in(("closures", 0, "reason"), "x"), ["closures[1]", "reason", "unknown key"]),
     ("unknown section", set_in(("extras",), {"a": 1}), ["[extras]", "unknown section"]),
-    ("duration as text", set_in(("motifs", 0, "duration_minutes"), "20"),
-     ['motifs[1] (id "consultation")', "duration_minutes", "whole number"]),
-    ("duration too short", set_in(("motifs", 0, "duration_minutes"), 0),
-     ['motifs[1] (id "consultation")', "duration_minutes", "at least 5"]),
-    ("notice as a boolean", set_in(("practice", "min_notice_minutes"), True),
-     ["[practice]", "min_notice_minutes", "whole number"]),
+    (
+        "duration as text",
+        set_in(("motifs", 0, "duration_minutes"), "20"),
+        ['motifs[1] (id "consultation")', "duration_minutes", "whole number"],
+    ),
+    (
+        "duration too short",
+        set_in(("motifs", 0, "duration_minutes"), 0),
+        ['motifs[1] (id "consultation")', "duration_minutes", "at least 5"],
+    ),
+    (
+        "notice as a boolean",
+        set_in(("practice", "min_notice_minutes"), True),
+        ["[practice]", "min_notice_minutes", "whole number"],
+    ),
     ("negative buffer", set_in(("motifs", 0, "buffer_minutes"), -5), ["buffer_minutes", "at least 0"]),
     ("horizon of zero days", set_in(("practice", "horizon_days"), 0), ["[practice]", "horizon_days", "at least 1"]),
     ("new_patients as text", set_in(("motifs", 0, "new_patients"), "yes"), ["new_patients", "true or false"]),
     ("keywords not words", set_in(("motifs", 0, "keywords"), ["vaccin", 3]), ["keywords", "list of words"]),
-    ("id with capitals and spaces", set_in(("practitioners", 0, "id"), "Dr Martin"),
-     ["practitioners[1]", "id", '"Dr Martin"']),
+    (
+        "id with capitals and spaces",
+        set_in(("practitioners", 0, "id"), "Dr Martin"),
+        ["practitioners[1]", "id", '"Dr Martin"'],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("change", "expected"), [(c, e) for _, c, e in BAD], ids=[name for name, _, _ in BAD])
-def test_each_mistake_names_the_entry_and_the_key(change: Callable[[dict[str, Any]], object],
-                                                  expected: list[str]) -> None:
+def test_each_mistake_names_the_entry_and_the_key(
+    change: Callable[[dict[str, Any]], object], expected: list[str]
+) -> None:
     problems = problems_of(edited(change))
     assert any(all(part in problem for part in expected) for problem in problems), problems
 
@@ -234,8 +317,15 @@ def test_several_problems_are_reported_together() -> None:
     data["practitioners"][1]["hours"]["lun"] = ["09:00-12:00"]
     data["closures"][0]["practitioner"] = "dupont"
     problems = problems_of(data)
-    for expected in ('unknown locale "de"', 'unknown time zone "Mars/Olympus"', "duration_minutes",
-                     '"25:00-26:00"', '"12:00-11:00"', 'unknown weekday "lun"', 'unknown practitioner "dupont"'):
+    for expected in (
+        'unknown locale "de"',
+        'unknown time zone "Mars/Olympus"',
+        "duration_minutes",
+        '"25:00-26:00"',
+        '"12:00-11:00"',
+        'unknown weekday "lun"',
+        'unknown practitioner "dupont"',
+    ):
         assert sum(expected in problem for problem in problems) == 1, (expected, problems)
 
 
@@ -244,7 +334,7 @@ def test_error_names_the_file_and_lists_each_problem(tmp_path: Path) -> None:
     path.write_text(
         '[practice]\nname = "Cabinet"\ntimezone = "Europe/Paris"\nlocale = "xx"\ncountry = "FR"\n'
         'phone = "1"\naddress = "2"\n\n[[motifs]]\nid = "consultation"\nlabel = "consultation"\n'
-        "duration_minutes = 20\n\n[[practitioners]]\nid = \"martin\"\nfirst_name = \"S\"\nlast_name = \"M\"\n"
+        'duration_minutes = 20\n\n[[practitioners]]\nid = "martin"\nfirst_name = "S"\nlast_name = "M"\n'
         'specialty = "gp"\nmotifs = ["consultation"]\n[practitioners.hours]\nmon = ["08:30-12:00", "11:00-13:00"]\n',
         encoding="utf-8",
     )

@@ -68,10 +68,12 @@ def test_overlapping_bookings_of_different_lengths_never_both(db_url: str) -> No
         monday = f"{(NOW.date() + timedelta(days=9 + 7 * day)).isoformat()}"
         long_one = slot("girard", "frottis", f"{monday}T09:00", 30)  # 09:00-09:30 (+10 min buffer)
         short_one = slot("girard", "consultation", f"{monday}T09:20", 20)  # 09:20-09:40
-        results = race([
-            lambda long_one=long_one: services[0].book(long_one, patient(1), NOW),
-            lambda short_one=short_one: services[1].book(short_one, patient(2), NOW),
-        ])
+        results = race(
+            [
+                lambda long_one=long_one: services[0].book(long_one, patient(1), NOW),
+                lambda short_one=short_one: services[1].book(short_one, patient(2), NOW),
+            ]
+        )
         assert sum(not isinstance(r, Exception) for r in results) == 1, results
         assert all(isinstance(r, SlotUnavailable) for r in results if isinstance(r, Exception))
     assert_no_overlaps(service)
@@ -84,15 +86,20 @@ def test_reschedule_racing_a_booking_never_loses_the_original(db_url: str) -> No
     outcomes = set()
     for day in range(6):
         date = (NOW.date() + timedelta(days=3 + day)).isoformat()  # Tue 1 Dec .. Sun 6 Dec
-        original = service.book(slot("bernard", "consultation", f"{date}T09:00", 20), patient(1), NOW) \
-            if _bernard_works(date) else None
+        original = (
+            service.book(slot("bernard", "consultation", f"{date}T09:00", 20), patient(1), NOW)
+            if _bernard_works(date)
+            else None
+        )
         if original is None:
             continue
         target = slot("bernard", "consultation", f"{date}T10:00", 20)
-        moved, booked = race([
-            lambda o=original, t=target: movers.reschedule(o.reference, t, NOW),
-            lambda t=target: bookers.book(t, patient(2), NOW),
-        ])
+        moved, booked = race(
+            [
+                lambda o=original, t=target: movers.reschedule(o.reference, t, NOW),
+                lambda t=target: bookers.book(t, patient(2), NOW),
+            ]
+        )
         at_target = [a for a in service.list_appointments(status=Status.BOOKED) if a.start == target.start]
         assert len(at_target) == 1
         if isinstance(moved, Exception):

@@ -14,6 +14,7 @@ MIN = timedelta(minutes=1)
 
 def span(start: str, end: str, day: date = date(2027, 1, 11)) -> tuple[datetime, datetime]:
     """A UTC interval on one day from "HH:MM" texts."""
+
     def at(text: str) -> datetime:
         hour, minute = (int(part) for part in text.split(":"))
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
@@ -138,8 +139,15 @@ def test_opening_intervals_of_an_empty_period_or_week() -> None:
 
 
 def test_merge_joins_overlapping_and_touching_intervals_and_sorts() -> None:
-    assert merge([span("10:00", "11:00"), span("08:00", "09:00"), span("08:30", "09:30"),
-                  span("09:30", "09:45"), span("12:00", "13:00")]) == [
+    assert merge(
+        [
+            span("10:00", "11:00"),
+            span("08:00", "09:00"),
+            span("08:30", "09:30"),
+            span("09:30", "09:45"),
+            span("12:00", "13:00"),
+        ]
+    ) == [
         span("08:00", "09:45"),
         span("10:00", "11:00"),
         span("12:00", "13:00"),
@@ -147,9 +155,7 @@ def test_merge_joins_overlapping_and_touching_intervals_and_sorts() -> None:
 
 
 def test_merge_drops_empty_intervals_and_absorbs_contained_ones() -> None:
-    assert merge([span("08:00", "12:00"), span("09:00", "10:00"), span("13:00", "13:00")]) == [
-        span("08:00", "12:00")
-    ]
+    assert merge([span("08:00", "12:00"), span("09:00", "10:00"), span("13:00", "13:00")]) == [span("08:00", "12:00")]
     assert merge([]) == []
 
 
@@ -211,8 +217,18 @@ def test_subtract_works_on_instants_whatever_the_zone() -> None:
 
 def test_cut_slots_fills_the_interval_from_its_start() -> None:
     slots = cut_slots([span("08:30", "12:00")], timedelta(minutes=20), timedelta(minutes=20))
-    assert starts(slots) == ["08:30", "08:50", "09:10", "09:30", "09:50", "10:10", "10:30", "10:50",
-                             "11:10", "11:30"]  # 11:50 would end at 12:10
+    assert starts(slots) == [
+        "08:30",
+        "08:50",
+        "09:10",
+        "09:30",
+        "09:50",
+        "10:10",
+        "10:30",
+        "10:50",
+        "11:10",
+        "11:30",
+    ]  # 11:50 would end at 12:10
     assert all(end - start == timedelta(minutes=20) for start, end in slots)
 
 
@@ -222,8 +238,7 @@ def test_cut_slots_with_a_step_shorter_than_the_duration_overlap() -> None:
 
 
 def test_cut_slots_anchor_each_interval_separately() -> None:
-    slots = cut_slots([span("08:00", "09:00"), span("09:10", "10:00")], timedelta(minutes=20),
-                      timedelta(minutes=20))
+    slots = cut_slots([span("08:00", "09:00"), span("09:10", "10:00")], timedelta(minutes=20), timedelta(minutes=20))
     assert starts(slots) == ["08:00", "08:20", "08:40", "09:10", "09:30"]
 
 
@@ -257,8 +272,12 @@ def test_cut_slots_not_before_past_the_last_slot_gives_nothing() -> None:
 
 
 def test_cut_slots_not_after_keeps_a_slot_starting_exactly_then() -> None:
-    slots = cut_slots([span("08:30", "12:00"), span("14:00", "15:00")], timedelta(minutes=20),
-                      timedelta(minutes=20), not_after=span("09:10", "09:10")[0])
+    slots = cut_slots(
+        [span("08:30", "12:00"), span("14:00", "15:00")],
+        timedelta(minutes=20),
+        timedelta(minutes=20),
+        not_after=span("09:10", "09:10")[0],
+    )
     assert starts(slots) == ["08:30", "08:50", "09:10"]
 
 
@@ -266,7 +285,9 @@ def test_cut_slots_over_the_autumn_night_counts_real_minutes() -> None:
     # 00:00Z-03:00Z on 2027-10-31 is 02:00 (+02:00) to 04:00 (+01:00) in Paris: 3 real hours, 3 one-hour slots.
     slots = cut_slots([(utc(2027, 10, 31, 0), utc(2027, 10, 31, 3))], timedelta(hours=1), timedelta(hours=1))
     assert [start.astimezone(PARIS).strftime("%H:%M%z") for start, _ in slots] == [
-        "02:00+0200", "02:00+0100", "03:00+0100"
+        "02:00+0200",
+        "02:00+0100",
+        "03:00+0100",
     ]
 
 

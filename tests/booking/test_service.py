@@ -16,8 +16,9 @@ from tests.conftest import NOW, PARIS
 
 def test_book_then_slot_is_no_longer_offered(db_url: str) -> None:
     service = sample_service(db_url)
-    query = SlotQuery("consultation", practitioner_ids=("martin",), first_day=date(2026, 12, 1),
-                      last_day=date(2026, 12, 1))
+    query = SlotQuery(
+        "consultation", practitioner_ids=("martin",), first_day=date(2026, 12, 1), last_day=date(2026, 12, 1)
+    )
     first = service.find_slots(query, NOW)[0]
     assert first.start == datetime(2026, 12, 1, 8, 30, tzinfo=PARIS)
     record = service.book(first, patient(), NOW)
@@ -71,8 +72,7 @@ def test_unknown_ids(sqlite_url: str) -> None:
 
 def test_staff_may_book_inside_notice_but_not_outside_hours(sqlite_url: str) -> None:
     service = sample_service(sqlite_url)
-    record = service.book(slot("bernard", "consultation", "2026-11-28T10:30", 20), patient(), NOW,
-                          source=Source.STAFF)
+    record = service.book(slot("bernard", "consultation", "2026-11-28T10:30", 20), patient(), NOW, source=Source.STAFF)
     assert record.source is Source.STAFF
     with pytest.raises(SlotUnavailable, match="outside"):
         service.book(slot("bernard", "consultation", "2026-11-28T12:20", 20), patient(), NOW, source=Source.STAFF)
@@ -127,8 +127,11 @@ def test_patients_found_by_phone_or_name_and_birth_date(db_url: str) -> None:
     assert [a.reference for a in service.upcoming(record.patient_id, NOW)] == [record.reference]
     assert service.upcoming(record.patient_id, datetime(2026, 12, 2, tzinfo=PARIS)) == []
     # the same person booking again is the same patient, with the latest phone number
-    again = service.book(slot("martin", "consultation", "2026-12-03T09:10", 20),
-                         PatientDetails("helene", "LE GALL-DUBOIS", date(1990, 5, 17), "+33699999999"), NOW)
+    again = service.book(
+        slot("martin", "consultation", "2026-12-03T09:10", 20),
+        PatientDetails("helene", "LE GALL-DUBOIS", date(1990, 5, 17), "+33699999999"),
+        NOW,
+    )
     assert again.patient_id == record.patient_id
     assert service.find_patients(phone="+33699999999")[0].id == record.patient_id
 
@@ -140,11 +143,16 @@ def test_database_refuses_overlaps_written_behind_the_service(db_url: str) -> No
     start = record.start + timedelta(minutes=5)
     with service.engine.connect() as connection, pytest.raises(Exception, match="overlap"):
         connection.execute(
-            text("INSERT INTO appointment (reference, practitioner_id, motif_id, patient_id, start_at, end_at, "
-                 "status, source, created_at) VALUES ('000001', 'martin', 'consultation', :p, :s, :e, 'booked', "
-                 "'staff', :s)"),
-            {"p": record.patient_id, "s": _db_time(db_url, start),
-             "e": _db_time(db_url, start + timedelta(minutes=20))},
+            text(
+                "INSERT INTO appointment (reference, practitioner_id, motif_id, patient_id, start_at, end_at, "
+                "status, source, created_at) VALUES ('000001', 'martin', 'consultation', :p, :s, :e, 'booked', "
+                "'staff', :s)"
+            ),
+            {
+                "p": record.patient_id,
+                "s": _db_time(db_url, start),
+                "e": _db_time(db_url, start + timedelta(minutes=20)),
+            },
         )
         connection.commit()
     assert len(service.list_appointments()) == 1

@@ -61,11 +61,17 @@ def every_day_clinic(hours: list[str], duration: int = 30, country: str = "FR", 
     ("first", "last", "expected"),
     [
         # Spring forward on Sunday 2027-03-28: the same wall clock, one hour less of offset from UTC.
-        (date(2027, 3, 27), date(2027, 3, 29),
-         ["2027-03-27 08:30+01:00", "2027-03-28 08:30+02:00", "2027-03-29 08:30+02:00"]),
+        (
+            date(2027, 3, 27),
+            date(2027, 3, 29),
+            ["2027-03-27 08:30+01:00", "2027-03-28 08:30+02:00", "2027-03-29 08:30+02:00"],
+        ),
         # Fall back on Sunday 2027-10-31.
-        (date(2027, 10, 30), date(2027, 11, 1),
-         ["2027-10-30 08:30+02:00", "2027-10-31 08:30+01:00", "2027-11-01 08:30+01:00"]),
+        (
+            date(2027, 10, 30),
+            date(2027, 11, 1),
+            ["2027-10-30 08:30+02:00", "2027-10-31 08:30+01:00", "2027-11-01 08:30+01:00"],
+        ),
     ],
 )
 def test_dst_switch_keeps_wall_clock_times(first: date, last: date, expected: list[str]) -> None:
@@ -80,8 +86,9 @@ def test_dst_switch_keeps_wall_clock_times(first: date, last: date, expected: li
 
 def test_spring_switch_in_france_sunday_open_easter_monday_closed() -> None:
     clinic = every_day_clinic(["08:30-10:00"])
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 3, 28),
-                                             last_day=date(2027, 3, 30)), utc(2027, 3, 1))
+    slots = find_slots(
+        clinic, [], SlotQuery("consultation", first_day=date(2027, 3, 28), last_day=date(2027, 3, 30)), utc(2027, 3, 1)
+    )
     assert sorted({s.start.date() for s in slots}) == [date(2027, 3, 28), date(2027, 3, 30)]
     assert clock(on(slots, date(2027, 3, 28)))[0] == "2027-03-28 08:30+02:00"
     assert on(slots, date(2027, 3, 28))[0].start.astimezone(UTC) == utc(2027, 3, 28, 6, 30)
@@ -89,24 +96,33 @@ def test_spring_switch_in_france_sunday_open_easter_monday_closed() -> None:
 
 def test_autumn_switch_in_france_sunday_open_all_saints_closed() -> None:
     clinic = every_day_clinic(["08:30-10:00"])
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 10, 31),
-                                             last_day=date(2027, 11, 2)), utc(2027, 10, 1))
+    slots = find_slots(
+        clinic,
+        [],
+        SlotQuery("consultation", first_day=date(2027, 10, 31), last_day=date(2027, 11, 2)),
+        utc(2027, 10, 1),
+    )
     assert sorted({s.start.date() for s in slots}) == [date(2027, 10, 31), date(2027, 11, 2)]
     assert on(slots, date(2027, 10, 31))[0].start.astimezone(UTC) == utc(2027, 10, 31, 7, 30)
 
 
 def test_night_opening_across_the_spring_switch_has_one_hour_less() -> None:
     clinic = every_day_clinic(["01:00-05:00"], duration=60)
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 3, 28),
-                                             last_day=date(2027, 3, 28)), utc(2027, 3, 1))
+    slots = find_slots(
+        clinic, [], SlotQuery("consultation", first_day=date(2027, 3, 28), last_day=date(2027, 3, 28)), utc(2027, 3, 1)
+    )
     assert clock(slots) == ["2027-03-28 01:00+01:00", "2027-03-28 03:00+02:00", "2027-03-28 04:00+02:00"]
     assert all(real_minutes(s) == 60 for s in slots)
 
 
 def test_night_opening_across_the_autumn_switch_offers_the_repeated_hour_twice_in_order() -> None:
     clinic = every_day_clinic(["01:00-05:00"], duration=60)
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 10, 31),
-                                             last_day=date(2027, 10, 31)), utc(2027, 10, 1))
+    slots = find_slots(
+        clinic,
+        [],
+        SlotQuery("consultation", first_day=date(2027, 10, 31), last_day=date(2027, 10, 31)),
+        utc(2027, 10, 1),
+    )
     assert clock(slots) == [
         "2027-10-31 01:00+02:00",
         "2027-10-31 02:00+02:00",
@@ -120,8 +136,12 @@ def test_night_opening_across_the_autumn_switch_offers_the_repeated_hour_twice_i
 def test_repeated_hour_slots_are_sorted_in_real_time() -> None:
     # 02:15 (+01:00, second pass) is 45 minutes after 02:30 (+02:00, first pass).
     clinic = every_day_clinic(["01:00-05:00"], duration=15)
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 10, 31),
-                                             last_day=date(2027, 10, 31)), utc(2027, 10, 1))
+    slots = find_slots(
+        clinic,
+        [],
+        SlotQuery("consultation", first_day=date(2027, 10, 31), last_day=date(2027, 10, 31)),
+        utc(2027, 10, 1),
+    )
     instants = [s.start.astimezone(UTC) for s in slots]
     assert instants == sorted(instants)
     assert len(slots) == 5 * 4  # five real hours
@@ -171,8 +191,12 @@ def test_nearest_counts_the_short_spring_day() -> None:
 
 def test_christmas_day_has_no_slots_the_days_around_it_do() -> None:
     clinic = make_clinic()
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2026, 12, 24),
-                                             last_day=date(2026, 12, 28)), utc(2026, 12, 1))
+    slots = find_slots(
+        clinic,
+        [],
+        SlotQuery("consultation", first_day=date(2026, 12, 24), last_day=date(2026, 12, 28)),
+        utc(2026, 12, 1),
+    )
     days = sorted({s.start.date() for s in slots})
     assert days == [date(2026, 12, 24), date(2026, 12, 28)]  # 25 Fri holiday, 26-27 weekend
 
@@ -197,8 +221,9 @@ def test_regional_holiday_of_a_subdivision() -> None:
 
 def test_whole_practice_closure_of_an_afternoon(sample: Clinic) -> None:
     # The sample file closes the practice on 2027-02-19 (a Friday) from 14:00 to 18:30.
-    slots = find_slots(sample, [], SlotQuery("consultation", first_day=date(2027, 2, 19),
-                                             last_day=date(2027, 2, 19)), utc(2027, 2, 1))
+    slots = find_slots(
+        sample, [], SlotQuery("consultation", first_day=date(2027, 2, 19), last_day=date(2027, 2, 19)), utc(2027, 2, 1)
+    )
     assert {s.practitioner_id for s in slots} == {"martin", "bernard"}
     closed = (paris(2027, 2, 19, 14), paris(2027, 2, 19, 18, 30))
     assert not [s for s in slots if s.start < closed[1] and closed[0] < s.end]
@@ -210,8 +235,12 @@ def test_whole_practice_closure_of_an_afternoon(sample: Clinic) -> None:
 
 def test_partial_closure_cuts_the_middle_of_a_morning() -> None:
     clinic = make_clinic(closures=[closure(datetime(2027, 1, 11, 9, 30), datetime(2027, 1, 11, 10, 45))])
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 1, 11),
-                                             last_day=date(2027, 1, 11), windows=(MORNING,)), utc(2027, 1, 1))
+    slots = find_slots(
+        clinic,
+        [],
+        SlotQuery("consultation", first_day=date(2027, 1, 11), last_day=date(2027, 1, 11), windows=(MORNING,)),
+        utc(2027, 1, 1),
+    )
     # Before: 08:30, 08:50, 09:10 (ends 09:30). After 10:45 the grid restarts: 10:45, 11:05, 11:25.
     assert [f"{s.start:%H:%M}" for s in slots] == ["08:30", "08:50", "09:10", "10:45", "11:05", "11:25"]
 
@@ -221,8 +250,9 @@ def test_whole_day_closure_of_the_practice() -> None:
         practitioners=[practitioner("martin"), practitioner("bernard")],
         closures=[closure(date(2027, 2, 22), date(2027, 2, 23), label="travaux")],
     )
-    slots = find_slots(clinic, [], SlotQuery("consultation", first_day=date(2027, 2, 22),
-                                             last_day=date(2027, 2, 24)), utc(2027, 2, 1))
+    slots = find_slots(
+        clinic, [], SlotQuery("consultation", first_day=date(2027, 2, 22), last_day=date(2027, 2, 24)), utc(2027, 2, 1)
+    )
     assert sorted({s.start.date() for s in slots}) == [date(2027, 2, 24)]
     assert {s.practitioner_id for s in slots} == {"martin", "bernard"}
 
@@ -232,8 +262,16 @@ def test_practitioner_on_leave_others_still_offered(sample: Clinic) -> None:
     query = SlotQuery("consultation", first_day=date(2026, 12, 21), last_day=date(2027, 1, 8))
     slots = find_slots(sample, [], query, utc(2026, 12, 1))
     martin_days = sorted({s.start.date() for s in slots if s.practitioner_id == "martin"})
-    assert martin_days == [date(2026, 12, 21), date(2026, 12, 22), date(2026, 12, 23),
-                           date(2027, 1, 4), date(2027, 1, 5), date(2027, 1, 6), date(2027, 1, 7), date(2027, 1, 8)]
+    assert martin_days == [
+        date(2026, 12, 21),
+        date(2026, 12, 22),
+        date(2026, 12, 23),
+        date(2027, 1, 4),
+        date(2027, 1, 5),
+        date(2027, 1, 6),
+        date(2027, 1, 7),
+        date(2027, 1, 8),
+    ]
     bernard_days = {s.start.date() for s in slots if s.practitioner_id == "bernard"}
     assert {date(2026, 12, 28), date(2026, 12, 29), date(2026, 12, 30), date(2027, 1, 2)} <= bernard_days
     assert date(2026, 12, 25) not in bernard_days and date(2027, 1, 1) not in bernard_days  # holidays
@@ -241,13 +279,20 @@ def test_practitioner_on_leave_others_still_offered(sample: Clinic) -> None:
 
 def test_part_time_practitioner_only_on_her_days(sample: Clinic) -> None:
     # Mme Girard: Monday 09:00-13:00 and Thursday 13:00-18:00.
-    query = SlotQuery("frottis", practitioner_ids=("girard",), first_day=date(2027, 1, 18),
-                      last_day=date(2027, 1, 24))
+    query = SlotQuery("frottis", practitioner_ids=("girard",), first_day=date(2027, 1, 18), last_day=date(2027, 1, 24))
     slots = find_slots(sample, [], query, utc(2027, 1, 1))
     assert sorted({s.start.date() for s in slots}) == [date(2027, 1, 18), date(2027, 1, 21)]
     monday, thursday = on(slots, date(2027, 1, 18)), on(slots, date(2027, 1, 21))
-    assert [f"{s.start:%H:%M}" for s in monday] == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00",
-                                                     "12:30"]
+    assert [f"{s.start:%H:%M}" for s in monday] == [
+        "09:00",
+        "09:30",
+        "10:00",
+        "10:30",
+        "11:00",
+        "11:30",
+        "12:00",
+        "12:30",
+    ]
     assert f"{thursday[0].start:%H:%M}" == "13:00" and f"{thursday[-1].end:%H:%M}" == "18:00"
 
 
@@ -255,8 +300,11 @@ def test_part_time_practitioner_only_on_her_days(sample: Clinic) -> None:
 
 
 def long_day_clinic(min_notice_minutes: int = 120, slot_step_minutes: int | None = None) -> Clinic:
-    return make_clinic(practitioners=[practitioner(hours={"mon": ["08:00-19:00"], "tue": ["08:00-19:00"]})],
-                       min_notice_minutes=min_notice_minutes, slot_step_minutes=slot_step_minutes)
+    return make_clinic(
+        practitioners=[practitioner(hours={"mon": ["08:00-19:00"], "tue": ["08:00-19:00"]})],
+        min_notice_minutes=min_notice_minutes,
+        slot_step_minutes=slot_step_minutes,
+    )
 
 
 @pytest.mark.parametrize(("step", "first"), [(None, "12:20"), (15, "12:15"), (5, "12:05"), (30, "12:30")])
@@ -295,8 +343,12 @@ def test_horizon_no_slot_starts_later_than_horizon_days_after_now() -> None:
 
 
 def test_first_and_last_day_bound_the_search() -> None:
-    slots = find_slots(make_clinic(), [], SlotQuery("consultation", first_day=date(2027, 1, 13),
-                                                   last_day=date(2027, 1, 14)), utc(2027, 1, 1))
+    slots = find_slots(
+        make_clinic(),
+        [],
+        SlotQuery("consultation", first_day=date(2027, 1, 13), last_day=date(2027, 1, 14)),
+        utc(2027, 1, 1),
+    )
     assert sorted({s.start.date() for s in slots}) == [date(2027, 1, 13), date(2027, 1, 14)]
 
 
@@ -322,8 +374,7 @@ def monday(motif_id: str, busy: list[Busy]) -> list[str]:
 
 def test_booked_appointment_is_not_offered_and_grid_restarts_after_it() -> None:
     busy = [booked("martin", paris(2027, 1, 11, 9, 20), 20, "consultation")]
-    assert monday("consultation", busy) == ["09:00", "09:40", "10:00", "10:20", "10:40", "11:00", "11:20",
-                                            "11:40"]
+    assert monday("consultation", busy) == ["09:00", "09:40", "10:00", "10:20", "10:40", "11:00", "11:20", "11:40"]
 
 
 def test_buffer_is_kept_free_after_an_appointment_of_that_motif() -> None:
@@ -352,21 +403,24 @@ def test_specialty_filter_is_case_insensitive(sample: Clinic) -> None:
     query = SlotQuery("vaccination", specialty="Pédiatre", first_day=date(2027, 1, 18), last_day=date(2027, 1, 22))
     slots = find_slots(sample, [], query, utc(2027, 1, 1))
     assert slots and {s.practitioner_id for s in slots} == {"bertrand"}
-    everyone = find_slots(sample, [], SlotQuery("vaccination", first_day=date(2027, 1, 18),
-                                                last_day=date(2027, 1, 22)), utc(2027, 1, 1))
+    everyone = find_slots(
+        sample, [], SlotQuery("vaccination", first_day=date(2027, 1, 18), last_day=date(2027, 1, 22)), utc(2027, 1, 1)
+    )
     assert {s.practitioner_id for s in everyone} == {"martin", "bernard", "bertrand"}
 
 
 def test_only_practitioners_offering_the_motif(sample: Clinic) -> None:
-    slots = find_slots(sample, [], SlotQuery("frottis", first_day=date(2027, 1, 18), last_day=date(2027, 1, 22)),
-                       utc(2027, 1, 1))
+    slots = find_slots(
+        sample, [], SlotQuery("frottis", first_day=date(2027, 1, 18), last_day=date(2027, 1, 22)), utc(2027, 1, 1)
+    )
     assert {s.practitioner_id for s in slots} == {"martin", "girard"}
     assert all(s.motif_id == "frottis" and real_minutes(s) == 30 for s in slots)
 
 
 def test_practitioner_filter(sample: Clinic) -> None:
-    query = SlotQuery("consultation", practitioner_ids=("bernard",), first_day=date(2027, 1, 16),
-                      last_day=date(2027, 1, 16))
+    query = SlotQuery(
+        "consultation", practitioner_ids=("bernard",), first_day=date(2027, 1, 16), last_day=date(2027, 1, 16)
+    )
     slots = find_slots(sample, [], query, utc(2027, 1, 1))  # a Saturday: only Dr Bernard works
     assert clock(slots)[0] == "2027-01-16 09:00+01:00" and {s.practitioner_id for s in slots} == {"bernard"}
 
@@ -389,11 +443,15 @@ def test_time_windows(windows: tuple[TimeWindow, ...], expected: list[str]) -> N
 
 
 def test_earliest_order_across_practitioners() -> None:
-    clinic = make_clinic(practitioners=[practitioner("martin"),
-                                        practitioner("bernard", hours={"mon": ["08:00-09:00"]})])
+    clinic = make_clinic(
+        practitioners=[practitioner("martin"), practitioner("bernard", hours={"mon": ["08:00-09:00"]})]
+    )
     slots = find_slots(clinic, [], SlotQuery("consultation", limit=4), paris(2027, 1, 10, 12))
     assert [(f"{s.start:%H:%M}", s.practitioner_id) for s in slots] == [
-        ("08:00", "bernard"), ("08:20", "bernard"), ("08:30", "martin"), ("08:40", "bernard")
+        ("08:00", "bernard"),
+        ("08:20", "bernard"),
+        ("08:30", "martin"),
+        ("08:40", "bernard"),
     ]
 
 
@@ -426,13 +484,21 @@ def test_limit_zero_gives_nothing() -> None:
 NOW = utc(2027, 1, 4, 8)  # Monday 2027-01-04 09:00 in Paris
 
 
-def reason(start: datetime, busy: tuple[Busy, ...] = (), motif_id: str = "consultation",
-           practitioner_id: str = "martin", enforce_notice: bool = True, now: datetime = NOW) -> str | None:
+def reason(
+    start: datetime,
+    busy: tuple[Busy, ...] = (),
+    motif_id: str = "consultation",
+    practitioner_id: str = "martin",
+    enforce_notice: bool = True,
+    now: datetime = NOW,
+) -> str | None:
     clinic = make_clinic(
         practitioners=[practitioner(motifs=("consultation", "frottis"))],
         motifs=[motif("consultation", 20), motif("frottis", 30, buffer=10), motif("pediatrie", 30)],
-        closures=[closure(date(2027, 1, 20), date(2027, 1, 22), "martin", "congés"),
-                  closure(datetime(2027, 1, 15, 14), datetime(2027, 1, 15, 16))],
+        closures=[
+            closure(date(2027, 1, 20), date(2027, 1, 22), "martin", "congés"),
+            closure(datetime(2027, 1, 15, 14), datetime(2027, 1, 15, 16)),
+        ],
     )
     return unavailable_reason(clinic, busy, practitioner_id, motif_id, start, now, enforce_notice)
 
@@ -501,8 +567,10 @@ def test_unavailable_reason_motif_not_offered() -> None:
 
 def test_unavailable_reason_agrees_with_find_slots_on_every_offered_slot(sample: Clinic) -> None:
     now = utc(2027, 1, 4, 8)
-    busy = [booked("martin", paris(2027, 1, 5, 9, 0), 30, "frottis"),
-            booked("bernard", paris(2027, 1, 5, 10, 0), 20, "consultation")]
+    busy = [
+        booked("martin", paris(2027, 1, 5, 9, 0), 30, "frottis"),
+        booked("bernard", paris(2027, 1, 5, 10, 0), 20, "consultation"),
+    ]
     for motif_id in ("consultation", "frottis", "pediatrie"):
         query = SlotQuery(motif_id, first_day=date(2027, 1, 4), last_day=date(2027, 1, 16))
         for slot in find_slots(sample, busy, query, now):

@@ -103,7 +103,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             closures.append(Closure(start, end, who, all_day=True))
         else:
             start = datetime.combine(local_today.date(), time()) + timedelta(
-                minutes=15 * draw(st.integers(0, 4 * 24 * (horizon + 1))))
+                minutes=15 * draw(st.integers(0, 4 * 24 * (horizon + 1)))
+            )
             end = start + timedelta(minutes=15 * draw(st.integers(1, 40)))
             closures.append(Closure(start, end, who, all_day=False))
 
@@ -113,8 +114,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         start = around + timedelta(minutes=5 * draw(st.integers(-100, 288 * horizon)))
         end = start + timedelta(minutes=draw(st.sampled_from([5, 10, 20, 30, 45, 90, 240])))
         zone = draw(st.sampled_from([UTC, PARIS]))
-        busy.append(Busy(draw(st.sampled_from(ids)), start.astimezone(zone), end.astimezone(zone),
-                         draw(st.sampled_from([None, *motif_ids]))))
+        busy.append(
+            Busy(
+                draw(st.sampled_from(ids)),
+                start.astimezone(zone),
+                end.astimezone(zone),
+                draw(st.sampled_from([None, *motif_ids])),
+            )
+        )
 
     clinic = make_clinic(
         practitioners=practitioners,
@@ -249,5 +256,6 @@ def test_booking_an_offered_slot_removes_it_and_nothing_else_overlapping(scenari
         if slot.practitioner_id == chosen.practitioner_id:
             assert not overlaps((instant(slot.start), instant(slot.end) + own_buffer), taken)
     others = [(instant(s.start), s.practitioner_id) for s in slots if s.practitioner_id != chosen.practitioner_id]
-    assert [(instant(s.start), s.practitioner_id) for s in after if s.practitioner_id != chosen.practitioner_id] \
-        == others
+    assert [
+        (instant(s.start), s.practitioner_id) for s in after if s.practitioner_id != chosen.practitioner_id
+    ] == others

@@ -23,7 +23,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     with engine.connect() as connection:
         return {
             name: sorted(tuple(map(str, row)) for row in connection.execute(select(table)))
-            for name, table in metadata.tables.items() if name != "alembic_version"
+            for name, table in metadata.tables.items()
+            if name != "alembic_version"
         }
 
 
@@ -94,9 +95,9 @@ def test_hours_change_reports_stranded_bookings(sqlite_url: str) -> None:
     clinic = load_clinic(SAMPLE_CLINIC)
     martin = clinic.practitioner("martin")
     later = dataclasses.replace(martin, hours={**martin.hours, 1: (TimeRange(*_times("14:00", "18:30")),)})
-    changed = dataclasses.replace(clinic, practitioners=tuple(
-        later if p.id == "martin" else p for p in clinic.practitioners
-    ))
+    changed = dataclasses.replace(
+        clinic, practitioners=tuple(later if p.id == "martin" else p for p in clinic.practitioners)
+    )
     with pytest.raises(RemovalRefused, match=record.reference):
         apply_clinic(service.engine, changed, NOW, allow_stranded=False)
     report = apply_clinic(service.engine, changed, NOW)

@@ -74,8 +74,9 @@ def test_secretary_gets_403_on_every_configuration_route(console: Console) -> No
 def test_secretary_cannot_change_hours(console: Console) -> None:
     client = console.client()
     token = login(client, "sam")
-    response = client.post("/admin/config/hours", data={"csrf_token": token, "practitioner": "martin",
-                                                         "hours_tue": "10:00-11:00"})
+    response = client.post(
+        "/admin/config/hours", data={"csrf_token": token, "practitioner": "martin", "hours_tue": "10:00-11:00"}
+    )
     assert response.status_code == 403
     assert console.service.clinic().practitioner("martin").hours[1][0].start.hour == 8
 
@@ -83,21 +84,50 @@ def test_secretary_cannot_change_hours(console: Console) -> None:
 def test_secretary_manages_appointments(console: Console) -> None:
     client = console.client()
     token = login(client, "sam")
-    response = client.post("/admin/appointments/new", data={
-        "csrf_token": token, "practitioner": "martin", "motif": "consultation", "day": "2026-12-01", "at": "10:10",
-        "first_name": "Jean", "last_name": "Dupont", "birth_date": "1980-01-02", "phone": "06 12 34 56 78"})
+    response = client.post(
+        "/admin/appointments/new",
+        data={
+            "csrf_token": token,
+            "practitioner": "martin",
+            "motif": "consultation",
+            "day": "2026-12-01",
+            "at": "10:10",
+            "first_name": "Jean",
+            "last_name": "Dupont",
+            "birth_date": "1980-01-02",
+            "phone": "06 12 34 56 78",
+        },
+    )
     assert response.status_code == 303
     assert [a.patient.phone for a in console.service.list_appointments(status=Status.BOOKED)] == ["+33612345678"]
 
 
-@pytest.mark.parametrize("path", ["/admin/appointments/new", "/admin/config/hours", "/admin/logout",
-                                  "/admin/config/closures", "/admin/appointments/123456/cancel"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/appointments/new",
+        "/admin/config/hours",
+        "/admin/logout",
+        "/admin/config/closures",
+        "/admin/appointments/123456/cancel",
+    ],
+)
 def test_post_without_csrf_token_is_refused(console: Console, path: str) -> None:
     client = console.client()
     login(client, "alice")
-    data = {"practitioner": "martin", "hours_tue": "10:00-11:00", "motif": "consultation", "day": "2026-12-01",
-            "at": "10:10", "first_name": "A", "last_name": "B", "birth_date": "1980-01-02", "phone": "0612345678",
-            "kind": "days", "first": "2026-12-02"}
+    data = {
+        "practitioner": "martin",
+        "hours_tue": "10:00-11:00",
+        "motif": "consultation",
+        "day": "2026-12-01",
+        "at": "10:10",
+        "first_name": "A",
+        "last_name": "B",
+        "birth_date": "1980-01-02",
+        "phone": "0612345678",
+        "kind": "days",
+        "first": "2026-12-02",
+    }
     assert client.post(path, data=data).status_code == 403
     assert client.post(path, data={**data, "csrf_token": "forged"}).status_code == 403
     assert console.service.list_appointments() == []
@@ -118,6 +148,7 @@ def test_csrf_token_of_another_session_is_refused(console: Console) -> None:
     mallory_token = login(mallory, "sam")
     victim = console.client()
     login(victim, "alice")
-    response = victim.post("/admin/config/hours", data={"csrf_token": mallory_token, "practitioner": "martin",
-                                                         "hours_tue": "10:00-11:00"})
+    response = victim.post(
+        "/admin/config/hours", data={"csrf_token": mallory_token, "practitioner": "martin", "hours_tue": "10:00-11:00"}
+    )
     assert response.status_code == 403

@@ -13,11 +13,26 @@ from tests.console.conftest import NOW, Console, flash_errors
 PATIENT = {"first_name": "Jean", "last_name": "Dupont", "birth_date": "1980-01-02", "phone": "06 12 34 56 78"}
 
 
-def book(client: TestClient, token: str, at: str, day: str = "2026-12-01", practitioner: str = "martin",
-         motif: str = "consultation", **patient: str) -> tuple[int, str]:
-    response = client.post("/admin/appointments/new", data={
-        "csrf_token": token, "practitioner": practitioner, "motif": motif, "day": day, "at": at,
-        **(patient or PATIENT)})
+def book(
+    client: TestClient,
+    token: str,
+    at: str,
+    day: str = "2026-12-01",
+    practitioner: str = "martin",
+    motif: str = "consultation",
+    **patient: str,
+) -> tuple[int, str]:
+    response = client.post(
+        "/admin/appointments/new",
+        data={
+            "csrf_token": token,
+            "practitioner": practitioner,
+            "motif": motif,
+            "day": day,
+            "at": at,
+            **(patient or PATIENT),
+        },
+    )
     return response.status_code, response.headers.get("location", "") or response.text
 
 
@@ -42,8 +57,9 @@ def test_book_then_see_it_in_the_day_list_and_the_week(console: Console, admin: 
     assert "Rendez-vous pris" in audit and reference in audit
 
 
-def test_overlapping_appointment_is_refused_and_nothing_is_saved(console: Console,
-                                                                 admin: tuple[TestClient, str]) -> None:
+def test_overlapping_appointment_is_refused_and_nothing_is_saved(
+    console: Console, admin: tuple[TestClient, str]
+) -> None:
     client, token = admin
     assert book(client, token, "09:10")[0] == 303
     other = {"first_name": "Marie", "last_name": "Curie", "birth_date": "1967-11-07", "phone": "+33 6 00 00 00 01"}
@@ -77,17 +93,20 @@ def test_cancel_offers_the_slot_again(console: Console, admin: tuple[TestClient,
     assert again.status_code == 409 and "déjà annulé" in again.text
 
 
-def test_move_keeps_the_original_when_the_new_time_is_taken(console: Console,
-                                                            admin: tuple[TestClient, str]) -> None:
+def test_move_keeps_the_original_when_the_new_time_is_taken(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
     first = book(client, token, "09:10")[1].split("/")[-1].split("?")[0]
     second = book(client, token, "10:10", **{**PATIENT, "first_name": "Paul"})[1].split("/")[-1].split("?")[0]
-    refused = client.post(f"/admin/appointments/{second}/move",
-                          data={"csrf_token": token, "day": "2026-12-01", "at": "09:00", "practitioner": "martin"})
+    refused = client.post(
+        f"/admin/appointments/{second}/move",
+        data={"csrf_token": token, "day": "2026-12-01", "at": "09:00", "practitioner": "martin"},
+    )
     assert refused.status_code == 409 and "Ce créneau est déjà pris" in refused.text
     assert console.service.get(second).status is Status.BOOKED
-    moved = client.post(f"/admin/appointments/{second}/move",
-                        data={"csrf_token": token, "day": "2026-12-02", "at": "11:00", "practitioner": "bernard"})
+    moved = client.post(
+        f"/admin/appointments/{second}/move",
+        data={"csrf_token": token, "day": "2026-12-02", "at": "11:00", "practitioner": "bernard"},
+    )
     assert moved.status_code == 303
     new_reference = moved.headers["location"].split("/")[-1].split("?")[0]
     record = console.service.get(new_reference)
@@ -114,10 +133,21 @@ def test_unknown_appointment_is_a_404(admin: tuple[TestClient, str]) -> None:
 def test_pages_render_in_both_languages(admin: tuple[TestClient, str]) -> None:
     client, token = admin
     location = book(client, token, "09:10")[1]
-    pages = ["/admin/day", "/admin/day?day=2026-12-01", "/admin/week", "/admin/week?practitioner=girard&motif=frottis",
-             "/admin/appointments/new?practitioner=martin&day=2026-12-01&at=09:30", location.split("?")[0],
-             "/admin/patients?q=Dupont", "/admin/config/hours?practitioner=bernard", "/admin/config/closures",
-             "/admin/config/motifs", "/admin/config/practitioners", "/admin/config/import", "/admin/audit"]
+    pages = [
+        "/admin/day",
+        "/admin/day?day=2026-12-01",
+        "/admin/week",
+        "/admin/week?practitioner=girard&motif=frottis",
+        "/admin/appointments/new?practitioner=martin&day=2026-12-01&at=09:30",
+        location.split("?")[0],
+        "/admin/patients?q=Dupont",
+        "/admin/config/hours?practitioner=bernard",
+        "/admin/config/closures",
+        "/admin/config/motifs",
+        "/admin/config/practitioners",
+        "/admin/config/import",
+        "/admin/audit",
+    ]
     for lang in ("fr", "en"):
         for page in pages:
             response = client.get(page, params={"lang": lang})

@@ -37,7 +37,8 @@ NOW = "2026-11-30T09:00"
 TUESDAY = "2026-12-01"
 PASSWORD = "browser test password"
 SCREENSHOTS = (
-    ROOT / "docs" / "screenshots" if os.environ.get("VOICEBOT_SCREENSHOTS")
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("VOICEBOT_SCREENSHOTS")
     else Path(tempfile.gettempdir()) / "voicebot-screenshots"
 )
 """`make screenshots` (VOICEBOT_SCREENSHOTS=1) refreshes the committed ones; other runs keep the tree clean."""
@@ -54,15 +55,24 @@ class Site:
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         """Run the real `voicebot` command on the same database and frozen clock."""
-        done = subprocess.run([VOICEBOT, *args, "--db", self.db, "--now", NOW], input=stdin, capture_output=True,
-                              text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [VOICEBOT, *args, "--db", self.db, "--now", NOW],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     def slots(self, day: str = TUESDAY) -> list[str]:
         """Dr Martin's free consultation times that day, as `voicebot slots` prints them."""
-        found = json.loads(self.cli("slots", "--motif", "consultation", "--practitioner", "martin", "--from", day,
-                                    "--days", "1", "--json"))
+        found = json.loads(
+            self.cli(
+                "slots", "--motif", "consultation", "--practitioner", "martin", "--from", day, "--days", "1", "--json"
+            )
+        )
         return [slot["start"][11:16] for slot in found]
 
     def booked(self) -> list[dict[str, object]]:
@@ -111,20 +121,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "VOICEBOT_SECRET_KEY": "browser-test-secret"}
-    server = subprocess.Popen([VOICEBOT, "serve", "--db", db, "--now", NOW, "--port", str(port), "--sip-port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    server = subprocess.Popen(
+        [VOICEBOT, "serve", "--db", db, "--now", NOW, "--port", str(port), "--sip-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,800", "--lang=fr-FR", "--disable-extensions"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,800",
+        "--lang=fr-FR",
+        "--disable-extensions",
+    ):
         options.add_argument(argument)
     browser = None
     try:
         _wait_until_healthy(url, server)  # the empty database got the sample practice
         french = {**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"}  # date inputs as jj/mm/aaaa
         browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env=french))
-        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+        )
         yield Site(url, db, browser)
     finally:
         if browser is not None:
@@ -142,9 +166,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def test_pages_ask_for_a_login_then_log_in(site: Site) -> None:
     site.cli("staff", "add", "claire", "--role", "admin", stdin=PASSWORD + "\n")
-    booked = site.cli("appointments", "book", "--practitioner", "martin", "--motif", "consultation",
-                      "--start", f"{TUESDAY}T10:00", "--first-name", "Jean", "--last-name", "Dupont",
-                      "--birth-date", "1980-01-02", "--phone", "+33612345678")
+    booked = site.cli(
+        "appointments",
+        "book",
+        "--practitioner",
+        "martin",
+        "--motif",
+        "consultation",
+        "--start",
+        f"{TUESDAY}T10:00",
+        "--first-name",
+        "Jean",
+        "--last-name",
+        "Dupont",
+        "--birth-date",
+        "1980-01-02",
+        "--phone",
+        "+33612345678",
+    )
     assert booked.strip().isdigit()
     site.open("/admin/day")
     assert "/admin/login" in site.browser.current_url
@@ -202,9 +241,24 @@ def test_cancel_offers_the_slot_again(site: Site) -> None:
 
 def test_screenshots_of_the_week_closures_and_audit(site: Site) -> None:
     for start, name in (("2026-12-02T09:30", "Léa"), ("2026-12-03T11:00", "Hugo"), ("2026-11-30T16:00", "Inès")):
-        site.cli("appointments", "book", "--practitioner", "martin", "--motif", "consultation", "--start", start,
-                 "--first-name", name, "--last-name", "Moreau", "--birth-date", "2015-04-01",
-                 "--phone", "+33611223344")
+        site.cli(
+            "appointments",
+            "book",
+            "--practitioner",
+            "martin",
+            "--motif",
+            "consultation",
+            "--start",
+            start,
+            "--first-name",
+            name,
+            "--last-name",
+            "Moreau",
+            "--birth-date",
+            "2015-04-01",
+            "--phone",
+            "+33611223344",
+        )
     site.open("/admin/config/closures")
     Select(site.browser.find_element(By.ID, "who")).select_by_value("bernard")
     Select(site.browser.find_element(By.ID, "kind")).select_by_value("afternoon")

@@ -29,11 +29,11 @@ def slots_on(console: Console, day: date, practitioner: str = "martin", motif: s
     return [f"{s.start:%H:%M}" for s in console.service.find_slots(query, NOW)]
 
 
-def test_change_tuesday_hours_and_the_phone_agent_sees_them(console: Console,
-                                                           admin: tuple[TestClient, str]) -> None:
+def test_change_tuesday_hours_and_the_phone_agent_sees_them(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
-    response = client.post("/admin/config/hours",
-                           data={"csrf_token": token, **hours_form(console, "martin", tue="10h-12h, 15:00-16:00")})
+    response = client.post(
+        "/admin/config/hours", data={"csrf_token": token, **hours_form(console, "martin", tue="10h-12h, 15:00-16:00")}
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/config/hours?practitioner=martin&ok=saved"
     slots = slots_on(console, date(2026, 12, 1))
@@ -44,12 +44,14 @@ def test_change_tuesday_hours_and_the_phone_agent_sees_them(console: Console,
     assert "Horaires modifiés" in client.get("/admin/audit").text
 
 
-def test_invalid_hours_are_explained_with_the_clinic_file_messages(console: Console,
-                                                                  admin: tuple[TestClient, str]) -> None:
+def test_invalid_hours_are_explained_with_the_clinic_file_messages(
+    console: Console, admin: tuple[TestClient, str]
+) -> None:
     client, token = admin
     before = console.service.clinic()
-    response = client.post("/admin/config/hours",
-                           data={"csrf_token": token, **hours_form(console, "martin", tue="10:00-09:00, midi")})
+    response = client.post(
+        "/admin/config/hours", data={"csrf_token": token, **hours_form(console, "martin", tue="10:00-09:00, midi")}
+    )
     assert response.status_code == 422
     errors = " ".join(flash_errors(response.text))
     assert "hours.tue" in errors and "10:00-09:00" in errors and "is not a valid time range" in errors
@@ -75,8 +77,10 @@ def test_hours_that_strand_a_booking_need_confirmation(console: Console, admin: 
 
 def test_close_an_afternoon_then_reopen_it(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
-    response = client.post("/admin/config/closures", data={
-        "csrf_token": token, "who": "", "kind": "afternoon", "first": "2026-12-01", "label": "réunion"})
+    response = client.post(
+        "/admin/config/closures",
+        data={"csrf_token": token, "who": "", "kind": "afternoon", "first": "2026-12-01", "label": "réunion"},
+    )
     assert response.status_code == 303
     slots = slots_on(console, date(2026, 12, 1))
     assert slots and all(s < "12:00" for s in slots)
@@ -90,13 +94,17 @@ def test_close_an_afternoon_then_reopen_it(console: Console, admin: tuple[TestCl
 
 def test_closures_of_whole_days_and_given_hours(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
-    days = client.post("/admin/config/closures", data={"csrf_token": token, "who": "bernard", "kind": "days",
-                                                        "first": "2026-12-07", "last": "2026-12-08"})
+    days = client.post(
+        "/admin/config/closures",
+        data={"csrf_token": token, "who": "bernard", "kind": "days", "first": "2026-12-07", "last": "2026-12-08"},
+    )
     assert days.status_code == 303
     assert slots_on(console, date(2026, 12, 8), "bernard") == []
     assert slots_on(console, date(2026, 12, 9), "bernard") != []
-    missing = client.post("/admin/config/closures", data={"csrf_token": token, "who": "", "kind": "hours",
-                                                           "first": "2026-12-07", "start": "10:00"})
+    missing = client.post(
+        "/admin/config/closures",
+        data={"csrf_token": token, "who": "", "kind": "hours", "first": "2026-12-07", "start": "10:00"},
+    )
     assert missing.status_code == 422 and "heure de début et de fin" in missing.text
 
 
@@ -109,16 +117,26 @@ def test_closure_over_a_booking_lists_it_and_asks(console: Console, admin: tuple
     assert len(console.service.clinic().closures) == 3
 
 
-def test_motifs_add_change_and_removal_refused_while_booked(console: Console,
-                                                          admin: tuple[TestClient, str]) -> None:
+def test_motifs_add_change_and_removal_refused_while_booked(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
-    added = client.post("/admin/config/motifs", data={"csrf_token": token, "mode": "new", "label": "Téléconsultation",
-                                                       "duration": "15", "buffer": "0"})
+    added = client.post(
+        "/admin/config/motifs",
+        data={"csrf_token": token, "mode": "new", "label": "Téléconsultation", "duration": "15", "buffer": "0"},
+    )
     assert added.status_code == 303
     motif = console.service.clinic().motif("teleconsultation")
     assert (motif.duration_minutes, motif.new_patients) == (15, False)
-    bad = client.post("/admin/config/motifs", data={"csrf_token": token, "mode": "edit", "motif_id": "vaccination",
-                                                     "label": "vaccination", "duration": "dix", "new_patients": "on"})
+    bad = client.post(
+        "/admin/config/motifs",
+        data={
+            "csrf_token": token,
+            "mode": "edit",
+            "motif_id": "vaccination",
+            "label": "vaccination",
+            "duration": "dix",
+            "new_patients": "on",
+        },
+    )
     assert bad.status_code == 422 and "duration_minutes: must be a whole number" in bad.text.replace("&#39;", "'")
     book(client, token, "09:10", motif="vaccination")
     refused = client.post("/admin/config/motifs/delete", data={"csrf_token": token, "motif_id": "vaccination"})
@@ -131,24 +149,44 @@ def test_motifs_add_change_and_removal_refused_while_booked(console: Console,
 
 def test_roster_add_edit_and_remove(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
-    added = client.post("/admin/config/practitioners", data={
-        "csrf_token": token, "mode": "new", "title": "Dr", "first_name": "Hélène", "last_name": "Le Gall",
-        "specialty": "médecin généraliste", "motifs": ["consultation", "suivi"]})
+    added = client.post(
+        "/admin/config/practitioners",
+        data={
+            "csrf_token": token,
+            "mode": "new",
+            "title": "Dr",
+            "first_name": "Hélène",
+            "last_name": "Le Gall",
+            "specialty": "médecin généraliste",
+            "motifs": ["consultation", "suivi"],
+        },
+    )
     assert added.status_code == 303
     assert console.service.clinic().practitioner("le-gall").motifs == ("consultation", "suivi")
-    hours = client.post("/admin/config/hours", data={"csrf_token": token, **WEEK, "practitioner": "le-gall",
-                                                      "hours_fri": "09:00-12:00"})
+    hours = client.post(
+        "/admin/config/hours", data={"csrf_token": token, **WEEK, "practitioner": "le-gall", "hours_fri": "09:00-12:00"}
+    )
     assert hours.status_code == 303 and slots_on(console, date(2026, 12, 4), "le-gall")[0] == "09:00"
     book(client, token, "09:10")
-    refused = client.post("/admin/config/practitioners/delete", data={"csrf_token": token,
-                                                                       "practitioner_id": "martin"})
+    refused = client.post("/admin/config/practitioners/delete", data={"csrf_token": token, "practitioner_id": "martin"})
     assert refused.status_code == 409
-    edit = client.post("/admin/config/practitioners", data={
-        "csrf_token": token, "mode": "edit", "practitioner_id": "martin", "title": "Dr", "first_name": "Sophie",
-        "last_name": "Martin", "specialty": "médecin généraliste", "motifs": ["vaccination"]})
+    edit = client.post(
+        "/admin/config/practitioners",
+        data={
+            "csrf_token": token,
+            "mode": "edit",
+            "practitioner_id": "martin",
+            "title": "Dr",
+            "first_name": "Sophie",
+            "last_name": "Martin",
+            "specialty": "médecin généraliste",
+            "motifs": ["vaccination"],
+        },
+    )
     assert edit.status_code == 409  # would take away the booked consultation
-    removed = client.post("/admin/config/practitioners/delete", data={"csrf_token": token,
-                                                                       "practitioner_id": "le-gall"})
+    removed = client.post(
+        "/admin/config/practitioners/delete", data={"csrf_token": token, "practitioner_id": "le-gall"}
+    )
     assert removed.status_code == 303
     assert {p.id for p in console.service.clinic().practitioners} == {"martin", "bernard", "bertrand", "girard"}
 
@@ -160,14 +198,18 @@ def test_export_then_import_with_a_preview(console: Console, admin: tuple[TestCl
     assert exported.text == clinic_to_toml(console.service.clinic())
     changed = exported.text.replace('tue = [\n    "08:30-12:00",', 'tue = [\n    "07:30-12:00",', 1)
     assert changed != exported.text
-    preview = client.post("/admin/config/import", data={"csrf_token": token},
-                          files={"file": ("cabinet.toml", changed.encode(), "application/toml")})
+    preview = client.post(
+        "/admin/config/import",
+        data={"csrf_token": token},
+        files={"file": ("cabinet.toml", changed.encode(), "application/toml")},
+    )
     assert preview.status_code == 200
     assert "Horaires" in preview.text and "07:30-12:00" in preview.text and "Dr Martin" in preview.text
     assert console.service.clinic().practitioner("martin").hours[1][0].start == time(8, 30)  # preview only
     text = preview.text.split('<textarea name="toml" hidden>')[1].split("</textarea>")[0]
-    applied = client.post("/admin/config/import/confirm",
-                          data={"csrf_token": token, "toml": unescape(text), "source": "cabinet.toml"})
+    applied = client.post(
+        "/admin/config/import/confirm", data={"csrf_token": token, "toml": unescape(text), "source": "cabinet.toml"}
+    )
     assert applied.status_code == 303
     assert console.service.clinic().practitioner("martin").hours[1][0].start == time(7, 30)
     assert "Configuration importée" in client.get("/admin/audit").text
@@ -177,9 +219,15 @@ def test_import_refuses_an_invalid_file(console: Console, admin: tuple[TestClien
     client, token = admin
     sample = clinic_to_toml(load_clinic(SAMPLE_CLINIC))
     broken = sample.replace('timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"')
-    response = client.post("/admin/config/import", data={"csrf_token": token},
-                           files={"file": ("clinic.toml", broken.encode(), "application/toml")})
+    response = client.post(
+        "/admin/config/import",
+        data={"csrf_token": token},
+        files={"file": ("clinic.toml", broken.encode(), "application/toml")},
+    )
     assert response.status_code == 422 and "unknown time zone" in response.text
-    garbage = client.post("/admin/config/import", data={"csrf_token": token},
-                          files={"file": ("clinic.toml", b"[practice\n", "application/toml")})
+    garbage = client.post(
+        "/admin/config/import",
+        data={"csrf_token": token},
+        files={"file": ("clinic.toml", b"[practice\n", "application/toml")},
+    )
     assert garbage.status_code == 422 and "not valid TOML" in garbage.text

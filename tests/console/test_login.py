@@ -10,8 +10,9 @@ from voicebot.console.passwords import hash_password
 
 def attempt(client: TestClient, username: str, password: str, **extra: str) -> int:
     token = csrf_of(client.get("/admin/login").text)
-    return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token,
-                                              **extra}).status_code
+    return client.post(
+        "/admin/login", data={"username": username, "password": password, "csrf_token": token, **extra}
+    ).status_code
 
 
 def test_session_cookie_flags_over_http(console: Console) -> None:
@@ -80,15 +81,25 @@ def test_a_new_password_or_a_removed_account_ends_sessions(console: Console) -> 
 def test_login_returns_to_the_page_asked_for_but_never_elsewhere(console: Console) -> None:
     client = console.client()
     assert client.get("/admin/week?practitioner=martin").headers["location"] == (
-        "/admin/login?next=/admin/week?practitioner=martin")
+        "/admin/login?next=/admin/week?practitioner=martin"
+    )
     token = csrf_of(client.get("/admin/login").text)
-    response = client.post("/admin/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
-                                                 "next": "/admin/week?practitioner=martin"})
+    response = client.post(
+        "/admin/login",
+        data={
+            "username": "alice",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/admin/week?practitioner=martin",
+        },
+    )
     assert response.headers["location"] == "/admin/week?practitioner=martin"
     other = console.client()
     token = csrf_of(other.get("/admin/login").text)
-    response = other.post("/admin/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
-                                                "next": "https://evil.example/admin/"})
+    response = other.post(
+        "/admin/login",
+        data={"username": "alice", "password": PASSWORD, "csrf_token": token, "next": "https://evil.example/admin/"},
+    )
     assert response.headers["location"] == "/admin/"
 
 

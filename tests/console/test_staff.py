@@ -67,7 +67,9 @@ def test_staff_commands(sqlite_url: str) -> None:
 
     assert run("staff", "list")[1].startswith("No staff account yet")
     assert run("staff", "add", "Claire", "--role", "admin", stdin="a good password\n") == (
-        0, "Account claire (admin) created.\n")
+        0,
+        "Account claire (admin) created.\n",
+    )
     code, output = run("staff", "add", "claire", "--role", "secretary", stdin="another password\n")
     assert code == 1 and "already exists" in output
     code, output = run("staff", "add", "sam", "--role", "secretary", stdin="short\n")
@@ -90,8 +92,22 @@ def test_serve_applies_the_sample_answers_and_stops_on_sigterm(tmp_path: Path) -
     port = free_port()
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("voicebot")), "serve", "--db", db, "--port", str(port),
-         "--now", "2026-11-30T09:00", "--sip-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            str(Path(sys.executable).with_name("voicebot")),
+            "serve",
+            "--db",
+            db,
+            "--port",
+            str(port),
+            "--now",
+            "2026-11-30T09:00",
+            "--sip-port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -115,8 +131,12 @@ def test_booking_imports_nothing_of_the_shells() -> None:
     for path in sorted((ROOT / "booking").rglob("*.py")):
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             for name in names:
                 assert name.split(".")[0] not in ("voicebot", "dialogue", "telephony", "argon2", "fastapi"), (
-                    f"{path.relative_to(ROOT)} imports {name}")
+                    f"{path.relative_to(ROOT)} imports {name}"
+                )

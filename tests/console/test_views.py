@@ -29,40 +29,49 @@ from voicebot.console.i18n import Translator, _catalog
 CLINIC = load_clinic(SAMPLE_CLINIC)
 
 
-@pytest.mark.parametrize(("typed", "ranges"), [
-    ("08:30-12:00, 14:00-18:30", ["08:30-12:00", "14:00-18:30"]),
-    ("8h30-12h ; 14h-18h30", ["08:30-12:00", "14:00-18:30"]),
-    ("9:00 – 12:00\n13:30-17:30", ["09:00-12:00", "13:30-17:30"]),
-    ("9h à 12h et 14h à 17h", ["09:00-12:00", "14:00-17:00"]),
-    ("", []),
-    ("midi", ["midi"]),  # left for the clinic file's validation to name
-])
+@pytest.mark.parametrize(
+    ("typed", "ranges"),
+    [
+        ("08:30-12:00, 14:00-18:30", ["08:30-12:00", "14:00-18:30"]),
+        ("8h30-12h ; 14h-18h30", ["08:30-12:00", "14:00-18:30"]),
+        ("9:00 – 12:00\n13:30-17:30", ["09:00-12:00", "13:30-17:30"]),
+        ("9h à 12h et 14h à 17h", ["09:00-12:00", "14:00-17:00"]),
+        ("", []),
+        ("midi", ["midi"]),  # left for the clinic file's validation to name
+    ],
+)
 def test_normalize_ranges(typed: str, ranges: list[str]) -> None:
     assert normalize_ranges(typed) == ranges
 
 
-@pytest.mark.parametrize(("typed", "country", "e164"), [
-    ("06 12 34 56 78", "FR", "+33612345678"),
-    ("06.12.34.56.78", "FR", "+33612345678"),
-    ("+33 6 12 34 56 78", "FR", "+33612345678"),
-    ("0033612345678", "FR", "+33612345678"),
-    ("07700 900123", "GB", "+447700900123"),
-    ("12", "FR", None),
-    ("hello", "FR", None),
-])
+@pytest.mark.parametrize(
+    ("typed", "country", "e164"),
+    [
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("06.12.34.56.78", "FR", "+33612345678"),
+        ("+33 6 12 34 56 78", "FR", "+33612345678"),
+        ("0033612345678", "FR", "+33612345678"),
+        ("07700 900123", "GB", "+447700900123"),
+        ("12", "FR", None),
+        ("hello", "FR", None),
+    ],
+)
 def test_to_e164(typed: str, country: str, e164: str | None) -> None:
     assert to_e164(typed, country) == e164
 
 
-@pytest.mark.parametrize(("typed", "criteria"), [
-    ("Dupont", {"last_name": "Dupont"}),
-    ("Jean Dupont", {"first_name": "Jean", "last_name": "Dupont"}),
-    ("Hélène Le Gall", {"first_name": "Hélène", "last_name": "Le Gall"}),
-    ("14/03/1985", {"birth_date": date(1985, 3, 14)}),
-    ("1985-03-14", {"birth_date": date(1985, 3, 14)}),
-    ("06 12 34 56 78", {"phone": "+33612345678"}),
-    ("", {}),
-])
+@pytest.mark.parametrize(
+    ("typed", "criteria"),
+    [
+        ("Dupont", {"last_name": "Dupont"}),
+        ("Jean Dupont", {"first_name": "Jean", "last_name": "Dupont"}),
+        ("Hélène Le Gall", {"first_name": "Hélène", "last_name": "Le Gall"}),
+        ("14/03/1985", {"birth_date": date(1985, 3, 14)}),
+        ("1985-03-14", {"birth_date": date(1985, 3, 14)}),
+        ("06 12 34 56 78", {"phone": "+33612345678"}),
+        ("", {}),
+    ],
+)
 def test_patient_query(typed: str, criteria: dict[str, object]) -> None:
     assert patient_query(typed, "FR") == criteria
 
@@ -75,14 +84,17 @@ def test_parse_day_and_clock() -> None:
     assert parse_clock("24:00") is None and parse_clock("") is None
 
 
-@pytest.mark.parametrize(("message", "key"), [
-    ("that time is already booked", "taken"),
-    ("outside the practitioner's opening hours", "off_hours"),
-    ("the practice or the practitioner is closed then", "closed"),
-    ("too soon: appointments need 120 minutes' notice", "too_soon"),
-    ("Dr Martin does not offer consultation pédiatrique", "not_offered"),
-    ("something new", "other"),
-])
+@pytest.mark.parametrize(
+    ("message", "key"),
+    [
+        ("that time is already booked", "taken"),
+        ("outside the practitioner's opening hours", "off_hours"),
+        ("the practice or the practitioner is closed then", "closed"),
+        ("too soon: appointments need 120 minutes' notice", "too_soon"),
+        ("Dr Martin does not offer consultation pédiatrique", "not_offered"),
+        ("something new", "other"),
+    ],
+)
 def test_reason_key(message: str, key: str) -> None:
     assert reason_key(message) == key
 

@@ -54,9 +54,7 @@ class FakePort:
         self.patients.append(record)
         return record
 
-    def _insert(
-        self, slot: Slot, patient: PatientRecord, now: datetime, exclude: str | None
-    ) -> AppointmentRecord:
+    def _insert(self, slot: Slot, patient: PatientRecord, now: datetime, exclude: str | None) -> AppointmentRecord:
         reason = unavailable_reason(
             self.clinic_value, self._busy(exclude), slot.practitioner_id, slot.motif_id, slot.start, now
         )

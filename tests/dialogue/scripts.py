@@ -51,9 +51,7 @@ def make_port(spec: dict[str, Any], clinic: Clinic, now: datetime) -> FakePort:
     port = FakePort(clinic)
     zone = clinic.practice.zone
     for entry in spec.get("patients", []):
-        port.add_patient(
-            PatientDetails(entry["first_name"], entry["last_name"], entry["birth_date"], entry["phone"])
-        )
+        port.add_patient(PatientDetails(entry["first_name"], entry["last_name"], entry["birth_date"], entry["phone"]))
     for entry in spec.get("appointments", []):
         patient = port.patients[entry["patient"] - 1]
         start = entry["start"].replace(tzinfo=zone)

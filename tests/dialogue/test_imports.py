@@ -9,13 +9,40 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dialogue"
 FORBIDDEN_ROOTS = {
-    "pipecat", "telephony", "voicebot", "sqlmodel", "sqlalchemy", "alembic", "psycopg", "numpy", "scipy",
-    "torch", "soundfile", "sounddevice", "pyaudio", "audioop", "wave", "webrtcvad", "faster_whisper", "piper",
-    "twilio", "aiortc", "pjsua2", "httpx", "requests",
+    "pipecat",
+    "telephony",
+    "voicebot",
+    "sqlmodel",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "numpy",
+    "scipy",
+    "torch",
+    "soundfile",
+    "sounddevice",
+    "pyaudio",
+    "audioop",
+    "wave",
+    "webrtcvad",
+    "faster_whisper",
+    "piper",
+    "twilio",
+    "aiortc",
+    "pjsua2",
+    "httpx",
+    "requests",
 }
 FORBIDDEN_MODULES = {"booking.service", "booking.models", "booking.db", "booking.store", "booking.staff"}
-FORBIDDEN_CALLS = {("datetime", "now"), ("date", "today"), ("datetime", "today"), ("datetime", "utcnow"),
-                   ("time", "time"), ("os", "getenv"), ("random", "random")}
+FORBIDDEN_CALLS = {
+    ("datetime", "now"),
+    ("date", "today"),
+    ("datetime", "today"),
+    ("datetime", "utcnow"),
+    ("time", "time"),
+    ("os", "getenv"),
+    ("random", "random"),
+}
 
 
 def _modules() -> list[Path]:

@@ -110,10 +110,13 @@ def test_low_confidence_is_asked_again_but_an_emergency_is_never_ignored() -> No
     assert "le 15 ou le 112" in call.says()
 
 
-@pytest.mark.parametrize(("clinic", "text", "numbers"), [
-    (FR, "il ne respire plus", "le 15 ou le 112"),
-    (EN, "he's having chest pain", "999 or 112"),
-])
+@pytest.mark.parametrize(
+    ("clinic", "text", "numbers"),
+    [
+        (FR, "il ne respire plus", "le 15 ou le 112"),
+        (EN, "he's having chest pain", "999 or 112"),
+    ],
+)
 def test_emergency_is_said_at_once_not_interruptible(clinic: Clinic, text: str, numbers: str) -> None:
     call = Call(clinic)
     actions = call.send(text)

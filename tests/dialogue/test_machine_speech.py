@@ -43,23 +43,35 @@ def test_every_phrase_key_used_in_code_exists(locale: str) -> None:
         assert f"offer.none_{reason}" in keys
 
 
-@pytest.mark.parametrize(("locale", "day", "said"), [
-    ("fr", date(2026, 12, 1), "mardi 1er décembre"),
-    ("fr", date(2026, 12, 8), "mardi 8 décembre"),
-    ("en", date(2026, 12, 8), "Tuesday the 8th of December"),
-    ("en", date(2026, 12, 1), "Tuesday the 1st of December"),
-    ("en", date(2026, 12, 22), "Tuesday the 22nd of December"),
-    ("en", date(2027, 1, 13), "Wednesday the 13th of January"),
-])
+@pytest.mark.parametrize(
+    ("locale", "day", "said"),
+    [
+        ("fr", date(2026, 12, 1), "mardi 1er décembre"),
+        ("fr", date(2026, 12, 8), "mardi 8 décembre"),
+        ("en", date(2026, 12, 8), "Tuesday the 8th of December"),
+        ("en", date(2026, 12, 1), "Tuesday the 1st of December"),
+        ("en", date(2026, 12, 22), "Tuesday the 22nd of December"),
+        ("en", date(2027, 1, 13), "Wednesday the 13th of January"),
+    ],
+)
 def test_say_date(locale: str, day: date, said: str) -> None:
     assert say_date(day, load_phrases(locale)) == said
 
 
-@pytest.mark.parametrize(("locale", "moment", "said"), [
-    ("fr", time(10, 30), "10 h 30"), ("fr", time(11), "11 h"), ("fr", time(12), "midi"),
-    ("fr", time(14, 5), "14 h 05"), ("en", time(10, 30), "10:30 am"), ("en", time(11), "11 am"),
-    ("en", time(12), "noon"), ("en", time(14, 15), "2:15 pm"), ("en", time(12, 30), "12:30 pm"),
-])
+@pytest.mark.parametrize(
+    ("locale", "moment", "said"),
+    [
+        ("fr", time(10, 30), "10 h 30"),
+        ("fr", time(11), "11 h"),
+        ("fr", time(12), "midi"),
+        ("fr", time(14, 5), "14 h 05"),
+        ("en", time(10, 30), "10:30 am"),
+        ("en", time(11), "11 am"),
+        ("en", time(12), "noon"),
+        ("en", time(14, 15), "2:15 pm"),
+        ("en", time(12, 30), "12:30 pm"),
+    ],
+)
 def test_say_time(locale: str, moment: time, said: str) -> None:
     assert say_time(moment, load_phrases(locale)) == said
 
@@ -90,34 +102,50 @@ def test_small_readers() -> None:
     assert say_hours(EN, load_phrases("en")).startswith("on Monday, 8 am to 6:30 pm, on Tuesday, 8 am to 6 pm")
 
 
-@pytest.mark.parametrize(("text", "country", "locale", "phone"), [
-    ("06 12 34 56 78", "FR", "fr", "+33612345678"),
-    ("zéro six douze trente-quatre cinquante-six soixante-dix-huit", "FR", "fr", "+33612345678"),
-    ("0612345678", "FR", "fr", "+33612345678"),
-    # recognition writes the pairs apart: read again without the commas
-    ("Zéro six, douze, trente, quatre, cinquante, six, soixante, dix-huit.", "FR", "fr", "+33612345678"),
-    ("zéro six, douze, trente quatre", "FR", "fr", None),
-    ("+33 6 12 34 56 78", "FR", "fr", "+33612345678"),
-    ("07700 900123", "GB", "en", "+447700900123"),
-    ("0 7 7 0 0 9 0 0 1 2 3", "GB", "en", "+447700900123"),
-    ("oh seven seven oh oh, nine oh oh, one two three", "GB", "en", "+447700900123"),
-    ("oh seven seven double oh nine double oh one two three", "GB", "en", "+447700900123"),
-    ("Oh, it's 07700 900123", "GB", "en", "+447700900123"),  # an interjection, not a zero
-    ("triple oh", "GB", "en", None),
-    ("12 34", "FR", "fr", None),
-    ("je ne sais pas", "FR", "fr", None),
-])
+@pytest.mark.parametrize(
+    ("text", "country", "locale", "phone"),
+    [
+        ("06 12 34 56 78", "FR", "fr", "+33612345678"),
+        ("zéro six douze trente-quatre cinquante-six soixante-dix-huit", "FR", "fr", "+33612345678"),
+        ("0612345678", "FR", "fr", "+33612345678"),
+        # recognition writes the pairs apart: read again without the commas
+        ("Zéro six, douze, trente, quatre, cinquante, six, soixante, dix-huit.", "FR", "fr", "+33612345678"),
+        ("zéro six, douze, trente quatre", "FR", "fr", None),
+        ("+33 6 12 34 56 78", "FR", "fr", "+33612345678"),
+        ("07700 900123", "GB", "en", "+447700900123"),
+        ("0 7 7 0 0 9 0 0 1 2 3", "GB", "en", "+447700900123"),
+        ("oh seven seven oh oh, nine oh oh, one two three", "GB", "en", "+447700900123"),
+        ("oh seven seven double oh nine double oh one two three", "GB", "en", "+447700900123"),
+        ("Oh, it's 07700 900123", "GB", "en", "+447700900123"),  # an interjection, not a zero
+        ("triple oh", "GB", "en", None),
+        ("12 34", "FR", "fr", None),
+        ("je ne sais pas", "FR", "fr", None),
+    ],
+)
 def test_parse_phone(text: str, country: str, locale: str, phone: str | None) -> None:
     assert parse_phone(text, country, locale) == phone
 
 
-@pytest.mark.parametrize(("text", "locale", "target"), [
-    ("la date de naissance", "fr", "birth"), ("le jour", "fr", "when"), ("l'heure", "fr", "when"),
-    ("le médecin", "fr", "practitioner"), ("le nom", "fr", "name"), ("je vais vous épeler", "fr", "name"),
-    ("le numéro de téléphone", "fr", "phone"), ("laissez tomber", "fr", "abandon"),
-    ("the date of birth", "en", "birth"), ("the time", "en", "when"), ("the doctor", "en", "practitioner"),
-    ("the surname", "en", "name"), ("my name", "en", "name"), ("never mind", "en", "abandon"), ("euh", "fr", None),
-])
+@pytest.mark.parametrize(
+    ("text", "locale", "target"),
+    [
+        ("la date de naissance", "fr", "birth"),
+        ("le jour", "fr", "when"),
+        ("l'heure", "fr", "when"),
+        ("le médecin", "fr", "practitioner"),
+        ("le nom", "fr", "name"),
+        ("je vais vous épeler", "fr", "name"),
+        ("le numéro de téléphone", "fr", "phone"),
+        ("laissez tomber", "fr", "abandon"),
+        ("the date of birth", "en", "birth"),
+        ("the time", "en", "when"),
+        ("the doctor", "en", "practitioner"),
+        ("the surname", "en", "name"),
+        ("my name", "en", "name"),
+        ("never mind", "en", "abandon"),
+        ("euh", "fr", None),
+    ],
+)
 def test_correction_target(text: str, locale: str, target: str | None) -> None:
     assert correction_target(text, locale) == target
 

@@ -21,16 +21,32 @@ class Socket:
 
 def test_twilio_call_pipeline_order_and_language(tmp_path: Path) -> None:
     service, now = open_service(tmp_path, "fr")
-    serializer = TwilioFrameSerializer(stream_sid="MZ1", call_sid="CA1", account_sid="AC1", auth_token="secret",
-                                       params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
-    transport = FastAPIWebsocketTransport(Socket(), FastAPIWebsocketParams(  # type: ignore[arg-type]
-        audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer))
+    serializer = TwilioFrameSerializer(
+        stream_sid="MZ1",
+        call_sid="CA1",
+        account_sid="AC1",
+        auth_token="secret",
+        params=TwilioFrameSerializer.InputParams(auto_hang_up=False),
+    )
+    transport = FastAPIWebsocketTransport(
+        Socket(),
+        FastAPIWebsocketParams(  # type: ignore[arg-type]
+            audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer
+        ),
+    )
     french, english = FakeSynthesizer(), FakeSynthesizer()
     engines = Engines(FakeRecognizer("oui"), {"fr": french, "en": english})
     call = build_pipeline(transport, engines, service, lambda: now, None, "+33612345678")
     names = [type(p).__name__ for p in call.pipeline.processors][1:-1]
-    assert names == ["FastAPIWebsocketInputTransport", "VADProcessor", "RecognizerSTTService", "UserTurnProcessor",
-                     "DialogueProcessor", "SynthesizerTTSService", "FastAPIWebsocketOutputTransport"]
+    assert names == [
+        "FastAPIWebsocketInputTransport",
+        "VADProcessor",
+        "RecognizerSTTService",
+        "UserTurnProcessor",
+        "DialogueProcessor",
+        "SynthesizerTTSService",
+        "FastAPIWebsocketOutputTransport",
+    ]
     assert call.stt.hints is call.hints is call.dialogue.hints
     assert call.stt._language == "fr"
     assert any("docteur" in word for word in call.stt._vocabulary)

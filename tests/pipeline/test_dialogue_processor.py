@@ -40,8 +40,12 @@ BOOKING_TURNS = [
 
 def said(text: str) -> list[Frame]:
     """One caller turn as the pipeline delivers it: the turn end may overtake the transcription."""
-    return [UserStartedSpeakingFrame(), UserStoppedSpeakingFrame(),
-            TranscriptionFrame(text, "caller", "2026-11-28T10:00:00Z"), SleepFrame(0.15)]
+    return [
+        UserStartedSpeakingFrame(),
+        UserStoppedSpeakingFrame(),
+        TranscriptionFrame(text, "caller", "2026-11-28T10:00:00Z"),
+        SleepFrame(0.15),
+    ]
 
 
 def heard() -> list[Frame]:
@@ -126,8 +130,9 @@ def test_no_input_after_bot_stopped_speaking(english: tuple[BookingService, date
     frames: list[Frame] = [SleepFrame(0.1), BotStartedSpeakingFrame(), SleepFrame(0.4)]  # silence while bot talks
     before = frames.copy()
     frames += [BotStoppedSpeakingFrame(), SleepFrame(0.4)]
-    down_quiet, _ = asyncio.run(run_test(DialogueProcessor(service, lambda: now, locale="en", no_input_secs=0.2),
-                                         frames_to_send=before))
+    down_quiet, _ = asyncio.run(
+        run_test(DialogueProcessor(service, lambda: now, locale="en", no_input_secs=0.2), frames_to_send=before)
+    )
     greeting = speech(down_quiet)  # only the greeting: no timeout while the bot speaks
     down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
     assert speech(down)[: len(greeting)] == greeting
@@ -155,10 +160,14 @@ def test_caller_hang_up_keeps_nothing(english: tuple[BookingService, datetime]) 
 def test_turn_text_joins_segments(english: tuple[BookingService, datetime]) -> None:
     service, now = english
     processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555")
-    frames: list[Frame] = [SleepFrame(0.1), UserStartedSpeakingFrame(),
-                           TranscriptionFrame("Hi, I'd like to see Dr Patel", "c", "t"),
-                           TranscriptionFrame("on Tuesday morning for a flu jab", "c", "t"),
-                           UserStoppedSpeakingFrame(), SleepFrame(0.2)]
+    frames: list[Frame] = [
+        SleepFrame(0.1),
+        UserStartedSpeakingFrame(),
+        TranscriptionFrame("Hi, I'd like to see Dr Patel", "c", "t"),
+        TranscriptionFrame("on Tuesday morning for a flu jab", "c", "t"),
+        UserStoppedSpeakingFrame(),
+        SleepFrame(0.2),
+    ]
     down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
     caller = [text for who, text in processor.transcript if who == "caller"]
     assert caller[0] == "Hi, I'd like to see Dr Patel on Tuesday morning for a flu jab"
@@ -183,9 +192,14 @@ def test_keyed_birth_date_is_one_answer(english: tuple[BookingService, datetime]
 def test_words_too_few_to_barge_in_are_answered_once_bot_stops(english: tuple[BookingService, datetime]) -> None:
     service, now = english
     processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555", no_input_secs=5.0)
-    frames: list[Frame] = [SleepFrame(0.1), BotStartedSpeakingFrame(),
-                           TranscriptionFrame("I'd like an appointment", "c", "t"),  # no turn: bot kept talking
-                           SleepFrame(0.1), BotStoppedSpeakingFrame(), SleepFrame(0.8)]
+    frames: list[Frame] = [
+        SleepFrame(0.1),
+        BotStartedSpeakingFrame(),
+        TranscriptionFrame("I'd like an appointment", "c", "t"),  # no turn: bot kept talking
+        SleepFrame(0.1),
+        BotStoppedSpeakingFrame(),
+        SleepFrame(0.8),
+    ]
     asyncio.run(run_test(processor, frames_to_send=frames))
     assert ("caller", "I'd like an appointment") in processor.transcript
 
@@ -204,6 +218,7 @@ def test_no_input_waits_while_a_voice_is_heard(english: tuple[BookingService, da
     speaking = run(start + [SleepFrame(0.05), VADUserStartedSpeakingFrame(), SleepFrame(0.8)])
     assert speaking == greeting
     # Noise that recognition turned into nothing: the silence counts again from its end.
-    noise = run(start + [VADUserStartedSpeakingFrame(), SleepFrame(0.1), VADUserStoppedSpeakingFrame(),
-                         SleepFrame(0.6)])
+    noise = run(
+        start + [VADUserStartedSpeakingFrame(), SleepFrame(0.1), VADUserStoppedSpeakingFrame(), SleepFrame(0.6)]
+    )
     assert len(noise) > len(greeting)

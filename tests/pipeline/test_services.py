@@ -32,8 +32,15 @@ class FakeRecognizer:
         self.text = text
         self.calls: list[tuple[int, str, str | None, int, str]] = []
 
-    def transcribe(self, pcm: bytes, language: str, prompt: str | None = None, hotwords: Sequence[str] = (), *,
-                   sample_rate: int = 16000) -> Transcript:
+    def transcribe(
+        self,
+        pcm: bytes,
+        language: str,
+        prompt: str | None = None,
+        hotwords: Sequence[str] = (),
+        *,
+        sample_rate: int = 16000,
+    ) -> Transcript:
         self.calls.append((len(pcm), language, prompt, sample_rate, threading.current_thread().name))
         return Transcript(self.text, -0.1, 0.01, 0.01, len(pcm) / 2 / sample_rate)
 
@@ -71,8 +78,12 @@ def test_stt_transcribes_segment_in_thread_with_expectation_prompt() -> None:
 
 def test_stt_says_nothing_for_silence() -> None:
     stt = RecognizerSTTService(FakeRecognizer(""), language="en")
-    frames = [VADUserStartedSpeakingFrame(), InputAudioRawFrame(bytes(640), 16000, 1),
-              VADUserStoppedSpeakingFrame(), SleepFrame(0.2)]
+    frames = [
+        VADUserStartedSpeakingFrame(),
+        InputAudioRawFrame(bytes(640), 16000, 1),
+        VADUserStoppedSpeakingFrame(),
+        SleepFrame(0.2),
+    ]
     down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
     assert not [f for f in down if isinstance(f, TranscriptionFrame)]
 
@@ -81,8 +92,11 @@ def test_tts_streams_sentences_at_output_rate_from_thread() -> None:
     synthesizer = FakeSynthesizer()
     tts = SynthesizerTTSService(synthesizer)
     params = PipelineParams(audio_out_sample_rate=8000)
-    down, _ = asyncio.run(run_test(tts, frames_to_send=[TTSSpeakFrame("Hello. How can I help you?"),
-                                                        SleepFrame(0.5)], pipeline_params=params))
+    down, _ = asyncio.run(
+        run_test(
+            tts, frames_to_send=[TTSSpeakFrame("Hello. How can I help you?"), SleepFrame(0.5)], pipeline_params=params
+        )
+    )
     audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
     assert audio and {f.sample_rate for f in audio} == {8000}
     seconds = sum(len(f.audio) for f in audio) / 2 / 8000
@@ -118,8 +132,12 @@ def run_gauged(steps: list[float]) -> tuple[FakeRecognizer, GaugedSTT, list[str]
     """Speech frames with the gauge's silence before each, then the VAD's end of speech."""
     recognizer, gauge = FakeRecognizer("mardi matin"), QuietGauge()
     stt = GaugedSTT(recognizer, language="fr", vad=gauge, early_after=0.15)
-    frames = [VADUserStartedSpeakingFrame(), *(GaugeStep(gauge, s) for s in steps), VADUserStoppedSpeakingFrame(),
-              SleepFrame(0.3)]
+    frames = [
+        VADUserStartedSpeakingFrame(),
+        *(GaugeStep(gauge, s) for s in steps),
+        VADUserStoppedSpeakingFrame(),
+        SleepFrame(0.3),
+    ]
     down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
     return recognizer, stt, [f.text for f in down if isinstance(f, TranscriptionFrame)]
 
@@ -137,7 +155,9 @@ def test_early_recognition_is_dropped_when_the_caller_speaks_again() -> None:
     assert texts == ["mardi matin"]
     assert stt.early_used == 0
     assert [call[0] for call in recognizer.calls] == [  # the dropped guess, then the whole segment at the stop
-        7 * 640 + int(16000 * 0.5) * 2, 14 * 640 + int(16000 * 0.5) * 2]
+        7 * 640 + int(16000 * 0.5) * 2,
+        14 * 640 + int(16000 * 0.5) * 2,
+    ]
 
 
 def test_early_recognition_guesses_again_after_the_caller_went_on() -> None:
@@ -153,8 +173,12 @@ def test_no_early_recognition_while_the_recognizer_is_busy() -> None:
 
     recognizer, gauge = BusyRecognizer("oui"), QuietGauge()
     stt = GaugedSTT(recognizer, language="fr", vad=gauge)
-    frames = [VADUserStartedSpeakingFrame(), *(GaugeStep(gauge, s) for s in [0.0, 0.2, 0.3, 0.4]),
-              VADUserStoppedSpeakingFrame(), SleepFrame(0.3)]
+    frames = [
+        VADUserStartedSpeakingFrame(),
+        *(GaugeStep(gauge, s) for s in [0.0, 0.2, 0.3, 0.4]),
+        VADUserStoppedSpeakingFrame(),
+        SleepFrame(0.3),
+    ]
     down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
     assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["oui"]
     assert stt.early_used == 0 and len(recognizer.calls) == 1

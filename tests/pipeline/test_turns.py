@@ -23,14 +23,22 @@ from voicebot.pipeline.turns import ExpectationTurnStopStrategy
 
 def segment(text: str, pause: float) -> list[Frame]:
     """One stretch of speech as the VAD and the recognizer report it, then `pause` seconds of silence."""
-    return [VADUserStartedSpeakingFrame(), SleepFrame(0.05), VADUserStoppedSpeakingFrame(stop_secs=0.4),
-            TranscriptionFrame(text, "caller", "t", finalized=True), SleepFrame(pause)]
+    return [
+        VADUserStartedSpeakingFrame(),
+        SleepFrame(0.05),
+        VADUserStoppedSpeakingFrame(stop_secs=0.4),
+        TranscriptionFrame(text, "caller", "t", finalized=True),
+        SleepFrame(pause),
+    ]
 
 
 def turns_ended(expect: ExpectKind, frames: list[Frame], locale: str = "fr") -> int:
     hints = CallHints(expect=expect)
-    processor = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
-        start=[VADUserTurnStartStrategy()], stop=[ExpectationTurnStopStrategy(hints, locale=locale)]))
+    processor = UserTurnProcessor(
+        user_turn_strategies=UserTurnStrategies(
+            start=[VADUserTurnStartStrategy()], stop=[ExpectationTurnStopStrategy(hints, locale=locale)]
+        )
+    )
     down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
     return sum(isinstance(f, UserStoppedSpeakingFrame) for f in down)
 

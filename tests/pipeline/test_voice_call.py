@@ -45,18 +45,20 @@ def caller_audio(text: str) -> list[Frame]:
     data = to_int16(samples).tobytes()
     frames: list[Frame] = []
     for start in range(0, len(data) - 639, 640):
-        frames += [InputAudioRawFrame(data[start:start + 640], 16000, 1), SleepFrame(0.01)]
+        frames += [InputAudioRawFrame(data[start : start + 640], 16000, 1), SleepFrame(0.01)]
     return frames
 
 
 def test_bot_answers_a_spoken_request(english: tuple[BookingService, datetime]) -> None:
     service, now = english
     call = build_pipeline(LoopbackTransport(), shared_engines(), service, lambda: now, "en", "+447700900555")
-    frames = [SleepFrame(0.5), *caller_audio("I'd like to see Doctor Patel on Tuesday morning for a flu jab."),
-              SleepFrame(4.0)]
+    frames = [
+        SleepFrame(0.5),
+        *caller_audio("I'd like to see Doctor Patel on Tuesday morning for a flu jab."),
+        SleepFrame(4.0),
+    ]
     params = PipelineParams(audio_in_sample_rate=16000, audio_out_sample_rate=8000)
-    down, _ = asyncio.run(run_test(call.pipeline, frames_to_send=frames, pipeline_params=params,
-                                start_timeout=15.0))
+    down, _ = asyncio.run(run_test(call.pipeline, frames_to_send=frames, pipeline_params=params, start_timeout=15.0))
     heard = [f.text for f in down if isinstance(f, TranscriptionFrame)]
     caller = [text for who, text in call.dialogue.transcript if who == "caller"]
     bot = [text for who, text in call.dialogue.transcript if who == "bot"]

@@ -99,33 +99,61 @@ VOICES: dict[str, dict[str, CallerVoice]] = {
 
 PARIS, LONDON = ZoneInfo("Europe/Paris"), ZoneInfo("Europe/London")
 OFFERED = {
-    "fr": (datetime(2026, 12, 1, 9, 0, tzinfo=PARIS), datetime(2026, 12, 1, 10, 30, tzinfo=PARIS),
-           datetime(2026, 12, 3, 14, 0, tzinfo=PARIS)),
-    "en": (datetime(2026, 12, 1, 9, 0, tzinfo=LONDON), datetime(2026, 12, 1, 10, 30, tzinfo=LONDON),
-           datetime(2026, 12, 3, 14, 0, tzinfo=LONDON)),
+    "fr": (
+        datetime(2026, 12, 1, 9, 0, tzinfo=PARIS),
+        datetime(2026, 12, 1, 10, 30, tzinfo=PARIS),
+        datetime(2026, 12, 3, 14, 0, tzinfo=PARIS),
+    ),
+    "en": (
+        datetime(2026, 12, 1, 9, 0, tzinfo=LONDON),
+        datetime(2026, 12, 1, 10, 30, tzinfo=LONDON),
+        datetime(2026, 12, 3, 14, 0, tzinfo=LONDON),
+    ),
 }
 """The slots just read out when `asked` is "offer": Tuesday 9:00 and 10:30, Thursday 14:00."""
 
 NEXT_WEEK = (date(2026, 11, 30), date(2026, 12, 6))
 LATE_MORNING, LATE_AFTERNOON = TimeWindow(time(10, 30), time(12)), TimeWindow(time(16), None)
-TUE, WED, THU, FRI, MON, SUN = (date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4),
-                                date(2026, 11, 30), date(2026, 11, 29))
+TUE, WED, THU, FRI, MON, SUN = (
+    date(2026, 12, 1),
+    date(2026, 12, 2),
+    date(2026, 12, 3),
+    date(2026, 12, 4),
+    date(2026, 11, 30),
+    date(2026, 11, 29),
+)
 
 S = CallerSentence
 SENTENCES: dict[str, list[CallerSentence]] = {
     "fr": [
         # The open question: a request, often with details
-        S("Je voudrais voir le docteur Martin mardi prochain vers 10 h.", "open",
-          {"task": "book", "practitioner": "martin", "day": TUE, "time": time(10)}, "siwis"),
-        S("Bonjour, j'aimerais prendre rendez-vous avec le docteur Bernard.", "open",
-          {"task": "book", "practitioner": "bernard", "motif": "consultation"}, "deep"),
+        S(
+            "Je voudrais voir le docteur Martin mardi prochain vers 10 h.",
+            "open",
+            {"task": "book", "practitioner": "martin", "day": TUE, "time": time(10)},
+            "siwis",
+        ),
+        S(
+            "Bonjour, j'aimerais prendre rendez-vous avec le docteur Bernard.",
+            "open",
+            {"task": "book", "practitioner": "bernard", "motif": "consultation"},
+            "deep",
+        ),
         S("C'est pour un vaccin contre la grippe.", "open", {"task": "book", "motif": "vaccination"}, "siwis_fast"),
         S("Je voudrais annuler mon rendez-vous.", "open", {"task": "cancel"}, "siwis"),
         S("Il faudrait déplacer mon rendez-vous de jeudi.", "open", {"task": "move"}, "deep"),
-        S("Ma fille a de la fièvre, il faudrait qu'elle voie la pédiatre.", "open",
-          {"task": "book", "practitioner": "bertrand", "motif": "pediatrie"}, "siwis_fast"),
-        S("Un rendez-vous avec la sage-femme le plus tôt possible.", "open",
-          {"task": "book", "practitioner": "girard", "motif": "consultation", "asap": True}, "siwis"),
+        S(
+            "Ma fille a de la fièvre, il faudrait qu'elle voie la pédiatre.",
+            "open",
+            {"task": "book", "practitioner": "bertrand", "motif": "pediatrie"},
+            "siwis_fast",
+        ),
+        S(
+            "Un rendez-vous avec la sage-femme le plus tôt possible.",
+            "open",
+            {"task": "book", "practitioner": "girard", "motif": "consultation", "asap": True},
+            "siwis",
+        ),
         S("Quels sont vos horaires d'ouverture ?", "open", {"task": "info_hours"}, "deep"),
         # "Quel jour vous arrangerait ?"
         S("Plutôt jeudi après-midi.", "when", {"day": THU, "windows": (AFTERNOON,)}, "siwis"),
@@ -135,8 +163,12 @@ SENTENCES: dict[str, list[CallerSentence]] = {
         S("La semaine prochaine, n'importe quel jour.", "when", {"days": NEXT_WEEK}, "deep"),
         S("Vendredi à 9 h.", "when", {"day": FRI, "time": time(9)}, "siwis_fast"),
         S("Le plus tôt possible.", "when", {"asap": True}, "siwis"),
-        S("Mercredi 9 décembre dans l'après-midi.", "when", {"day": date(2026, 12, 9), "windows": (AFTERNOON,)},
-          "deep"),
+        S(
+            "Mercredi 9 décembre dans l'après-midi.",
+            "when",
+            {"day": date(2026, 12, 9), "windows": (AFTERNOON,)},
+            "deep",
+        ),
         S("Pas avant 17 h.", "when", {"windows": (TimeWindow(time(17), None),)}, "siwis"),
         # "Avec quel praticien ?" and "C'est pour quel motif ?"
         S("Avec le docteur Bertrand.", "practitioner", {"practitioner": "bertrand"}, "deep"),
@@ -159,29 +191,43 @@ SENTENCES: dict[str, list[CallerSentence]] = {
         S("06 12 34 56 78", "phone", {"phone": "+33612345678"}, "deep"),
     ],
     "en": [
-        S("I'd like to see Doctor Patel on Tuesday morning.", "open",
-          {"task": "book", "practitioner": "patel", "day": TUE, "windows": (MORNING,)}, "joe"),
-        S("Can I book a flu jab with the nurse next week?", "open",
-          {"task": "book", "practitioner": "okafor", "motif": "vaccination", "days": NEXT_WEEK}, "heart"),
+        S(
+            "I'd like to see Doctor Patel on Tuesday morning.",
+            "open",
+            {"task": "book", "practitioner": "patel", "day": TUE, "windows": (MORNING,)},
+            "joe",
+        ),
+        S(
+            "Can I book a flu jab with the nurse next week?",
+            "open",
+            {"task": "book", "practitioner": "okafor", "motif": "vaccination", "days": NEXT_WEEK},
+            "heart",
+        ),
         S("I need to cancel my appointment.", "open", {"task": "cancel"}, "george"),
         S("I'd like to move my appointment to another day.", "open", {"task": "move"}, "joe"),
         S("I need to book a smear test.", "open", {"task": "book", "motif": "smear"}, "heart"),
         S("What are your opening hours?", "open", {"task": "info_hours"}, "joe"),
-        S("Could I see Doctor Jones as soon as possible?", "open",
-          {"task": "book", "practitioner": "jones", "asap": True}, "george"),
-        S("An appointment with Doctor Johnson on Friday at 10.", "open",
-          {"task": "book", "practitioner": "johnson", "motif": "consultation", "day": FRI, "time": time(10)}, "joe"),
+        S(
+            "Could I see Doctor Jones as soon as possible?",
+            "open",
+            {"task": "book", "practitioner": "jones", "asap": True},
+            "george",
+        ),
+        S(
+            "An appointment with Doctor Johnson on Friday at 10.",
+            "open",
+            {"task": "book", "practitioner": "johnson", "motif": "consultation", "day": FRI, "time": time(10)},
+            "joe",
+        ),
         S("Tuesday morning.", "when", {"day": TUE, "windows": (MORNING,)}, "heart"),
         S("Tomorrow afternoon, please.", "when", {"day": SUN, "windows": (AFTERNOON,)}, "joe"),
         S("Next Wednesday at half past two.", "when", {"day": WED, "time": time(14, 30)}, "george"),
         S("The 15th of December at 11 am.", "when", {"day": date(2026, 12, 15), "time": time(11)}, "joe"),
-        S("Thursday, any time after 3 pm.", "when", {"day": THU, "windows": (TimeWindow(time(15), None),)},
-          "heart"),
+        S("Thursday, any time after 3 pm.", "when", {"day": THU, "windows": (TimeWindow(time(15), None),)}, "heart"),
         S("Monday, late in the afternoon.", "when", {"day": MON, "windows": (LATE_AFTERNOON,)}, "joe"),
         S("The earliest you have.", "when", {"asap": True}, "george"),
         S("Not before 10 o'clock.", "when", {"windows": (TimeWindow(time(10), None),)}, "joe"),
-        S("Friday the 11th of December around noon.", "when", {"day": date(2026, 12, 11), "time": time(12)},
-          "heart"),
+        S("Friday the 11th of December around noon.", "when", {"day": date(2026, 12, 11), "time": time(12)}, "heart"),
         S("Nurse Okafor, please.", "practitioner", {"practitioner": "okafor"}, "joe"),
         S("Doctor Patel.", "practitioner", {"practitioner": "patel"}, "george"),
         S("Anyone is fine.", "practitioner", {"anyone": True}, "joe"),

@@ -11,8 +11,18 @@ import pytest
 from voicebot.speech import audio
 
 # Codes given by the standard library's audioop (CPython's G.711 encoder), kept for Pythons without it.
-KNOWN_ULAW = [(0, 0xFF), (-1, 0x7E), (32636, 0x80), (-32636, 0x00), (32767, 0x80), (-32768, 0x00),
-              (132, 0xEF), (-132, 0x6F), (1000, 0xCE), (-1000, 0x4E)]
+KNOWN_ULAW = [
+    (0, 0xFF),
+    (-1, 0x7E),
+    (32636, 0x80),
+    (-32636, 0x00),
+    (32767, 0x80),
+    (-32768, 0x00),
+    (132, 0xEF),
+    (-132, 0x6F),
+    (1000, 0xCE),
+    (-1000, 0x4E),
+]
 
 
 @pytest.mark.parametrize(("sample", "code"), KNOWN_ULAW)
@@ -56,8 +66,9 @@ def test_int16_float32_conversions() -> None:
     assert audio.int16_bytes(pcm) == pcm.astype("<i2").tobytes()
 
 
-@pytest.mark.parametrize(("source", "target"), [(8000, 16000), (16000, 8000), (22050, 8000), (24000, 8000),
-                                                (24000, 16000), (22050, 16000)])
+@pytest.mark.parametrize(
+    ("source", "target"), [(8000, 16000), (16000, 8000), (22050, 8000), (24000, 8000), (24000, 16000), (22050, 16000)]
+)
 def test_resample_keeps_length_and_tone(source: int, target: int) -> None:
     seconds = 0.5
     t = np.arange(int(source * seconds)) / source

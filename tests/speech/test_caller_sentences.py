@@ -44,8 +44,13 @@ TARGET_RATE = {"en": 0.90, "fr": 0.80}
 """Issue 4's targets for the share of sentences understood exactly, asserted as they are. Measured with Whisper
 base (greedy decoding: the same audio gives the same words): English 31/33, French 27/33 (82 %), the French
 misses all recognition errors, listed in bench/recognition.md."""
-_TASKS = {Intent.BOOK: "book", Intent.CANCEL: "cancel", Intent.MOVE: "move", Intent.INFO_HOURS: "info_hours",
-          Intent.INFO_ADDRESS: "info_address"}
+_TASKS = {
+    Intent.BOOK: "book",
+    Intent.CANCEL: "cancel",
+    Intent.MOVE: "move",
+    Intent.INFO_HOURS: "info_hours",
+    Intent.INFO_ADDRESS: "info_address",
+}
 _INTERCEPTED = (Intent.EMERGENCY, Intent.HUMAN, Intent.REPEAT, Intent.RESTART)
 """Intents `dialogue.machine` acts on before the question's handler, whatever was asked."""
 
@@ -146,8 +151,9 @@ def question(asked: str, ctx: Context) -> str:
 def test_written_sentences_are_understood(language: str) -> None:
     ctx = context(language)
     read = [(s, understand(s.text, s.asked, ctx)) for s in SENTENCES[language]]
-    wrong = [f"{s.text!r}: got {got}, want {dict(s.want)}"
-             for s, got in read if not s.gap and not same_entities(got, s.want)]
+    wrong = [
+        f"{s.text!r}: got {got}, want {dict(s.want)}" for s, got in read if not s.gap and not same_entities(got, s.want)
+    ]
     assert not wrong, "\n".join(wrong)
     fixed = [s.text for s, got in read if s.gap and same_entities(got, s.want)]
     assert not fixed, f"understood now: remove their gap notes: {fixed}"
@@ -191,8 +197,10 @@ class CallerVoices:
         if (language, name) not in self.synthesizers:
             caller = VOICES[language][name]
             self.synthesizers[language, name] = (
-                PiperSynthesizer(caller.voice, language) if caller.engine == "piper"
-                else KokoroSynthesizer(caller.voice, language, speed=caller.speed, blend=caller.blend))
+                PiperSynthesizer(caller.voice, language)
+                if caller.engine == "piper"
+                else KokoroSynthesizer(caller.voice, language, speed=caller.speed, blend=caller.blend)
+            )
         return self.synthesizers[language, name]
 
     def audio(self, language: str, sentence: CallerSentence) -> tuple[np.ndarray, int]:
@@ -201,8 +209,11 @@ class CallerVoices:
         from voicebot.speech.spoken import speakable
 
         caller = VOICES[language][sentence.voice]
-        pinned = [f.sha256 for spec in ((KOKORO, KOKORO_VOICES) if caller.engine == "kokoro" else (PIPER_JOE,))
-                  for f in spec.files]
+        pinned = [
+            f.sha256
+            for spec in ((KOKORO, KOKORO_VOICES) if caller.engine == "kokoro" else (PIPER_JOE,))
+            for f in spec.files
+        ]
         key = repr((caller, language, speakable(sentence.text, language), pinned))
         path = None
         if self.folder is not None:
@@ -246,10 +257,11 @@ def understood(request: pytest.FixtureRequest) -> Iterator[Callable[[str], list[
             heard = recognizer.transcribe(audio, language, prompt)
             recognition += heard.seconds
             found = understand(heard.text, sentence.asked, ctx, heard.confidence)
-            rows.append(Understood(sentence, heard.text, heard.confidence, found,
-                                   same_entities(found, sentence.want)))
-        print(f"\n{language}: {len(rows)} sentences in {time.perf_counter() - started:.1f} s "
-              f"(synthesis {voices.computed - synthesized:.1f} s, recognition {recognition:.1f} s)")
+            rows.append(Understood(sentence, heard.text, heard.confidence, found, same_entities(found, sentence.want)))
+        print(
+            f"\n{language}: {len(rows)} sentences in {time.perf_counter() - started:.1f} s "
+            f"(synthesis {voices.computed - synthesized:.1f} s, recognition {recognition:.1f} s)"
+        )
         done[language] = rows
         return rows
 
@@ -263,8 +275,12 @@ def report(rows: list[Understood]) -> str:
         mine = [r for r in rows if r.sentence.voice == voice]
         lines.append(f"{voice}: {sum(r.ok for r in mine)}/{len(mine)}")
     lines.append("| said | voice | heard | conf | understood | wanted |")
-    lines += [f"| {r.sentence.text} | {r.sentence.voice} | {r.heard} | {r.confidence:.2f} | {r.found} | "
-              f"{dict(r.sentence.want)} |" for r in rows if not r.ok]
+    lines += [
+        f"| {r.sentence.text} | {r.sentence.voice} | {r.heard} | {r.confidence:.2f} | {r.found} | "
+        f"{dict(r.sentence.want)} |"
+        for r in rows
+        if not r.ok
+    ]
     return "\n".join(lines)
 
 

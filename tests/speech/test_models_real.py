@@ -37,18 +37,34 @@ ENGLISH = [
 # (file under the language's sounds folder, accepted answers, expectation): a fixed sample of the answers callers
 # give, half numbers and half days or months. bench/recognition.json, with the expectation prompt: fr 10/12, en 12/12.
 RECORDINGS = {
-    "fr": [("digits/1", {"1", "un"}, "digits"), ("digits/2", {"2", "deux"}, "digits"),
-           ("digits/5", {"5", "cinq"}, "digits"), ("digits/10", {"10", "dix"}, "digits"),
-           ("digits/20", {"20", "vingt"}, "digits"), ("digits/40", {"40", "quarante"}, "digits"),
-           ("digits/day-1", {"lundi"}, "date"), ("digits/day-2", {"mardi"}, "date"),
-           ("digits/day-4", {"jeudi"}, "date"), ("digits/mon-0", {"janvier"}, "date"),
-           ("digits/mon-3", {"avril"}, "date"), ("digits/mon-8", {"septembre"}, "date")],
-    "en": [("digits/1", {"1", "one"}, "digits"), ("digits/2", {"2", "two"}, "digits"),
-           ("digits/5", {"5", "five"}, "digits"), ("digits/10", {"10", "ten"}, "digits"),
-           ("digits/20", {"20", "twenty"}, "digits"), ("digits/40", {"40", "forty"}, "digits"),
-           ("digits/day-1", {"monday"}, "date"), ("digits/day-2", {"tuesday"}, "date"),
-           ("digits/day-4", {"thursday"}, "date"), ("digits/mon-0", {"january"}, "date"),
-           ("digits/mon-3", {"april"}, "date"), ("digits/mon-8", {"september"}, "date")],
+    "fr": [
+        ("digits/1", {"1", "un"}, "digits"),
+        ("digits/2", {"2", "deux"}, "digits"),
+        ("digits/5", {"5", "cinq"}, "digits"),
+        ("digits/10", {"10", "dix"}, "digits"),
+        ("digits/20", {"20", "vingt"}, "digits"),
+        ("digits/40", {"40", "quarante"}, "digits"),
+        ("digits/day-1", {"lundi"}, "date"),
+        ("digits/day-2", {"mardi"}, "date"),
+        ("digits/day-4", {"jeudi"}, "date"),
+        ("digits/mon-0", {"janvier"}, "date"),
+        ("digits/mon-3", {"avril"}, "date"),
+        ("digits/mon-8", {"septembre"}, "date"),
+    ],
+    "en": [
+        ("digits/1", {"1", "one"}, "digits"),
+        ("digits/2", {"2", "two"}, "digits"),
+        ("digits/5", {"5", "five"}, "digits"),
+        ("digits/10", {"10", "ten"}, "digits"),
+        ("digits/20", {"20", "twenty"}, "digits"),
+        ("digits/40", {"40", "forty"}, "digits"),
+        ("digits/day-1", {"monday"}, "date"),
+        ("digits/day-2", {"tuesday"}, "date"),
+        ("digits/day-4", {"thursday"}, "date"),
+        ("digits/mon-0", {"january"}, "date"),
+        ("digits/mon-3", {"april"}, "date"),
+        ("digits/mon-8", {"september"}, "date"),
+    ],
 }
 MINIMUM_RIGHT = {"fr": 8, "en": 10}
 """Measured minus a margin of two (greedy decoding is deterministic, but CTranslate2 versions may differ)."""
@@ -108,8 +124,9 @@ def phone_audio(kokoro: KokoroSynthesizer, piper: PiperSynthesizer) -> Iterator[
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_agent_voice_is_understood_through_a_phone_line(recognizer: Recognizer, phone_audio: dict,
-                                                        language: str) -> None:
+def test_agent_voice_is_understood_through_a_phone_line(
+    recognizer: Recognizer, phone_audio: dict, language: str
+) -> None:
     # One misread time ("10:30 am" heard "1038M") costs 0.42 on a 12-word sentence, and Whisper's int8 decode
     # on 2 busy threads is not bit-stable: bound each sentence loosely and the mean tightly (espeak-ng: 0.7-1.0).
     rates = []
@@ -122,8 +139,9 @@ def test_agent_voice_is_understood_through_a_phone_line(recognizer: Recognizer, 
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_trimmed_window_reads_clear_sentences_like_the_stock_path(recognizer: Recognizer, phone_audio: dict,
-                                                                   language: str) -> None:
+def test_trimmed_window_reads_clear_sentences_like_the_stock_path(
+    recognizer: Recognizer, phone_audio: dict, language: str
+) -> None:
     stock_errors, trimmed_errors, heard = [], [], []
     for sentence, audio in phone_audio[language]:
         trimmed = recognizer.transcribe(audio, language)
@@ -166,8 +184,8 @@ def test_prompt_tokens_follow_whisper_layout(recognizer: Recognizer) -> None:
     plain = recognizer.prompt_tokens("fr")
     assert plain == [*tokenizer.sot_sequence, tokenizer.no_timestamps]
     prompted = recognizer.prompt_tokens("fr", "Quel jour ?", ["docteur Martin"])
-    assert prompted[0] == tokenizer.sot_prev and prompted[-len(plain):] == plain
-    assert tokenizer.decode(prompted[1:-len(plain)]).strip() == "Quel jour ? docteur Martin"
+    assert prompted[0] == tokenizer.sot_prev and prompted[-len(plain) :] == plain
+    assert tokenizer.decode(prompted[1 : -len(plain)]).strip() == "Quel jour ? docteur Martin"
 
 
 def test_stream_yields_sentences_and_cache_replays(piper: PiperSynthesizer) -> None:

@@ -105,29 +105,53 @@ def _unspeakable(text: str) -> list[str]:
 
 SAMPLE_FIELDS = {
     "fr": {
-        "practice": "Cabinet médical du Parc", "name": "le docteur Martin",
+        "practice": "Cabinet médical du Parc",
+        "name": "le docteur Martin",
         "names": "le docteur Martin ou Madame Girard",
-        "motif": "consultation", "motifs": "consultation, vaccination ou frottis",
+        "motif": "consultation",
+        "motifs": "consultation, vaccination ou frottis",
         "slots": "mardi 1er décembre à 10 h 30 avec le docteur Martin, ou à 11 h, ou mercredi 2 décembre à 9 h",
-        "slot": "mardi 1er décembre à 10 h 30 avec le docteur Martin", "old": "mardi 1er décembre à 10 h 30",
-        "new": "jeudi 3 décembre à 14 h 45", "days": 60, "day": "mardi 1er décembre", "tail": "45 67",
-        "digits": "4, 8, 1, 2, 0, 7", "spelled": "D, U, P, O, N, T", "count": 2, "key": 1,
+        "slot": "mardi 1er décembre à 10 h 30 avec le docteur Martin",
+        "old": "mardi 1er décembre à 10 h 30",
+        "new": "jeudi 3 décembre à 14 h 45",
+        "days": 60,
+        "day": "mardi 1er décembre",
+        "tail": "45 67",
+        "digits": "4, 8, 1, 2, 0, 7",
+        "spelled": "D, U, P, O, N, T",
+        "count": 2,
+        "key": 1,
         "option": "le docteur Martin",
-        "keys": "1, 2 ou 3", "items": "le premier, mardi 1er décembre à 10 h 30, le deuxième, jeudi 3 décembre à 9 h",
+        "keys": "1, 2 ou 3",
+        "items": "le premier, mardi 1er décembre à 10 h 30, le deuxième, jeudi 3 décembre à 9 h",
         "hours": "du lundi au mercredi de 8 h 30 à 19 h et le samedi de 9 h à midi",
-        "address": "12 rue du Parc, 75011 Paris", "numbers": "le 15 ou le 112",
+        "address": "12 rue du Parc, 75011 Paris",
+        "numbers": "le 15 ou le 112",
     },
     "en": {
-        "practice": "Riverside Surgery", "name": "Doctor Patel", "names": "Doctor Patel or Nurse Okafor",
-        "motif": "GP appointment", "motifs": "GP appointment, vaccination or smear test",
+        "practice": "Riverside Surgery",
+        "name": "Doctor Patel",
+        "names": "Doctor Patel or Nurse Okafor",
+        "motif": "GP appointment",
+        "motifs": "GP appointment, vaccination or smear test",
         "slots": "Tuesday the 1st of December at 10:30 am with Doctor Patel, or at 11 am, or Wednesday the 2nd of "
-                 "December at 8:05 am", "slot": "Tuesday the 1st of December at 12:30 pm with Doctor Patel",
-        "old": "Tuesday the 1st of December at 10:30 am", "new": "Thursday the 3rd of December at 2:45 pm",
-        "days": 42, "day": "Tuesday the 1st of December", "tail": "4 5 6 7", "digits": "4, 8, 1, 2, 0, 7",
-        "spelled": "S, M, I, T, H", "count": 2, "key": 1, "option": "Doctor Patel", "keys": "1, 2 or 3",
+        "December at 8:05 am",
+        "slot": "Tuesday the 1st of December at 12:30 pm with Doctor Patel",
+        "old": "Tuesday the 1st of December at 10:30 am",
+        "new": "Thursday the 3rd of December at 2:45 pm",
+        "days": 42,
+        "day": "Tuesday the 1st of December",
+        "tail": "4 5 6 7",
+        "digits": "4, 8, 1, 2, 0, 7",
+        "spelled": "S, M, I, T, H",
+        "count": 2,
+        "key": 1,
+        "option": "Doctor Patel",
+        "keys": "1, 2 or 3",
         "items": "the first, Tuesday the 1st of December at 10:30 am, the second, Friday the 4th at 9 am",
         "hours": "on Monday, 8 am to 6:30 pm, Wednesday to Thursday, 8 am to 6:30 pm and on Friday, 8 am to 5 pm",
-        "address": "4 River Lane, London SE1 9AA", "numbers": "999 or 112",
+        "address": "4 River Lane, London SE1 9AA",
+        "numbers": "999 or 112",
     },
 }
 
@@ -166,30 +190,43 @@ def test_every_time_date_and_reference_the_dialogue_reads(locale: str) -> None:
     first = date(2026, 1, 1)
     said += [speech.say_date(first + timedelta(days=n), phrases) for n in range(366)]
     said += [speech.say_birth_date(date(1930 + n, 1 + n % 12, 1 + n % 28), phrases) for n in range(97)]
-    said += [speech.say_digits("48120739"), speech.say_spelled("Dupont-Smith"),
-             speech.say_phone_tail("+33 6 12 34 00 07", phrases)]
+    said += [
+        speech.say_digits("48120739"),
+        speech.say_spelled("Dupont-Smith"),
+        speech.say_phone_tail("+33 6 12 34 00 07", phrases),
+    ]
     for text in said:
         spoken = speakable(text, locale)
         assert _unspeakable(spoken) == [], (text, spoken)
 
 
-@pytest.mark.parametrize(("said", "spoken"), [
-    ("10 h 30", "dix heures trente"), ("midi", "midi"), ("0 h 05", "zéro heure cinq"), ("8 h 05", "huit heures cinq"),
-])
+@pytest.mark.parametrize(
+    ("said", "spoken"),
+    [
+        ("10 h 30", "dix heures trente"),
+        ("midi", "midi"),
+        ("0 h 05", "zéro heure cinq"),
+        ("8 h 05", "huit heures cinq"),
+    ],
+)
 def test_french_times_as_dialogue_writes_them(said: str, spoken: str) -> None:
     assert speakable(said, "fr") == spoken
 
 
 def test_split_sentences_and_long_clauses() -> None:
     assert split_sentences("D'accord. Que puis-je faire pour vous ?") == ["D'accord.", "Que puis-je faire pour vous ?"]
-    recap = ("Je récapitule : consultation, mardi premier décembre à dix heures trente avec le docteur Martin, "
-             "pour Jean Dupont.")
+    recap = (
+        "Je récapitule : consultation, mardi premier décembre à dix heures trente avec le docteur Martin, "
+        "pour Jean Dupont."
+    )
     assert split_sentences(recap) == [
         "Je récapitule :",
         "consultation, mardi premier décembre à dix heures trente avec le docteur Martin, pour Jean Dupont.",
     ]
-    slots = ("J'ai une place mardi premier décembre à dix heures trente avec le docteur Martin, ou à onze heures, "
-             "ou mercredi deux décembre à neuf heures.")
+    slots = (
+        "J'ai une place mardi premier décembre à dix heures trente avec le docteur Martin, ou à onze heures, "
+        "ou mercredi deux décembre à neuf heures."
+    )
     assert split_sentences(slots) == [
         "J'ai une place mardi premier décembre à dix heures trente avec le docteur Martin,",
         "ou à onze heures, ou mercredi deux décembre à neuf heures.",
@@ -199,22 +236,34 @@ def test_split_sentences_and_long_clauses() -> None:
 
 
 def test_split_keeps_every_word() -> None:
-    text = speakable("Je récapitule : consultation, mardi 1er décembre à 10 h 30 avec le docteur Martin, pour Jean "
-                     "Dupont, D, U, P, O, N, T. C'est bien ça ? Votre numéro est : 4, 8, 1, 2, 0, 7.", "fr")
+    text = speakable(
+        "Je récapitule : consultation, mardi 1er décembre à 10 h 30 avec le docteur Martin, pour Jean "
+        "Dupont, D, U, P, O, N, T. C'est bien ça ? Votre numéro est : 4, 8, 1, 2, 0, 7.",
+        "fr",
+    )
     pieces = split_sentences(text)
     assert " ".join(pieces).split() == text.split()
     assert all(len(p) <= 90 for p in pieces[:-1])
 
 
-@pytest.mark.parametrize(("pieces", "language", "expected"), [
-    (["J'ai de la place mardi premier décembre à neuf heures trente,", "à dix heures."], "fr",
-     ["J'ai de la place", "mardi premier décembre à neuf heures trente,", "à dix heures."]),
-    (["I have Tuesday the first of December at eight a m."], "en",
-     ["I have", "Tuesday the first of December at eight a m."]),
-    (["J'ai bien noté."], "fr", ["J'ai bien noté."]),
-    (["I have."], "en", ["I have."]),  # nothing left to say after the opening: one piece
-    (["I haven't booked anything."], "en", ["I haven't booked anything."]),
-    ([], "fr", []),
-])
+@pytest.mark.parametrize(
+    ("pieces", "language", "expected"),
+    [
+        (
+            ["J'ai de la place mardi premier décembre à neuf heures trente,", "à dix heures."],
+            "fr",
+            ["J'ai de la place", "mardi premier décembre à neuf heures trente,", "à dix heures."],
+        ),
+        (
+            ["I have Tuesday the first of December at eight a m."],
+            "en",
+            ["I have", "Tuesday the first of December at eight a m."],
+        ),
+        (["J'ai bien noté."], "fr", ["J'ai bien noté."]),
+        (["I have."], "en", ["I have."]),  # nothing left to say after the opening: one piece
+        (["I haven't booked anything."], "en", ["I haven't booked anything."]),
+        ([], "fr", []),
+    ],
+)
 def test_a_known_opening_is_a_piece_of_its_own(pieces: list[str], language: str, expected: list[str]) -> None:
     assert split_lead_in(pieces, language) == expected

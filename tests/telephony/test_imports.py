@@ -20,6 +20,7 @@ def imported_modules(path: Path) -> list[str]:
 def test_telephony_imports_no_package_of_ours_but_itself() -> None:
     sources = sorted(TELEPHONY.rglob("*.py"))
     assert sources
-    offenders = [(path.name, name) for path in sources for name in imported_modules(path)
-                 if name.split(".")[0] in FORBIDDEN]
+    offenders = [
+        (path.name, name) for path in sources for name in imported_modules(path) if name.split(".")[0] in FORBIDDEN
+    ]
     assert offenders == []

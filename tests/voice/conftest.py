@@ -38,23 +38,55 @@ class Server:
     sip_port: int = 0
     """The SIP server's UDP port on 127.0.0.1 (0: SIP off)."""
 
-    def call(self, lines: list[str], *, locale: str, caller_id: str, turn_gap: float = 1.2,
-             timeout: float = 240.0, record: Path | None = None) -> list[dict[str, Any]]:
+    def call(
+        self,
+        lines: list[str],
+        *,
+        locale: str,
+        caller_id: str,
+        turn_gap: float = 1.2,
+        timeout: float = 240.0,
+        record: Path | None = None,
+    ) -> list[dict[str, Any]]:
         """Place a call with `voicebot call --json`, the caller's `lines` on stdin; the JSON events."""
-        command = [*VOICEBOT, "call", "--json", "--server", self.url, "--locale", locale, "--caller-id", caller_id,
-                   "--turn-gap", str(turn_gap)]
+        command = [
+            *VOICEBOT,
+            "call",
+            "--json",
+            "--server",
+            self.url,
+            "--locale",
+            locale,
+            "--caller-id",
+            caller_id,
+            "--turn-gap",
+            str(turn_gap),
+        ]
         if record is not None:
             command += ["--record", str(record)]
-        done = subprocess.run(command, input="".join(f"{line}\n" for line in lines), capture_output=True,
-                              text=True, env=self.env, timeout=timeout, cwd=ROOT)
+        done = subprocess.run(
+            command,
+            input="".join(f"{line}\n" for line in lines),
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            cwd=ROOT,
+        )
         events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
         assert events and events[-1]["type"] == "end", f"no end event:\n{done.stdout}\n{done.stderr[-3000:]}"
         return events
 
     def appointments(self) -> list[dict[str, Any]]:
         """`voicebot appointments list --json` on the server's database."""
-        done = subprocess.run([*VOICEBOT, "appointments", "list", "--json", "--db", self.db, "--now", NOW],
-                              capture_output=True, text=True, env=self.env, check=True, cwd=ROOT)
+        done = subprocess.run(
+            [*VOICEBOT, "appointments", "list", "--json", "--db", self.db, "--now", NOW],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=True,
+            cwd=ROOT,
+        )
         result: list[dict[str, Any]] = json.loads(done.stdout)
         return result
 
@@ -134,7 +166,7 @@ def bot_tail_text(recording: Path, seconds: float, locale: str) -> str:
     with wave.open(str(recording)) as reader:
         rate, channels = reader.getframerate(), reader.getnchannels()
         samples = np.frombuffer(reader.readframes(reader.getnframes()), np.int16).reshape(-1, channels)
-    tail = samples[-int(rate * seconds):, channels - 1].astype(np.float32) / 32768
+    tail = samples[-int(rate * seconds) :, channels - 1].astype(np.float32) / 32768
     pcm = (resample(tail, rate, 16000) * 32767).astype(np.int16).tobytes()
     return Recognizer().transcribe(pcm, locale).text
 
@@ -158,18 +190,50 @@ def serve_process(tmp_path: Path, locale: str, *extra: str, sip: bool = False) -
     port, api_port = free_port(), free_port()
     sip_port = free_udp_port() if sip else 0
     db = f"sqlite:///{tmp_path / 'voicebot.db'}"
-    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
-           "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}", "PYTHONUNBUFFERED": "1"}
-    for name in ("VOICEBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN_FILE", "VOICEBOT_STAFF_NUMBER", "VOICEBOT_NOW",
-                 "VOICEBOT_SIP_USER", "VOICEBOT_SIP_PASSWORD", "VOICEBOT_SIP_USER_FILE", "VOICEBOT_SIP_PASSWORD_FILE",
-                 "VOICEBOT_SIP_STAFF_URI", "VOICEBOT_SIP_STAFF_HOST"):
+    env = {
+        **os.environ,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in (
+        "VOICEBOT_PUBLIC_URL",
+        "TWILIO_AUTH_TOKEN_FILE",
+        "VOICEBOT_STAFF_NUMBER",
+        "VOICEBOT_NOW",
+        "VOICEBOT_SIP_USER",
+        "VOICEBOT_SIP_PASSWORD",
+        "VOICEBOT_SIP_USER_FILE",
+        "VOICEBOT_SIP_PASSWORD_FILE",
+        "VOICEBOT_SIP_STAFF_URI",
+        "VOICEBOT_SIP_STAFF_HOST",
+    ):
         env.pop(name, None)
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([*VOICEBOT, "serve", "--db", db, "--now", NOW, "--clinic", str(CLINICS[locale]),
-                                    "--port", str(port), "--sip-port", str(sip_port), *extra], stdout=out,
-                                   stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        process = subprocess.Popen(
+            [
+                *VOICEBOT,
+                "serve",
+                "--db",
+                db,
+                "--now",
+                NOW,
+                "--clinic",
+                str(CLINICS[locale]),
+                "--port",
+                str(port),
+                "--sip-port",
+                str(sip_port),
+                *extra,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
     try:
         _wait_healthy(url, process, log)
         yield ServeProcess(Server(url, db, env, log, sip_port), process, api_port)

@@ -64,7 +64,7 @@ def voiced(track: bytes | bytearray) -> np.ndarray:
     """Per 20 ms frame of a mu-law track: whether the bot was speaking."""
     samples = np.frombuffer(ulaw_decode(bytes(track)[: len(track) // FRAME_BYTES * FRAME_BYTES]), "<i2")
     frames = samples.reshape(-1, FRAME_BYTES).astype(np.float64) / 32768
-    return np.sqrt((frames ** 2).mean(axis=1)) > QUIET
+    return np.sqrt((frames**2).mean(axis=1)) > QUIET
 
 
 def seconds_of(text: str, engines: Engines) -> float:
@@ -81,8 +81,16 @@ class Scene:
         self.handler = handler
         self.service = service
         self.call = live.call(caller=CALLER)
-        self.script = CallerScript(self.call, transcriber=None, voice=None, json_mode=True, out=io.StringIO(),
-                                   err=io.StringIO(), answer_timeout=20.0, turns=BotTurns(gap_frames=50))
+        self.script = CallerScript(
+            self.call,
+            transcriber=None,
+            voice=None,
+            json_mode=True,
+            out=io.StringIO(),
+            err=io.StringIO(),
+            answer_timeout=20.0,
+            turns=BotTurns(gap_frames=50),
+        )
         self.starts: list[int] = []
         """Where each of its turns started."""
         tick = self.call.on_tick
@@ -139,18 +147,20 @@ def in_scene(tmp_path: Path, engines: Engines, body: object, timeout: float = 12
 def speaking_before(track: np.ndarray, end: int) -> bool:
     """Whether the bot was speaking shortly before position `end` (bytes) where its sentences would end if played
     in full (their synthesised length includes pauses: the last second but 0.3 s)."""
-    return bool(track[(end - PHONE_RATE * 12 // 10) // FRAME_BYTES:(end - PHONE_RATE * 3 // 10) // FRAME_BYTES].any())
+    return bool(track[(end - PHONE_RATE * 12 // 10) // FRAME_BYTES : (end - PHONE_RATE * 3 // 10) // FRAME_BYTES].any())
 
 
 @pytest.mark.models
 @pytest.mark.slow
 def test_talking_over_the_slot_offer_clears_it_and_the_bot_answers(
-        tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
+    tmp_path: Path, engines: Engines, caller_voice: KokoroVoice
+) -> None:
     from voicebot.speech.audio import write_wav
 
     paths = []
-    for index, text in enumerate(("I'd like to see Doctor Patel on Tuesday morning for a flu jab.",
-                                  "Actually, I'd prefer Wednesday.")):
+    for index, text in enumerate(
+        ("I'd like to see Doctor Patel on Tuesday morning for a flu jab.", "Actually, I'd prefer Wednesday.")
+    ):
         pcm, rate = caller_voice.speak(text)
         write_wav(path := tmp_path / f"caller-{index}.wav", pcm, rate)
         paths.append(path)
@@ -171,14 +181,23 @@ def test_talking_over_the_slot_offer_clears_it_and_the_bot_answers(
     offer = next(i for i, text in enumerate(bot) if text.startswith("I have Tuesday"))
     track = voiced(call.bot_track)
     # Every start of a caller turn sends `clear` (harmless while the bot is silent); one came while it spoke.
-    barge_ins = [position // FRAME_BYTES for position, dropped in call.clear_log
-                 if dropped or track[max(0, position // FRAME_BYTES - 30):position // FRAME_BYTES].any()]
+    barge_ins = [
+        position // FRAME_BYTES
+        for position, dropped in call.clear_log
+        if dropped or track[max(0, position // FRAME_BYTES - 30) : position // FRAME_BYTES].any()
+    ]
     assert len(barge_ins) == 1, (call.clear_log, bot)
     cleared_at = barge_ins[0]
     # The bot stopped sending right after it (a frame or two were in flight) until its answer...
     after = [position for position in call.media_arrivals if position > cleared_at * FRAME_BYTES]
-    pause = next((here for here, there in zip([cleared_at * FRAME_BYTES, *after], after, strict=False)
-                  if there - here >= PHONE_RATE // 10), None)
+    pause = next(
+        (
+            here
+            for here, there in zip([cleared_at * FRAME_BYTES, *after], after, strict=False)
+            if there - here >= PHONE_RATE // 10
+        ),
+        None,
+    )
     assert pause is not None and pause - cleared_at * FRAME_BYTES <= PHONE_RATE * 3 // 10, (cleared_at, after[:20])
     # ... before the end of the offer ("I have Tuesday ... Which would you prefer?"), which was never finished.
     offer_start = max(start for start in scene.starts if start < cleared_at * FRAME_BYTES)
@@ -187,13 +206,14 @@ def test_talking_over_the_slot_offer_clears_it_and_the_bot_answers(
     assert bot[offer + 1] == "Which would you prefer?" and bot[offer + 2] == "All right.", bot
     # The dialogue went on with what was said over the bot.
     assert any("wednesday" in text.lower() for text in caller), caller
-    assert any(text.startswith("I have Wednesday") for text in bot[offer + 1:]), bot
+    assert any(text.startswith("I have Wednesday") for text in bot[offer + 1 :]), bot
 
 
 @pytest.mark.models
 @pytest.mark.slow
 def test_talking_over_the_notice_does_not_cut_it_and_is_answered_after_it(
-        tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
+    tmp_path: Path, engines: Engines, caller_voice: KokoroVoice
+) -> None:
     from dialogue.wording.phrases import load_phrases
 
     phrases = load_phrases("en")
@@ -223,14 +243,13 @@ def test_talking_over_the_notice_does_not_cut_it_and_is_answered_after_it(
     said = scene.transcript()
     heard = next(i for i, (who, _) in enumerate(said) if who == "caller")
     assert "appointment" in said[heard][1].lower(), said
-    assert said[heard + 1:] and said[heard + 1][0] == "bot", said
+    assert said[heard + 1 :] and said[heard + 1][0] == "bot", said
     assert said[heard + 1][1] != phrases.get("open.question"), said
 
 
 @pytest.mark.models
 @pytest.mark.slow
-def test_one_word_over_the_bot_does_not_cut_it(
-        tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
+def test_one_word_over_the_bot_does_not_cut_it(tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
     request = spoken(caller_voice, "I'd like to see Doctor Patel on Tuesday morning for a flu jab.")
     okay = spoken(caller_voice, "Okay.")
     marks: dict[str, int] = {}
@@ -258,10 +277,15 @@ def test_one_word_over_the_bot_does_not_cut_it(
 @pytest.mark.models
 @pytest.mark.slow
 def test_caller_vanishing_before_the_last_yes_books_nothing_and_leaves_no_task(
-        tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
-    lines = [CallerLine("say", "I'd like to see Doctor Patel on Tuesday morning for a flu jab."),
-             CallerLine("dtmf", "1"), CallerLine("say", "Emily Clarke."), CallerLine("dtmf", "05051990#"),
-             CallerLine("dtmf", "1")]
+    tmp_path: Path, engines: Engines, caller_voice: KokoroVoice
+) -> None:
+    lines = [
+        CallerLine("say", "I'd like to see Doctor Patel on Tuesday morning for a flu jab."),
+        CallerLine("dtmf", "1"),
+        CallerLine("say", "Emily Clarke."),
+        CallerLine("dtmf", "05051990#"),
+        CallerLine("dtmf", "1"),
+    ]
     audio = {line.value: spoken(caller_voice, line.value) for line in lines if line.kind == "say"}
 
     async def body(scene: Scene) -> None:
@@ -296,7 +320,8 @@ def draining_server(tmp_path: Path) -> Iterator[ServeProcess]:
 @pytest.mark.models
 @pytest.mark.slow
 def test_sigterm_drains_a_call_in_progress_with_a_goodbye_and_exits_0(
-        tmp_path: Path, draining_server: ServeProcess) -> None:
+    tmp_path: Path, draining_server: ServeProcess
+) -> None:
     served = draining_server
     placement = CallPlacement(served.server.url, ACCOUNT, TOKEN, caller=CALLER)
     call = SimulatedTwilioCall(placement)
@@ -304,11 +329,20 @@ def test_sigterm_drains_a_call_in_progress_with_a_goodbye_and_exits_0(
     marks: dict[str, float] = {}
 
     async def main() -> None:
-        async with FakeTwilio(ACCOUNT, TOKEN, host="127.0.0.1", port=served.api_port,
-                              on_update=call.on_rest_update) as fake:
+        async with FakeTwilio(
+            ACCOUNT, TOKEN, host="127.0.0.1", port=served.api_port, on_update=call.on_rest_update
+        ) as fake:
             fake.add_call(call.call_sid, from_=CALLER)
-            script = CallerScript(call, transcriber=None, voice=None, json_mode=True, out=io.StringIO(),
-                                  err=io.StringIO(), answer_timeout=30.0, turns=BotTurns(gap_frames=50))
+            script = CallerScript(
+                call,
+                transcriber=None,
+                voice=None,
+                json_mode=True,
+                out=io.StringIO(),
+                err=io.StringIO(),
+                answer_timeout=30.0,
+                turns=BotTurns(gap_frames=50),
+            )
             try:
                 await call.start()
                 await script.bot_turn()  # the greeting
@@ -322,8 +356,9 @@ def test_sigterm_drains_a_call_in_progress_with_a_goodbye_and_exits_0(
                 marks["ended"] = time.monotonic() - signalled
                 marks["code"] = await asyncio.to_thread(served.process.wait, 40)
                 marks["exited"] = time.monotonic() - signalled
-                marks["hung_up"] = any(r.call_sid == call.call_sid and r.form == {"Status": "completed"}
-                                       for r in fake.requests)
+                marks["hung_up"] = any(
+                    r.call_sid == call.call_sid and r.form == {"Status": "completed"} for r in fake.requests
+                )
             finally:
                 await call.close()
 
@@ -336,7 +371,7 @@ def test_sigterm_drains_a_call_in_progress_with_a_goodbye_and_exits_0(
     # heard the goodbye and was hung up through the REST API; nothing was booked.
     track = voiced(call.bot_track)
     start = int(marks["signal"]) // FRAME_BYTES
-    assert track[start + 100:start + 150].any(), "the call did not go on after SIGTERM"
+    assert track[start + 100 : start + 150].any(), "the call did not go on after SIGTERM"
     assert marks["hung_up"] and call.end_reason in ("completed", "server-closed"), (marks, call.end_reason, log)
     assert marks["ended"] < 25, marks
     write_recording(recording := tmp_path / "call.wav", bytes(call.caller_track), bytes(call.bot_track))
@@ -348,13 +383,16 @@ def test_sigterm_drains_a_call_in_progress_with_a_goodbye_and_exits_0(
 # -- fast: the carrier's barge-in lines, the gateway's drain with a stand-in handler ---------------------------
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("over:1.5 Actually, Wednesday", CallerLine("say", "Actually, Wednesday", 1.5)),
-    ("OVER:0 wav:/tmp/a.wav", CallerLine("wav", "/tmp/a.wav", 0.0)),
-    ("over:2 dtmf:1", CallerLine("dtmf", "1", 2.0)),
-    ("over:1 hangup", CallerLine("say", "over:1 hangup")),  # only speech or keys can be said over the bot
-    ("over: soon", CallerLine("say", "over: soon")),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("over:1.5 Actually, Wednesday", CallerLine("say", "Actually, Wednesday", 1.5)),
+        ("OVER:0 wav:/tmp/a.wav", CallerLine("wav", "/tmp/a.wav", 0.0)),
+        ("over:2 dtmf:1", CallerLine("dtmf", "1", 2.0)),
+        ("over:1 hangup", CallerLine("say", "over:1 hangup")),  # only speech or keys can be said over the bot
+        ("over: soon", CallerLine("say", "over: soon")),
+    ],
+)
 def test_over_lines(line: str, expected: CallerLine) -> None:
     assert parse_line(line) == expected
 

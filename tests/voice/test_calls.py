@@ -60,8 +60,9 @@ def test_english_call_books_an_appointment(tmp_path: Path, english_server: Serve
     started = time.monotonic()
     # On two busy cores the bot's audio may pause inside a long sentence (synthesis slower than real time): the
     # caller waits for 2 s of quiet before answering, or it would talk over the read-back and cut it.
-    events = english_server.call(lines, locale="en", caller_id="+447700900555", turn_gap=2.0,
-                                 record=tmp_path / "call.wav")
+    events = english_server.call(
+        lines, locale="en", caller_id="+447700900555", turn_gap=2.0, record=tmp_path / "call.wav"
+    )
     took = time.monotonic() - started
     said = [event["text"] for event in events if event["type"] == "say"]
     heard = _words(" ".join(said))
@@ -76,8 +77,11 @@ def test_english_call_books_an_appointment(tmp_path: Path, english_server: Serve
     assert "goodbye" in heard, said  # the goodbye was heard in full before the hang-up
     assert took < 150, f"the call took {took:.0f} s"
     delays = reply_delays(english_server.log)
-    print(f"\nEnglish call: {took:.0f} s; end of caller speech -> first bot audio: "
-          + ", ".join(f"{delay:.2f}" for delay in delays) + " s")
+    print(
+        f"\nEnglish call: {took:.0f} s; end of caller speech -> first bot audio: "
+        + ", ".join(f"{delay:.2f}" for delay in delays)
+        + " s"
+    )
 
 
 FRENCH_CALLER = [
@@ -96,8 +100,9 @@ def test_french_call_books_with_the_keypad_birth_date(tmp_path: Path, french_ser
     lines = caller_wavs(tmp_path, FRENCH_CALLER, "fr", voice="ff_siwis")  # Whisper base misreads pm_alex often
     started = time.monotonic()
     # Kokoro synthesises slower than real time on two busy cores: long pauses inside a bot turn.
-    events = french_server.call(lines, locale="fr", caller_id="+33698765432", turn_gap=2.5,
-                                record=tmp_path / "call.wav")
+    events = french_server.call(
+        lines, locale="fr", caller_id="+33698765432", turn_gap=2.5, record=tmp_path / "call.wav"
+    )
     took = time.monotonic() - started
     said = [event["text"] for event in events if event["type"] == "say"]
     heard = _words(" ".join(said))
@@ -119,5 +124,8 @@ def test_french_call_books_with_the_keypad_birth_date(tmp_path: Path, french_ser
     tail = _words(bot_tail_text(tmp_path / "call.wav", 8.0, "fr"))
     assert "revoir" in tail and "journ" in tail, (tail, said)
     delays = reply_delays(french_server.log)
-    print(f"\nFrench call: {took:.0f} s; end of caller speech -> first bot audio: "
-          + ", ".join(f"{delay:.2f}" for delay in delays) + " s")
+    print(
+        f"\nFrench call: {took:.0f} s; end of caller speech -> first bot audio: "
+        + ", ".join(f"{delay:.2f}" for delay in delays)
+        + " s"
+    )

@@ -105,13 +105,13 @@ class Line:
         """Where the bot next started speaking after byte `after` of the recording (after a second of quiet)."""
         track = voiced(self.track)
         for frame in range(max(after // FRAME, 50), len(track)):
-            if track[frame] and not track[frame - 50:frame].any():
+            if track[frame] and not track[frame - 50 : frame].any():
                 return frame * FRAME
         return None
 
     def quiet_since(self, position: int, seconds: float) -> bool:
         """Whether the bot has said nothing for `seconds` after having spoken since `position`."""
-        track = voiced(self.track)[position // FRAME:]
+        track = voiced(self.track)[position // FRAME :]
         frames = int(seconds * 50)
         return bool(track.any()) and len(track) > frames and not track[-frames:].any()
 
@@ -148,7 +148,8 @@ def in_call(tmp_path: Path, engines: Engines, body: Callable[[Line], object], ti
 
 
 def test_talking_over_the_slot_offer_stops_it_and_the_bot_answers(
-        tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
+    tmp_path: Path, engines: Engines, caller_voice: KokoroVoice
+) -> None:
     request = spoken(caller_voice, "I'd like to see Doctor Patel on Tuesday morning for a flu jab.")
     change = spoken(caller_voice, "Actually, I'd prefer Wednesday.")
     marks: dict[str, int] = {}
@@ -172,7 +173,7 @@ def test_talking_over_the_slot_offer_stops_it_and_the_bot_answers(
     offer = next(i for i, text in enumerate(bot) if text.startswith("I have Tuesday"))
     assert bot[offer + 1] == "Which would you prefer?", bot
     # One barge-in while the bot spoke: during the offer, before its end (a second to spare)...
-    full = seconds_of(" ".join(bot[offer:offer + 2]), engines)
+    full = seconds_of(" ".join(bot[offer : offer + 2]), engines)
     (cleared,) = line.clears()
     assert marks["over"] < cleared < marks["offer"] + int((full - 1.0) * 2 * RATE), (cleared, marks, full)
     # ... and the caller heard the bot stop there: quiet within 0.4 s (frames in flight, the jitter buffer), as
@@ -180,14 +181,13 @@ def test_talking_over_the_slot_offer_stops_it_and_the_bot_answers(
     # said over the offer were recognised before the barge-in, so the turn is over as soon as it is).
     track = voiced(line.track)
     at = cleared // FRAME
-    assert any(not track[frame:frame + 5].any() for frame in range(at, at + 20)), track[at:at + 40]
+    assert any(not track[frame : frame + 5].any() for frame in range(at, at + 20)), track[at : at + 40]
     # The dialogue went on with what was said over the offer.
     assert any("wednesday" in text.lower() for who, text in said if who == "caller"), said
-    assert any(text.startswith("I have Wednesday") for text in bot[offer + 1:]), bot
+    assert any(text.startswith("I have Wednesday") for text in bot[offer + 1 :]), bot
 
 
-def test_talking_over_the_notice_does_not_cut_it(
-        tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
+def test_talking_over_the_notice_does_not_cut_it(tmp_path: Path, engines: Engines, caller_voice: KokoroVoice) -> None:
     from dialogue.wording.phrases import load_phrases
 
     phrases = load_phrases("en")
@@ -214,8 +214,8 @@ def test_talking_over_the_notice_does_not_cut_it(
     # trailing pause).
     assert marks["understood"] < marks["end"], marks
     assert not [at for at in line.clears() if marks["start"] <= at < marks["end"]], (line.clears(), marks)
-    assert track[(marks["end"] - 2 * RATE * 12 // 10) // FRAME:(marks["end"] - 2 * RATE * 3 // 10) // FRAME].any()
+    assert track[(marks["end"] - 2 * RATE * 12 // 10) // FRAME : (marks["end"] - 2 * RATE * 3 // 10) // FRAME].any()
     said = line.handler.finished[-1].transcript
     heard = next(i for i, (who, _) in enumerate(said) if who == "caller")
     assert "appointment" in said[heard][1].lower(), said
-    assert said[heard + 1:] and said[heard + 1][0] == "bot", said
+    assert said[heard + 1 :] and said[heard + 1][0] == "bot", said

@@ -46,9 +46,31 @@ def need(*tools: str | None) -> None:
 
 def sipp(scenario: str, sip_port: int, cwd: Path, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
     """Run one sipp UAC call of `scenario` (in tests/voice/sip/) against the bot; sipp's result."""
-    command = [str(SIPP), f"127.0.0.1:{sip_port}", "-sf", str(HERE / scenario), "-s", "bot", "-m", "1", "-l", "1",
-               "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mi", "127.0.0.1", "-mp", str(free_udp_port()),
-               "-nostdin", "-timeout", f"{int(timeout) - 10}s", "-timeout_error", "-trace_err"]
+    command = [
+        str(SIPP),
+        f"127.0.0.1:{sip_port}",
+        "-sf",
+        str(HERE / scenario),
+        "-s",
+        "bot",
+        "-m",
+        "1",
+        "-l",
+        "1",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_udp_port()),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(free_udp_port()),
+        "-nostdin",
+        "-timeout",
+        f"{int(timeout) - 10}s",
+        "-timeout_error",
+        "-trace_err",
+    ]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -63,8 +85,10 @@ def caller_ulaw(path: Path, text: str) -> Path:
 
 def transcripts(log: str) -> list[list[tuple[str, str]]]:
     """The handler's transcripts of finished SIP calls (who, what), as logged at debug level."""
-    return [[(who, what) for who, what in json.loads(found)]
-            for found in re.findall(r"voicebot\.sip_handler: call \S+: transcript (\[.*\])$", log, re.MULTILINE)]
+    return [
+        [(who, what) for who, what in json.loads(found)]
+        for found in re.findall(r"voicebot\.sip_handler: call \S+: transcript (\[.*\])$", log, re.MULTILINE)
+    ]
 
 
 def outcomes(log: str) -> list[str]:
@@ -83,8 +107,9 @@ def test_sipp_caller_is_heard_and_its_key_reaches_the_dialogue(tmp_path: Path, s
             break
         time.sleep(0.2)
     text = log.read_text(errors="replace")
-    assert done.returncode == 0, f"sipp exit {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}\n" \
-                                 f"{text[-4000:]}"
+    assert done.returncode == 0, (
+        f"sipp exit {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}\n{text[-4000:]}"
+    )
     heard = " ".join(found for _, found in re.findall(r"heard (['\"])(.*?)\1 in", text)).lower()
     assert "patel" in heard and "tuesday" in heard, (heard, text[-4000:])  # the recogniser got the caller's RTP
     (transcript,) = transcripts(text)
@@ -95,10 +120,12 @@ def test_sipp_caller_is_heard_and_its_key_reaches_the_dialogue(tmp_path: Path, s
     assert outcomes(text)[-1] == "hung_up", text[-3000:]  # the caller's BYE ended it
 
 
-@pytest.mark.parametrize(("scenario", "outcome"), [("transfer.xml", "transferred"),
-                                                   ("transfer_refused.xml", "transfer_failed")])
+@pytest.mark.parametrize(
+    ("scenario", "outcome"), [("transfer.xml", "transferred"), ("transfer_refused.xml", "transfer_failed")]
+)
 def test_a_caller_pressing_0_is_transferred_by_refer_to_the_staff_line(
-        tmp_path: Path, sip_server: ServeProcess, scenario: str, outcome: str) -> None:
+    tmp_path: Path, sip_server: ServeProcess, scenario: str, outcome: str
+) -> None:
     need(SIPP)
     done = sipp(scenario, sip_server.server.sip_port, tmp_path)  # checks the Refer-To, answers 202 (or 603), BYE
     log = sip_server.server.log
@@ -107,8 +134,9 @@ def test_a_caller_pressing_0_is_transferred_by_refer_to_the_staff_line(
             break
         time.sleep(0.2)
     text = log.read_text(errors="replace")
-    assert done.returncode == 0, f"sipp exit {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}\n" \
-                                 f"{text[-4000:]}"
+    assert done.returncode == 0, (
+        f"sipp exit {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}\n{text[-4000:]}"
+    )
     assert "transferring to sip:+442079460001@127.0.0.1" in text, text[-3000:]
     assert outcomes(text) == [outcome], text[-3000:]
     (transcript,) = transcripts(text)
@@ -124,9 +152,16 @@ def baresip_config(directory: Path, source: Path, recordings: Path) -> None:
     sip_port, rtp_port = free_udp_port(), free_udp_port()
     template = (HERE / "baresip.config").read_text()
     directory.mkdir()
-    (directory / "config").write_text(template.format(
-        sip_port=sip_port, rtp_low=rtp_port, rtp_high=min(rtp_port + 20, 65535), source=source,
-        modules=BARESIP_MODULES, recordings=recordings))
+    (directory / "config").write_text(
+        template.format(
+            sip_port=sip_port,
+            rtp_low=rtp_port,
+            rtp_high=min(rtp_port + 20, 65535),
+            source=source,
+            modules=BARESIP_MODULES,
+            recordings=recordings,
+        )
+    )
     (directory / "accounts").write_text(BARESIP_ACCOUNT.format(port=sip_port))
 
 
@@ -140,7 +175,7 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 def speech_levels(samples: np.ndarray) -> np.ndarray:
     """RMS (0..1) of each 20 ms of 8 kHz samples."""
     frames = samples[: len(samples) // 160 * 160].reshape(-1, 160).astype(np.float64) / 32768
-    return np.sqrt((frames ** 2).mean(axis=1))
+    return np.sqrt((frames**2).mean(axis=1))
 
 
 def transcribe(samples: np.ndarray, rate: int) -> str:
@@ -153,7 +188,8 @@ def transcribe(samples: np.ndarray, rate: int) -> str:
 
 
 def test_baresip_caller_hears_the_greeting_and_a_silent_caller_the_goodbye_before_the_bye(
-        tmp_path: Path, sip_server: ServeProcess) -> None:
+    tmp_path: Path, sip_server: ServeProcess
+) -> None:
     from voicebot.speech.audio import write_wav
 
     need(BARESIP)
@@ -161,9 +197,21 @@ def test_baresip_caller_hears_the_greeting_and_a_silent_caller_the_goodbye_befor
     recordings.mkdir()
     write_wav(source, bytes(8000 * 2 * 150), 8000)  # a caller who says nothing: the line stays open
     baresip_config(tmp_path / "baresip", source, recordings)
-    caller = subprocess.Popen([str(BARESIP), "-f", str(tmp_path / "baresip"), "-e",
-                               f"/dial sip:bot@127.0.0.1:{sip_server.server.sip_port}", "-t", "140"],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    caller = subprocess.Popen(
+        [
+            str(BARESIP),
+            "-f",
+            str(tmp_path / "baresip"),
+            "-e",
+            f"/dial sip:bot@127.0.0.1:{sip_server.server.sip_port}",
+            "-t",
+            "140",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     log = sip_server.server.log
     try:
         # Four silences (7 s each, after the greeting and each re-prompt): the bot gives up, says goodbye, hangs up.
@@ -187,15 +235,37 @@ def test_baresip_caller_hears_the_greeting_and_a_silent_caller_the_goodbye_befor
     # The goodbye was heard in full before the BYE: it ends the recording.
     voiced = np.flatnonzero(speech_levels(samples) > 0.01)
     last = (voiced[-1] + 1) * 160
-    tail = transcribe(samples[max(0, last - rate * 6): last + rate // 2], rate)
+    tail = transcribe(samples[max(0, last - rate * 6) : last + rate // 2], rate)
     assert "call" in tail and "goodbye" in tail, tail  # Whisper base once wrote "please call bat. Goodbye."
 
 
 def test_sigterm_drain_says_goodbye_then_sends_bye(tmp_path: Path, sip_server: ServeProcess) -> None:
     need(SIPP)
-    command = [str(SIPP), f"127.0.0.1:{sip_server.server.sip_port}", "-sf", str(HERE / "wait_for_bye.xml"), "-s",
-               "bot", "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mi", "127.0.0.1",
-               "-mp", str(free_udp_port()), "-nostdin", "-timeout", "90s", "-timeout_error", "-trace_err"]
+    command = [
+        str(SIPP),
+        f"127.0.0.1:{sip_server.server.sip_port}",
+        "-sf",
+        str(HERE / "wait_for_bye.xml"),
+        "-s",
+        "bot",
+        "-m",
+        "1",
+        "-l",
+        "1",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_udp_port()),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(free_udp_port()),
+        "-nostdin",
+        "-timeout",
+        "90s",
+        "-timeout_error",
+        "-trace_err",
+    ]
     caller = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         log = sip_server.server.log

@@ -28,16 +28,46 @@ class SipBot:
         self.server = server
         self.sip_port = server.sip_port
 
-    def call(self, tmp_path: Path, lines: list[str], *, locale: str, caller_id: str, turn_gap: float,
-             record: Path, timeout: float = 240.0) -> list[dict[str, Any]]:
+    def call(
+        self,
+        tmp_path: Path,
+        lines: list[str],
+        *,
+        locale: str,
+        caller_id: str,
+        turn_gap: float,
+        record: Path,
+        timeout: float = 240.0,
+    ) -> list[dict[str, Any]]:
         """`voicebot softphone --script --json` with `lines`; the JSON events."""
         script = tmp_path / "caller.txt"
         script.write_text("# the scripted caller\n" + "".join(f"{line}\n" for line in lines), encoding="utf-8")
-        command = [*VOICEBOT, "softphone", "--script", str(script), "--json",
-                   "--to", f"sip:voicebot@127.0.0.1:{self.sip_port}", "--language", locale, "--caller-id", caller_id,
-                   "--turn-gap", str(turn_gap), "--record", str(record)]
-        done = subprocess.run(command, capture_output=True, text=True, env=self.server.env, timeout=timeout,
-                              cwd=ROOT, stdin=subprocess.DEVNULL)
+        command = [
+            *VOICEBOT,
+            "softphone",
+            "--script",
+            str(script),
+            "--json",
+            "--to",
+            f"sip:voicebot@127.0.0.1:{self.sip_port}",
+            "--language",
+            locale,
+            "--caller-id",
+            caller_id,
+            "--turn-gap",
+            str(turn_gap),
+            "--record",
+            str(record),
+        ]
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=self.server.env,
+            timeout=timeout,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+        )
         events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
         assert events and events[-1]["type"] == "end", f"no end event:\n{done.stdout}\n{done.stderr[-3000:]}"
         return events
@@ -63,8 +93,9 @@ def _words(text: str) -> str:
 
 def test_french_softphone_call_books_with_keypad_digits(tmp_path: Path, french_sip: SipBot) -> None:
     lines = caller_wavs(tmp_path, FRENCH_CALLER, "fr", voice="ff_siwis")
-    events = french_sip.call(tmp_path, lines, locale="fr", caller_id="+33698765432", turn_gap=2.5,
-                             record=tmp_path / "call.wav")
+    events = french_sip.call(
+        tmp_path, lines, locale="fr", caller_id="+33698765432", turn_gap=2.5, record=tmp_path / "call.wav"
+    )
     said = "\n".join(event["text"] for event in events if event["type"] == "say")  # shown in full on failure
     heard = _words(said)
     log = french_sip.server.log.read_text(errors="replace")[-4000:]

@@ -48,22 +48,44 @@ def test_percentile_of_nothing_is_an_error() -> None:
 
 def test_summarize() -> None:
     assert summarize([]) is None
-    assert summarize([100.0, 200.0, 300.0, 400.0]) == {"n": 4, "p50": 250.0, "p95": 385.0, "mean": 250.0,
-                                                       "max": 400.0}
+    assert summarize([100.0, 200.0, 300.0, 400.0]) == {"n": 4, "p50": 250.0, "p95": 385.0, "mean": 250.0, "max": 400.0}
 
 
 def _turn(server_reply: float) -> TurnStages:
-    return TurnStages("CA1", end_of_turn=300.0, recognition=200.0, recognition_compute=150.0, turn_and_text=300.0,
-                      dialogue=20.0, first_audio=100.0, playout=5.0, server_reply=server_reply)
+    return TurnStages(
+        "CA1",
+        end_of_turn=300.0,
+        recognition=200.0,
+        recognition_compute=150.0,
+        turn_and_text=300.0,
+        dialogue=20.0,
+        first_audio=100.0,
+        playout=5.0,
+        server_reply=server_reply,
+    )
 
 
 def test_summarize_level_counts_calls_turns_and_cpu() -> None:
-    calls = [{"call_sid": "CA1", "latencies_ms": [900.0, 1100.0], "unanswered": 0, "overlapped": 1, "seconds": 30.0,
-              "error": None},
-             {"call_sid": "CA2", "latencies_ms": [1000.0], "unanswered": 1, "seconds": 31.0,
-              "error": "CallRejected: webhook answered HTTP 500"}]
-    level = summarize_level(5, calls, [_turn(925.0), _turn(1025.0)], server_cpu=12.0, caller_cpu=1.5, wall=40.0,
-                            peak_rss_mib=600.0)
+    calls = [
+        {
+            "call_sid": "CA1",
+            "latencies_ms": [900.0, 1100.0],
+            "unanswered": 0,
+            "overlapped": 1,
+            "seconds": 30.0,
+            "error": None,
+        },
+        {
+            "call_sid": "CA2",
+            "latencies_ms": [1000.0],
+            "unanswered": 1,
+            "seconds": 31.0,
+            "error": "CallRejected: webhook answered HTTP 500",
+        },
+    ]
+    level = summarize_level(
+        5, calls, [_turn(925.0), _turn(1025.0)], server_cpu=12.0, caller_cpu=1.5, wall=40.0, peak_rss_mib=600.0
+    )
     assert level["concurrency"] == 5 and level["calls"] == 2 and level["failed_calls"] == 1
     assert level["turns_answered"] == 3 and level["turns_unanswered"] == 1 and level["turns_overlapped"] == 1
     assert level["reply_latency_ms"]["p50"] == 1000.0 and level["reply_latency_samples_ms"] == [900.0, 1100.0, 1000.0]
@@ -73,8 +95,10 @@ def test_summarize_level_counts_calls_turns_and_cpu() -> None:
 
 
 def test_check_targets() -> None:
-    levels = [{"concurrency": 1, "reply_latency_ms": {"p50": 700.0, "p95": 1300.0}},
-              {"concurrency": 5, "reply_latency_ms": None}]
+    levels = [
+        {"concurrency": 1, "reply_latency_ms": {"p50": 700.0, "p95": 1300.0}},
+        {"concurrency": 5, "reply_latency_ms": None},
+    ]
     results = check_targets(levels)
     assert [(r["concurrency"], r["percentile"]) for r in results] == [(c, p) for c, p, _ in TARGETS]
     assert [r["met"] for r in results] == [True, False, None]
@@ -113,9 +137,19 @@ def test_stage_observer_times_a_turn() -> None:
     _push(observer, TTSAudioRawFrame(b"\0\0" * 160, 8000, 1), 11.0)
     _push(observer, BotStartedSpeakingFrame(), 11.02)
     _push(observer, BotStartedSpeakingFrame(), 15.0)  # a later start without a caller turn
-    assert records == [TurnStages("CA1", end_of_turn=600.0, recognition=300.0, recognition_compute=250.0,
-                                  turn_and_text=600.0, dialogue=50.0, first_audio=350.0, playout=20.0,
-                                  server_reply=1520.0)]
+    assert records == [
+        TurnStages(
+            "CA1",
+            end_of_turn=600.0,
+            recognition=300.0,
+            recognition_compute=250.0,
+            turn_and_text=600.0,
+            dialogue=50.0,
+            first_audio=350.0,
+            playout=20.0,
+            server_reply=1520.0,
+        )
+    ]
 
 
 class _Clock:
@@ -167,10 +201,17 @@ def test_line_probe_flags_bot_audio_too_soon_after_the_caller() -> None:
 
 def _result(**overrides: Any) -> dict[str, Any]:
     stages = {name: {"n": 2, "p50": 100.0, "p95": 150.0, "mean": 110.0, "max": 160.0} for name in STAGES}
-    levels = [{"concurrency": c, "reply_latency_ms": {"n": 3, "p50": 900.0 * c, "p95": 1400.0 * c},
-               "stages_ms": stages} for c in (1, 5)]
-    result = {"language": "fr", "levels": levels, "targets": check_targets(levels), "setup": {"vad_stop_secs": 0.5},
-              "machine": {"cpu": "AMD EPYC", "cores": 2, "load_average_1min_at_start": 1.5}}
+    levels = [
+        {"concurrency": c, "reply_latency_ms": {"n": 3, "p50": 900.0 * c, "p95": 1400.0 * c}, "stages_ms": stages}
+        for c in (1, 5)
+    ]
+    result = {
+        "language": "fr",
+        "levels": levels,
+        "targets": check_targets(levels),
+        "setup": {"vad_stop_secs": 0.5},
+        "machine": {"cpu": "AMD EPYC", "cores": 2, "load_average_1min_at_start": 1.5},
+    }
     result.update(overrides)
     return result
 
@@ -190,8 +231,25 @@ def test_bad_concurrency_is_refused() -> None:
 def test_one_real_call(tmp_path: Path) -> None:
     """One English call of one turn (Piper answers quickly) through the real pipeline, real websockets."""
     output, chart = tmp_path / "voice.json", tmp_path / "voice.png"
-    result = CliRunner().invoke(main, ["bench", "voice", "--language", "en", "--calls", "1", "--concurrency", "1",
-                                       "--turns", "1", "--output", str(output), "--chart", str(chart)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            "voice",
+            "--language",
+            "en",
+            "--calls",
+            "1",
+            "--concurrency",
+            "1",
+            "--turns",
+            "1",
+            "--output",
+            str(output),
+            "--chart",
+            str(chart),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(output.read_text())
     assert data["benchmark"] == "voice" and data["language"] == "en" and data["machine"]["cores"]

@@ -18,12 +18,18 @@ NO_DATABASE = {"models", "call", "softphone", "bench voice"}
 temporary database)."""
 
 
-def voicebot(*args: str, db: str, stdin: str | None = None, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
+def voicebot(
+    *args: str, db: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOT_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "voicebot", *args, "--db", db, "--now", NOW],
-        capture_output=True, text=True, input=stdin, timeout=120, env=environment, check=False,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        env=environment,
+        check=False,
     )
 
 
@@ -62,8 +68,9 @@ def test_validate_reports_problems_without_traceback(tmp_path: Path, sqlite_url:
     ok = voicebot("clinic", "validate", str(SAMPLE_CLINIC), db=sqlite_url)
     assert ok.returncode == 0 and "is valid" in ok.stdout and "4 practitioners" in ok.stdout
     broken = tmp_path / "broken.toml"
-    broken.write_text(SAMPLE_CLINIC.read_text(encoding="utf-8").replace('"08:30-12:00"', '"25:00-12:00"', 1),
-                      encoding="utf-8")
+    broken.write_text(
+        SAMPLE_CLINIC.read_text(encoding="utf-8").replace('"08:30-12:00"', '"25:00-12:00"', 1), encoding="utf-8"
+    )
     result = voicebot("clinic", "validate", str(broken), db=sqlite_url)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -85,23 +92,68 @@ def test_apply_is_idempotent_and_show(applied: str) -> None:
 
 
 def test_slots_json_shape(applied: str) -> None:
-    result = voicebot("slots", "--practitioner", "martin", "--motif", "consultation", "--from", "2026-12-01",
-                      "--days", "1", "--json", db=applied)
+    result = voicebot(
+        "slots",
+        "--practitioner",
+        "martin",
+        "--motif",
+        "consultation",
+        "--from",
+        "2026-12-01",
+        "--days",
+        "1",
+        "--json",
+        db=applied,
+    )
     assert result.returncode == 0, result.stderr
     slots = json.loads(result.stdout)
-    assert slots[0] == {"practitioner_id": "martin", "motif_id": "consultation",
-                        "start": "2026-12-01T08:30:00+01:00", "end": "2026-12-01T08:50:00+01:00"}
+    assert slots[0] == {
+        "practitioner_id": "martin",
+        "motif_id": "consultation",
+        "start": "2026-12-01T08:30:00+01:00",
+        "end": "2026-12-01T08:50:00+01:00",
+    }
     assert slots[-1]["start"] == "2026-12-01T18:00:00+01:00"  # last 20-min slot before 18:30
     assert len(slots) == 10 + 13  # 08:30-12:00 and 14:00-18:30 on a 20-minute grid
-    mornings = json.loads(voicebot("slots", "--motif", "consultation", "--from", "2026-12-01", "--days", "1",
-                                   "--part", "afternoon", "--not-before", "17:00", "--json", db=applied).stdout)
+    mornings = json.loads(
+        voicebot(
+            "slots",
+            "--motif",
+            "consultation",
+            "--from",
+            "2026-12-01",
+            "--days",
+            "1",
+            "--part",
+            "afternoon",
+            "--not-before",
+            "17:00",
+            "--json",
+            db=applied,
+        ).stdout
+    )
     assert mornings and all("T17" <= s["start"][10:13] for s in mornings)
 
 
 def test_book_list_cancel_round_trip(applied: str) -> None:
-    book = ["appointments", "book", "--practitioner", "martin", "--motif", "consultation",
-            "--start", "2026-12-01T09:10", "--first-name", "Jean", "--last-name", "Dupont",
-            "--birth-date", "1980-02-03", "--phone", "+33612345678"]
+    book = [
+        "appointments",
+        "book",
+        "--practitioner",
+        "martin",
+        "--motif",
+        "consultation",
+        "--start",
+        "2026-12-01T09:10",
+        "--first-name",
+        "Jean",
+        "--last-name",
+        "Dupont",
+        "--birth-date",
+        "1980-02-03",
+        "--phone",
+        "+33612345678",
+    ]
     first = voicebot(*book, db=applied)
     assert first.returncode == 0, first.stderr
     reference = first.stdout.strip()
@@ -116,12 +168,23 @@ def test_book_list_cancel_round_trip(applied: str) -> None:
     assert bad_phone.returncode == 1 and "international format" in bad_phone.stderr
 
     listed = json.loads(voicebot("appointments", "list", "--json", db=applied).stdout)
-    assert listed == [{
-        "reference": reference, "status": "booked", "practitioner_id": "martin", "motif_id": "consultation",
-        "start": "2026-12-01T09:10:00+01:00", "end": "2026-12-01T09:30:00+01:00", "source": "staff",
-        "patient": {"first_name": "Jean", "last_name": "Dupont", "birth_date": "1980-02-03",
-                    "phone": "+33612345678"},
-    }]
+    assert listed == [
+        {
+            "reference": reference,
+            "status": "booked",
+            "practitioner_id": "martin",
+            "motif_id": "consultation",
+            "start": "2026-12-01T09:10:00+01:00",
+            "end": "2026-12-01T09:30:00+01:00",
+            "source": "staff",
+            "patient": {
+                "first_name": "Jean",
+                "last_name": "Dupont",
+                "birth_date": "1980-02-03",
+                "phone": "+33612345678",
+            },
+        }
+    ]
     cancelled = voicebot("appointments", "cancel", reference, db=applied)
     assert cancelled.returncode == 0 and "Cancelled" in cancelled.stdout
     listed = json.loads(voicebot("appointments", "list", "--json", db=applied).stdout)
@@ -130,9 +193,25 @@ def test_book_list_cancel_round_trip(applied: str) -> None:
 
 
 def test_move(applied: str) -> None:
-    reference = voicebot("appointments", "book", "--practitioner", "bernard", "--motif", "vaccination",
-                         "--start", "2026-12-02T09:00", "--first-name", "Léa", "--last-name", "Petit",
-                         "--birth-date", "2015-06-01", "--phone", "+33611111111", db=applied).stdout.strip()
+    reference = voicebot(
+        "appointments",
+        "book",
+        "--practitioner",
+        "bernard",
+        "--motif",
+        "vaccination",
+        "--start",
+        "2026-12-02T09:00",
+        "--first-name",
+        "Léa",
+        "--last-name",
+        "Petit",
+        "--birth-date",
+        "2015-06-01",
+        "--phone",
+        "+33611111111",
+        db=applied,
+    ).stdout.strip()
     moved = voicebot("appointments", "move", reference, "--start", "2026-12-02T10:00", db=applied)
     assert moved.returncode == 0, moved.stderr
     listed = json.loads(voicebot("appointments", "list", "--json", "--status", "booked", db=applied).stdout)
@@ -142,7 +221,10 @@ def test_move(applied: str) -> None:
 def test_environment_variables_and_bad_now(applied: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "voicebot", "appointments", "list", "--json"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env=os.environ | {"VOICEBOT_DB": applied, "VOICEBOT_NOW": NOW},
     )
     assert result.returncode == 0 and json.loads(result.stdout) == []
@@ -150,7 +232,10 @@ def test_environment_variables_and_bad_now(applied: str) -> None:
     assert bad.returncode == 0
     wrong = subprocess.run(
         [sys.executable, "-m", "voicebot", "slots", "--motif", "consultation", "--db", applied, "--now", "mardi"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert wrong.returncode == 1 and "is not an ISO 8601 date-time" in wrong.stderr
 
@@ -160,11 +245,14 @@ def test_unconfigured_database_says_what_to_do(sqlite_url: str) -> None:
     assert result.returncode == 1 and "voicebot clinic apply" in result.stderr
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("garbage://x", "database problem"),
-    ("sqlite:////proc/nope/voicebot.db", "No such file or directory"),
-    ("postgresql://nobody@127.0.0.1:1/x", "Connection refused"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("garbage://x", "database problem"),
+        ("sqlite:////proc/nope/voicebot.db", "No such file or directory"),
+        ("postgresql://nobody@127.0.0.1:1/x", "Connection refused"),
+    ],
+)
 def test_bad_database_urls_give_a_message_not_a_traceback(url: str, message: str) -> None:
     result = voicebot("slots", "--motif", "consultation", db=url)
     assert result.returncode == 1

@@ -131,8 +131,9 @@ def load_lines(wavs: list[str]) -> dict[str, bytes]:
     return lines
 
 
-async def place_call(job: CallJob, lines: list[bytes], calls: dict[str, SimulatedTwilioCall],
-                     register: Callable[[str], object]) -> CallResult:
+async def place_call(
+    job: CallJob, lines: list[bytes], calls: dict[str, SimulatedTwilioCall], register: Callable[[str], object]
+) -> CallResult:
     """One call: greeting, then each line and the bot's answer; the caller hangs up at the end."""
     call = SimulatedTwilioCall(CallPlacement(job.server_url, job.account_sid, job.auth_token))
     probe = LineProbe(call)
@@ -191,17 +192,24 @@ async def run_calls(job: CallJob) -> dict[str, Any]:
             script = [lines[path] for path in job.scripts[index % len(job.scripts)]]
             result = await place_call(job, script, calls, lambda sid: fake.add_call(sid, from_="+33612345678"))
             results.append(result)
-            print(f"  call {len(results)}/{job.calls}: {result.latencies_ms} ms"
-                  + (f", {result.unanswered} unanswered" if result.unanswered else "")
-                  + (f", {result.overlapped} overlapped" if result.overlapped else "")
-                  + (f", {result.error}" if result.error else ""), file=sys.stderr, flush=True)
+            print(
+                f"  call {len(results)}/{job.calls}: {result.latencies_ms} ms"
+                + (f", {result.unanswered} unanswered" if result.unanswered else "")
+                + (f", {result.overlapped} overlapped" if result.overlapped else "")
+                + (f", {result.error}" if result.error else ""),
+                file=sys.stderr,
+                flush=True,
+            )
 
     try:
         await asyncio.gather(*(slot(index) for index in range(job.concurrency)))
     finally:
         await fake.close()
-    return {"calls": [asdict(result) for result in results], "cpu_seconds": round(time.process_time() - cpu, 2),
-            "wall_seconds": round(time.monotonic() - wall, 2)}
+    return {
+        "calls": [asdict(result) for result in results],
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "wall_seconds": round(time.monotonic() - wall, 2),
+    }
 
 
 def speak(language: str, voice: str, lines: list[str], folder: str) -> dict[str, Any]:

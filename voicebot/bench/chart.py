@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-STACK = (("vad", "VAD silence (setting)"), ("turn_and_text", "end of turn + recognition"),
-         ("dialogue", "dialogue"), ("first_audio", "first synthesised audio"), ("playout", "to the socket"))
+STACK = (
+    ("vad", "VAD silence (setting)"),
+    ("turn_and_text", "end of turn + recognition"),
+    ("dialogue", "dialogue"),
+    ("first_audio", "first synthesised audio"),
+    ("playout", "to the socket"),
+)
 """The server-side parts of a reply, in order; their medians are stacked."""
 
 
@@ -30,8 +35,13 @@ def write_chart(result: dict[str, Any], path: str | Path) -> None:
         bars = left.bar([x + offset for x in positions], [reply(lv, name) for lv in levels], 0.4, label=name)
         left.bar_label(bars, fmt="%.0f", fontsize=7)
     for target, style in zip(result["targets"], (":", "--", "-."), strict=False):
-        left.axhline(target["limit_ms"], color="grey", linestyle=style, linewidth=1,
-                     label=f"target {target['percentile']} ≤ {target['limit_ms']:.0f} ms at {target['concurrency']}")
+        left.axhline(
+            target["limit_ms"],
+            color="grey",
+            linestyle=style,
+            linewidth=1,
+            label=f"target {target['percentile']} ≤ {target['limit_ms']:.0f} ms at {target['concurrency']}",
+        )
     left.set_xticks(positions, labels)
     left.set_xlabel("calls at once")
     left.set_ylabel("ms")
@@ -54,8 +64,11 @@ def write_chart(result: dict[str, Any], path: str | Path) -> None:
     right.legend(fontsize=8)
 
     machine = result["machine"]
-    figure.suptitle(f"voicebot bench voice ({result['language']}): {machine['cpu']}, {machine['cores']} cores, "
-                    f"load {machine['load_average_1min_at_start']} at start", fontsize=10)
+    figure.suptitle(
+        f"voicebot bench voice ({result['language']}): {machine['cpu']}, {machine['cores']} cores, "
+        f"load {machine['load_average_1min_at_start']} at start",
+        fontsize=10,
+    )
     figure.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)

@@ -34,8 +34,18 @@ class BenchServer:
     prerender_seconds: float
 
     @classmethod
-    def create(cls, language: str, db_url: str, now: str, port: int, api_port: int, account_sid: str,
-               auth_token: str, *, vad_stop_secs: float = VAD_STOP_SECS) -> BenchServer:
+    def create(
+        cls,
+        language: str,
+        db_url: str,
+        now: str,
+        port: int,
+        api_port: int,
+        account_sid: str,
+        auth_token: str,
+        *,
+        vad_stop_secs: float = VAD_STOP_SECS,
+    ) -> BenchServer:
         """The sample practice of `language` on `db_url` at the frozen `now`, the models loaded and the fixed
         prompts pre-rendered (as `voicebot serve` does), Twilio's REST API expected on 127.0.0.1:`api_port`.
         """
@@ -53,8 +63,13 @@ class BenchServer:
         synthesizer = engines.synthesizer(language)
         prompts = fixed_prompts(service, language)
         prerender = synthesizer.prerender(prompts) if isinstance(synthesizer, CachingSynthesizer) else 0.0
-        settings = TwilioSettings(f"http://127.0.0.1:{port}", account_sid, auth_token,
-                                  f"http://127.0.0.1:{api_port}", clinic.practice.staff_phone)
+        settings = TwilioSettings(
+            f"http://127.0.0.1:{port}",
+            account_sid,
+            auth_token,
+            f"http://127.0.0.1:{api_port}",
+            clinic.practice.staff_phone,
+        )
         handler = BenchCallHandler(settings, service, lambda: clock.now(zone), engines, vad_stop_secs=vad_stop_secs)
         gateway = TwilioGateway(settings, handler)
         app = create_app(service, clock, twilio=gateway)

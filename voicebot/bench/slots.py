@@ -29,8 +29,13 @@ def bench_clinic(practitioners: int = 10, horizon_days: int = 90) -> Clinic:
     """A synthetic practice: `practitioners` GPs working weekdays, some on Saturday mornings."""
     data = {
         "practice": {
-            "name": "Cabinet de test", "timezone": "Europe/Paris", "locale": "fr", "country": "FR",
-            "phone": "+33100000000", "address": "1 rue du Test, Paris", "min_notice_minutes": 120,
+            "name": "Cabinet de test",
+            "timezone": "Europe/Paris",
+            "locale": "fr",
+            "country": "FR",
+            "phone": "+33100000000",
+            "address": "1 rue du Test, Paris",
+            "min_notice_minutes": 120,
             "horizon_days": horizon_days,
         },
         "motifs": [
@@ -40,8 +45,12 @@ def bench_clinic(practitioners: int = 10, horizon_days: int = 90) -> Clinic:
         ],
         "practitioners": [
             {
-                "id": f"p{i:02d}", "title": "Dr", "first_name": "Prénom", "last_name": f"Médecin{i}",
-                "specialty": "médecin généraliste", "motifs": ["consultation", "vaccination", "long"],
+                "id": f"p{i:02d}",
+                "title": "Dr",
+                "first_name": "Prénom",
+                "last_name": f"Médecin{i}",
+                "specialty": "médecin généraliste",
+                "motifs": ["consultation", "vaccination", "long"],
                 "hours": {d: WEEK for d in ("mon", "tue", "wed", "thu", "fri")}
                 | ({"sat": ["09:00-12:00"]} if i % 3 == 0 else {}),
             }
@@ -72,15 +81,20 @@ class Timing:
         }
 
 
-def seed(service: BookingService, now: datetime, appointments: int,
-         progress: Callable[[int, int], None] = lambda done, total: None) -> int:
+def seed(
+    service: BookingService,
+    now: datetime,
+    appointments: int,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> int:
     """Book `appointments` consultations, filling the earliest slots first; returns how many were booked."""
     query = SlotQuery("consultation")
     slots = service.find_slots(query, now)
     booked = 0
     for index, slot in enumerate(slots[:appointments]):
-        patient = PatientDetails("Patient", f"Test{index}", date(1970, 1, 1) + timedelta(days=index),
-                                 f"+3361{index:07d}")
+        patient = PatientDetails(
+            "Patient", f"Test{index}", date(1970, 1, 1) + timedelta(days=index), f"+3361{index:07d}"
+        )
         service.book(slot, patient, now, source=Source.STAFF)
         booked += 1
         if booked % 100 == 0:
@@ -93,9 +107,7 @@ def run(service: BookingService, now: datetime, runs: int) -> list[Timing]:
     zone = service.clinic().practice.zone
     monday = now.astimezone(zone).date() + timedelta(days=7 - now.astimezone(zone).weekday())
     queries = {
-        "earliest 3 slots, any practitioner, mornings only": SlotQuery(
-            "consultation", windows=(MORNING,), limit=3
-        ),
+        "earliest 3 slots, any practitioner, mornings only": SlotQuery("consultation", windows=(MORNING,), limit=3),
         "all slots of one practitioner for a week": SlotQuery(
             "consultation", practitioner_ids=("p04",), first_day=monday, last_day=monday + timedelta(days=6)
         ),
@@ -118,8 +130,9 @@ def run(service: BookingService, now: datetime, runs: int) -> list[Timing]:
     return timings
 
 
-def prepare(url: str, now: datetime, appointments: int,
-            progress: Callable[[int, int], None] = lambda done, total: None) -> tuple[BookingService, int]:
+def prepare(
+    url: str, now: datetime, appointments: int, progress: Callable[[int, int], None] = lambda done, total: None
+) -> tuple[BookingService, int]:
     """Open the database, apply the synthetic practice and seed its bookings."""
     service = BookingService.open(url)
     apply_clinic(service.engine, bench_clinic(), now)

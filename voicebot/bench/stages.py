@@ -30,8 +30,16 @@ from voicebot.pipeline.builder import VAD_STOP_SECS, CallPipeline, build_pipelin
 from voicebot.pipeline.engines import Engines
 from voicebot.settings import TwilioSettings
 
-STAGES = ("end_of_turn", "recognition", "recognition_compute", "turn_and_text", "dialogue", "first_audio",
-          "playout", "server_reply")
+STAGES = (
+    "end_of_turn",
+    "recognition",
+    "recognition_compute",
+    "turn_and_text",
+    "dialogue",
+    "first_audio",
+    "playout",
+    "server_reply",
+)
 """The intervals of `TurnStages`, in milliseconds."""
 
 
@@ -138,8 +146,15 @@ class BenchCallHandler(PipelineCallHandler):
         vad_stop_secs: The pipeline's VAD stop (passed to `build_pipeline`).
     """
 
-    def __init__(self, settings: TwilioSettings, port: BookingPort, clock: Callable[[], datetime],
-                 engines: Engines, *, vad_stop_secs: float = VAD_STOP_SECS) -> None:
+    def __init__(
+        self,
+        settings: TwilioSettings,
+        port: BookingPort,
+        clock: Callable[[], datetime],
+        engines: Engines,
+        *,
+        vad_stop_secs: float = VAD_STOP_SECS,
+    ) -> None:
         super().__init__(settings, port, clock, engines)
         self.vad_stop_secs = vad_stop_secs
         self.turns: list[TurnStages] = []
@@ -151,6 +166,15 @@ class BenchCallHandler(PipelineCallHandler):
             await call.transfer(target)
 
         observer = StageObserver(call.call_sid, self.turns.append, self.vad_stop_secs)
-        return build_pipeline(transport, self.engines(), self.port, self.clock, self.locale, call.caller,
-                              on_transfer=transfer, vad_stop_secs=self.vad_stop_secs, observers=[observer],
-                              **self.pipeline_options)
+        return build_pipeline(
+            transport,
+            self.engines(),
+            self.port,
+            self.clock,
+            self.locale,
+            call.caller,
+            on_transfer=transfer,
+            vad_stop_secs=self.vad_stop_secs,
+            observers=[observer],
+            **self.pipeline_options,
+        )

@@ -33,17 +33,31 @@ if TYPE_CHECKING:
     from voicebot.bench.server import BenchServer
 
 SCRIPTS = {
-    "fr": ["Bonjour, je voudrais voir le docteur {practitioner} {day} {part} pour un vaccin.", "Le premier.",
-           "Jean Dupont.", "Le quatorze juillet mille neuf cent quatre-vingt-cinq."],
-    "en": ["Hi, I'd like to see Doctor {practitioner} on {day} {part} for a flu jab.", "The first one.",
-           "Emily Clarke.", "The fifth of May, nineteen ninety."],
+    "fr": [
+        "Bonjour, je voudrais voir le docteur {practitioner} {day} {part} pour un vaccin.",
+        "Le premier.",
+        "Jean Dupont.",
+        "Le quatorze juillet mille neuf cent quatre-vingt-cinq.",
+    ],
+    "en": [
+        "Hi, I'd like to see Doctor {practitioner} on {day} {part} for a flu jab.",
+        "The first one.",
+        "Emily Clarke.",
+        "The fifth of May, nineteen ninety.",
+    ],
 }
 """The caller's lines: a request naming a practitioner and a day, a slot choice, a name, a birth date."""
 VARIANTS = {
-    "fr": {"practitioner": ["Martin", "Bernard", "Girard", "Bertrand"],
-           "day": ["lundi", "mardi", "mercredi", "jeudi", "vendredi"], "part": ["matin", "après-midi"]},
-    "en": {"practitioner": ["Patel", "Jones", "Okafor", "Johnson"],
-           "day": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], "part": ["morning", "afternoon"]},
+    "fr": {
+        "practitioner": ["Martin", "Bernard", "Girard", "Bertrand"],
+        "day": ["lundi", "mardi", "mercredi", "jeudi", "vendredi"],
+        "part": ["matin", "après-midi"],
+    },
+    "en": {
+        "practitioner": ["Patel", "Jones", "Okafor", "Johnson"],
+        "day": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+        "part": ["morning", "afternoon"],
+    },
 }
 """What the request varies, call after call: each call hears its own slot offer, as real callers do, instead of
 the first call's offer replayed from the synthesizer's sentence cache (fixed questions are cached, as in use)."""
@@ -82,8 +96,12 @@ def caller_scripts(language: str, turns: int, count: int) -> list[list[str]]:
     the day) until the variants run out, then repeat.
     """
     variants = VARIANTS[language]
-    requests = [SCRIPTS[language][0].format(practitioner=practitioner, day=day, part=part)
-                for part in variants["part"] for day in variants["day"] for practitioner in variants["practitioner"]]
+    requests = [
+        SCRIPTS[language][0].format(practitioner=practitioner, day=day, part=part)
+        for part in variants["part"]
+        for day in variants["day"]
+        for practitioner in variants["practitioner"]
+    ]
     return [[requests[index % len(requests)], *SCRIPTS[language][1:turns]] for index in range(count)]
 
 
@@ -102,12 +120,25 @@ def summarize(values: Sequence[float]) -> dict[str, float] | None:
     """n, p50, p95, mean and max of some milliseconds (rounded to 0.1); `None` when there are none."""
     if not values:
         return None
-    return {"n": len(values), "p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1),
-            "mean": round(sum(values) / len(values), 1), "max": round(max(values), 1)}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "mean": round(sum(values) / len(values), 1),
+        "max": round(max(values), 1),
+    }
 
 
-def summarize_level(concurrency: int, calls: list[dict[str, Any]], turns: Sequence[TurnStages], *,
-                    server_cpu: float, caller_cpu: float, wall: float, peak_rss_mib: float | None) -> dict[str, Any]:
+def summarize_level(
+    concurrency: int,
+    calls: list[dict[str, Any]],
+    turns: Sequence[TurnStages],
+    *,
+    server_cpu: float,
+    caller_cpu: float,
+    wall: float,
+    peak_rss_mib: float | None,
+) -> dict[str, Any]:
     """One concurrency level's results from the callers' reports and the server's turn records."""
     latencies = [value for call in calls for value in call["latencies_ms"]]
     count = max(len(calls), 1)
@@ -138,8 +169,15 @@ def check_targets(levels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         level = next((lv for lv in levels if lv["concurrency"] == concurrency), None)
         summary = level["reply_latency_ms"] if level else None
         measured = summary[name] if summary else None
-        results.append({"concurrency": concurrency, "percentile": name, "limit_ms": limit, "measured_ms": measured,
-                        "met": None if measured is None else measured <= limit})
+        results.append(
+            {
+                "concurrency": concurrency,
+                "percentile": name,
+                "limit_ms": limit,
+                "measured_ms": measured,
+                "met": None if measured is None else measured <= limit,
+            }
+        )
     return results
 
 
@@ -170,8 +208,9 @@ def _peak_rss_mib() -> float:
 
 async def _caller(job: dict[str, Any]) -> dict[str, Any]:
     """Run a `voicebot.bench.caller` job in a child process (its stderr is ours)."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "voicebot.bench.caller",
-                                                   stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "voicebot.bench.caller", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
     out, _ = await process.communicate(json.dumps(job).encode())
     lines = out.decode().strip().splitlines()
     if process.returncode != 0 or not lines:
@@ -186,8 +225,9 @@ async def _until(predicate: Callable[[], bool], seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
-def _header(options: VoiceBenchOptions, lines: list[str], machine: dict[str, object],
-            bench: BenchServer) -> dict[str, Any]:
+def _header(
+    options: VoiceBenchOptions, lines: list[str], machine: dict[str, object], bench: BenchServer
+) -> dict[str, Any]:
     """The result's description of the run (levels and targets are added as they are measured)."""
     return {
         "benchmark": "voice",
@@ -195,20 +235,25 @@ def _header(options: VoiceBenchOptions, lines: list[str], machine: dict[str, obj
         "now": options.now,
         "machine": machine,
         "setup": {
-            "calls_per_level": options.calls, "turns_per_call": len(lines), "script": lines,
-            "caller_voice": CALLER_VOICES[options.language], "agent_voice": bench.voice,
-            "turn_gap_seconds": options.turn_gap, "answer_timeout_seconds": options.answer_timeout,
-            "vad_stop_secs": options.vad_stop_secs, "model_load_seconds": round(bench.load_seconds, 1),
+            "calls_per_level": options.calls,
+            "turns_per_call": len(lines),
+            "script": lines,
+            "caller_voice": CALLER_VOICES[options.language],
+            "agent_voice": bench.voice,
+            "turn_gap_seconds": options.turn_gap,
+            "answer_timeout_seconds": options.answer_timeout,
+            "vad_stop_secs": options.vad_stop_secs,
+            "model_load_seconds": round(bench.load_seconds, 1),
             "prerender_seconds": round(bench.prerender_seconds, 1),
             "callers": "a child process: simulated Twilio carrier, websockets on 127.0.0.1, 20 ms mu-law frames "
-                       "in real time",
+            "in real time",
         },
         "definitions": {
             "reply_latency_ms": "on the caller's line: the last 20 ms frame carrying the caller's speech to the "
-                                "first frame of the bot's audio after it (a turn unanswered within the answer "
-                                "timeout is counted in turns_unanswered; one where the bot spoke during the "
-                                "caller's speech or less than 0.3 s after it, i.e. the rest of its previous turn, "
-                                "in turns_overlapped)",
+            "first frame of the bot's audio after it (a turn unanswered within the answer "
+            "timeout is counted in turns_unanswered; one where the bot spoke during the "
+            "caller's speech or less than 0.3 s after it, i.e. the rest of its previous turn, "
+            "in turns_overlapped)",
             "stages_ms": "in the server's pipeline, per turn (see voicebot/bench/stages.py: TurnStages)",
             "server_cpu_seconds_per_call": "the server process's CPU time during the level (all threads) / calls",
             "peak_rss_mib": "the server process's peak resident memory during the level (models included)",
@@ -218,24 +263,44 @@ def _header(options: VoiceBenchOptions, lines: list[str], machine: dict[str, obj
     }
 
 
-async def _level(bench: BenchServer, options: VoiceBenchOptions, concurrency: int, scripts: list[list[str]],
-                 port: int, api_port: int) -> dict[str, Any]:
+async def _level(
+    bench: BenchServer, options: VoiceBenchOptions, concurrency: int, scripts: list[list[str]], port: int, api_port: int
+) -> dict[str, Any]:
     """Run one concurrency level against the server and summarise it."""
     before = len(bench.handler.turns)
     _reset_peak_rss()
     cpu, wall = time.process_time(), time.monotonic()
-    answer = await _caller({
-        "mode": "call", "server_url": f"http://127.0.0.1:{port}", "account_sid": ACCOUNT, "auth_token": TOKEN,
-        "api_port": api_port, "scripts": scripts, "calls": len(scripts), "concurrency": concurrency,
-        "turn_gap": options.turn_gap, "answer_timeout": options.answer_timeout})
+    answer = await _caller(
+        {
+            "mode": "call",
+            "server_url": f"http://127.0.0.1:{port}",
+            "account_sid": ACCOUNT,
+            "auth_token": TOKEN,
+            "api_port": api_port,
+            "scripts": scripts,
+            "calls": len(scripts),
+            "concurrency": concurrency,
+            "turn_gap": options.turn_gap,
+            "answer_timeout": options.answer_timeout,
+        }
+    )
     await _until(lambda: not bench.gateway.active, 30)  # the server's side of the calls is over
-    return summarize_level(concurrency, answer["calls"], bench.handler.turns[before:],
-                           server_cpu=time.process_time() - cpu, caller_cpu=answer["cpu_seconds"],
-                           wall=time.monotonic() - wall, peak_rss_mib=_peak_rss_mib())
+    return summarize_level(
+        concurrency,
+        answer["calls"],
+        bench.handler.turns[before:],
+        server_cpu=time.process_time() - cpu,
+        caller_cpu=answer["cpu_seconds"],
+        wall=time.monotonic() - wall,
+        peak_rss_mib=_peak_rss_mib(),
+    )
 
 
-async def run_voice_bench(options: VoiceBenchOptions, progress: Callable[[str], None],
-                          checkpoint: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+async def run_voice_bench(
+    options: VoiceBenchOptions,
+    progress: Callable[[str], None],
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run every concurrency level; the results (see `voicebot bench voice --help`).
 
     Args:
@@ -256,19 +321,44 @@ async def run_voice_bench(options: VoiceBenchOptions, progress: Callable[[str], 
     machine = describe_machine()
     with tempfile.TemporaryDirectory(prefix="voicebot-bench-") as folder:
         progress(f"Synthesising the caller's {len(distinct)} different lines ({CALLER_VOICES[language]})…")
-        wavs = dict(zip(distinct, (await _caller({"mode": "speak", "language": language, "lines": distinct,
-                                                  "voice": CALLER_VOICES[language], "folder": folder}))["wavs"],
-                        strict=True))
+        wavs = dict(
+            zip(
+                distinct,
+                (
+                    await _caller(
+                        {
+                            "mode": "speak",
+                            "language": language,
+                            "lines": distinct,
+                            "voice": CALLER_VOICES[language],
+                            "folder": folder,
+                        }
+                    )
+                )["wavs"],
+                strict=True,
+            )
+        )
         progress("Loading the practice and the speech models…")
         port, api_port = _free_port(), _free_port()
-        bench = BenchServer.create(language, f"sqlite:///{Path(folder) / 'bench.db'}", options.now, port, api_port,
-                                   ACCOUNT, TOKEN, vad_stop_secs=options.vad_stop_secs)
+        bench = BenchServer.create(
+            language,
+            f"sqlite:///{Path(folder) / 'bench.db'}",
+            options.now,
+            port,
+            api_port,
+            ACCOUNT,
+            TOKEN,
+            vad_stop_secs=options.vad_stop_secs,
+        )
         result = _header(options, lines, machine, bench)
         result["setup"]["different_requests"] = len({script[0] for script in scripts})
         logger.remove()  # pipecat logs every turn at DEBUG: keep warnings only (loguru's default is back after)
         quiet = logger.add(sys.stderr, level="WARNING")
-        server = uvicorn.Server(uvicorn.Config(bench.app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="off", timeout_graceful_shutdown=5))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                bench.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=5
+            )
+        )
         serving = asyncio.create_task(server.serve())
         try:
             await _until(lambda: server.started or serving.done(), 30)
@@ -277,17 +367,19 @@ async def run_voice_bench(options: VoiceBenchOptions, progress: Callable[[str], 
             done = 0
             for concurrency, count in zip(options.concurrency, counts, strict=True):
                 progress(f"{concurrency} call(s) at once, {count} calls of {len(lines)} turns…")
-                level_scripts = [[wavs[line] for line in script] for script in scripts[done:done + count]]
+                level_scripts = [[wavs[line] for line in script] for script in scripts[done : done + count]]
                 done += count
                 level = await _level(bench, options, concurrency, level_scripts, port, api_port)
                 result["levels"].append(level)
                 result["targets"] = check_targets(result["levels"])
                 result["peak_rss_mib_overall"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
                 reply = level["reply_latency_ms"] or {}
-                progress(f"  reply latency p50 {reply.get('p50')} ms, p95 {reply.get('p95')} ms, "
-                         f"{level['turns_unanswered']} unanswered, {level['turns_overlapped']} overlapped; "
-                         f"{level['server_cpu_seconds_per_call']} CPU s per call; "
-                         f"load {level['load_average_1min_at_end']}")
+                progress(
+                    f"  reply latency p50 {reply.get('p50')} ms, p95 {reply.get('p95')} ms, "
+                    f"{level['turns_unanswered']} unanswered, {level['turns_overlapped']} overlapped; "
+                    f"{level['server_cpu_seconds_per_call']} CPU s per call; "
+                    f"load {level['load_average_1min_at_end']}"
+                )
                 if checkpoint is not None:
                     checkpoint(result)
         finally:

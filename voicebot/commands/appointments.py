@@ -52,8 +52,17 @@ def register(main: click.Group) -> None:
     @click.option("--birth-date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
     @click.option("--phone", required=True, metavar="E164", help="e.g. +33612345678.")
     @click.option("--json", "as_json", is_flag=True, help="Print the appointment as JSON.")
-    def book(env: Env, practitioner_id: str, motif_id: str, start: str, first_name: str, last_name: str,
-             birth_date: datetime, phone: str, as_json: bool) -> None:
+    def book(
+        env: Env,
+        practitioner_id: str,
+        motif_id: str,
+        start: str,
+        first_name: str,
+        last_name: str,
+        birth_date: datetime,
+        phone: str,
+        as_json: bool,
+    ) -> None:
         """Book an appointment; prints its reference (exit 1 with the reason if that time is not free)."""
         phone = phone.replace(" ", "")
         if not E164.match(phone):
@@ -78,8 +87,14 @@ def register(main: click.Group) -> None:
     @click.option("--practitioner", "practitioner_id", help="Only this practitioner.")
     @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only this status.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-    def list_(env: Env, first_day: datetime | None, last_day: datetime | None, practitioner_id: str | None,
-              status: str | None, as_json: bool) -> None:
+    def list_(
+        env: Env,
+        first_day: datetime | None,
+        last_day: datetime | None,
+        practitioner_id: str | None,
+        status: str | None,
+        as_json: bool,
+    ) -> None:
         """List appointments, earliest first."""
         service = env.service()
         zone = service.clinic().practice.zone
@@ -87,7 +102,9 @@ def register(main: click.Group) -> None:
         start = datetime.combine(start_day, datetime.min.time(), zone)
         until = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), zone) if last_day else None
         records = service.list_appointments(
-            start_from=start, until=until, practitioner_id=practitioner_id,
+            start_from=start,
+            until=until,
+            practitioner_id=practitioner_id,
             status=Status(status) if status else None,
         )
         if as_json:

@@ -68,12 +68,11 @@ def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Calla
             except OSError as error:
                 fail(f"{error.strerror or error}: {error.filename or ''} (database {db_url(db)})")
 
+        run = click.option("--now", metavar="ISO-8601", help="Freeze the clock at this time (env VOICEBOT_NOW).")(run)
         run = click.option(
-            "--now", metavar="ISO-8601", help="Freeze the clock at this time (env VOICEBOT_NOW)."
-        )(run)
-        run = click.option(
-            "--db", metavar="URL", help="SQLAlchemy database URL (env VOICEBOT_DB; default: a SQLite file in "
-            "the user data directory)."
+            "--db",
+            metavar="URL",
+            help="SQLAlchemy database URL (env VOICEBOT_DB; default: a SQLite file in the user data directory).",
         )(run)
         return group.command(name, **kwargs)(run)  # type: ignore[return-value]
 

@@ -22,8 +22,13 @@ def register(main: click.Group) -> None:
         """Measure speed; results go to bench/ (JSON, and a PNG chart for `voice`)."""
 
     @command(bench, "slots")
-    @click.option("--appointments", type=click.IntRange(0), default=2000, show_default=True,
-                  help="Bookings seeded into the synthetic practice.")
+    @click.option(
+        "--appointments",
+        type=click.IntRange(0),
+        default=2000,
+        show_default=True,
+        help="Bookings seeded into the synthetic practice.",
+    )
     @click.option("--runs", type=click.IntRange(1), default=200, show_default=True, help="Timed runs per query.")
     @click.option("--output", type=click.Path(dir_okay=False), help="Write the results as JSON to this file.")
     def slots(env: Env, appointments: int, runs: int, output: str | None) -> None:
@@ -39,8 +44,9 @@ def register(main: click.Group) -> None:
         with tempfile.TemporaryDirectory() as folder:
             url = env.url if env.url != _default(env) else f"sqlite:///{Path(folder) / 'bench.db'}"
             click.echo(f"Preparing the practice and {appointments} bookings on {url.split('@')[-1]}…", err=True)
-            service, booked = prepare(url, now, appointments,
-                                      lambda done, total: click.echo(f"  {done}/{total} booked", err=True))
+            service, booked = prepare(
+                url, now, appointments, lambda done, total: click.echo(f"  {done}/{total} booked", err=True)
+            )
             click.echo(f"Timing {runs} runs of each query…", err=True)
             timings = run(service, now, runs)
             service.engine.dispose()
@@ -61,22 +67,56 @@ def register(main: click.Group) -> None:
         click.echo(text)
 
     @bench.command("voice")
-    @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-                  help="The sample practice and the callers' language (French is the sample practice's).")
-    @click.option("--calls", type=click.IntRange(1), default=3, show_default=True,
-                  help="Calls per concurrency level; a level runs at least as many calls as it has at once.")
-    @click.option("--concurrency", default="1,5,10,20", show_default=True, metavar="N,N,...",
-                  help="Concurrency levels: how many calls are in progress at once.")
-    @click.option("--turns", type=click.IntRange(1, 4), default=3, show_default=True,
-                  help="Caller lines per call (request, slot choice, name, birth date).")
-    @click.option("--turn-gap", type=click.FloatRange(0.5, 5.0), default=2.0, show_default=True,
-                  help="Seconds of bot silence before the caller speaks again.")
-    @click.option("--now", metavar="ISO-8601", default="2026-11-28T10:00", show_default=True,
-                  help="The server's frozen clock.")
+    @click.option(
+        "--language",
+        type=click.Choice(["fr", "en"]),
+        default="fr",
+        show_default=True,
+        help="The sample practice and the callers' language (French is the sample practice's).",
+    )
+    @click.option(
+        "--calls",
+        type=click.IntRange(1),
+        default=3,
+        show_default=True,
+        help="Calls per concurrency level; a level runs at least as many calls as it has at once.",
+    )
+    @click.option(
+        "--concurrency",
+        default="1,5,10,20",
+        show_default=True,
+        metavar="N,N,...",
+        help="Concurrency levels: how many calls are in progress at once.",
+    )
+    @click.option(
+        "--turns",
+        type=click.IntRange(1, 4),
+        default=3,
+        show_default=True,
+        help="Caller lines per call (request, slot choice, name, birth date).",
+    )
+    @click.option(
+        "--turn-gap",
+        type=click.FloatRange(0.5, 5.0),
+        default=2.0,
+        show_default=True,
+        help="Seconds of bot silence before the caller speaks again.",
+    )
+    @click.option(
+        "--now", metavar="ISO-8601", default="2026-11-28T10:00", show_default=True, help="The server's frozen clock."
+    )
     @click.option("--output", type=click.Path(dir_okay=False), help="Write the results as JSON to this file.")
     @click.option("--chart", type=click.Path(dir_okay=False), help="Draw the results as a PNG chart in this file.")
-    def voice(language: str, calls: int, concurrency: str, turns: int, turn_gap: float, now: str,
-              output: str | None, chart: str | None) -> None:
+    def voice(
+        language: str,
+        calls: int,
+        concurrency: str,
+        turns: int,
+        turn_gap: float,
+        now: str,
+        output: str | None,
+        chart: str | None,
+    ) -> None:
         """Time simulated phone calls through the real voice pipeline, 1 to N at once.
 
         The server (Twilio gateway, voice pipeline, real models, the sample practice on a temporary SQLite
@@ -98,8 +138,9 @@ def register(main: click.Group) -> None:
             raise click.BadParameter("comma-separated whole numbers, e.g. 1,5,10", param_hint="--concurrency") from None
         if not levels or min(levels) < 1:
             raise click.BadParameter("at least one level, each 1 or more", param_hint="--concurrency")
-        options = VoiceBenchOptions(language=language, calls=calls, concurrency=levels, turns=turns,
-                                    turn_gap=turn_gap, now=now)
+        options = VoiceBenchOptions(
+            language=language, calls=calls, concurrency=levels, turns=turns, turn_gap=turn_gap, now=now
+        )
 
         def save(result: dict[str, object]) -> None:
             if output:

@@ -27,31 +27,75 @@ def register(main: click.Group) -> None:
     """Add the `call` command."""
 
     @main.command("call")
-    @click.option("--server", metavar="URL", default="http://127.0.0.1:8000", show_default=True,
-                  help="Where `voicebot serve` listens.")
-    @click.option("--public-url", metavar="URL",
-                  help="The URL the server believes Twilio calls (its VOICEBOT_PUBLIC_URL; default: --server).")
+    @click.option(
+        "--server",
+        metavar="URL",
+        default="http://127.0.0.1:8000",
+        show_default=True,
+        help="Where `voicebot serve` listens.",
+    )
+    @click.option(
+        "--public-url",
+        metavar="URL",
+        help="The URL the server believes Twilio calls (its VOICEBOT_PUBLIC_URL; default: --server).",
+    )
     @click.option("--caller-id", metavar="E164", help="The caller's number (default: withheld).")
-    @click.option("--to", "called", metavar="E164", default="+33100000000", show_default=True,
-                  help="The number dialled.")
-    @click.option("--script", type=click.Path(exists=True, dir_okay=False),
-                  help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, "
-                       "over:SECONDS LINE).")
-    @click.option("--json", "json_mode", is_flag=True,
-                  help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.")
+    @click.option(
+        "--to", "called", metavar="E164", default="+33100000000", show_default=True, help="The number dialled."
+    )
+    @click.option(
+        "--script",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, over:SECONDS LINE).",
+    )
+    @click.option(
+        "--json",
+        "json_mode",
+        is_flag=True,
+        help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.",
+    )
     @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
-    @click.option("--locale", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-                  help="Language of the caller's voice and of the transcription.")
+    @click.option(
+        "--locale",
+        type=click.Choice(["fr", "en"]),
+        default="fr",
+        show_default=True,
+        help="Language of the caller's voice and of the transcription.",
+    )
     @click.option("--caller-voice", metavar="NAME", help="Kokoro voice of the caller (default pm_alex / af_heart).")
-    @click.option("--no-speech", is_flag=True,
-                  help="Load no speech model: bot turns are reported by length, text lines are refused.")
-    @click.option("--turn-gap", type=click.FloatRange(0.2, 5.0), default=1.0, show_default=True,
-                  help="Seconds of bot silence that end its turn.")
-    @click.option("--answer-timeout", type=click.FloatRange(1, 120), default=15.0, show_default=True,
-                  help="Seconds to wait for the bot to speak.")
-    def call(server: str, public_url: str | None, caller_id: str | None, called: str, script: str | None,
-             json_mode: bool, record: str | None, locale: str, caller_voice: str | None, no_speech: bool,
-             turn_gap: float, answer_timeout: float) -> None:
+    @click.option(
+        "--no-speech",
+        is_flag=True,
+        help="Load no speech model: bot turns are reported by length, text lines are refused.",
+    )
+    @click.option(
+        "--turn-gap",
+        type=click.FloatRange(0.2, 5.0),
+        default=1.0,
+        show_default=True,
+        help="Seconds of bot silence that end its turn.",
+    )
+    @click.option(
+        "--answer-timeout",
+        type=click.FloatRange(1, 120),
+        default=15.0,
+        show_default=True,
+        help="Seconds to wait for the bot to speak.",
+    )
+    def call(
+        server: str,
+        public_url: str | None,
+        caller_id: str | None,
+        called: str,
+        script: str | None,
+        json_mode: bool,
+        record: str | None,
+        locale: str,
+        caller_voice: str | None,
+        no_speech: bool,
+        turn_gap: float,
+        answer_timeout: float,
+    ) -> None:
         """Call the bot as Twilio would: signed webhook, media-stream websocket, real-time 20 ms audio.
 
         Needs the server's TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE). When
@@ -88,14 +132,28 @@ def register(main: click.Group) -> None:
                 transcriber = WhisperTranscriber(locale)
                 voice = KokoroVoice(caller_voice or CALLER_VOICES[locale], locale)
             except Exception as error:  # missing models, a voice name that does not exist...
-                fail(f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
-                     "or call with --no-speech")
+                fail(
+                    f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
+                    "or call with --no-speech"
+                )
                 return
-        placement = CallPlacement(server, settings.account_sid, settings.auth_token,
-                                  public_url=public_url or settings.public_base_url, caller=caller_id, called=called)
+        placement = CallPlacement(
+            server,
+            settings.account_sid,
+            settings.auth_token,
+            public_url=public_url or settings.public_base_url,
+            caller=caller_id,
+            called=called,
+        )
         simulated = SimulatedTwilioCall(placement)
-        runner = CallerScript(simulated, transcriber=transcriber, voice=voice, json_mode=json_mode,
-                              answer_timeout=answer_timeout, turns=BotTurns(gap_frames=round(turn_gap / 0.02)))
+        runner = CallerScript(
+            simulated,
+            transcriber=transcriber,
+            voice=voice,
+            json_mode=json_mode,
+            answer_timeout=answer_timeout,
+            turns=BotTurns(gap_frames=round(turn_gap / 0.02)),
+        )
         runner.interactive = not script and not json_mode and sys.stdin.isatty()
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None
         api = _local_api(settings.api_base_url)
@@ -105,14 +163,18 @@ def register(main: click.Group) -> None:
 
             fake = None
             if api is not None:
-                fake = FakeTwilio(settings.account_sid, settings.auth_token, host=api[0], port=api[1],
-                                  on_update=simulated.on_rest_update)
+                fake = FakeTwilio(
+                    settings.account_sid,
+                    settings.auth_token,
+                    host=api[0],
+                    port=api[1],
+                    on_update=simulated.on_rest_update,
+                )
                 fake.add_call(simulated.call_sid, from_=caller_id or "anonymous", to=called)
                 try:
                     await fake.start()
                 except OSError as error:
-                    click.echo(f"warning: cannot play Twilio's REST API at {settings.api_base_url} ({error})",
-                               err=True)
+                    click.echo(f"warning: cannot play Twilio's REST API at {settings.api_base_url} ({error})", err=True)
                     fake = None
             try:
                 return await runner.run(caller_lines(script_lines))

@@ -20,8 +20,9 @@ def ensure_practice(env: Env, clinic_file: str | None) -> None:
     try:
         env.service().clinic()
     except NotConfigured:
-        click.echo(f"No practice configured yet in {env.url}: using the sample clinic ({SAMPLE_CLINIC.name}).",
-                   err=True)
+        click.echo(
+            f"No practice configured yet in {env.url}: using the sample clinic ({SAMPLE_CLINIC.name}).", err=True
+        )
         env.apply(load_clinic_or_fail(SAMPLE_CLINIC))
 
 
@@ -29,15 +30,28 @@ def register(main: click.Group) -> None:
     """Add the `chat` command."""
 
     @command(main, "chat")
-    @click.option("--script", type=click.Path(exists=True, dir_okay=False),
-                  help="Play the caller's lines from FILE (one turn per line; dtmf:123 = keys, silence = no input).")
-    @click.option("--json", "json_mode", is_flag=True,
-                  help="One JSON object per line on stdout (say/listen/end); caller lines are read from stdin.")
+    @click.option(
+        "--script",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Play the caller's lines from FILE (one turn per line; dtmf:123 = keys, silence = no input).",
+    )
+    @click.option(
+        "--json",
+        "json_mode",
+        is_flag=True,
+        help="One JSON object per line on stdout (say/listen/end); caller lines are read from stdin.",
+    )
     @click.option("--locale", type=click.Choice(["fr", "en"]), help="Language (default: the practice's).")
     @click.option("--caller-id", metavar="E164", help="The caller's number, as the phone network would give it.")
     @click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False), help="Apply this clinic file first.")
-    def chat(env: Env, script: str | None, json_mode: bool, locale: str | None, caller_id: str | None,
-             clinic_file: str | None) -> None:
+    def chat(
+        env: Env,
+        script: str | None,
+        json_mode: bool,
+        locale: str | None,
+        caller_id: str | None,
+        clinic_file: str | None,
+    ) -> None:
         """Talk to the bot in text, as a caller would (the same dialogue as on the phone).
 
         Without --script or --json, type what the caller says; an empty line is silence, Ctrl-D hangs up.
@@ -48,6 +62,12 @@ def register(main: click.Group) -> None:
         service = env.service()
         zone = service.clinic().practice.zone
         lines = iter(Path(script).read_text(encoding="utf-8").splitlines()) if script else None
-        code = run_chat(service, locale=locale, caller_id=caller_id, now_fn=lambda: env.clock.now(zone),
-                        lines=lines, json_mode=json_mode)
+        code = run_chat(
+            service,
+            locale=locale,
+            caller_id=caller_id,
+            now_fn=lambda: env.clock.now(zone),
+            lines=lines,
+            json_mode=json_mode,
+        )
         sys.exit(code)

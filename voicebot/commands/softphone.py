@@ -46,37 +46,104 @@ def register(main: click.Group) -> None:
     """Add the `softphone` command."""
 
     @main.command("softphone")
-    @click.option("--to", "target", metavar="SIP-URI", default=DEFAULT_URI, show_default=True, callback=_target,
-                  help="Who to call: the local bot, or any SIP URI (sip:user@host[:port]).")
-    @click.option("--caller-id", metavar="USER", default="anonymous", show_default=True,
-                  help="The From user, e.g. +33612345678 (anonymous: a withheld number).")
-    @click.option("--script", type=click.Path(exists=True, dir_okay=False),
-                  help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, "
-                       "over:SECONDS LINE).")
-    @click.option("--wav", type=click.Path(exists=True, dir_okay=False),
-                  help="Say this recording first, wait for the bot's answer, then hang up (or go on with "
-                       "--script / --json's stdin).")
-    @click.option("--json", "json_mode", is_flag=True,
-                  help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.")
+    @click.option(
+        "--to",
+        "target",
+        metavar="SIP-URI",
+        default=DEFAULT_URI,
+        show_default=True,
+        callback=_target,
+        help="Who to call: the local bot, or any SIP URI (sip:user@host[:port]).",
+    )
+    @click.option(
+        "--caller-id",
+        metavar="USER",
+        default="anonymous",
+        show_default=True,
+        help="The From user, e.g. +33612345678 (anonymous: a withheld number).",
+    )
+    @click.option(
+        "--script",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, over:SECONDS LINE).",
+    )
+    @click.option(
+        "--wav",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Say this recording first, wait for the bot's answer, then hang up (or go on with "
+        "--script / --json's stdin).",
+    )
+    @click.option(
+        "--json",
+        "json_mode",
+        is_flag=True,
+        help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.",
+    )
     @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
-    @click.option("--language", "--locale", "locale", type=click.Choice(["fr", "en"]), default="fr",
-                  show_default=True, help="Language of the caller's voice and of the transcription.")
-    @click.option("--voice", "--caller-voice", "caller_voice", metavar="NAME",
-                  help="Kokoro voice of the caller (default pm_alex / af_heart).")
-    @click.option("--no-speech", is_flag=True,
-                  help="Load no speech model: bot turns are reported by length, text lines are refused.")
-    @click.option("--codec", type=click.Choice(["PCMU", "PCMA"], case_sensitive=False),
-                  help="Offer only this codec (default: PCMU then PCMA).")
+    @click.option(
+        "--language",
+        "--locale",
+        "locale",
+        type=click.Choice(["fr", "en"]),
+        default="fr",
+        show_default=True,
+        help="Language of the caller's voice and of the transcription.",
+    )
+    @click.option(
+        "--voice",
+        "--caller-voice",
+        "caller_voice",
+        metavar="NAME",
+        help="Kokoro voice of the caller (default pm_alex / af_heart).",
+    )
+    @click.option(
+        "--no-speech",
+        is_flag=True,
+        help="Load no speech model: bot turns are reported by length, text lines are refused.",
+    )
+    @click.option(
+        "--codec",
+        type=click.Choice(["PCMU", "PCMA"], case_sensitive=False),
+        help="Offer only this codec (default: PCMU then PCMA).",
+    )
     @click.option("--auth", metavar="USER:PASSWORD", help="Digest credentials, when the far end asks for them.")
-    @click.option("--turn-gap", type=click.FloatRange(0.2, 5.0), default=1.0, show_default=True,
-                  help="Seconds of bot silence that end its turn.")
-    @click.option("--answer-timeout", type=click.FloatRange(1, 120), default=15.0, show_default=True,
-                  help="Seconds to wait for the bot to speak.")
-    @click.option("--ring-timeout", type=click.FloatRange(0.5, 120), default=10.0, show_default=True,
-                  help="Seconds to wait for the call to be answered.")
-    def softphone(target: SipTarget, caller_id: str, script: str | None, wav: str | None, json_mode: bool,
-                  record: str | None, locale: str, caller_voice: str | None, no_speech: bool, codec: str | None,
-                  auth: str | None, turn_gap: float, answer_timeout: float, ring_timeout: float) -> None:
+    @click.option(
+        "--turn-gap",
+        type=click.FloatRange(0.2, 5.0),
+        default=1.0,
+        show_default=True,
+        help="Seconds of bot silence that end its turn.",
+    )
+    @click.option(
+        "--answer-timeout",
+        type=click.FloatRange(1, 120),
+        default=15.0,
+        show_default=True,
+        help="Seconds to wait for the bot to speak.",
+    )
+    @click.option(
+        "--ring-timeout",
+        type=click.FloatRange(0.5, 120),
+        default=10.0,
+        show_default=True,
+        help="Seconds to wait for the call to be answered.",
+    )
+    def softphone(
+        target: SipTarget,
+        caller_id: str,
+        script: str | None,
+        wav: str | None,
+        json_mode: bool,
+        record: str | None,
+        locale: str,
+        caller_voice: str | None,
+        no_speech: bool,
+        codec: str | None,
+        auth: str | None,
+        turn_gap: float,
+        answer_timeout: float,
+        ring_timeout: float,
+    ) -> None:
         """Call the bot over SIP, as a desktop softphone would: INVITE, RTP audio (PCMU/PCMA), RFC 4733 keys.
 
         Without --script, --wav or --json, an interactive call: type what the caller says (spoken by the
@@ -114,14 +181,27 @@ def register(main: click.Group) -> None:
                 transcriber = WhisperTranscriber(locale)
                 voice = KokoroVoice(caller_voice or CALLER_VOICES[locale], locale)
             except Exception as error:  # missing models, a voice name that does not exist...
-                fail(f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
-                     "or call with --no-speech")
+                fail(
+                    f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
+                    "or call with --no-speech"
+                )
                 return
-        call = SoftphoneCall(target, caller=caller_id, codecs=(codec.upper(),) if codec else ("PCMU", "PCMA"),
-                             ring_timeout=ring_timeout, credentials=credentials)
-        runner = CallerScript(call, transcriber=transcriber, voice=voice, json_mode=json_mode,
-                              answer_timeout=answer_timeout, turns=BotTurns(gap_frames=round(turn_gap / 0.02)),
-                              program="voicebot softphone")
+        call = SoftphoneCall(
+            target,
+            caller=caller_id,
+            codecs=(codec.upper(),) if codec else ("PCMU", "PCMA"),
+            ring_timeout=ring_timeout,
+            credentials=credentials,
+        )
+        runner = CallerScript(
+            call,
+            transcriber=transcriber,
+            voice=voice,
+            json_mode=json_mode,
+            answer_timeout=answer_timeout,
+            turns=BotTurns(gap_frames=round(turn_gap / 0.02)),
+            program="voicebot softphone",
+        )
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None
         interactive = runner.interactive = not script and not json_mode and not wav and sys.stdin.isatty()
         if not json_mode:

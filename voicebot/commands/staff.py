@@ -35,8 +35,12 @@ def register(main: click.Group) -> None:
 
     @command(staff, "add")
     @click.argument("username")
-    @click.option("--role", type=click.Choice(ROLES), required=True,
-                  help="admin: also changes the configuration; secretary: manages appointments.")
+    @click.option(
+        "--role",
+        type=click.Choice(ROLES),
+        required=True,
+        help="admin: also changes the configuration; secretary: manages appointments.",
+    )
     def add(env: Env, username: str, role: str) -> None:
         """Create the account USERNAME (password from a prompt, or one line of stdin)."""
         accounts = store(env)

@@ -23,9 +23,15 @@ from voicebot.settings import Clock
 __all__ = ["ConsoleContext", "install_console"]
 
 
-def install_console(app: FastAPI, service: BookingService, clock: Clock, *, secret_key: str | None = None,
-                    monotonic: Callable[[], float] = time.monotonic,
-                    hasher: PasswordHasher | None = None) -> ConsoleContext:
+def install_console(
+    app: FastAPI,
+    service: BookingService,
+    clock: Clock,
+    *,
+    secret_key: str | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    hasher: PasswordHasher | None = None,
+) -> ConsoleContext:
     """Add the console's routes, static files and access-refusal handling to `app`.
 
     Args:
@@ -41,8 +47,7 @@ def install_console(app: FastAPI, service: BookingService, clock: Clock, *, secr
     """
     ctx = ConsoleContext(service, clock, secret_key or secrets.token_urlsafe(32), monotonic, hasher)
     public, private = auth_routers(ctx)
-    for router in (public, private, book_router(ctx), config_router(ctx), catalog_router(ctx),
-                   transfer_router(ctx)):
+    for router in (public, private, book_router(ctx), config_router(ctx), catalog_router(ctx), transfer_router(ctx)):
         app.include_router(router)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static")
 

@@ -43,8 +43,9 @@ def blocking_appointments(clinic: Clinic, future: list[AppointmentRecord]) -> tu
     return tuple(a for a in future if (a.practitioner_id, a.motif_id) not in offered)
 
 
-def apply_change(service: BookingService, data: Mapping[str, Any], now: datetime, *, confirm: bool,
-                 source: str = "console") -> ApplyOutcome:
+def apply_change(
+    service: BookingService, data: Mapping[str, Any], now: datetime, *, confirm: bool, source: str = "console"
+) -> ApplyOutcome:
     """Validate `data` (the clinic file's structure) and apply it.
 
     Without `confirm`, a change that leaves future appointments outside opening hours is not applied: the

@@ -24,6 +24,8 @@ _REASONS = (
     ("too far", "too_far"),
     ("does not offer", "not_offered"),
 )
+
+
 def reason_key(message: str) -> str:
     """The i18n key (under `book.reason.`) for a `SlotUnavailable` message of the booking service."""
     for fragment, key in _REASONS:
@@ -101,27 +103,39 @@ class WeekGrid:
     days: tuple[DayColumn, ...]
 
 
-def week_grid(clinic: Clinic, practitioner_id: str, monday: date, appointments: Sequence[AppointmentRecord],
-              free: Iterable[Slot] = ()) -> WeekGrid:
+def week_grid(
+    clinic: Clinic,
+    practitioner_id: str,
+    monday: date,
+    appointments: Sequence[AppointmentRecord],
+    free: Iterable[Slot] = (),
+) -> WeekGrid:
     """Lay out opening hours, closures, holidays, free slots and appointments of one practitioner's week."""
     practitioner = clinic.practitioner(practitioner_id)
     zone = clinic.practice.zone
-    bounds = [(r.start.hour, math.ceil(r.end.hour + r.end.minute / 60)) for rs in practitioner.hours.values()
-              for r in rs]
+    bounds = [
+        (r.start.hour, math.ceil(r.end.hour + r.end.minute / 60)) for rs in practitioner.hours.values() for r in rs
+    ]
     bounds += [(a.start.hour, math.ceil(a.end.hour + a.end.minute / 60)) for a in appointments]
     first = min([8, *(b[0] for b in bounds)])
     last = max([19, *(min(b[1], 24) for b in bounds)])
-    shown = [d for d in range(7) if d < 5 or practitioner.hours.get(d)
-             or any(a.start.weekday() == d for a in appointments)]
-    calendar = holidays.country_holidays(clinic.practice.country, subdiv=clinic.practice.subdivision,
-                                         years=monday.year)
+    shown = [
+        d for d in range(7) if d < 5 or practitioner.hours.get(d) or any(a.start.weekday() == d for a in appointments)
+    ]
+    calendar = holidays.country_holidays(clinic.practice.country, subdiv=clinic.practice.subdivision, years=monday.year)
     columns = []
     for weekday in shown:
         day = monday + timedelta(days=weekday)
         origin = datetime.combine(day, time(first))
 
-        def place(kind: str, start: datetime, end: datetime, label: str = "",
-                  record: AppointmentRecord | None = None, _origin: datetime = origin) -> Block | None:
+        def place(
+            kind: str,
+            start: datetime,
+            end: datetime,
+            label: str = "",
+            record: AppointmentRecord | None = None,
+            _origin: datetime = origin,
+        ) -> Block | None:
             top = max(0.0, (start - _origin).total_seconds() / 60)
             bottom = min((last - first) * 60.0, (end - _origin).total_seconds() / 60)
             if bottom <= top:
@@ -136,12 +150,22 @@ def week_grid(clinic: Clinic, practitioner_id: str, monday: date, appointments: 
         for closure in clinic.closures:
             if closure.practitioner in (None, practitioner_id):
                 blocks.append(place("closed", max(closure.start, origin), closure.end, closure.label))
-        blocks += [place("free", s.start.astimezone(zone).replace(tzinfo=None),
-                         s.end.astimezone(zone).replace(tzinfo=None)) for s in free
-                   if s.start.astimezone(zone).date() == day]
-        blocks += [place("appointment", a.start.replace(tzinfo=None), a.end.replace(tzinfo=None),
-                         f"{a.patient.last_name} {a.patient.first_name[:1]}.", a)
-                   for a in appointments if a.start.date() == day]
+        blocks += [
+            place("free", s.start.astimezone(zone).replace(tzinfo=None), s.end.astimezone(zone).replace(tzinfo=None))
+            for s in free
+            if s.start.astimezone(zone).date() == day
+        ]
+        blocks += [
+            place(
+                "appointment",
+                a.start.replace(tzinfo=None),
+                a.end.replace(tzinfo=None),
+                f"{a.patient.last_name} {a.patient.first_name[:1]}.",
+                a,
+            )
+            for a in appointments
+            if a.start.date() == day
+        ]
         note = str(calendar.get(day) or "")
         columns.append(DayColumn(day, tuple(b for b in blocks if b is not None), note))
     return WeekGrid(tuple(range(first, last)), tuple(columns))

@@ -39,8 +39,9 @@ def set_hours(data: Data, practitioner_id: str, hours: dict[int, list[str]]) -> 
     return result
 
 
-def closure_bounds(kind: str, first: date, last: date | None, start: time | None,
-                   end: time | None) -> tuple[str, str] | None:
+def closure_bounds(
+    kind: str, first: date, last: date | None, start: time | None, end: time | None
+) -> tuple[str, str] | None:
     """Clinic-file `start`/`end` of a closure: whole days, a morning, an afternoon, or given hours.
 
     `None` when the hours needed are missing.
@@ -98,8 +99,12 @@ def _number(text: str) -> Any:
 def upsert_motif(data: Data, motif_id: str, label: str, duration: str, new_patients: bool, buffer: str) -> Data:
     """A copy of `data` with this motif changed, or added at the end (keywords are kept)."""
     result = copy.deepcopy(data)
-    table = {"id": motif_id, "label": label.strip(), "duration_minutes": _number(duration),
-             "new_patients": new_patients}
+    table = {
+        "id": motif_id,
+        "label": label.strip(),
+        "duration_minutes": _number(duration),
+        "new_patients": new_patients,
+    }
     if buffer.strip() and buffer.strip() != "0":
         table["buffer_minutes"] = _number(buffer)
     for existing in result["motifs"]:
@@ -120,12 +125,19 @@ def remove_motif(data: Data, motif_id: str) -> Data:
     return result
 
 
-def upsert_practitioner(data: Data, practitioner_id: str, title: str, first_name: str, last_name: str,
-                        specialty: str, motifs: list[str]) -> Data:
+def upsert_practitioner(
+    data: Data, practitioner_id: str, title: str, first_name: str, last_name: str, specialty: str, motifs: list[str]
+) -> Data:
     """A copy of `data` with this practitioner changed, or added (without opening hours yet)."""
     result = copy.deepcopy(data)
-    table = {"id": practitioner_id, "title": title.strip(), "first_name": first_name.strip(),
-             "last_name": last_name.strip(), "specialty": specialty.strip(), "motifs": list(motifs)}
+    table = {
+        "id": practitioner_id,
+        "title": title.strip(),
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "specialty": specialty.strip(),
+        "motifs": list(motifs),
+    }
     for existing in result["practitioners"]:
         if existing["id"] == practitioner_id:
             existing.update(table)
@@ -185,8 +197,14 @@ def describe_changes(old: Clinic, new: Clinic) -> list[Change]:
         if previous is None:
             changes.append(Change("motif_added", motif.label, after=f"{motif.duration_minutes} min"))
         elif previous != motif:
-            changes.append(Change("motif_changed", motif.label, f"{previous.label}, {previous.duration_minutes} min",
-                                  f"{motif.label}, {motif.duration_minutes} min"))
+            changes.append(
+                Change(
+                    "motif_changed",
+                    motif.label,
+                    f"{previous.label}, {previous.duration_minutes} min",
+                    f"{motif.label}, {motif.duration_minutes} min",
+                )
+            )
     old_people, new_people = {p.id: p for p in old.practitioners}, {p.id: p for p in new.practitioners}
     for practitioner_id in old_people.keys() - new_people.keys():
         changes.append(Change("practitioner_removed", old_people[practitioner_id].display_name))
@@ -198,9 +216,14 @@ def describe_changes(old: Clinic, new: Clinic) -> list[Change]:
         fields = ("title", "first_name", "last_name", "specialty", "motifs")
         if any(getattr(previous_person, f) != getattr(person, f) for f in fields):
             describe = "{0.title} {0.first_name} {0.last_name}, {0.specialty}: {1}".format
-            changes.append(Change("practitioner_changed", person.display_name,
-                                  describe(previous_person, ", ".join(previous_person.motifs)),
-                                  describe(person, ", ".join(person.motifs))))
+            changes.append(
+                Change(
+                    "practitioner_changed",
+                    person.display_name,
+                    describe(previous_person, ", ".join(previous_person.motifs)),
+                    describe(person, ", ".join(person.motifs)),
+                )
+            )
         for day in range(7):
             before_hours, after_hours = _hours_text(previous_person, day), _hours_text(person, day)
             if before_hours != after_hours:

@@ -28,8 +28,18 @@ def current_data(ctx: ConsoleContext) -> dict[str, Any]:
     return clinic_to_dict(ctx.clinic())
 
 
-def submit(ctx: ConsoleContext, request: Request, user: StaffAccount, form: FormData, data: dict[str, Any],
-           *, action: str, details: str, done: str, retry: Retry) -> Response:
+def submit(
+    ctx: ConsoleContext,
+    request: Request,
+    user: StaffAccount,
+    form: FormData,
+    data: dict[str, Any],
+    *,
+    action: str,
+    details: str,
+    done: str,
+    retry: Retry,
+) -> Response:
     """Apply `data`; on success audit it and redirect to `done` (a console path).
 
     Validation problems and refused removals re-render the form (`retry`); appointments left outside
@@ -45,8 +55,16 @@ def submit(ctx: ConsoleContext, request: Request, user: StaffAccount, form: Form
         return ctx.redirect(request, done, ok="saved")
     if outcome.stranded:
         fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k not in ("csrf_token", "confirm")]
-        return ctx.render(request, "confirm.html", status=409, records=outcome.stranded, fields=fields,
-                          action=request.url.path, back=done, clinic=ctx.clinic())
+        return ctx.render(
+            request,
+            "confirm.html",
+            status=409,
+            records=outcome.stranded,
+            fields=fields,
+            action=request.url.path,
+            back=done,
+            clinic=ctx.clinic(),
+        )
     if outcome.blocking:
         return retry(409, {"blocking": outcome.blocking})
     return retry(422, {"problems": outcome.problems})

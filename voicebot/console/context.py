@@ -40,8 +40,14 @@ class Denied(Exception):
 class ConsoleContext:
     """The console's dependencies and helpers, shared by its routers."""
 
-    def __init__(self, service: BookingService, clock: Clock, secret_key: str,
-                 monotonic: Callable[[], float], hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        service: BookingService,
+        clock: Clock,
+        secret_key: str,
+        monotonic: Callable[[], float],
+        hasher: PasswordHasher | None = None,
+    ) -> None:
         self.service = service
         self.clock = clock
         self.staff = StaffStore(service.engine)
@@ -122,9 +128,15 @@ class ConsoleContext:
         except NotConfigured:
             practice_name = "voicebot"
         context = {
-            "t": Translator(lang), "lang": lang, "user": user, "csrf": session.csrf if session else "",
-            "practice_name": practice_name, "path": request.url.path, "query": dict(request.query_params),
-            "ok": request.query_params.get("ok", ""), **values,
+            "t": Translator(lang),
+            "lang": lang,
+            "user": user,
+            "csrf": session.csrf if session else "",
+            "practice_name": practice_name,
+            "path": request.url.path,
+            "query": dict(request.query_params),
+            "ok": request.query_params.get("ok", ""),
+            **values,
         }
         response = self.templates.TemplateResponse(request, name, context, status_code=status)
         self.decorate(response, request)

@@ -28,15 +28,22 @@ def auth_routers(ctx: ConsoleContext) -> tuple[APIRouter, APIRouter]:
     public = APIRouter(prefix=PREFIX, dependencies=[Depends(ctx.check_csrf)])
     private = APIRouter(prefix=PREFIX, dependencies=[Depends(ctx.require_user), Depends(ctx.check_csrf)])
 
-    def login_page(request: Request, status: int = 200, error: str = "", username: str = "",
-                   next_url: str = "") -> Response:
+    def login_page(
+        request: Request, status: int = 200, error: str = "", username: str = "", next_url: str = ""
+    ) -> Response:
         session = ctx.sessions.read(request)
         fresh = session is None or bool(session.username)
         if fresh:
             session = ctx.sessions.new()
         request.state.session = session
-        response = ctx.render(request, "login.html", status=status, error=error, username=username,
-                              next_url=_safe_next(next_url or request.query_params.get("next", "")))
+        response = ctx.render(
+            request,
+            "login.html",
+            status=status,
+            error=error,
+            username=username,
+            next_url=_safe_next(next_url or request.query_params.get("next", "")),
+        )
         if fresh and session is not None:
             ctx.sessions.write(response, request, session)
         return response
@@ -49,8 +56,12 @@ def auth_routers(ctx: ConsoleContext) -> tuple[APIRouter, APIRouter]:
         return login_page(request)
 
     @public.post("/login")
-    def login(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-              next_url: Annotated[str, Form(alias="next")] = "") -> Response:
+    def login(
+        request: Request,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        next_url: Annotated[str, Form(alias="next")] = "",
+    ) -> Response:
         """Check the password (throttled per user name and address) and open a session."""
         address = _address(request)
         wait = ctx.throttle.retry_after(username, address)

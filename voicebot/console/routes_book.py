@@ -39,8 +39,15 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
         start, end = day_bounds(shown)
         records = ctx.service.list_appointments(start_from=start, until=end, status=Status.BOOKED)
         clinic = ctx.clinic()
-        return ctx.render(request, "day.html", day=shown, records=records, clinic=clinic,
-                          prev_day=shown - timedelta(days=1), next_day=shown + timedelta(days=1))
+        return ctx.render(
+            request,
+            "day.html",
+            day=shown,
+            records=records,
+            clinic=clinic,
+            prev_day=shown - timedelta(days=1),
+            next_day=shown + timedelta(days=1),
+        )
 
     @router.get("/week")
     def week(request: Request, practitioner: str = "", day: str = "", motif: str = "") -> Response:
@@ -49,23 +56,38 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
         ids = [p.id for p in clinic.practitioners]
         chosen = practitioner if practitioner in ids else ids[0]
         doctor = clinic.practitioner(chosen)
-        monday = (parse_day(day) or today())
+        monday = parse_day(day) or today()
         monday -= timedelta(days=monday.weekday())
         motif_id = motif if motif in doctor.motifs else (doctor.motifs[0] if doctor.motifs else "")
         start, _ = day_bounds(monday)
         _, end = day_bounds(monday + timedelta(days=6))
-        records = ctx.service.list_appointments(start_from=start, until=end, practitioner_id=chosen,
-                                                status=Status.BOOKED)
-        free = ctx.service.find_slots(SlotQuery(motif_id, (chosen,), first_day=monday,
-                                                last_day=monday + timedelta(days=6)), ctx.now()) if motif_id else []
+        records = ctx.service.list_appointments(
+            start_from=start, until=end, practitioner_id=chosen, status=Status.BOOKED
+        )
+        free = (
+            ctx.service.find_slots(
+                SlotQuery(motif_id, (chosen,), first_day=monday, last_day=monday + timedelta(days=6)), ctx.now()
+            )
+            if motif_id
+            else []
+        )
         grid = week_grid(clinic, chosen, monday, records, free)
-        return ctx.render(request, "week.html", clinic=clinic, doctor=doctor, grid=grid, monday=monday,
-                          motif_id=motif_id, prev_week=monday - timedelta(days=7),
-                          next_week=monday + timedelta(days=7))
+        return ctx.render(
+            request,
+            "week.html",
+            clinic=clinic,
+            doctor=doctor,
+            grid=grid,
+            monday=monday,
+            motif_id=motif_id,
+            prev_week=monday - timedelta(days=7),
+            next_week=monday + timedelta(days=7),
+        )
 
     def new_form(request: Request, values: dict[str, str], error: str = "", status: int = 200) -> Response:
-        return ctx.render(request, "appointment_new.html", status=status, clinic=ctx.clinic(), values=values,
-                          error=error)
+        return ctx.render(
+            request, "appointment_new.html", status=status, clinic=ctx.clinic(), values=values, error=error
+        )
 
     @router.get("/appointments/new")
     def new_appointment(request: Request) -> Response:
@@ -76,22 +98,43 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
 
     @router.post("/appointments/new")
     def create_appointment(
-        request: Request, practitioner: Annotated[str, Form()] = "",
-        motif: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "", at: Annotated[str, Form()] = "",
-        first_name: Annotated[str, Form()] = "", last_name: Annotated[str, Form()] = "",
-        birth_date: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
+        request: Request,
+        practitioner: Annotated[str, Form()] = "",
+        motif: Annotated[str, Form()] = "",
+        day: Annotated[str, Form()] = "",
+        at: Annotated[str, Form()] = "",
+        first_name: Annotated[str, Form()] = "",
+        last_name: Annotated[str, Form()] = "",
+        birth_date: Annotated[str, Form()] = "",
+        phone: Annotated[str, Form()] = "",
     ) -> Response:
         """Book through the booking service: the same no-double-booking guarantee as the phone agent."""
-        values = {"practitioner": practitioner, "motif": motif, "day": day, "at": at, "first_name": first_name,
-                  "last_name": last_name, "birth_date": birth_date, "phone": phone}
+        values = {
+            "practitioner": practitioner,
+            "motif": motif,
+            "day": day,
+            "at": at,
+            "first_name": first_name,
+            "last_name": last_name,
+            "birth_date": birth_date,
+            "phone": phone,
+        }
         clinic = ctx.clinic()
         when, clock, born = parse_day(day), parse_clock(at), parse_day(birth_date)
         number = to_e164(phone, clinic.practice.country)
-        error = ("book.error.names" if not first_name.strip() or not last_name.strip()
-                 else "book.error.when" if when is None or clock is None
-                 else "book.error.birth_date" if born is None or born > today()
-                 else "book.error.phone" if number is None
-                 else "book.error.motif" if motif not in {m.id for m in clinic.motifs} else "")
+        error = (
+            "book.error.names"
+            if not first_name.strip() or not last_name.strip()
+            else "book.error.when"
+            if when is None or clock is None
+            else "book.error.birth_date"
+            if born is None or born > today()
+            else "book.error.phone"
+            if number is None
+            else "book.error.motif"
+            if motif not in {m.id for m in clinic.motifs}
+            else ""
+        )
         if error:
             return new_form(request, values, error, 422)
         assert when is not None and clock is not None and born is not None and number is not None
@@ -104,9 +147,12 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             return new_form(request, values, "book.reason." + reason_key(str(err)), 409)
         except UnknownEntity:
             return new_form(request, values, "book.error.unknown", 422)
-        ctx.audit(request.state.user, "appointment.book",
-                  f"{record.reference} {practitioner} {motif} {start:%Y-%m-%d %H:%M} "
-                  f"{patient.first_name} {patient.last_name}")
+        ctx.audit(
+            request.state.user,
+            "appointment.book",
+            f"{record.reference} {practitioner} {motif} {start:%Y-%m-%d %H:%M} "
+            f"{patient.first_name} {patient.last_name}",
+        )
         return ctx.redirect(request, f"/appointments/{record.reference}", ok="booked")
 
     def detail(request: Request, reference: str, error: str = "", status: int = 200) -> Response:
@@ -114,8 +160,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             record = ctx.service.get(reference)
         except AppointmentNotFound:
             return ctx.render(request, "error.html", status=404, message="book.error.not_found")
-        return ctx.render(request, "appointment.html", status=status, record=record, clinic=ctx.clinic(),
-                          error=error)
+        return ctx.render(request, "appointment.html", status=status, record=record, clinic=ctx.clinic(), error=error)
 
     @router.get("/appointments/{reference}")
     def appointment(request: Request, reference: str) -> Response:
@@ -129,14 +174,22 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             record = ctx.service.cancel(reference, ctx.now())
         except AppointmentNotFound:
             return detail(request, reference, "book.error.already_cancelled", 409)
-        ctx.audit(request.state.user, "appointment.cancel",
-                  f"{reference} {record.practitioner_id} {record.start:%Y-%m-%d %H:%M} "
-                  f"{record.patient.first_name} {record.patient.last_name}")
+        ctx.audit(
+            request.state.user,
+            "appointment.cancel",
+            f"{reference} {record.practitioner_id} {record.start:%Y-%m-%d %H:%M} "
+            f"{record.patient.first_name} {record.patient.last_name}",
+        )
         return ctx.redirect(request, f"/day?day={record.start.date().isoformat()}", ok="cancelled")
 
     @router.post("/appointments/{reference}/move")
-    def move(request: Request, reference: str, day: Annotated[str, Form()] = "",
-             at: Annotated[str, Form()] = "", practitioner: Annotated[str, Form()] = "") -> Response:
+    def move(
+        request: Request,
+        reference: str,
+        day: Annotated[str, Form()] = "",
+        at: Annotated[str, Form()] = "",
+        practitioner: Annotated[str, Form()] = "",
+    ) -> Response:
         """Move in one transaction: if the new time is not free, the appointment stays where it was."""
         when, clock = parse_day(day), parse_clock(at)
         if when is None or clock is None:
@@ -152,9 +205,12 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             return detail(request, reference, "book.error.already_cancelled", 409)
         except UnknownEntity:
             return detail(request, reference, "book.error.unknown", 422)
-        ctx.audit(request.state.user, "appointment.move",
-                  f"{reference} {old.start:%Y-%m-%d %H:%M} → {record.reference} "
-                  f"{record.practitioner_id} {record.start:%Y-%m-%d %H:%M}")
+        ctx.audit(
+            request.state.user,
+            "appointment.move",
+            f"{reference} {old.start:%Y-%m-%d %H:%M} → {record.reference} "
+            f"{record.practitioner_id} {record.start:%Y-%m-%d %H:%M}",
+        )
         return ctx.redirect(request, f"/appointments/{record.reference}", ok="moved")
 
     @router.get("/patients")
@@ -163,7 +219,6 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
         criteria = patient_query(q, ctx.clinic().practice.country)
         found = ctx.service.find_patients(**criteria) if criteria else []
         results = [(p, ctx.service.list_appointments(patient_id=p.id)) for p in found[:50]]
-        return ctx.render(request, "patients.html", q=q, results=results, searched=bool(q.strip()),
-                          clinic=ctx.clinic())
+        return ctx.render(request, "patients.html", q=q, results=results, searched=bool(q.strip()), clinic=ctx.clinic())
 
     return router

@@ -23,8 +23,7 @@ from voicebot.console.context import PREFIX, ConsoleContext
 
 def catalog_router(ctx: ConsoleContext) -> APIRouter:
     """Motifs (label, duration, new-patient flag) and practitioners; admins only."""
-    router = APIRouter(prefix=PREFIX + "/config",
-                       dependencies=[Depends(ctx.require_admin), Depends(ctx.check_csrf)])
+    router = APIRouter(prefix=PREFIX + "/config", dependencies=[Depends(ctx.require_admin), Depends(ctx.check_csrf)])
 
     def motifs_page(request: Request, status: int = 200, **extra: Any) -> Response:
         return ctx.render(request, "motifs.html", status=status, clinic=ctx.clinic(), **extra)
@@ -50,12 +49,28 @@ def catalog_router(ctx: ConsoleContext) -> APIRouter:
             return retry(422, {"error": "motifs.error.exists"})
         if not is_new and motif_id not in existing:
             return retry(404, {"error": "motifs.error.unknown"})
-        data = upsert_motif(current_data(ctx), motif_id or "-", values.get("label", ""),
-                            values.get("duration", ""), values.get("new_patients") == "on", values.get("buffer", ""))
+        data = upsert_motif(
+            current_data(ctx),
+            motif_id or "-",
+            values.get("label", ""),
+            values.get("duration", ""),
+            values.get("new_patients") == "on",
+            values.get("buffer", ""),
+        )
         details = f"{motif_id}: {values.get('label', '')}, {values.get('duration', '')} min, new patients " + (
-            "yes" if values.get("new_patients") == "on" else "no")
-        return submit(ctx, request, user, form, data, action="config.motif." + ("add" if is_new else "edit"),
-                      details=details, done="/config/motifs", retry=retry)
+            "yes" if values.get("new_patients") == "on" else "no"
+        )
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.motif." + ("add" if is_new else "edit"),
+            details=details,
+            done="/config/motifs",
+            retry=retry,
+        )
 
     @router.post("/motifs")
     async def post_motif(request: Request) -> Response:
@@ -66,8 +81,17 @@ def catalog_router(ctx: ConsoleContext) -> APIRouter:
     def delete_motif(request: Request, user: StaffAccount, form: FormData) -> Response:
         motif_id = str(form.get("motif_id", ""))
         data = remove_motif(current_data(ctx), motif_id)
-        return submit(ctx, request, user, form, data, action="config.motif.remove", details=motif_id,
-                      done="/config/motifs", retry=lambda status, extra: motifs_page(request, status, **extra))
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.motif.remove",
+            details=motif_id,
+            done="/config/motifs",
+            retry=lambda status, extra: motifs_page(request, status, **extra),
+        )
 
     @router.post("/motifs/delete")
     async def post_delete_motif(request: Request) -> Response:
@@ -94,13 +118,30 @@ def catalog_router(ctx: ConsoleContext) -> APIRouter:
             return retry(422, {"error": "practitioners.error.exists"})
         if not is_new and person_id not in existing:
             return retry(404, {"error": "practitioners.error.unknown"})
-        data = upsert_practitioner(current_data(ctx), person_id or "-", values.get("title", ""),
-                                   values.get("first_name", ""), values.get("last_name", ""),
-                                   values.get("specialty", ""), chosen)
-        details = (f"{person_id}: {values.get('title', '')} {values.get('first_name', '')} "
-                   f"{values.get('last_name', '')}, {values.get('specialty', '')}: {', '.join(chosen)}")
-        return submit(ctx, request, user, form, data, action="config.practitioner." + ("add" if is_new else "edit"),
-                      details=details, done="/config/practitioners", retry=retry)
+        data = upsert_practitioner(
+            current_data(ctx),
+            person_id or "-",
+            values.get("title", ""),
+            values.get("first_name", ""),
+            values.get("last_name", ""),
+            values.get("specialty", ""),
+            chosen,
+        )
+        details = (
+            f"{person_id}: {values.get('title', '')} {values.get('first_name', '')} "
+            f"{values.get('last_name', '')}, {values.get('specialty', '')}: {', '.join(chosen)}"
+        )
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.practitioner." + ("add" if is_new else "edit"),
+            details=details,
+            done="/config/practitioners",
+            retry=retry,
+        )
 
     @router.post("/practitioners")
     async def post_practitioner(request: Request) -> Response:
@@ -111,9 +152,17 @@ def catalog_router(ctx: ConsoleContext) -> APIRouter:
     def delete_practitioner(request: Request, user: StaffAccount, form: FormData) -> Response:
         person_id = str(form.get("practitioner_id", ""))
         data = remove_practitioner(current_data(ctx), person_id)
-        return submit(ctx, request, user, form, data, action="config.practitioner.remove", details=person_id,
-                      done="/config/practitioners",
-                      retry=lambda status, extra: people_page(request, status, **extra))
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.practitioner.remove",
+            details=person_id,
+            done="/config/practitioners",
+            retry=lambda status, extra: people_page(request, status, **extra),
+        )
 
     @router.post("/practitioners/delete")
     async def post_delete_practitioner(request: Request) -> Response:

@@ -27,21 +27,29 @@ from voicebot.console.context import PREFIX, ConsoleContext
 
 def config_router(ctx: ConsoleContext) -> APIRouter:
     """Opening hours and closures; admins only (a secretary gets 403)."""
-    router = APIRouter(prefix=PREFIX + "/config",
-                       dependencies=[Depends(ctx.require_admin), Depends(ctx.check_csrf)])
+    router = APIRouter(prefix=PREFIX + "/config", dependencies=[Depends(ctx.require_admin), Depends(ctx.check_csrf)])
 
     def practitioner_id(requested: str) -> str:
         ids = [p.id for p in ctx.clinic().practitioners]
         return requested if requested in ids else ids[0]
 
-    def hours_page(request: Request, chosen: str, values: dict[str, str] | None = None, status: int = 200,
-                   **extra: Any) -> Response:
+    def hours_page(
+        request: Request, chosen: str, values: dict[str, str] | None = None, status: int = 200, **extra: Any
+    ) -> Response:
         clinic = ctx.clinic()
         doctor = clinic.practitioner(chosen)
         if values is None:
             values = {day: ", ".join(str(r) for r in doctor.hours.get(i, ())) for i, day in enumerate(WEEKDAYS)}
-        return ctx.render(request, "hours.html", status=status, clinic=clinic, doctor=doctor, values=values,
-                          weekdays=WEEKDAYS, **extra)
+        return ctx.render(
+            request,
+            "hours.html",
+            status=status,
+            clinic=clinic,
+            doctor=doctor,
+            values=values,
+            weekdays=WEEKDAYS,
+            **extra,
+        )
 
     @router.get("")
     def config_home(request: Request) -> Response:
@@ -59,9 +67,17 @@ def config_router(ctx: ConsoleContext) -> APIRouter:
         hours = {i: normalize_ranges(values[day]) for i, day in enumerate(WEEKDAYS)}
         data = set_hours(current_data(ctx), chosen, hours)
         summary = "; ".join(f"{day} {', '.join(hours[i]) or '-'}" for i, day in enumerate(WEEKDAYS))
-        return submit(ctx, request, user, form, data, action="config.hours", details=f"{chosen}: {summary}",
-                      done=f"/config/hours?practitioner={chosen}",
-                      retry=lambda status, extra: hours_page(request, chosen, values, status, **extra))
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.hours",
+            details=f"{chosen}: {summary}",
+            done=f"/config/hours?practitioner={chosen}",
+            retry=lambda status, extra: hours_page(request, chosen, values, status, **extra),
+        )
 
     @router.post("/hours")
     async def post_hours(request: Request) -> Response:
@@ -69,13 +85,21 @@ def config_router(ctx: ConsoleContext) -> APIRouter:
         form = await request.form()
         return await run_in_threadpool(save_hours, request, request.state.user, form)
 
-    def closures_page(request: Request, status: int = 200, values: dict[str, str] | None = None,
-                      **extra: Any) -> Response:
+    def closures_page(
+        request: Request, status: int = 200, values: dict[str, str] | None = None, **extra: Any
+    ) -> Response:
         clinic = ctx.clinic()
         today = ctx.now().date().isoformat()
         listed = [(closure_key(c), c, c.end - timedelta(days=1) if c.all_day else c.end) for c in clinic.closures]
-        return ctx.render(request, "closures.html", status=status, clinic=clinic, closures=listed,
-                          values=values or {"kind": "days", "first": today}, **extra)
+        return ctx.render(
+            request,
+            "closures.html",
+            status=status,
+            clinic=clinic,
+            closures=listed,
+            values=values or {"kind": "days", "first": today},
+            **extra,
+        )
 
     @router.get("/closures")
     def closures(request: Request) -> Response:
@@ -87,16 +111,24 @@ def config_router(ctx: ConsoleContext) -> APIRouter:
         first, last = parse_day(values["first"]), parse_day(values["last"])
         bounds = None
         if first is not None and (last is not None or not values["last"].strip()):
-            bounds = closure_bounds(values["kind"], first, last, parse_clock(values["start"]),
-                                    parse_clock(values["end"]))
+            bounds = closure_bounds(
+                values["kind"], first, last, parse_clock(values["start"]), parse_clock(values["end"])
+            )
         if bounds is None:
             return closures_page(request, 422, values, error="closures.error.when")
         who = values["who"] if values["who"] in {p.id for p in ctx.clinic().practitioners} else None
         data = add_closure(current_data(ctx), who, bounds[0], bounds[1], values["label"])
-        return submit(ctx, request, user, form, data, action="config.closure.add",
-                      details=f"{who or 'practice'} {bounds[0]} → {bounds[1]} {values['label']}".strip(),
-                      done="/config/closures",
-                      retry=lambda status, extra: closures_page(request, status, values, **extra))
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.closure.add",
+            details=f"{who or 'practice'} {bounds[0]} → {bounds[1]} {values['label']}".strip(),
+            done="/config/closures",
+            retry=lambda status, extra: closures_page(request, status, values, **extra),
+        )
 
     @router.post("/closures")
     async def post_closure(request: Request) -> Response:
@@ -107,8 +139,17 @@ def config_router(ctx: ConsoleContext) -> APIRouter:
     def delete_closure(request: Request, user: StaffAccount, form: FormData) -> Response:
         key = str(form.get("key", ""))
         data = remove_closure(current_data(ctx), ctx.clinic(), key)
-        return submit(ctx, request, user, form, data, action="config.closure.remove", details=key,
-                      done="/config/closures", retry=lambda status, extra: closures_page(request, status, **extra))
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.closure.remove",
+            details=key,
+            done="/config/closures",
+            retry=lambda status, extra: closures_page(request, status, **extra),
+        )
 
     @router.post("/closures/delete")
     async def post_delete_closure(request: Request) -> Response:

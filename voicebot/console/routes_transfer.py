@@ -77,9 +77,17 @@ def transfer_router(ctx: ConsoleContext) -> APIRouter:
         except tomllib.TOMLDecodeError as error:
             return import_page(request, 422, problems=[f"{source}: not valid TOML: {error}"])
         changes = len(describe_changes(ctx.clinic(), parse_clinic(data, source))) if _valid(data) else 0
-        return submit(ctx, request, user, form, data, action="config.import",
-                      details=f"{source}: {changes} change(s)", done="/config/import",
-                      retry=lambda status, extra: import_page(request, status, **extra))
+        return submit(
+            ctx,
+            request,
+            user,
+            form,
+            data,
+            action="config.import",
+            details=f"{source}: {changes} change(s)",
+            done="/config/import",
+            retry=lambda status, extra: import_page(request, status, **extra),
+        )
 
     @router.post("/config/import/confirm")
     async def confirm_import(request: Request) -> Response:

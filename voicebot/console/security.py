@@ -76,7 +76,9 @@ class SessionCodec:
     def new(username: str | None = None, password_hash: str = "") -> SessionData:
         """A fresh session (new CSRF token and id)."""
         return SessionData(
-            secrets.token_urlsafe(32), secrets.token_urlsafe(16), username,
+            secrets.token_urlsafe(32),
+            secrets.token_urlsafe(16),
+            username,
             fingerprint(password_hash) if password_hash else "",
         )
 
@@ -84,7 +86,12 @@ class SessionCodec:
         """Set the cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, scoped to /admin."""
         token = self._serializer.dumps({"c": data.csrf, "s": data.sid, "u": data.username, "f": data.fingerprint})
         response.set_cookie(
-            COOKIE, token, max_age=SESSION_SECONDS, path="/admin", httponly=True, samesite="lax",
+            COOKIE,
+            token,
+            max_age=SESSION_SECONDS,
+            path="/admin",
+            httponly=True,
+            samesite="lax",
             secure=is_https(request),
         )
 

@@ -74,9 +74,18 @@ class SipPipelineHandler:
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
     """
 
-    def __init__(self, port: BookingPort, clock: Callable[[], datetime], engines: Engines | Callable[[], Engines],
-                 *, locale: str | None = None, staff_uri: str | None = None, staff_host: str = "127.0.0.1",
-                 keep: int = 20, pipeline_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        port: BookingPort,
+        clock: Callable[[], datetime],
+        engines: Engines | Callable[[], Engines],
+        *,
+        locale: str | None = None,
+        staff_uri: str | None = None,
+        staff_host: str = "127.0.0.1",
+        keep: int = 20,
+        pipeline_options: dict[str, Any] | None = None,
+    ) -> None:
         self.port = port
         self.clock = clock
         self._engines = engines
@@ -115,8 +124,16 @@ class SipPipelineHandler:
                     refused.add(call.call_id)
 
         country = self.port.clinic().practice.country
-        return build_pipeline(transport, self.engines(), self.port, self.clock, self.locale,
-                              phone_number(call.caller, country), on_transfer=transfer, **self.pipeline_options)
+        return build_pipeline(
+            transport,
+            self.engines(),
+            self.port,
+            self.clock,
+            self.locale,
+            phone_number(call.caller, country),
+            on_transfer=transfer,
+            **self.pipeline_options,
+        )
 
     async def handle(self, call: SipCall) -> None:
         """Talk with the caller until the dialogue ends the call or the caller leaves."""
@@ -148,8 +165,9 @@ class SipPipelineHandler:
             status = call_outcome(cancelled=cancelled, gone=gone, closed=closed, outcome=built.dialogue.outcome)
             if status == "transferred" and refused:
                 status = "transfer_failed"
-            self.finished = remember(self.finished, CallRecord(call.call_id, status, list(built.dialogue.transcript)),
-                                     self.keep)
+            self.finished = remember(
+                self.finished, CallRecord(call.call_id, status, list(built.dialogue.transcript)), self.keep
+            )
             log.debug("call %s: transcript %s", call.call_id, json.dumps(built.dialogue.transcript, ensure_ascii=False))
         if status in ("completed", "closed", "transfer_failed"):
             await self._hang_up(call)

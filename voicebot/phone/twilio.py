@@ -69,9 +69,17 @@ class PipelineCallHandler:
     takes_socket = True
     """The gateway hands over the websocket: pipecat's transport reads it."""
 
-    def __init__(self, settings: TwilioSettings, port: BookingPort, clock: Callable[[], datetime],
-                 engines: Engines | Callable[[], Engines], *, locale: str | None = None, keep: int = 20,
-                 pipeline_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: TwilioSettings,
+        port: BookingPort,
+        clock: Callable[[], datetime],
+        engines: Engines | Callable[[], Engines],
+        *,
+        locale: str | None = None,
+        keep: int = 20,
+        pipeline_options: dict[str, Any] | None = None,
+    ) -> None:
         self.settings = settings
         self.port = port
         self.clock = clock
@@ -93,12 +101,17 @@ class PipelineCallHandler:
     def transport(self, call: TwilioCall) -> FastAPIWebsocketTransport:
         """Pipecat's transport on the call's websocket, speaking Twilio's media-stream protocol."""
         serializer = CallTwilioSerializer(
-            call.stream_sid, call.call_sid, self.settings.account_sid, self.settings.auth_token,
+            call.stream_sid,
+            call.call_sid,
+            self.settings.account_sid,
+            self.settings.auth_token,
             base_url=self.settings.api_base_url,
-            params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+            params=TwilioFrameSerializer.InputParams(auto_hang_up=False),
+        )
         self._serializers[call.call_sid] = serializer
-        params = FastAPIWebsocketParams(audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
-                                        serializer=serializer)
+        params = FastAPIWebsocketParams(
+            audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer
+        )
         return CallWebsocketTransport(call.websocket, params)
 
     def build(self, call: TwilioCall, transport: FastAPIWebsocketTransport) -> CallPipeline:
@@ -107,8 +120,16 @@ class PipelineCallHandler:
         async def transfer(target: str) -> None:
             await call.transfer(target)
 
-        return build_pipeline(transport, self.engines(), self.port, self.clock, self.locale, call.caller,
-                              on_transfer=transfer, **self.pipeline_options)
+        return build_pipeline(
+            transport,
+            self.engines(),
+            self.port,
+            self.clock,
+            self.locale,
+            call.caller,
+            on_transfer=transfer,
+            **self.pipeline_options,
+        )
 
     async def handle(self, call: TwilioCall) -> None:
         """Talk with the caller until the dialogue ends the call or the caller leaves."""

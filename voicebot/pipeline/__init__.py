@@ -9,5 +9,14 @@ from voicebot.pipeline.engines import Engines, load_engines, shared_engines
 from voicebot.pipeline.stt_service import RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 
-__all__ = ["CallHints", "CallPipeline", "DialogueProcessor", "Engines", "RecognizerSTTService",
-           "SynthesizerTTSService", "build_pipeline", "load_engines", "shared_engines"]
+__all__ = [
+    "CallHints",
+    "CallPipeline",
+    "DialogueProcessor",
+    "Engines",
+    "RecognizerSTTService",
+    "SynthesizerTTSService",
+    "build_pipeline",
+    "load_engines",
+    "shared_engines",
+]

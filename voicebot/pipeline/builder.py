@@ -58,12 +58,23 @@ def practice_vocabulary(clinic: Clinic, locale: str) -> list[str]:
     return vocabulary_of([p.last_name for p in clinic.practitioners], motifs, locale)
 
 
-def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort, clock: Callable[[], datetime],
-                   locale: str | None = None, caller_id: str | None = None, *,
-                   on_transfer: TransferCallback | None = None, audio_out_sample_rate: int = 8000,
-                   vad_stop_secs: float = VAD_STOP_SECS, min_barge_in_words: int = 2, no_input_secs: float = 7.0,
-                   vocabulary: Sequence[str] | None = None, early_recognition: bool = True,
-                   observers: list[BaseObserver] | None = None) -> CallPipeline:
+def build_pipeline(
+    transport: BaseTransport,
+    engines: Engines,
+    port: BookingPort,
+    clock: Callable[[], datetime],
+    locale: str | None = None,
+    caller_id: str | None = None,
+    *,
+    on_transfer: TransferCallback | None = None,
+    audio_out_sample_rate: int = 8000,
+    vad_stop_secs: float = VAD_STOP_SECS,
+    min_barge_in_words: int = 2,
+    no_input_secs: float = 7.0,
+    vocabulary: Sequence[str] | None = None,
+    early_recognition: bool = True,
+    observers: list[BaseObserver] | None = None,
+) -> CallPipeline:
     """Build one call's pipeline and its worker.
 
     Args:
@@ -88,20 +99,35 @@ def build_pipeline(transport: BaseTransport, engines: Engines, port: BookingPort
     hints = CallHints()
     analyzer = PhoneVADAnalyzer(params=VADParams(stop_secs=vad_stop_secs))
     stt = RecognizerSTTService(
-        engines.recognizer, language=language, hints=hints, vad=analyzer if early_recognition else None,
-        vocabulary=practice_vocabulary(clinic, language) if vocabulary is None else vocabulary)
-    turns = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
-        start=[MinWordsUserTurnStartStrategy(min_words=min_barge_in_words, use_interim=False)],
-        stop=[ExpectationTurnStopStrategy(hints, locale=language)]))
-    dialogue = DialogueProcessor(port, clock, locale=language, caller_id=caller_id, hints=hints,
-                                 no_input_secs=no_input_secs, on_transfer=on_transfer)
+        engines.recognizer,
+        language=language,
+        hints=hints,
+        vad=analyzer if early_recognition else None,
+        vocabulary=practice_vocabulary(clinic, language) if vocabulary is None else vocabulary,
+    )
+    turns = UserTurnProcessor(
+        user_turn_strategies=UserTurnStrategies(
+            start=[MinWordsUserTurnStartStrategy(min_words=min_barge_in_words, use_interim=False)],
+            stop=[ExpectationTurnStopStrategy(hints, locale=language)],
+        )
+    )
+    dialogue = DialogueProcessor(
+        port,
+        clock,
+        locale=language,
+        caller_id=caller_id,
+        hints=hints,
+        no_input_secs=no_input_secs,
+        on_transfer=on_transfer,
+    )
     tts = SynthesizerTTSService(engines.synthesizer(language))
     vad = VADProcessor(vad_analyzer=analyzer)
     pipeline = Pipeline([transport.input(), vad, stt, turns, dialogue, tts, transport.output()])
     worker = PipelineWorker(
         pipeline,
-        params=PipelineParams(audio_in_sample_rate=STT_SAMPLE_RATE, audio_out_sample_rate=audio_out_sample_rate,
-                              enable_metrics=True),
+        params=PipelineParams(
+            audio_in_sample_rate=STT_SAMPLE_RATE, audio_out_sample_rate=audio_out_sample_rate, enable_metrics=True
+        ),
         observers=observers or [],
         enable_rtvi=False,
     )

@@ -88,10 +88,21 @@ class DialogueProcessor(FrameProcessor):
         offload: Run `step` (which may touch the database) in a worker thread.
     """
 
-    def __init__(self, port: BookingPort, clock: Callable[[], datetime], *, locale: str | None = None,
-                 caller_id: str | None = None, hints: CallHints | None = None, no_input_secs: float = 7.0,
-                 key_pause_secs: float = 2.5, goodbye_timeout_secs: float = 30.0,
-                 on_transfer: TransferCallback | None = None, offload: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        port: BookingPort,
+        clock: Callable[[], datetime],
+        *,
+        locale: str | None = None,
+        caller_id: str | None = None,
+        hints: CallHints | None = None,
+        no_input_secs: float = 7.0,
+        key_pause_secs: float = 2.5,
+        goodbye_timeout_secs: float = 30.0,
+        on_transfer: TransferCallback | None = None,
+        offload: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._port = port
         self._clock = clock

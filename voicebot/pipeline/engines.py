@@ -38,8 +38,13 @@ class Engines:
         return self.synthesizers[language[:2]]
 
 
-def load_engines(languages: Sequence[str] = ("fr", "en"), *, cache: str | Path | None = None,
-                 prerender: Iterable[str] = (), warm_up: bool = True) -> Engines:
+def load_engines(
+    languages: Sequence[str] = ("fr", "en"),
+    *,
+    cache: str | Path | None = None,
+    prerender: Iterable[str] = (),
+    warm_up: bool = True,
+) -> Engines:
     """Load the real models: Whisper, and one voice per language (Piper or Kokoro, see `synthesizer_for`).
 
     Args:

@@ -45,8 +45,15 @@ STT_SAMPLE_RATE = 16000
 class SpeechRecognizer(Protocol):
     """What the service needs of `voicebot.speech.stt.Recognizer`."""
 
-    def transcribe(self, pcm: bytes, language: str, prompt: str | None = None, hotwords: Sequence[str] = (), *,
-                   sample_rate: int = STT_SAMPLE_RATE) -> Transcript:
+    def transcribe(
+        self,
+        pcm: bytes,
+        language: str,
+        prompt: str | None = None,
+        hotwords: Sequence[str] = (),
+        *,
+        sample_rate: int = STT_SAMPLE_RATE,
+    ) -> Transcript:
         """Transcribe one caller turn (blocking)."""
         ...
 
@@ -92,11 +99,25 @@ class RecognizerSTTService(SegmentedSTTService):
         **kwargs: Passed to `SegmentedSTTService`.
     """
 
-    def __init__(self, recognizer: SpeechRecognizer, *, language: str, hints: CallHints | None = None,
-                 vocabulary: Sequence[str] = (), sample_rate: int = STT_SAMPLE_RATE, ttfs_p99_latency: float = 1.5,
-                 vad: SilenceGauge | None = None, early_after: float = 0.15, **kwargs: Any) -> None:
-        super().__init__(sample_rate=sample_rate, settings=STTSettings(model=None, language=language),
-                         ttfs_p99_latency=ttfs_p99_latency, **kwargs)
+    def __init__(
+        self,
+        recognizer: SpeechRecognizer,
+        *,
+        language: str,
+        hints: CallHints | None = None,
+        vocabulary: Sequence[str] = (),
+        sample_rate: int = STT_SAMPLE_RATE,
+        ttfs_p99_latency: float = 1.5,
+        vad: SilenceGauge | None = None,
+        early_after: float = 0.15,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            sample_rate=sample_rate,
+            settings=STTSettings(model=None, language=language),
+            ttfs_p99_latency=ttfs_p99_latency,
+            **kwargs,
+        )
         self._recognizer = recognizer
         self._language = language
         self.hints = hints if hints is not None else CallHints()
@@ -186,8 +207,14 @@ class RecognizerSTTService(SegmentedSTTService):
         self.transcripts.append(transcript)
         logger.debug(f"{self}: heard {transcript.text!r} in {transcript.seconds:.2f} s")
         if transcript.text:
-            frame = TranscriptionFrame(transcript.text, self._user_id, time_now_iso8601(), Language(self._language),
-                                       result=transcript, finalized=True)  # one transcript per segment
+            frame = TranscriptionFrame(
+                transcript.text,
+                self._user_id,
+                time_now_iso8601(),
+                Language(self._language),
+                result=transcript,
+                finalized=True,
+            )  # one transcript per segment
             # The transcription itself starts the caller's turn (`MinWordsUserTurnStartStrategy`), and that
             # start broadcasts an interruption: it must not drop this very text, still queued downstream.
             frame.interruptible = False

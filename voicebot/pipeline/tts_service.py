@@ -45,8 +45,12 @@ class SynthesizerTTSService(TTSService):
         # pipecat ends a sentence that gives no audio for `stop_frame_timeout_s` (3 s by default) and, after a few,
         # gives up on the service: Kokoro on two busy cores may need longer for a long clause.
         kwargs.setdefault("stop_frame_timeout_s", 15.0)
-        super().__init__(push_start_frame=True, push_stop_frames=True,
-                         settings=TTSSettings(model=None, voice=None, language=None), **kwargs)
+        super().__init__(
+            push_start_frame=True,
+            push_stop_frames=True,
+            settings=TTSSettings(model=None, voice=None, language=None),
+            **kwargs,
+        )
         self._synthesizer = synthesizer
 
     def can_generate_metrics(self) -> bool:
@@ -66,7 +70,8 @@ class SynthesizerTTSService(TTSService):
         try:
             await self.start_tts_usage_metrics(text)
             async for frame in self._stream_audio_frames_from_iterator(
-                    self._chunks(text), in_sample_rate=self._synthesizer.sample_rate, context_id=context_id):
+                self._chunks(text), in_sample_rate=self._synthesizer.sample_rate, context_id=context_id
+            ):
                 await self.stop_ttfb_metrics()
                 yield frame
         except Exception as error:

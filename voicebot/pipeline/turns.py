@@ -45,8 +45,15 @@ class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
         quick: The floor after the VAD stop for finished-sounding words.
     """
 
-    def __init__(self, hints: CallHints, patience: dict[ExpectKind | None, float] | None = None, *,
-                 locale: str = "fr", quick: float = QUICK_PAUSE, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        hints: CallHints,
+        patience: dict[ExpectKind | None, float] | None = None,
+        *,
+        locale: str = "fr",
+        quick: float = QUICK_PAUSE,
+        **kwargs: Any,
+    ) -> None:
         self._hints = hints
         self._patience = dict(PATIENCE if patience is None else patience)
         self._locale = locale
@@ -85,8 +92,7 @@ class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
         if remaining <= 0:
             await self.trigger_user_turn_stopped()
         else:
-            self._patience_task = self.task_manager.create_task(self._end_after(remaining),
-                                                                f"{self}::patience")
+            self._patience_task = self.task_manager.create_task(self._end_after(remaining), f"{self}::patience")
 
     async def _end_after(self, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -80,7 +80,7 @@ def parse_line(line: str) -> CallerLine | None:
             return CallerLine(inner.kind, inner.value, float(over.group(1)))
     for prefix in ("dtmf", "wav"):
         if folded.startswith(prefix + ":"):
-            return CallerLine(prefix, text[len(prefix) + 1:].strip())
+            return CallerLine(prefix, text[len(prefix) + 1 :].strip())
     if folded in ("", "silence"):
         return CallerLine("silence")
     if folded == "hangup":

@@ -47,14 +47,36 @@ from voicebot.simulate.caller_audio import (
 )
 from voicebot.simulate.caller_lines import CallerLine, CarrierCall, Lines, parse_line
 
-__all__ = ["CALLER_VOICES", "TRANSCRIBE_RATE", "BotTurns", "CallerLine", "CallerScript", "CarrierCall", "KokoroVoice",
-           "Transcriber", "Voice", "WhisperTranscriber", "from_phone", "parse_line", "to_phone", "write_recording"]
+__all__ = [
+    "CALLER_VOICES",
+    "TRANSCRIBE_RATE",
+    "BotTurns",
+    "CallerLine",
+    "CallerScript",
+    "CarrierCall",
+    "KokoroVoice",
+    "Transcriber",
+    "Voice",
+    "WhisperTranscriber",
+    "from_phone",
+    "parse_line",
+    "to_phone",
+    "write_recording",
+]
 
-OUTCOMES = {"completed": "completed", "server-closed": "completed", "redirected": "transferred",
-            "caller-hung-up": "hung_up",
-            # SIP (`telephony.sip.SipCall.end_reason`)
-            "remote_bye": "completed", "local_bye": "hung_up", "transferred": "transferred", "closed": "hung_up",
-            "media_timeout": "error", "cancelled": "error"}
+OUTCOMES = {
+    "completed": "completed",
+    "server-closed": "completed",
+    "redirected": "transferred",
+    "caller-hung-up": "hung_up",
+    # SIP (`telephony.sip.SipCall.end_reason`)
+    "remote_bye": "completed",
+    "local_bye": "hung_up",
+    "transferred": "transferred",
+    "closed": "hung_up",
+    "media_timeout": "error",
+    "cancelled": "error",
+}
 """A call's end reason to the outcome shown (an unknown reason reads as `completed`)."""
 
 
@@ -76,10 +98,20 @@ class CallerScript(Generic[CallT]):
         program: Names the program in error messages.
     """
 
-    def __init__(self, call: CallT, *, transcriber: Transcriber | None, voice: Voice | None,
-                 json_mode: bool, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-                 answer_timeout: float = 15.0, key_gap: float = 0.25, turns: BotTurns | None = None,
-                 program: str = "voicebot call") -> None:
+    def __init__(
+        self,
+        call: CallT,
+        *,
+        transcriber: Transcriber | None,
+        voice: Voice | None,
+        json_mode: bool,
+        out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr,
+        answer_timeout: float = 15.0,
+        key_gap: float = 0.25,
+        turns: BotTurns | None = None,
+        program: str = "voicebot call",
+    ) -> None:
         self.call = call
         self.program = program
         self.transcriber = transcriber

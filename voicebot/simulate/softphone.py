@@ -103,10 +103,18 @@ class SoftphoneCall:
         monotonic: The pacing clock.
     """
 
-    def __init__(self, target: SipTarget, *, caller: str = "anonymous", codecs: tuple[str, ...] = ("PCMU", "PCMA"),
-                 ring_timeout: float = 10.0,
-                 credentials: tuple[str, str] | None = None, on_tick: Callable[[bytes], None] | None = None,
-                 dialer: Dialer | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        target: SipTarget,
+        *,
+        caller: str = "anonymous",
+        codecs: tuple[str, ...] = ("PCMU", "PCMA"),
+        ring_timeout: float = 10.0,
+        credentials: tuple[str, str] | None = None,
+        on_tick: Callable[[bytes], None] | None = None,
+        dialer: Dialer | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.target = target
         self.caller = caller
         self.codecs = codecs
@@ -146,19 +154,28 @@ class SoftphoneCall:
         dialer = self._dialer or dial
         where = self.target.uri
         try:
-            self.sip = await dialer(where, caller=self.caller, local_host=local_host_for(self.target.host),
-                                    codecs=self.codecs, timeout=self.ring_timeout, credentials=self.credentials)
+            self.sip = await dialer(
+                where,
+                caller=self.caller,
+                local_host=local_host_for(self.target.host),
+                codecs=self.codecs,
+                timeout=self.ring_timeout,
+                credentials=self.credentials,
+            )
         except CallFailed as error:
             raise TelephonyError(f"{where} refused the call: {error.status} {error.reason}") from error
         except SipError as error:
             if not str(error).startswith("no answer"):  # a host that does not resolve, no local port...
                 raise TelephonyError(f"cannot call {where}: {error}") from error
-            raise TelephonyError(f"No SIP answer from {where}: is `voicebot serve` running with --sip-port "
-                                 f"{self.target.port}?") from error
+            raise TelephonyError(
+                f"No SIP answer from {where}: is `voicebot serve` running with --sip-port {self.target.port}?"
+            ) from error
         except OSError as error:
             raise TelephonyError(f"cannot call {where}: {error.strerror or error}") from error
-        self._tasks = [asyncio.create_task(self._receive(), name=f"softphone-receive-{self.sip.call_id}"),
-                       asyncio.create_task(self._clock(), name=f"softphone-clock-{self.sip.call_id}")]
+        self._tasks = [
+            asyncio.create_task(self._receive(), name=f"softphone-receive-{self.sip.call_id}"),
+            asyncio.create_task(self._clock(), name=f"softphone-clock-{self.sip.call_id}"),
+        ]
 
     # -- the caller's side ----------------------------------------------------------------------------------
 

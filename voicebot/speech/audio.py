@@ -21,7 +21,6 @@ WHISPER_RATE = 16_000
 """What Whisper listens at."""
 
 
-
 def to_float32(pcm: bytes | np.ndarray) -> np.ndarray:
     """Samples as float32 in [-1, 1], from int16 bytes, an int16 array or a float array."""
     if isinstance(pcm, bytes | bytearray | memoryview):

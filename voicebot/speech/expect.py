@@ -14,15 +14,23 @@ from collections.abc import Sequence
 
 EXPECT_KINDS = ("yes_no", "digits", "name", "date", "free", "spelling")
 
-_FR_NUMBERS = ("zéro, un, deux, trois, quatre, cinq, six, sept, huit, neuf, dix, onze, douze, treize, quatorze, "
-               "quinze, seize, vingt, trente, quarante, cinquante, soixante, soixante-dix, quatre-vingts, "
-               "quatre-vingt-dix")
-_EN_NUMBERS = ("zero, oh, one, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve, thirteen, "
-               "fourteen, fifteen, sixteen, twenty, thirty, forty, fifty, sixty, seventy, eighty, ninety")
-_FR_DATES = ("Les jours : lundi, mardi, mercredi, jeudi, vendredi, samedi, dimanche. Les mois : janvier, février, "
-             "mars, avril, mai, juin, juillet, août, septembre, octobre, novembre, décembre.")
-_EN_DATES = ("The days: Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday. The months: January, "
-             "February, March, April, May, June, July, August, September, October, November, December.")
+_FR_NUMBERS = (
+    "zéro, un, deux, trois, quatre, cinq, six, sept, huit, neuf, dix, onze, douze, treize, quatorze, "
+    "quinze, seize, vingt, trente, quarante, cinquante, soixante, soixante-dix, quatre-vingts, "
+    "quatre-vingt-dix"
+)
+_EN_NUMBERS = (
+    "zero, oh, one, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve, thirteen, "
+    "fourteen, fifteen, sixteen, twenty, thirty, forty, fifty, sixty, seventy, eighty, ninety"
+)
+_FR_DATES = (
+    "Les jours : lundi, mardi, mercredi, jeudi, vendredi, samedi, dimanche. Les mois : janvier, février, "
+    "mars, avril, mai, juin, juillet, août, septembre, octobre, novembre, décembre."
+)
+_EN_DATES = (
+    "The days: Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday. The months: January, "
+    "February, March, April, May, June, July, August, September, October, November, December."
+)
 
 _PROMPTS: dict[str, dict[str, tuple[str, str]]] = {
     # (what the caller may say, as a short list; the default question, which ends the prompt)
@@ -46,8 +54,9 @@ _PROMPTS: dict[str, dict[str, tuple[str, str]]] = {
 _VOCABULARY_LEAD = {"fr": "Au cabinet :", "en": "At the surgery:"}
 
 
-def expectation_prompt(expect: str | None, language: str, vocabulary: Sequence[str] = (),
-                       question: str | None = None) -> str | None:
+def expectation_prompt(
+    expect: str | None, language: str, vocabulary: Sequence[str] = (), question: str | None = None
+) -> str | None:
     """The decoder prompt for the next caller turn.
 
     Args:

@@ -23,9 +23,16 @@ from voicebot.speech.models import cache_dir, piper_dir
 HUGGING_FACE = "https://huggingface.co"
 PIPER_REPO = "rhasspy/piper-voices"
 PIPER_NAME = re.compile(
-    r"^(?P<lang>[a-z]{2,3})_(?P<region>[A-Z]{2})-(?P<speaker>\w+)-(?P<quality>x_low|low|medium|high)$")
-WHISPER_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt", "vocabulary.json",
-                 "preprocessor_config.json")
+    r"^(?P<lang>[a-z]{2,3})_(?P<region>[A-Z]{2})-(?P<speaker>\w+)-(?P<quality>x_low|low|medium|high)$"
+)
+WHISPER_FILES = (
+    "config.json",
+    "model.bin",
+    "tokenizer.json",
+    "vocabulary.txt",
+    "vocabulary.json",
+    "preprocessor_config.json",
+)
 WHISPER_REQUIRED = ("config.json", "model.bin", "tokenizer.json")
 
 Progress = Callable[[str], None]
@@ -62,16 +69,20 @@ def plan(name: str, cache: str | Path | None = None, base_url: str = HUGGING_FAC
     voice = PIPER_NAME.match(name)
     if voice:
         folder = f"{voice['lang']}/{voice['lang']}_{voice['region']}/{voice['speaker']}/{voice['quality']}"
-        urls = {f"{name}{ext}": f"{base_url}/{PIPER_REPO}/resolve/main/{folder}/{name}{ext}"
-                for ext in (".onnx", ".onnx.json")}
+        urls = {
+            f"{name}{ext}": f"{base_url}/{PIPER_REPO}/resolve/main/{folder}/{name}{ext}"
+            for ext in (".onnx", ".onnx.json")
+        }
         return FetchPlan(name, "piper", urls, piper_dir(cache), tuple(urls))
     if name.startswith("whisper-"):
         repo = whisper_repo(name.removeprefix("whisper-"))
         urls = {f: f"{base_url}/{repo}/resolve/main/{f}" for f in WHISPER_FILES}
         folder = "faster-whisper-" + repo.rsplit("/", 1)[-1].removeprefix("faster-whisper-")
         return FetchPlan(name, "whisper", urls, cache_dir(cache) / folder, WHISPER_REQUIRED)
-    raise FetchFailed(f"{name!r} is neither a Piper voice (e.g. fr_FR-siwis-medium, see "
-                      f"{HUGGING_FACE}/{PIPER_REPO}) nor a Whisper model (e.g. whisper-small, whisper-large-v3)")
+    raise FetchFailed(
+        f"{name!r} is neither a Piper voice (e.g. fr_FR-siwis-medium, see "
+        f"{HUGGING_FACE}/{PIPER_REPO}) nor a Whisper model (e.g. whisper-small, whisper-large-v3)"
+    )
 
 
 def _download(url: str, target: Path, progress: Progress, timeout: float) -> str | None:
@@ -98,14 +109,22 @@ def _download(url: str, target: Path, progress: Progress, timeout: float) -> str
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         partial.unlink(missing_ok=True)
         reason = getattr(error, "reason", error)
-        raise FetchFailed(f"cannot download {url}: {reason}. This needs internet access to Hugging Face; "
-                          "on an offline machine, copy the files into the cache directory by hand.") from error
+        raise FetchFailed(
+            f"cannot download {url}: {reason}. This needs internet access to Hugging Face; "
+            "on an offline machine, copy the files into the cache directory by hand."
+        ) from error
     partial.replace(target)
     return digest.hexdigest()
 
 
-def fetch(name: str, cache: str | Path | None = None, *, base_url: str = HUGGING_FACE,
-          progress: Progress = print, timeout: float = 30.0) -> Path:
+def fetch(
+    name: str,
+    cache: str | Path | None = None,
+    *,
+    base_url: str = HUGGING_FACE,
+    progress: Progress = print,
+    timeout: float = 30.0,
+) -> Path:
     """Download a Piper voice or a faster-whisper model into the cache; returns the voice file or model folder."""
     todo = plan(name, cache, base_url)
     todo.target.mkdir(parents=True, exist_ok=True)
@@ -119,6 +138,7 @@ def fetch(name: str, cache: str | Path | None = None, *, base_url: str = HUGGING
             continue
         fetched[filename] = {"url": url, "sha256": sha256}
     source = todo.target / (f"{name}.SOURCE.json" if todo.kind == "piper" else "SOURCE.json")
-    source.write_text(json.dumps({"name": name, "fetched": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": fetched},
-                                 indent=2) + "\n")
+    source.write_text(
+        json.dumps({"name": name, "fetched": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": fetched}, indent=2) + "\n"
+    )
     return todo.target / f"{name}.onnx" if todo.kind == "piper" else todo.target

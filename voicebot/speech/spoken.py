@@ -13,26 +13,119 @@ from collections.abc import Callable
 
 from num2words import num2words
 
-_FR_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
-    "a", "bé", "cé", "dé", "e", "effe", "gé", "ache", "i", "ji", "ka", "elle", "emme", "enne", "o", "pé", "ku",
-    "erre", "esse", "té", "u", "vé", "double vé", "ixe", "i grec", "zède"), strict=True))
-_EN_LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
-    "ay", "bee", "see", "dee", "ee", "eff", "gee", "aitch", "eye", "jay", "kay", "el", "em", "en", "oh", "pee",
-    "queue", "ar", "ess", "tee", "you", "vee", "double you", "ex", "why", "zed"), strict=True))
+_FR_LETTERS = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (
+            "a",
+            "bé",
+            "cé",
+            "dé",
+            "e",
+            "effe",
+            "gé",
+            "ache",
+            "i",
+            "ji",
+            "ka",
+            "elle",
+            "emme",
+            "enne",
+            "o",
+            "pé",
+            "ku",
+            "erre",
+            "esse",
+            "té",
+            "u",
+            "vé",
+            "double vé",
+            "ixe",
+            "i grec",
+            "zède",
+        ),
+        strict=True,
+    )
+)
+_EN_LETTERS = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (
+            "ay",
+            "bee",
+            "see",
+            "dee",
+            "ee",
+            "eff",
+            "gee",
+            "aitch",
+            "eye",
+            "jay",
+            "kay",
+            "el",
+            "em",
+            "en",
+            "oh",
+            "pee",
+            "queue",
+            "ar",
+            "ess",
+            "tee",
+            "you",
+            "vee",
+            "double you",
+            "ex",
+            "why",
+            "zed",
+        ),
+        strict=True,
+    )
+)
 _FR_ABBREVIATIONS = {
-    r"Dr\.?": "docteur", r"Dre": "docteure", r"Drs": "docteurs", r"Pr\.?": "professeur", r"Pre": "professeure",
-    r"Mme\.?": "madame", r"Mmes": "mesdames", r"Mlle": "mademoiselle", r"M\.(?= [A-ZÉ])": "monsieur",
-    r"MM\.": "messieurs", r"n°": "numéro", r"N°": "numéro", r"tél\.": "téléphone", r"Tél\.": "téléphone",
-    r"bd": "boulevard", r"av\.": "avenue", r"St": "saint", r"Ste": "sainte", r"rdv": "rendez-vous",
-    r"RDV": "rendez-vous", r"etc\.": "et cetera", r"env\.": "environ", r"min": "minutes", r"CHU": "C H U",
+    r"Dr\.?": "docteur",
+    r"Dre": "docteure",
+    r"Drs": "docteurs",
+    r"Pr\.?": "professeur",
+    r"Pre": "professeure",
+    r"Mme\.?": "madame",
+    r"Mmes": "mesdames",
+    r"Mlle": "mademoiselle",
+    r"M\.(?= [A-ZÉ])": "monsieur",
+    r"MM\.": "messieurs",
+    r"n°": "numéro",
+    r"N°": "numéro",
+    r"tél\.": "téléphone",
+    r"Tél\.": "téléphone",
+    r"bd": "boulevard",
+    r"av\.": "avenue",
+    r"St": "saint",
+    r"Ste": "sainte",
+    r"rdv": "rendez-vous",
+    r"RDV": "rendez-vous",
+    r"etc\.": "et cetera",
+    r"env\.": "environ",
+    r"min": "minutes",
+    r"CHU": "C H U",
 }
 _EN_ABBREVIATIONS = {
-    r"Dr\.?": "Doctor", r"Mr\.?": "Mister", r"Mrs\.?": "Missus", r"Ms\.?": "Miz", r"Prof\.?": "Professor",
-    r"No\.(?= ?\d)": "number", r"e\.g\.": "for example", r"i\.e\.": "that is", r"approx\.": "approximately",
-    r"GP": "G P", r"NHS": "N H S", r"A&E": "A and E", r"mins?": "minutes",
+    r"Dr\.?": "Doctor",
+    r"Mr\.?": "Mister",
+    r"Mrs\.?": "Missus",
+    r"Ms\.?": "Miz",
+    r"Prof\.?": "Professor",
+    r"No\.(?= ?\d)": "number",
+    r"e\.g\.": "for example",
+    r"i\.e\.": "that is",
+    r"approx\.": "approximately",
+    r"GP": "G P",
+    r"NHS": "N H S",
+    r"A&E": "A and E",
+    r"mins?": "minutes",
 }
-_SYMBOLS = {"fr": {"%": " pour cent", "€": " euros", "&": " et ", "«": "", "»": "", "“": "", "”": ""},
-            "en": {"%": " percent", "£": " pounds", "€": " euros", "&": " and ", "“": "", "”": ""}}
+_SYMBOLS = {
+    "fr": {"%": " pour cent", "€": " euros", "&": " et ", "«": "", "»": "", "“": "", "”": ""},
+    "en": {"%": " percent", "£": " pounds", "€": " euros", "&": " and ", "“": "", "”": ""},
+}
 _EMERGENCY = {"15", "17", "18", "112", "114", "115", "119", "196", "999", "911", "111", "116117"}
 """Short numbers said digit by digit in English ("nine nine nine"); French says "le cent douze"."""
 _ENUMERATION = r"(?<![\w,])(\w)(?:, \w)+(?![\w])"
@@ -49,8 +142,11 @@ def speakable(text: str, language: str) -> str:
     for symbol, words in _SYMBOLS.get(lang, {}).items():
         text = text.replace(symbol, words)
     text = (_french if lang == "fr" else _english)(text)
-    return re.sub(r"\s+([,.;:!?])", lambda m: m.group(1) if m.group(1) in ",." else f" {m.group(1)}",
-                  re.sub(r"[ \t]{2,}", " ", text)).strip()
+    return re.sub(
+        r"\s+([,.;:!?])",
+        lambda m: m.group(1) if m.group(1) in ",." else f" {m.group(1)}",
+        re.sub(r"[ \t]{2,}", " ", text),
+    ).strip()
 
 
 def _sub(pattern: str, replace: Callable[[re.Match[str]], str], text: str) -> str:
@@ -62,7 +158,7 @@ def _fr_number(value: str | int) -> str:
 
 
 def _fr_feminine(value: str | int) -> str:
-    """"une" for "un" at the end ("vingt et une heures", "une heure")."""
+    """A feminine French number: "une" for "un" at the end ("vingt et une heures", "une heure")."""
     return re.sub(r"\bun$", "une", _fr_number(value))
 
 
@@ -82,12 +178,17 @@ def _fr_time(hours: str, minutes: str | None) -> str:
 
 
 def _french(text: str) -> str:
-    text = _sub(r"\+(\d{1,3})((?:[ .]\d{1,4})+)",
-                lambda m: "plus " + ", ".join([_fr_number(m.group(1))] + [_fr_digits_group(g) for g in
-                                                                          re.split(r"[ .]", m.group(2).strip())]),
-                text)
-    text = _sub(r"\b0\d(?:[ .]\d\d){4}\b", lambda m: ", ".join(_fr_digits_group(g) for g in re.split(r"[ .]", m[0])),
-                text)
+    text = _sub(
+        r"\+(\d{1,3})((?:[ .]\d{1,4})+)",
+        lambda m: (
+            "plus "
+            + ", ".join([_fr_number(m.group(1))] + [_fr_digits_group(g) for g in re.split(r"[ .]", m.group(2).strip())])
+        ),
+        text,
+    )
+    text = _sub(
+        r"\b0\d(?:[ .]\d\d){4}\b", lambda m: ", ".join(_fr_digits_group(g) for g in re.split(r"[ .]", m[0])), text
+    )
     text = _sub(r"\b(\d\d)(\d{3})(?= [A-ZÉ])", lambda m: f"{_fr_number(m[1])} {_fr_digits_group(m[2])}", text)
     text = _sub(r"\b(\d{1,2}) ?(?:h|H|:)(?: ?(\d\d))?\b(?!\w)", lambda m: _fr_time(m[1], m[2]), text)
     text = _sub(r"\b(\d{1,2}) (heures?)\b", lambda m: f"{_fr_feminine(m[1])} {m[2]}", text)
@@ -95,8 +196,15 @@ def _french(text: str) -> str:
     text = _sub(r"\b(\d+)(?:e|ème|eme)\b", lambda m: str(num2words(int(m[1]), lang="fr", to="ordinal")), text)
     for pattern, words in _FR_ABBREVIATIONS.items():
         text = re.sub(rf"(?<![\w.]){pattern}(?![\w])", words, text)
-    text = _sub(_ENUMERATION, lambda m: ", ".join(_FR_LETTERS.get(c, c) for c in m[0].split(", "))
-                if all(c.isupper() for c in m[0].split(", ")) else m[0], text)
+    text = _sub(
+        _ENUMERATION,
+        lambda m: (
+            ", ".join(_FR_LETTERS.get(c, c) for c in m[0].split(", "))
+            if all(c.isupper() for c in m[0].split(", "))
+            else m[0]
+        ),
+        text,
+    )
     return _sub(r"\d+", lambda m: _fr_number(m[0]), text)
 
 
@@ -120,23 +228,39 @@ def _en_time(hours: str, minutes: str | None, suffix: str | None) -> str:
 
 
 def _english(text: str) -> str:
-    text = _sub(r"\+(\d{1,3})((?:[ .]\d{1,5})+)",
-                lambda m: "plus " + ", ".join(_en_digits(g) for g in [m[1], *re.split(r"[ .]", m[2].strip())]),
-                text)
+    text = _sub(
+        r"\+(\d{1,3})((?:[ .]\d{1,5})+)",
+        lambda m: "plus " + ", ".join(_en_digits(g) for g in [m[1], *re.split(r"[ .]", m[2].strip())]),
+        text,
+    )
     text = _sub(r"\b0\d{3,4}(?: \d{3,6}){1,2}\b", lambda m: ", ".join(_en_digits(g) for g in m[0].split()), text)
-    text = _sub(r"\b([A-Z]{1,2}\d[A-Z\d]?) (\d[A-Z]{2})\b",
-                lambda m: ", ".join(" ".join(_EN_LETTERS[c] if c.isalpha() else _en_number(c) for c in part)
-                                    for part in (m[1], m[2])), text)
+    text = _sub(
+        r"\b([A-Z]{1,2}\d[A-Z\d]?) (\d[A-Z]{2})\b",
+        lambda m: ", ".join(
+            " ".join(_EN_LETTERS[c] if c.isalpha() else _en_number(c) for c in part) for part in (m[1], m[2])
+        ),
+        text,
+    )
     text = _sub(r"\b(\d{1,2})(?::(\d\d))?\s?([ap](?:\.m\.|m))(?![\w])", lambda m: _en_time(m[1], m[2], m[3]), text)
     text = _sub(r"\b(\d{1,2}):(\d\d)\b", lambda m: _en_time(m[1], m[2], None), text)
     text = _sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: str(num2words(int(m[1]), lang="en", to="ordinal")), text)
-    text = _sub(r"\b(1[89]\d\d|20\d\d)\b(?! (?:days|weeks|pounds|minutes))",
-                lambda m: str(num2words(int(m[1]), lang="en", to="year")), text)
+    text = _sub(
+        r"\b(1[89]\d\d|20\d\d)\b(?! (?:days|weeks|pounds|minutes))",
+        lambda m: str(num2words(int(m[1]), lang="en", to="year")),
+        text,
+    )
     text = _sub(r"\b\d{2,6}\b", lambda m: _en_digits(m[0]) if m[0] in _EMERGENCY and len(m[0]) > 2 else m[0], text)
     for pattern, words in _EN_ABBREVIATIONS.items():
         text = re.sub(rf"(?<![\w.]){pattern}(?![\w])", words, text)
-    text = _sub(_ENUMERATION, lambda m: ", ".join(_EN_LETTERS.get(c, c) for c in m[0].split(", "))
-                if all(c.isupper() for c in m[0].split(", ")) else m[0], text)
+    text = _sub(
+        _ENUMERATION,
+        lambda m: (
+            ", ".join(_EN_LETTERS.get(c, c) for c in m[0].split(", "))
+            if all(c.isupper() for c in m[0].split(", "))
+            else m[0]
+        ),
+        text,
+    )
     return _sub(r"\d+", lambda m: _en_number(m[0]), text)
 
 
@@ -181,7 +305,7 @@ def split_lead_in(pieces: list[str], language: str) -> list[str]:
         return pieces
     first = pieces[0]
     for lead in LEAD_INS.get(language[:2], ()):
-        rest = first[len(lead):]
+        rest = first[len(lead) :]
         if first.startswith(lead) and rest[:1] == " " and len(rest.strip()) > 1:
             return [lead, rest.strip(), *pieces[1:]]
     return pieces

@@ -84,15 +84,31 @@ class Recognizer:
         max_new_tokens: Cap on decoded tokens (a loop guard; a phone turn is far shorter).
     """
 
-    def __init__(self, model_dir: str | Path | None = None, *, cache: str | Path | None = None, cpu_threads: int = 2,
-                 workers: int = 1, compute_type: str = "int8", padding: float = 1.0,
-                 min_window: float | Mapping[str, float] = MIN_WINDOW, repetition_penalty: float = 1.3,
-                 short_turn: float = 2.0, max_new_tokens: int = 100) -> None:
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        cache: str | Path | None = None,
+        cpu_threads: int = 2,
+        workers: int = 1,
+        compute_type: str = "int8",
+        padding: float = 1.0,
+        min_window: float | Mapping[str, float] = MIN_WINDOW,
+        repetition_penalty: float = 1.3,
+        short_turn: float = 2.0,
+        max_new_tokens: int = 100,
+    ) -> None:
         from faster_whisper import WhisperModel  # heavy import: only when a recognizer is built
 
         self.model_dir = Path(model_dir) if model_dir is not None else whisper_model_dir(cache)
-        self.model = WhisperModel(str(self.model_dir), device="cpu", compute_type=compute_type,
-                                  cpu_threads=cpu_threads, num_workers=workers, local_files_only=True)
+        self.model = WhisperModel(
+            str(self.model_dir),
+            device="cpu",
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            num_workers=workers,
+            local_files_only=True,
+        )
         self.padding = padding
         self.min_window = min_window
         self.repetition_penalty = repetition_penalty
@@ -108,7 +124,8 @@ class Recognizer:
         with self._lock:
             if language not in self._tokenizers:
                 self._tokenizers[language] = Tokenizer(
-                    self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language)
+                    self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language
+                )
             return self._tokenizers[language]
 
     @property
@@ -132,9 +149,16 @@ class Recognizer:
             tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + context)[-limit:]]
         return [*tokens, *tokenizer.sot_sequence, tokenizer.no_timestamps]
 
-    def transcribe(self, pcm: bytes | np.ndarray, language: str, prompt: str | None = None,
-                   hotwords: Sequence[str] = (), *, sample_rate: int = WHISPER_RATE,
-                   method: Method = "trimmed") -> Transcript:
+    def transcribe(
+        self,
+        pcm: bytes | np.ndarray,
+        language: str,
+        prompt: str | None = None,
+        hotwords: Sequence[str] = (),
+        *,
+        sample_rate: int = WHISPER_RATE,
+        method: Method = "trimmed",
+    ) -> Transcript:
         """Transcribe one caller turn.
 
         Args:
@@ -157,8 +181,15 @@ class Recognizer:
             with self._lock:
                 self._running -= 1
 
-    def _transcribe(self, pcm: bytes | np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str],
-                    sample_rate: int, method: Method) -> Transcript:
+    def _transcribe(
+        self,
+        pcm: bytes | np.ndarray,
+        language: str,
+        prompt: str | None,
+        hotwords: Sequence[str],
+        sample_rate: int,
+        method: Method,
+    ) -> Transcript:
         samples = to_float32(pcm)
         if sample_rate != WHISPER_RATE:
             samples = resample(samples, sample_rate, WHISPER_RATE)
@@ -173,13 +204,15 @@ class Recognizer:
             text = ""
         return Transcript(text, logprob, no_speech, time.perf_counter() - started, audio_seconds, method)
 
-    def _trimmed(self, samples: np.ndarray, language: str, prompt: str | None,
-                 hotwords: Sequence[str]) -> tuple[str, float, float]:
+    def _trimmed(
+        self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]
+    ) -> tuple[str, float, float]:
         import ctranslate2
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        window = min(max(len(samples) / WHISPER_RATE + self.padding, self.shortest_window(language)),
-                     MAX_WINDOW_SECONDS)
+        window = min(
+            max(len(samples) / WHISPER_RATE + self.padding, self.shortest_window(language)), MAX_WINDOW_SECONDS
+        )
         padded = np.zeros(int(window * WHISPER_RATE), dtype=np.float32)
         padded[: len(samples)] = samples[: len(padded)]
         features = self.model.feature_extractor(padded)
@@ -189,8 +222,14 @@ class Recognizer:
         tokens = self.prompt_tokens(language, prompt, hotwords)
         tokenizer = self._tokenizer(language)
         result = self.model.model.generate(
-            encoded, [tokens], beam_size=1, max_length=len(tokens) + self.max_new_tokens,
-            no_repeat_ngram_size=3, return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            encoded,
+            [tokens],
+            beam_size=1,
+            max_length=len(tokens) + self.max_new_tokens,
+            no_repeat_ngram_size=3,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
             repetition_penalty=self.repetition_penalty if len(samples) < self.short_turn * WHISPER_RATE else 1.0,
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
         )[0]
@@ -198,11 +237,17 @@ class Recognizer:
         avg_logprob = result.scores[0] / (len(ids) + 1)
         return tokenizer.decode(ids).strip(), float(avg_logprob), float(result.no_speech_prob)
 
-    def _stock(self, samples: np.ndarray, language: str, prompt: str | None,
-               hotwords: Sequence[str]) -> tuple[str, float, float]:
+    def _stock(
+        self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]
+    ) -> tuple[str, float, float]:
         segments, _info = self.model.transcribe(
-            samples, language=language, initial_prompt=prompt or None, hotwords=" ".join(hotwords) or None,
-            temperature=0.0, vad_filter=False)
+            samples,
+            language=language,
+            initial_prompt=prompt or None,
+            hotwords=" ".join(hotwords) or None,
+            temperature=0.0,
+            vad_filter=False,
+        )
         done = list(segments)  # the generator does the work: materialise it here, in the caller's thread
         text = " ".join(s.text.strip() for s in done).strip()
         if not done:

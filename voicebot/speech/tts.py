@@ -105,8 +105,12 @@ class CachingSynthesizer:
     def synthesize(self, text: str) -> AudioChunk:
         """All of `text` as one chunk."""
         chunks = list(self.stream(text))
-        return AudioChunk(b"".join(c.pcm for c in chunks), self.sample_rate, " ".join(c.text for c in chunks),
-                          sum(c.compute_seconds for c in chunks))
+        return AudioChunk(
+            b"".join(c.pcm for c in chunks),
+            self.sample_rate,
+            " ".join(c.text for c in chunks),
+            sum(c.compute_seconds for c in chunks),
+        )
 
     def prerender(self, phrases: Iterable[str]) -> float:
         """Synthesise fixed phrases once into the pinned cache; returns the seconds it took."""
@@ -171,10 +175,20 @@ class KokoroSynthesizer(CachingSynthesizer):
         pause: Seconds of silence after each sentence.
     """
 
-    def __init__(self, voice: str = KOKORO_FRENCH, language: str = "fr", *, model: str | Path | None = None,
-                 voices: str | Path | None = None, cache: str | Path | None = None, speed: float = 1.0,
-                 blend: tuple[str, float] | None = None, cpu_threads: int = 2, cache_bytes: int = 64 << 20,
-                 pause: float = 0.25) -> None:
+    def __init__(
+        self,
+        voice: str = KOKORO_FRENCH,
+        language: str = "fr",
+        *,
+        model: str | Path | None = None,
+        voices: str | Path | None = None,
+        cache: str | Path | None = None,
+        speed: float = 1.0,
+        blend: tuple[str, float] | None = None,
+        cpu_threads: int = 2,
+        cache_bytes: int = 64 << 20,
+        pause: float = 0.25,
+    ) -> None:
         from kokoro_onnx import Kokoro
 
         super().__init__(language, 24_000, cache_bytes, pause)
@@ -188,11 +202,11 @@ class KokoroSynthesizer(CachingSynthesizer):
         self.style: str | np.ndarray = voice
         if blend is not None:
             other, weight = blend
-            self.style = ((1 - weight) * self.engine.get_voice_style(voice)
-                          + weight * self.engine.get_voice_style(other)).astype(np.float32)
+            self.style = (
+                (1 - weight) * self.engine.get_voice_style(voice) + weight * self.engine.get_voice_style(other)
+            ).astype(np.float32)
         self.speed = speed
-        self.phonemes = {"fr": "fr-fr", "en": "en-gb" if voice.startswith("b") else "en-us"}.get(language[:2],
-                                                                                                 language)
+        self.phonemes = {"fr": "fr-fr", "en": "en-gb" if voice.startswith("b") else "en-us"}.get(language[:2], language)
 
     def render(self, sentence: str) -> np.ndarray:
         """Synthesise one normalised sentence at 24 kHz."""
@@ -212,8 +226,16 @@ class PiperSynthesizer(CachingSynthesizer):
         pause: Seconds of silence after each sentence.
     """
 
-    def __init__(self, voice: str | Path = PIPER_ENGLISH, language: str = "en", *, cache: str | Path | None = None,
-                 cpu_threads: int = 2, cache_bytes: int = 64 << 20, pause: float = 0.25) -> None:
+    def __init__(
+        self,
+        voice: str | Path = PIPER_ENGLISH,
+        language: str = "en",
+        *,
+        cache: str | Path | None = None,
+        cpu_threads: int = 2,
+        cache_bytes: int = 64 << 20,
+        pause: float = 0.25,
+    ) -> None:
         import json
 
         from piper import PiperVoice
@@ -223,8 +245,12 @@ class PiperSynthesizer(CachingSynthesizer):
         path = Path(voice) if str(voice).endswith(".onnx") else piper_voice_path(str(voice), cache)
         config = PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8")))
         super().__init__(language, config.sample_rate, cache_bytes, pause)
-        self.engine = PiperVoice(config=config, session=_session(path, cpu_threads),
-                                 espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=path.parent)
+        self.engine = PiperVoice(
+            config=config,
+            session=_session(path, cpu_threads),
+            espeak_data_dir=Path(ESPEAK_DATA_DIR),
+            download_dir=path.parent,
+        )
         self._phonemize_lock = threading.Lock()  # espeak-ng keeps global state
 
     def render(self, sentence: str) -> np.ndarray:

@@ -39,8 +39,24 @@ class WhenResult:
     """"Le plus tôt possible", "the earliest you have"."""
 
 
-_CONNECTORS = frozenset({"au", "a", "et", "et le", "jusqu au", "jusqu a", "to", "and", "to the", "and the",
-                         "until", "till", "through", "until the"})
+_CONNECTORS = frozenset(
+    {
+        "au",
+        "a",
+        "et",
+        "et le",
+        "jusqu au",
+        "jusqu a",
+        "to",
+        "and",
+        "to the",
+        "and the",
+        "until",
+        "till",
+        "through",
+        "until the",
+    }
+)
 
 
 def _pair(spans: list[Span], original: str) -> list[Span]:
@@ -48,7 +64,7 @@ def _pair(spans: list[Span], original: str) -> list[Span]:
     paired: list[Span] = []
     for span in spans:
         start = paired[-1] if paired else None
-        if start and start.kind in ("between", "from") and original[start.end:span.start].strip() in _CONNECTORS:
+        if start and start.kind in ("between", "from") and original[start.end : span.start].strip() in _CONNECTORS:
             first = start.first
             if start.dom is not None and span.dom is None:
                 try:
@@ -140,8 +156,10 @@ def parse_time_of_day(text: str, locale: str) -> time | None:
 _YEAR = r"(?P<y>\d{4}|(?:19|20) \d{2}|\d{2})"
 _BIRTH = {
     "fr": [re.compile(rf"\b(?P<d>\d{{1,2}})(?:er|ere)? (?P<mo>[a-z]+) {_YEAR}\b")],
-    "en": [re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: of)? (?P<mo>[a-z]+) {_YEAR}\b"),
-           re.compile(rf"\b(?P<mo>[a-z]+) (?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? {_YEAR}\b")],
+    "en": [
+        re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: of)? (?P<mo>[a-z]+) {_YEAR}\b"),
+        re.compile(rf"\b(?P<mo>[a-z]+) (?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? {_YEAR}\b"),
+    ],
 }
 _NUMERIC_BIRTH = [
     re.compile(r"\b(?P<d>\d{1,2})[/. ](?P<mo>\d{1,2})[/. ](?P<y>\d{4}|\d{2})\b"),

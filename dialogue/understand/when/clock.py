@@ -24,69 +24,142 @@ def alternation(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
-_FRAC_FR = (r"(?:\s+et\s+(?P<frac>demie?|quart)|\s+moins\s+(?:le\s+)?(?P<mfrac>quart)"
-            r"|\s+moins\s+(?P<minus>\d{1,2})\b(?:\s*min(?:utes?)?\b)?)?")
+_FRAC_FR = (
+    r"(?:\s+et\s+(?P<frac>demie?|quart)|\s+moins\s+(?:le\s+)?(?P<mfrac>quart)"
+    r"|\s+moins\s+(?P<minus>\d{1,2})\b(?:\s*min(?:utes?)?\b)?)?"
+)
 _CLOCKS = {
-    "fr": [re.compile(p) for p in (
-        r"(?<![\d/.:])(?P<h>\d{1,2})\s*(?:h(?![a-z])|heures?\b|:(?=\d))(?:\s*(?P<m>\d{1,2}(?![\d/.:])))?"
-        r"(?:\s*min(?:utes?)?\b)?" + _FRAC_FR,
-        r"(?<!apres )(?<!de )(?<!du )\b(?P<h>midi|minuit)\b" + _FRAC_FR,
-    )],
-    "en": [re.compile(p) for p in (
-        r"\b(?:a\s+)?(?P<part>half|quarter|5|10|20|25)(?:\s+minutes?)?\s+(?P<rel>past|after|to|til|till)"
-        r"\s+(?P<h>\d{1,2}|noon|midnight)\b(?![/:.]\d)",
-        r"\b(?P<part>half)\s+(?P<h>\d{1,2})\b(?!\s*(?:hours?|days?|weeks?))",
-        r"(?<![\d/.:])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})|\s+(?P<m2>[0-5]\d))?\s*(?P<ap>[ap])\s?m\b",
-        r"(?<![\d/.:])(?P<h>\d{1,2})[:.](?P<m>\d{2})(?![\d/.:])",
-        r"(?<![\d/.:])(?P<h>\d{1,2})\s*oclock\b",
-        r"\b(?:12\s+)?(?P<h>noon|midday|midnight)\b",
-        r"(?<![\d/.:])(?P<h>1[0-2]|[1-9]) (?P<m>[0-5][05])\b(?!\s*(?:st|nd|rd|th|of|minutes?|days?|weeks?)\b)",
-    )],
+    "fr": [
+        re.compile(p)
+        for p in (
+            r"(?<![\d/.:])(?P<h>\d{1,2})\s*(?:h(?![a-z])|heures?\b|:(?=\d))(?:\s*(?P<m>\d{1,2}(?![\d/.:])))?"
+            r"(?:\s*min(?:utes?)?\b)?" + _FRAC_FR,
+            r"(?<!apres )(?<!de )(?<!du )\b(?P<h>midi|minuit)\b" + _FRAC_FR,
+        )
+    ],
+    "en": [
+        re.compile(p)
+        for p in (
+            r"\b(?:a\s+)?(?P<part>half|quarter|5|10|20|25)(?:\s+minutes?)?\s+(?P<rel>past|after|to|til|till)"
+            r"\s+(?P<h>\d{1,2}|noon|midnight)\b(?![/:.]\d)",
+            r"\b(?P<part>half)\s+(?P<h>\d{1,2})\b(?!\s*(?:hours?|days?|weeks?))",
+            r"(?<![\d/.:])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})|\s+(?P<m2>[0-5]\d))?\s*(?P<ap>[ap])\s?m\b",
+            r"(?<![\d/.:])(?P<h>\d{1,2})[:.](?P<m>\d{2})(?![\d/.:])",
+            r"(?<![\d/.:])(?P<h>\d{1,2})\s*oclock\b",
+            r"\b(?:12\s+)?(?P<h>noon|midday|midnight)\b",
+            r"(?<![\d/.:])(?P<h>1[0-2]|[1-9]) (?P<m>[0-5][05])\b(?!\s*(?:st|nd|rd|th|of|minutes?|days?|weeks?)\b)",
+        )
+    ],
 }
 _WORD_HOURS = {"midi": 12, "minuit": 0, "noon": 12, "midday": 12, "midnight": 0}
 _QUALIFIERS = {
     "fr": {"du matin": "am", "de l apres midi": "pm", "de l aprem": "pm", "du soir": "pm", "de la nuit": "am"},
-    "en": {"am": "am", "a m": "am", "pm": "pm", "p m": "pm", "in the morning": "am", "in the afternoon": "pm",
-           "in the evening": "pm", "at night": "pm"},
+    "en": {
+        "am": "am",
+        "a m": "am",
+        "pm": "pm",
+        "p m": "pm",
+        "in the morning": "am",
+        "in the afternoon": "pm",
+        "in the evening": "pm",
+        "at night": "pm",
+    },
 }
 _PREFIXES = {  # before a time: "from" = earliest, "before" = exclusive latest, "until" = inclusive latest
-    "fr": {"pas avant": "from", "pas plus tot que": "from", "a partir de": "from", "a partir d": "from",
-           "a partir": "from", "des": "from", "apres": "from", "plus tard que": "from", "pas apres": "until",
-           "pas plus tard que": "until", "au plus tard a": "until", "avant": "before", "plus tot que": "before",
-           "jusqu a": "before", "jusqu": "before"},
-    "en": {"not before": "from", "no earlier than": "from", "not earlier than": "from", "later than": "from",
-           "any time after": "from", "anytime after": "from", "after": "from", "from": "from",
-           "starting at": "from", "starting from": "from", "not after": "until", "no later than": "until",
-           "not later than": "until", "by": "until", "before": "before", "earlier than": "before",
-           "until": "before", "till": "before", "til": "before", "up to": "before"},
+    "fr": {
+        "pas avant": "from",
+        "pas plus tot que": "from",
+        "a partir de": "from",
+        "a partir d": "from",
+        "a partir": "from",
+        "des": "from",
+        "apres": "from",
+        "plus tard que": "from",
+        "pas apres": "until",
+        "pas plus tard que": "until",
+        "au plus tard a": "until",
+        "avant": "before",
+        "plus tot que": "before",
+        "jusqu a": "before",
+        "jusqu": "before",
+    },
+    "en": {
+        "not before": "from",
+        "no earlier than": "from",
+        "not earlier than": "from",
+        "later than": "from",
+        "any time after": "from",
+        "anytime after": "from",
+        "after": "from",
+        "from": "from",
+        "starting at": "from",
+        "starting from": "from",
+        "not after": "until",
+        "no later than": "until",
+        "not later than": "until",
+        "by": "until",
+        "before": "before",
+        "earlier than": "before",
+        "until": "before",
+        "till": "before",
+        "til": "before",
+        "up to": "before",
+    },
 }
 _SUFFIXES = {
-    "fr": {"au plus tard": "until", "dernier delai": "until", "ou avant": "until", "maximum": "until",
-           "au plus tot": "from", "ou plus tard": "from", "ou apres": "from", "minimum": "from"},
-    "en": {"at the latest": "until", "or earlier": "until", "or before": "until", "at the earliest": "from",
-           "or later": "from", "or after": "from", "onwards": "from", "onward": "from"},
+    "fr": {
+        "au plus tard": "until",
+        "dernier delai": "until",
+        "ou avant": "until",
+        "maximum": "until",
+        "au plus tot": "from",
+        "ou plus tard": "from",
+        "ou apres": "from",
+        "minimum": "from",
+    },
+    "en": {
+        "at the latest": "until",
+        "or earlier": "until",
+        "or before": "until",
+        "at the earliest": "from",
+        "or later": "from",
+        "or after": "from",
+        "onwards": "from",
+        "onward": "from",
+    },
 }
 AT = {"fr": ("vers", "a", "pour"), "en": ("at", "around", "about", "say", "for")}
-_NOT_UNITS = (r"jours?|semaines?|mois|ans?|annees?|minutes?|heures?|personnes?|enfants?|fois|days?|weeks?"
-              r"|months?|years?|hours?|people|times|er|ere|e|eme|st|nd|rd|th|of|"
-              + alternation([*MONTHS["fr"], *MONTHS["en"]]))
+_NOT_UNITS = (
+    r"jours?|semaines?|mois|ans?|annees?|minutes?|heures?|personnes?|enfants?|fois|days?|weeks?"
+    r"|months?|years?|hours?|people|times|er|ere|e|eme|st|nd|rd|th|of|" + alternation([*MONTHS["fr"], *MONTHS["en"]])
+)
 _FRAGMENT = {
     "fr": r"(?:\d{1,2}(?:\s*(?:h|heures?)(?:\s*\d{2})?)?|midi|minuit)",
     "en": r"(?:\d{1,2}(?:[:.]\d{2})?(?:\s*[ap]\s?m)?|noon|midday|midnight)",
 }
 _BETWEEN = {
-    "fr": re.compile(rf"\b(?:entre|de)\s+(?P<a>{_FRAGMENT['fr']})\s+(?:et|a|jusqu a)\s+(?P<b>{_FRAGMENT['fr']})"
-                     rf"\b(?!\s*(?:{_NOT_UNITS})\b)"),
-    "en": re.compile(rf"\b(?:between|from)\s+(?P<a>{_FRAGMENT['en']})\s+(?:and|to|till|until)\s+"
-                     rf"(?P<b>{_FRAGMENT['en']})\b(?!\s*(?:{_NOT_UNITS})\b)"),
+    "fr": re.compile(
+        rf"\b(?:entre|de)\s+(?P<a>{_FRAGMENT['fr']})\s+(?:et|a|jusqu a)\s+(?P<b>{_FRAGMENT['fr']})"
+        rf"\b(?!\s*(?:{_NOT_UNITS})\b)"
+    ),
+    "en": re.compile(
+        rf"\b(?:between|from)\s+(?P<a>{_FRAGMENT['en']})\s+(?:and|to|till|until)\s+"
+        rf"(?P<b>{_FRAGMENT['en']})\b(?!\s*(?:{_NOT_UNITS})\b)"
+    ),
 }
-_TAIL = {lang: re.compile(rf"(?:^|\s)(?P<p>{alternation(words)})\s+(?:(?:{'|'.join(AT[lang])})\s+)?$")
-         for lang, words in _PREFIXES.items()}
+_TAIL = {
+    lang: re.compile(rf"(?:^|\s)(?P<p>{alternation(words)})\s+(?:(?:{'|'.join(AT[lang])})\s+)?$")
+    for lang, words in _PREFIXES.items()
+}
 _HEAD = {lang: re.compile(rf"^\s*(?P<q>{alternation(words)})\b") for lang, words in _QUALIFIERS.items()}
 _AFTER = {lang: re.compile(rf"^\s*(?P<s>{alternation(words)})\b") for lang, words in _SUFFIXES.items()}
-_BARE = {lang: re.compile(rf"(?:^|(?<=\s))(?P<p>{alternation([*words, *AT[lang]])})\s+(?P<h>\d{{1,2}})(?:ish)?"
-                          rf"(?:\s+(?P<m>[0-5]\d))?(?![\d/:.])\b(?!\s*(?:{_NOT_UNITS})\b)")
-         for lang, words in _PREFIXES.items()}
+_BARE = {
+    lang: re.compile(
+        rf"(?:^|(?<=\s))(?P<p>{alternation([*words, *AT[lang]])})\s+(?P<h>\d{{1,2}})(?:ish)?"
+        rf"(?:\s+(?P<m>[0-5]\d))?(?![\d/:.])\b(?!\s*(?:{_NOT_UNITS})\b)"
+    )
+    for lang, words in _PREFIXES.items()
+}
 _DURATION = re.compile(r"\b(?:dans|pendant|en|in|for|from|between)\s+$")
 
 

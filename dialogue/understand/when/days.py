@@ -82,6 +82,7 @@ def _one(day: date | None) -> _Days:
 
 def _days_after(days: int, later: tuple[int, int] = (7, 14)) -> _Rule:
     """`days` after today; a week (or two: "en 15") more with "en 8" / "a week tomorrow"."""
+
     def rule(match: re.Match[str], today: date, lang: str) -> _Days:
         extra = match.groupdict().get("x") or ""
         return _one(today + timedelta(days=days + (later[1] if "15" in extra else later[0] if extra else 0)))
@@ -91,6 +92,7 @@ def _days_after(days: int, later: tuple[int, int] = (7, 14)) -> _Rule:
 
 def _week(part: tuple[int, int]) -> _Rule:
     """Days `part` (0 = Monday) of this week, or of next week when the "x" group matched."""
+
     def rule(match: re.Match[str], today: date, lang: str) -> _Days:
         weeks = 1 if match.groupdict().get("x") else 0
         first, last = (_monday(today, weeks) + timedelta(days=d) for d in part)
@@ -114,8 +116,18 @@ def _in(match: re.Match[str], today: date, lang: str) -> _Days:
     return _one(today + timedelta(days=14 if unit in ("qui", "for") else 7 * count))
 
 
-_MONTH_PARTS = {"debut": (1, 10), "early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mi": (11, 20),
-                "mid": (11, 20), "middle": (11, 20), "fin": (21, 31), "late": (21, 31), "end": (21, 31)}
+_MONTH_PARTS = {
+    "debut": (1, 10),
+    "early": (1, 10),
+    "beginning": (1, 10),
+    "start": (1, 10),
+    "mi": (11, 20),
+    "mid": (11, 20),
+    "middle": (11, 20),
+    "fin": (21, 31),
+    "late": (21, 31),
+    "end": (21, 31),
+}
 
 
 def _month(match: re.Match[str], today: date, lang: str) -> _Days:
@@ -154,7 +166,7 @@ def _weekday(match: re.Match[str], today: date, lang: str) -> _Days:
 
 
 def _weekday_dom(match: re.Match[str], today: date, lang: str) -> _Days:
-    """"Lundi 7": the next Monday the 7th (the next 7th if none within 28 months)."""
+    """A weekday and a day of the month ("lundi 7"): the next Monday the 7th (the next 7th if none within 28 months)."""
     weekday, day = WEEKDAYS[lang].index(match["wd"]), int(match["d"])
     found = _next_dom(today, day)
     for _ in range(28):
@@ -187,8 +199,10 @@ def _weekend(match: re.Match[str], today: date, lang: str) -> _Days:
 _WD = {lang: "|".join(names) for lang, names in WEEKDAYS.items()}
 _MO = {lang: alternation(names) for lang, names in MONTHS.items()}
 _UNITS = r"h\b|h\d|heures?|:|jours?|semaines?|mois|ans?|min|days?|weeks?|months?|hours?|years?|people"
-_DOM = (r"(?:(?<=\ble )|(?<=\bdu )|(?<=\bau )|(?<=\bthe )|(?<=\bon ))(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\b"
-        rf"(?![/:.]\d)(?!\s*(?:{_UNITS}))")
+_DOM = (
+    r"(?:(?<=\ble )|(?<=\bdu )|(?<=\bau )|(?<=\bthe )|(?<=\bon ))(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\b"
+    rf"(?![/:.]\d)(?!\s*(?:{_UNITS}))"
+)
 _NUMERIC = r"\b(?:(?P<wd>{wd}) )?(?P<d>\d{{1,2}})/(?P<mo>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?\b"
 _DAY_RULES: dict[str, list[tuple[str, _Rule]]] = {
     "fr": [
@@ -196,8 +210,7 @@ _DAY_RULES: dict[str, list[tuple[str, _Rule]]] = {
         (r"\bapres demain(?: en (?P<x>8|15))?\b", _days_after(2)),
         (r"\bdemain(?: en (?P<x>8|15))?\b", _days_after(1)),
         (r"\b(?:dans|d ici) (?:(?P<n>\d+|un|une) )?(?P<u>jours?|semaines?|mois|quinzaine)(?: de jours)?\b", _in),
-        (r"\b(?:en |au |tout au |vers le )?debut (?:de )?(?:la )?semaine(?P<x> prochaine| d apres)?\b",
-         _week((0, 1))),
+        (r"\b(?:en |au |tout au |vers le )?debut (?:de )?(?:la )?semaine(?P<x> prochaine| d apres)?\b", _week((0, 1))),
         (r"\b(?:en |au |vers le )?milieu (?:de )?(?:la )?semaine(?P<x> prochaine| d apres)?\b", _week((1, 3))),
         (r"\b(?:en |a la |vers la )?fin (?:de )?(?:la )?semaine(?P<x> prochaine| d apres)?\b", _week((3, 5))),
         (r"\b(?:la |dans la |pour la )?semaine (?P<x>prochaine|d apres|suivante)\b", _week((0, 6))),
@@ -206,26 +219,35 @@ _DAY_RULES: dict[str, list[tuple[str, _Rule]]] = {
         (r"\bla semaine du (?P<d>\d{{1,2}})(?:er)?(?: (?P<mo>{mo}))?\b", _week_of),
         (r"\b(?:le )?mois (?:prochain|d apres)\b", _next_month),
         (r"\b(?:ce mois ci|ce mois|dans le mois|(?:a la |en |vers la )?fin du mois)\b", _this_month),
-        (r"\b(?P<p>debut|fin|mi|courant|en|au mois de|au mois d|a la mi|vers la mi|vers la fin|vers le debut)"
-         r" (?P<mo>{mo})(?: (?P<y>\d{{4}}))?\b", _month),
+        (
+            r"\b(?P<p>debut|fin|mi|courant|en|au mois de|au mois d|a la mi|vers la mi|vers la fin|vers le debut)"
+            r" (?P<mo>{mo})(?: (?P<y>\d{{4}}))?\b",
+            _month,
+        ),
         (r"\b(?:(?P<wd>{wd}) )?(?P<d>\d{{1,2}})(?:er|ere|e|eme)? (?P<mo>{mo})(?: (?P<y>\d{{4}}))?\b", _date),
         (_NUMERIC, _date),
         (rf"\b(?P<wd>{{wd}}) (?:le )?(?P<d>\d{{{{1,2}}}})(?:er)?\b(?![/:.]\d)(?!\s*(?:{_UNITS}))", _weekday_dom),
-        (r"\b(?:ce |cette )?(?P<wd>{wd})(?: (?P<x>prochain|qui vient|en 8|en 15|de la semaine prochaine))?\b",
-         _weekday),
+        (
+            r"\b(?:ce |cette )?(?P<wd>{wd})(?: (?P<x>prochain|qui vient|en 8|en 15|de la semaine prochaine))?\b",
+            _weekday,
+        ),
     ],
     "en": [
         (r"\ba week (?:today|(?P<x>tomorrow))\b", _days_after(7, (1, 1))),
         (r"\btoday\b", _days_after(0)),
         (r"\b(?:the )?day after tomorrow\b", _days_after(2)),
         (r"\btomorrow\b", _days_after(1)),
-        (r"\b(?:in (?:(?P<n>\d+|a|an) )?(?P<u>days?|weeks?|months?|fortnight)|(?P<n2>\d+|a|an) "
-         r"(?P<u2>days?|weeks?|months?) (?:from (?:now|today)|time))\b", _in),
-        (r"\b(?:early|beginning of|start of|the start of|the beginning of)(?: the| this)? (?P<x>next )?week\b",
-         _week((0, 1))),
+        (
+            r"\b(?:in (?:(?P<n>\d+|a|an) )?(?P<u>days?|weeks?|months?|fortnight)|(?P<n2>\d+|a|an) "
+            r"(?P<u2>days?|weeks?|months?) (?:from (?:now|today)|time))\b",
+            _in,
+        ),
+        (
+            r"\b(?:early|beginning of|start of|the start of|the beginning of)(?: the| this)? (?P<x>next )?week\b",
+            _week((0, 1)),
+        ),
         (r"\b(?:midweek|mid week|(?:the )?middle of (?:the |this )?(?P<x>next )?week)\b", _week((1, 3))),
-        (r"\b(?:late|later|end of|the end of|towards the end of)(?: the| this)? (?P<x>next )?week\b",
-         _week((3, 5))),
+        (r"\b(?:late|later|end of|the end of|towards the end of)(?: the| this)? (?P<x>next )?week\b", _week((3, 5))),
         (r"\bthe week after next\b", _two_weeks_on),
         (r"\b(?P<x>next|the following) week\b", _week((0, 6))),
         (r"\bthis week\b", _week((0, 6))),
@@ -233,31 +255,79 @@ _DAY_RULES: dict[str, list[tuple[str, _Rule]]] = {
         (r"\bthe week of (?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: of)?(?: (?P<mo>{mo}))?\b", _week_of),
         (r"\bnext month\b", _next_month),
         (r"\b(?:(?:later )?this month|(?:the )?end of the month)\b", _this_month),
-        (r"\b(?P<p>early|late|mid|in|beginning of|start of|end of|the end of|the beginning of|middle of)"
-         r" (?P<mo>{mo})(?: (?P<y>\d{{4}}))?\b", _month),
-        (r"\b(?:(?P<wd>{wd}) (?:the )?)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: of)? (?P<mo>{mo})"
-         r"(?: (?P<y>\d{{4}}))?\b", _date),
-        (rf"\b(?:(?P<wd>{{wd}}) )?(?P<mo>{{mo}}) (?:the )?(?P<d>\d{{{{1,2}}}})(?:st|nd|rd|th)?(?: (?P<y>\d{{{{4}}}}))?"
-         rf"\b(?!\s*(?:{_UNITS}))", _date),
+        (
+            r"\b(?P<p>early|late|mid|in|beginning of|start of|end of|the end of|the beginning of|middle of)"
+            r" (?P<mo>{mo})(?: (?P<y>\d{{4}}))?\b",
+            _month,
+        ),
+        (
+            r"\b(?:(?P<wd>{wd}) (?:the )?)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: of)? (?P<mo>{mo})"
+            r"(?: (?P<y>\d{{4}}))?\b",
+            _date,
+        ),
+        (
+            rf"\b(?:(?P<wd>{{wd}}) )?(?P<mo>{{mo}}) (?:the )?(?P<d>\d{{{{1,2}}}})(?:st|nd|rd|th)?"
+            rf"(?: (?P<y>\d{{{{4}}}}))?\b(?!\s*(?:{_UNITS}))",
+            _date,
+        ),
         (_NUMERIC, _date),
         (r"\b(?P<wd>{wd}) (?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)\b", _weekday_dom),
         (r"\b(?:this coming |this |next |coming |on )?(?P<wd>{wd})(?: (?P<x>after next|week))?\b", _weekday),
     ],
 }
-_COMPILED = {lang: [(re.compile(p.format(wd=_WD[lang], mo=_MO[lang])), r) for p, r in [*rules, (_DOM, _dom)]]
-             for lang, rules in _DAY_RULES.items()}
-_DAY_PREFIXES = {
-    "fr": {"a partir d": "from", "a partir de": "from", "a partir": "from", "des": "from", "pas avant": "from",
-           "apres": "after", "avant": "before", "jusqu": "until", "jusqu a": "until", "d ici": "until",
-           "pas apres": "until", "au plus tard": "until", "entre": "between", "du": "between", "de": "between",
-           "pas": "not", "sauf": "not", "mais pas": "not", "surtout pas": "not", "non pas": "not"},
-    "en": {"from": "from", "starting": "from", "starting from": "from", "not before": "from",
-           "no earlier than": "from", "after": "after", "before": "before", "until": "until", "till": "until",
-           "by": "until", "no later than": "until", "not after": "until", "through": "until", "between": "between",
-           "not": "not", "except": "not", "but not": "not", "apart from": "not", "other than": "not"},
+_COMPILED = {
+    lang: [(re.compile(p.format(wd=_WD[lang], mo=_MO[lang])), r) for p, r in [*rules, (_DOM, _dom)]]
+    for lang, rules in _DAY_RULES.items()
 }
-_DAY_TAIL = {lang: re.compile(rf"(?:^|\s)(?P<p>{alternation(words)})(?:\s+(?:le|la|l|du|au|the|on|on the))?\s*$")
-             for lang, words in _DAY_PREFIXES.items()}
+_DAY_PREFIXES = {
+    "fr": {
+        "a partir d": "from",
+        "a partir de": "from",
+        "a partir": "from",
+        "des": "from",
+        "pas avant": "from",
+        "apres": "after",
+        "avant": "before",
+        "jusqu": "until",
+        "jusqu a": "until",
+        "d ici": "until",
+        "pas apres": "until",
+        "au plus tard": "until",
+        "entre": "between",
+        "du": "between",
+        "de": "between",
+        "pas": "not",
+        "sauf": "not",
+        "mais pas": "not",
+        "surtout pas": "not",
+        "non pas": "not",
+    },
+    "en": {
+        "from": "from",
+        "starting": "from",
+        "starting from": "from",
+        "not before": "from",
+        "no earlier than": "from",
+        "after": "after",
+        "before": "before",
+        "until": "until",
+        "till": "until",
+        "by": "until",
+        "no later than": "until",
+        "not after": "until",
+        "through": "until",
+        "between": "between",
+        "not": "not",
+        "except": "not",
+        "but not": "not",
+        "apart from": "not",
+        "other than": "not",
+    },
+}
+_DAY_TAIL = {
+    lang: re.compile(rf"(?:^|\s)(?P<p>{alternation(words)})(?:\s+(?:le|la|l|du|au|the|on|on the))?\s*$")
+    for lang, words in _DAY_PREFIXES.items()
+}
 
 
 def scan_days(text: Text, lang: str, today: date) -> list[Span]:

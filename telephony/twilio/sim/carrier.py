@@ -81,8 +81,13 @@ class SimulatedTwilioCall:
         monotonic: The pacing clock.
     """
 
-    def __init__(self, placement: CallPlacement, *, on_tick: Callable[[bytes], None] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        placement: CallPlacement,
+        *,
+        on_tick: Callable[[bytes], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.placement = placement
         self.call_sid = new_sid("CA")
         self.stream_sid = new_sid("MZ")
@@ -122,9 +127,17 @@ class SimulatedTwilioCall:
     def webhook_form(self) -> dict[str, str]:
         """The form Twilio posts to the voice webhook."""
         caller = self.placement.caller or WITHHELD
-        return {"AccountSid": self.placement.account_sid, "ApiVersion": "2010-04-01", "CallSid": self.call_sid,
-                "CallStatus": "ringing", "Called": self.placement.called, "Caller": caller,
-                "Direction": "inbound", "From": caller, "To": self.placement.called}
+        return {
+            "AccountSid": self.placement.account_sid,
+            "ApiVersion": "2010-04-01",
+            "CallSid": self.call_sid,
+            "CallStatus": "ringing",
+            "Called": self.placement.called,
+            "Caller": caller,
+            "Direction": "inbound",
+            "From": caller,
+            "To": self.placement.called,
+        }
 
     async def post_webhook(self) -> list[TwimlVerb]:
         """Post the signed voice webhook and return the TwiML verbs of the answer."""
@@ -151,18 +164,26 @@ class SimulatedTwilioCall:
         public_root = public_ws_url(self._public(), "/")
         target = stream.url
         if target.startswith(public_root):
-            target = public_ws_url(self.placement.server_url, "/") + target[len(public_root):]
+            target = public_ws_url(self.placement.server_url, "/") + target[len(public_root) :]
         headers = {SIGNATURE_HEADER: sign_websocket(self.placement.auth_token, stream.url)}
         try:
-            self._ws = await connect(target, additional_headers=headers, proxy=None, open_timeout=10,
-                                     compression=None)
+            self._ws = await connect(target, additional_headers=headers, proxy=None, open_timeout=10, compression=None)
         except InvalidStatus as error:
             raise CallRejected("websocket", error.response.status_code) from error
         await self._send(wire.Connected())
-        await self._send(wire.Start(self.stream_sid, self.call_sid, self.placement.account_sid,
-                               dict(stream.parameters), sequence=self._next_sequence()))
-        self._tasks = [asyncio.create_task(self._receive(), name=f"twilio-receive-{self.call_sid}"),
-                       asyncio.create_task(self._clock(), name=f"twilio-clock-{self.call_sid}")]
+        await self._send(
+            wire.Start(
+                self.stream_sid,
+                self.call_sid,
+                self.placement.account_sid,
+                dict(stream.parameters),
+                sequence=self._next_sequence(),
+            )
+        )
+        self._tasks = [
+            asyncio.create_task(self._receive(), name=f"twilio-receive-{self.call_sid}"),
+            asyncio.create_task(self._clock(), name=f"twilio-clock-{self.call_sid}"),
+        ]
 
     async def start(self) -> None:
         """Post the webhook, then open the stream."""
@@ -239,8 +260,11 @@ class SimulatedTwilioCall:
         self.ended.set()
         if self._ws is not None:
             with contextlib.suppress(ConnectionClosed):
-                await self._ws.send(wire.encode_inbound(wire.Stop(self.call_sid, self.placement.account_sid,
-                                                        self._next_sequence()), self.stream_sid))
+                await self._ws.send(
+                    wire.encode_inbound(
+                        wire.Stop(self.call_sid, self.placement.account_sid, self._next_sequence()), self.stream_sid
+                    )
+                )
             await self._ws.close()
 
     async def _receive(self) -> None:
@@ -262,7 +286,7 @@ class SimulatedTwilioCall:
         except ConnectionClosed:
             pass
         if not self.ended.is_set():  # the server closed the socket: Twilio runs the TwiML after <Connect>
-            after = self.twiml[next(i for i, v in enumerate(self.twiml) if isinstance(v, StreamVerb)) + 1:]
+            after = self.twiml[next(i for i, v in enumerate(self.twiml) if isinstance(v, StreamVerb)) + 1 :]
             self.transfer_to = next((verb.target for verb in after if isinstance(verb, DialVerb)), None)
             self.end_reason = "server-closed"
             self.ended.set()

@@ -57,8 +57,12 @@ class FakeCall:
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
-    body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status}
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
     headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else None
     return web.json_response(body, status=status, headers=headers)
 
@@ -74,8 +78,15 @@ class FakeTwilio:
         on_update: Called after each accepted call update.
     """
 
-    def __init__(self, account_sid: str, auth_token: str, *, host: str = "127.0.0.1", port: int = 0,
-                 on_update: UpdateListener | None = None) -> None:
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_update: UpdateListener | None = None,
+    ) -> None:
         self.account_sid = account_sid
         self._token = auth_token
         self.host = host
@@ -185,14 +196,31 @@ class FakeTwilio:
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{call.sid}.json"
         ended = call.ended
         return {
-            "sid": call.sid, "account_sid": self.account_sid, "api_version": API_VERSION, "direction": "inbound",
-            "from": call.from_, "from_formatted": call.from_, "to": call.to, "to_formatted": call.to,
-            "status": call.status, "start_time": format_datetime(call.created),
+            "sid": call.sid,
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "direction": "inbound",
+            "from": call.from_,
+            "from_formatted": call.from_,
+            "to": call.to,
+            "to_formatted": call.to,
+            "status": call.status,
+            "start_time": format_datetime(call.created),
             "end_time": format_datetime(ended) if ended else None,
             "duration": str(int((ended - call.created).total_seconds())) if ended else None,
-            "date_created": format_datetime(call.created), "date_updated": format_datetime(ended or call.created),
-            "parent_call_sid": None, "price": None, "price_unit": "USD", "answered_by": None,
-            "caller_name": None, "forwarded_from": None, "group_sid": None, "phone_number_sid": None,
-            "trunk_sid": None, "queue_time": "0", "annotation": None, "uri": uri,
+            "date_created": format_datetime(call.created),
+            "date_updated": format_datetime(ended or call.created),
+            "parent_call_sid": None,
+            "price": None,
+            "price_unit": "USD",
+            "answered_by": None,
+            "caller_name": None,
+            "forwarded_from": None,
+            "group_sid": None,
+            "phone_number_sid": None,
+            "trunk_sid": None,
+            "queue_time": "0",
+            "annotation": None,
+            "uri": uri,
             "subresource_uris": {"recordings": uri.replace(".json", "/Recordings.json")},
         }

@@ -55,13 +55,39 @@ FRENCH = [
     ("n'importe qui sauf Bernard", PractitionerMatch(("martin", "bertrand", "girard"), anyone=True)),
 ]
 FRENCH_NONE = [
-    "bonjour", "je voudrais voir le docteur", "mardi matin", "pas le docteur Bernard", "un kiné", "",
+    "bonjour",
+    "je voudrais voir le docteur",
+    "mardi matin",
+    "pas le docteur Bernard",
+    "un kiné",
+    "",
     # everyday words and phrases, never a practitioner
-    "machin", "le docteur machin", "un truc", "mon mari", "c'est pour mon mari", "ma fille", "pour ma fille",
-    "mon fils", "ma femme", "maman", "matin", "le matin", "demain matin de bonne heure", "merci",
-    "merci beaucoup", "bonjour madame", "mardi", "mardi prochain", "marteau",
-    "c'est clair", "clair", "d'accord", "merci, au revoir", "je voudrais un rendez-vous pour mon mari",
-    "une prise de sang", "ma mère est malade",
+    "machin",
+    "le docteur machin",
+    "un truc",
+    "mon mari",
+    "c'est pour mon mari",
+    "ma fille",
+    "pour ma fille",
+    "mon fils",
+    "ma femme",
+    "maman",
+    "matin",
+    "le matin",
+    "demain matin de bonne heure",
+    "merci",
+    "merci beaucoup",
+    "bonjour madame",
+    "mardi",
+    "mardi prochain",
+    "marteau",
+    "c'est clair",
+    "clair",
+    "d'accord",
+    "merci, au revoir",
+    "je voudrais un rendez-vous pour mon mari",
+    "une prise de sang",
+    "ma mère est malade",
     "la semaine prochaine, n'importe quel jour",  # about the day, not the doctor
 ]
 ENGLISH = [
@@ -82,11 +108,27 @@ ENGLISH = [
     ("the nurse", PractitionerMatch(("okafor",), specialty="practice nurse")),
 ]
 ENGLISH_NONE = [
-    "hello", "I'd like to see a doctor", "tomorrow morning", "a dentist",
+    "hello",
+    "I'd like to see a doctor",
+    "tomorrow morning",
+    "a dentist",
     # everyday words and phrases, never a practitioner
-    "the morning", "my son", "my wife", "my husband", "it's for my daughter", "thank you", "good morning",
-    "anything more", "I would like", "is it open", "over there", "every other day", "green", "joins",
-    "tomorrow afternoon please", "my mum is ill",
+    "the morning",
+    "my son",
+    "my wife",
+    "my husband",
+    "it's for my daughter",
+    "thank you",
+    "good morning",
+    "anything more",
+    "I would like",
+    "is it open",
+    "over there",
+    "every other day",
+    "green",
+    "joins",
+    "tomorrow afternoon please",
+    "my mum is ill",
 ]
 
 
@@ -114,21 +156,27 @@ def _doctor(pid: str, first: str, last: str, specialty: str = "médecin généra
     return Practitioner(pid, "Dr", first, last, specialty, ("consultation",))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("le docteur Gérard", ("girard",)),
-    ("Girard", ("girard",)),
-    ("Dr Giraud", ("girard",)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("le docteur Gérard", ("girard",)),
+        ("Girard", ("girard",)),
+        ("Dr Giraud", ("girard",)),
+    ],
+)
 def test_sound_alikes_on_a_small_roster_fr(text: str, expected: tuple[str, ...]) -> None:
     roster = [_doctor("girard", "Anne", "Girard"), _doctor("petit", "Paul", "Petit")]
     assert match_practitioner(text, roster, "fr") == PractitionerMatch(expected)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("le docteur Martin", ("martin-s", "martin-p")),
-    ("Sophie Martin", ("martin-s",)),
-    ("Paul", ("martin-p",)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("le docteur Martin", ("martin-s", "martin-p")),
+        ("Sophie Martin", ("martin-s",)),
+        ("Paul", ("martin-p",)),
+    ],
+)
 def test_two_practitioners_with_one_name_fr(text: str, expected: tuple[str, ...]) -> None:
     roster = [_doctor("martin-s", "Sophie", "Martin"), _doctor("martin-p", "Paul", "Martin")]
     assert match_practitioner(text, roster, "fr") == PractitionerMatch(expected)
@@ -147,38 +195,44 @@ EVERYDAY_NAMES_FR = [_named("petit", "Marie", "Petit"), _named("blanc", "Pierre"
 EVERYDAY_NAMES_EN = [_named("young", "Anne", "Young"), _named("moore", "Tom", "Moore"), _named("wood", "Ian", "Wood")]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("le docteur Petit", ("petit",)),
-    ("Petit", ("petit",)),
-    ("Petit, s'il vous plaît", ("petit",)),
-    ("avec Petit", ("petit",)),
-    ("Marie Petit", ("petit",)),
-    ("Marie", ("petit",)),
-    ("Pierre Blanc", ("blanc",)),
-    ("un petit rendez-vous", None),
-    ("c'est pour un petit bobo", None),
-    ("mon mari", None),
-    ("du vin blanc", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("le docteur Petit", ("petit",)),
+        ("Petit", ("petit",)),
+        ("Petit, s'il vous plaît", ("petit",)),
+        ("avec Petit", ("petit",)),
+        ("Marie Petit", ("petit",)),
+        ("Marie", ("petit",)),
+        ("Pierre Blanc", ("blanc",)),
+        ("un petit rendez-vous", None),
+        ("c'est pour un petit bobo", None),
+        ("mon mari", None),
+        ("du vin blanc", None),
+    ],
+)
 def test_names_that_are_everyday_words_fr(text: str, expected: tuple[str, ...] | None) -> None:
     """A roster name that is also an everyday word counts only when marked as a name."""
     found = match_practitioner(text, EVERYDAY_NAMES_FR, "fr")
     assert found == (PractitionerMatch(expected) if expected else None)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Dr Young", ("young",)),
-    ("Young please", ("young",)),
-    ("with Young", ("young",)),
-    ("Anne Young", ("young",)),
-    ("Moore", ("moore",)),
-    ("Doctor Wood", ("wood",)),
-    ("Wood", ("wood",)),
-    ("it's for a young child", None),
-    ("anything more", None),
-    ("I would like an appointment", None),
-    ("no more", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr Young", ("young",)),
+        ("Young please", ("young",)),
+        ("with Young", ("young",)),
+        ("Anne Young", ("young",)),
+        ("Moore", ("moore",)),
+        ("Doctor Wood", ("wood",)),
+        ("Wood", ("wood",)),
+        ("it's for a young child", None),
+        ("anything more", None),
+        ("I would like an appointment", None),
+        ("no more", None),
+    ],
+)
 def test_names_that_are_everyday_words_en(text: str, expected: tuple[str, ...] | None) -> None:
     found = match_practitioner(text, EVERYDAY_NAMES_EN, "en")
     assert found == (PractitionerMatch(expected) if expected else None)

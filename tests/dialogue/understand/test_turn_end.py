@@ -7,47 +7,55 @@ import pytest
 from dialogue.actions import ExpectKind
 from dialogue.understand.turn_end import sounds_finished
 
-YES, DATE, FREE, NAME, DIGITS = (ExpectKind.YES_NO, ExpectKind.DATE, ExpectKind.FREE, ExpectKind.NAME,
-                                 ExpectKind.DIGITS)
+YES, DATE, FREE, NAME, DIGITS = (
+    ExpectKind.YES_NO,
+    ExpectKind.DATE,
+    ExpectKind.FREE,
+    ExpectKind.NAME,
+    ExpectKind.DIGITS,
+)
 
 
-@pytest.mark.parametrize(("text", "expect", "locale", "finished"), [
-    ("oui", YES, "fr", True),
-    ("Oui.", YES, "fr", True),
-    ("non merci", YES, "fr", True),
-    ("oui mais", YES, "fr", False),
-    ("non, je voudrais", YES, "fr", False),
-    ("yes", YES, "en", True),
-    ("yeah that's right", YES, "en", True),
-    ("no, I'd like", YES, "en", False),
-    ("mardi matin", DATE, "fr", True),
-    ("le premier", DATE, "fr", True),
-    ("plutôt jeudi vers", DATE, "fr", False),
-    ("le 3 février 1980", DATE, "fr", True),
-    ("the second one", DATE, "en", True),
-    ("on Tuesday at", DATE, "en", False),
-    ("je voudrais un rendez-vous avec le docteur Martin mardi", FREE, "fr", True),
-    ("je voudrais un rendez-vous avec le", FREE, "fr", False),
-    ("je voudrais prendre un rendez-vous avec le docteur", FREE, "fr", False),
-    ("euh", FREE, "fr", False),
-    ("bonjour", FREE, "fr", False),
-    ("Bonjour, euh", None, "fr", False),
-    ("consultation", FREE, "fr", True),
-    ("I'd like to see Dr Patel on Tuesday morning", FREE, "en", True),
-    ("I'd like to book an appointment with", FREE, "en", False),
-    ("hello", None, "en-GB", False),
-    ("um", FREE, "en", False),
-    ("", FREE, "en", False),
-    ("Tuesday morning, please.", DATE, "en", True),
-    ("Jean Dupont", NAME, "fr", True),  # a whole name
-    ("Je m'appelle Camille Rousseau.", NAME, "fr", True),
-    ("Je m'appelle Camille", NAME, "fr", False),  # the surname may follow
-    ("Dupont, D, U, P", NAME, "fr", False),  # being spelled: the full patience
-    ("Marie de", NAME, "fr", False),
-    ("My name is Sarah Thompson.", NAME, "en", True),
-    ("My name is Sarah", NAME, "en", False),
-    ("Emily Clarke.", NAME, "en", True),
-    ("zéro six douze", DIGITS, "fr", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expect", "locale", "finished"),
+    [
+        ("oui", YES, "fr", True),
+        ("Oui.", YES, "fr", True),
+        ("non merci", YES, "fr", True),
+        ("oui mais", YES, "fr", False),
+        ("non, je voudrais", YES, "fr", False),
+        ("yes", YES, "en", True),
+        ("yeah that's right", YES, "en", True),
+        ("no, I'd like", YES, "en", False),
+        ("mardi matin", DATE, "fr", True),
+        ("le premier", DATE, "fr", True),
+        ("plutôt jeudi vers", DATE, "fr", False),
+        ("le 3 février 1980", DATE, "fr", True),
+        ("the second one", DATE, "en", True),
+        ("on Tuesday at", DATE, "en", False),
+        ("je voudrais un rendez-vous avec le docteur Martin mardi", FREE, "fr", True),
+        ("je voudrais un rendez-vous avec le", FREE, "fr", False),
+        ("je voudrais prendre un rendez-vous avec le docteur", FREE, "fr", False),
+        ("euh", FREE, "fr", False),
+        ("bonjour", FREE, "fr", False),
+        ("Bonjour, euh", None, "fr", False),
+        ("consultation", FREE, "fr", True),
+        ("I'd like to see Dr Patel on Tuesday morning", FREE, "en", True),
+        ("I'd like to book an appointment with", FREE, "en", False),
+        ("hello", None, "en-GB", False),
+        ("um", FREE, "en", False),
+        ("", FREE, "en", False),
+        ("Tuesday morning, please.", DATE, "en", True),
+        ("Jean Dupont", NAME, "fr", True),  # a whole name
+        ("Je m'appelle Camille Rousseau.", NAME, "fr", True),
+        ("Je m'appelle Camille", NAME, "fr", False),  # the surname may follow
+        ("Dupont, D, U, P", NAME, "fr", False),  # being spelled: the full patience
+        ("Marie de", NAME, "fr", False),
+        ("My name is Sarah Thompson.", NAME, "en", True),
+        ("My name is Sarah", NAME, "en", False),
+        ("Emily Clarke.", NAME, "en", True),
+        ("zéro six douze", DIGITS, "fr", False),
+    ],
+)
 def test_sounds_finished(text: str, expect: ExpectKind | None, locale: str, finished: bool) -> None:
     assert sounds_finished(text, expect, locale) is finished

@@ -23,8 +23,13 @@ def w(earliest: time | None = None, latest: time | None = None) -> TimeWindow:
     return TimeWindow(earliest, latest)
 
 
-def when(first: date | None = None, last: Any = ..., at: time | None = None,
-         windows: tuple[TimeWindow, ...] = (), asap: bool = False) -> WhenResult:
+def when(
+    first: date | None = None,
+    last: Any = ...,
+    at: time | None = None,
+    windows: tuple[TimeWindow, ...] = (),
+    asap: bool = False,
+) -> WhenResult:
     return WhenResult(first, first if last is ... else last, at, windows, asap)
 
 
@@ -131,25 +136,31 @@ def test_parse_when_nothing_en(text: str) -> None:
     assert parse_when(text, NOW, "en") is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("half past ten", time(10, 30)),
-    ("the 2:30 one", time(14, 30)),
-    ("three", time(15)),
-    ("hello", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("half past ten", time(10, 30)),
+        ("the 2:30 one", time(14, 30)),
+        ("three", time(15)),
+        ("hello", None),
+    ],
+)
 def test_parse_time_of_day_en(text: str, expected: time | None) -> None:
     assert parse_time_of_day(text, "en") == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("March 12th 1985", date(1985, 3, 12)),
-    ("March 12, 1985", date(1985, 3, 12)),
-    ("12/03/1985", date(1985, 3, 12)),
-    ("the twelfth of March nineteen eighty-five", date(1985, 3, 12)),
-    ("12031985", date(1985, 3, 12)),
-    ("1985-03-12", date(1985, 3, 12)),
-    ("February 30th 1990", None),
-    ("hello", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("March 12th 1985", date(1985, 3, 12)),
+        ("March 12, 1985", date(1985, 3, 12)),
+        ("12/03/1985", date(1985, 3, 12)),
+        ("the twelfth of March nineteen eighty-five", date(1985, 3, 12)),
+        ("12031985", date(1985, 3, 12)),
+        ("1985-03-12", date(1985, 3, 12)),
+        ("February 30th 1990", None),
+        ("hello", None),
+    ],
+)
 def test_parse_birth_date_en(text: str, expected: date | None) -> None:
     assert parse_birth_date(text, "en") == expected

@@ -28,8 +28,13 @@ def w(earliest: time | None = None, latest: time | None = None) -> TimeWindow:
     return TimeWindow(earliest, latest)
 
 
-def when(first: date | None = None, last: Any = ..., at: time | None = None,
-         windows: tuple[TimeWindow, ...] = (), asap: bool = False) -> WhenResult:
+def when(
+    first: date | None = None,
+    last: Any = ...,
+    at: time | None = None,
+    windows: tuple[TimeWindow, ...] = (),
+    asap: bool = False,
+) -> WhenResult:
     return WhenResult(first, first if last is ... else last, at, windows, asap)
 
 
@@ -172,8 +177,15 @@ COMBINED = [
     ("Mardi prochain, vers 10 heures ?", when(d(12, 1), at=time(10))),
 ]
 
-NOTHING = ["bonjour", "un rendez-vous", "je voudrais voir le docteur Martin", "", "oui", "c'est pour une consultation",
-           "???"]
+NOTHING = [
+    "bonjour",
+    "un rendez-vous",
+    "je voudrais voir le docteur Martin",
+    "",
+    "oui",
+    "c'est pour une consultation",
+    "???",
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), DAYS + PARTS_OF_DAY + TIMES + CONSTRAINTS + COMBINED)
@@ -196,34 +208,40 @@ def test_a_weekday_said_on_that_weekday_is_next_week() -> None:
     assert parse_when("mardi", tuesday, "fr") == when(d(12, 8))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("dix", time(10)),
-    ("trois", time(15)),
-    ("onze heures", time(11)),
-    ("celui de 11 h", time(11)),
-    ("minuit", time(0)),
-    ("deux heures du matin", time(2)),
-    ("pas avant 10 h", None),
-    ("bonjour", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dix", time(10)),
+        ("trois", time(15)),
+        ("onze heures", time(11)),
+        ("celui de 11 h", time(11)),
+        ("minuit", time(0)),
+        ("deux heures du matin", time(2)),
+        ("pas avant 10 h", None),
+        ("bonjour", None),
+    ],
+)
 def test_parse_time_of_day_fr(text: str, expected: time | None) -> None:
     assert parse_time_of_day(text, "fr") == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("12 mars 1985", date(1985, 3, 12)),
-    ("le 3/4/1990", date(1990, 4, 3)),
-    ("12031985", date(1985, 3, 12)),
-    ("12/03/1985", date(1985, 3, 12)),
-    ("douze mars mille neuf cent quatre-vingt-cinq", date(1985, 3, 12)),
-    ("premier janvier deux mille dix", date(2010, 1, 1)),
-    ("1 2 0 3 1 9 8 5", date(1985, 3, 12)),
-    ("le 12 mars 85", date(1985, 3, 12)),
-    ("je suis né le 5 juin 2001", date(2001, 6, 5)),
-    ("1985-03-12", date(1985, 3, 12)),
-    ("31/02/1990", None),
-    ("12 mars", None),
-    ("bonjour", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 mars 1985", date(1985, 3, 12)),
+        ("le 3/4/1990", date(1990, 4, 3)),
+        ("12031985", date(1985, 3, 12)),
+        ("12/03/1985", date(1985, 3, 12)),
+        ("douze mars mille neuf cent quatre-vingt-cinq", date(1985, 3, 12)),
+        ("premier janvier deux mille dix", date(2010, 1, 1)),
+        ("1 2 0 3 1 9 8 5", date(1985, 3, 12)),
+        ("le 12 mars 85", date(1985, 3, 12)),
+        ("je suis né le 5 juin 2001", date(2001, 6, 5)),
+        ("1985-03-12", date(1985, 3, 12)),
+        ("31/02/1990", None),
+        ("12 mars", None),
+        ("bonjour", None),
+    ],
+)
 def test_parse_birth_date_fr(text: str, expected: date | None) -> None:
     assert parse_birth_date(text, "fr") == expected

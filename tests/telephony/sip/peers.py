@@ -21,8 +21,9 @@ DTMF_1_PCAP = Path("/usr/share/sip-tester/dtmf_2833_1.pcap")
 def require(program: str) -> str:
     """The path of a SIP test peer, or a clear failure (CI installs it: apt-get install sip-tester)."""
     path = shutil.which(program)
-    assert path, (f"`{program}` is not installed: the SIP tests need real peers "
-                  "(apt-get install sip-tester baresip-core)")
+    assert path, (
+        f"`{program}` is not installed: the SIP tests need real peers (apt-get install sip-tester baresip-core)"
+    )
     return path
 
 
@@ -79,7 +80,7 @@ class Recorder:
     def voiced(self, call_id: str, threshold: float = 0.05) -> bytes:
         """The caller's non-silent 20 ms frames, joined."""
         pcm = bytes(self.audio[call_id])
-        frames = [pcm[i:i + 320] for i in range(0, len(pcm), 320)]
+        frames = [pcm[i : i + 320] for i in range(0, len(pcm), 320)]
         return b"".join(frame for frame in frames if level(frame) > threshold)
 
 
@@ -90,8 +91,10 @@ def free_media_port() -> int:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1] & ~1
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
-                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a,
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b,
+            ):
                 a.bind(("127.0.0.1", port))
                 b.bind(("127.0.0.1", port + 2))
             return port
@@ -106,15 +109,51 @@ class SippResult:
     output: str
 
 
-async def sipp(scenario: str, server: tuple[str, int], cwd: Path, *, calls: int = 1, rate: int = 10,
-               limit: float = 20.0, extra: tuple[str, ...] = ()) -> SippResult:
+async def sipp(
+    scenario: str,
+    server: tuple[str, int],
+    cwd: Path,
+    *,
+    calls: int = 1,
+    rate: int = 10,
+    limit: float = 20.0,
+    extra: tuple[str, ...] = (),
+) -> SippResult:
     """Run sipp (a UAC) once against `server` with a scenario of `SCENARIOS`; bounded by `limit` seconds."""
     program = require("sipp")
-    args = [f"{server[0]}:{server[1]}", "-sf", str(SCENARIOS / scenario), "-m", str(calls), "-r", str(rate),
-            "-l", str(max(calls, 1)), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", str(free_media_port()),
-            "-s", "bot", "-nostdin", "-timeout", f"{int(limit)}s", "-timeout_error", "-trace_err", *extra]
-    process = await asyncio.create_subprocess_exec(program, *args, cwd=cwd, stdin=asyncio.subprocess.DEVNULL,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    args = [
+        f"{server[0]}:{server[1]}",
+        "-sf",
+        str(SCENARIOS / scenario),
+        "-m",
+        str(calls),
+        "-r",
+        str(rate),
+        "-l",
+        str(max(calls, 1)),
+        "-i",
+        "127.0.0.1",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(free_media_port()),
+        "-s",
+        "bot",
+        "-nostdin",
+        "-timeout",
+        f"{int(limit)}s",
+        "-timeout_error",
+        "-trace_err",
+        *extra,
+    ]
+    process = await asyncio.create_subprocess_exec(
+        program,
+        *args,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         out, _ = await asyncio.wait_for(process.communicate(), limit + 10)
     except TimeoutError:
@@ -140,7 +179,8 @@ class RawPeer(asyncio.DatagramProtocol):
     async def open(cls) -> RawPeer:
         peer = cls()
         transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-            lambda: peer, local_addr=("127.0.0.1", 0))
+            lambda: peer, local_addr=("127.0.0.1", 0)
+        )
         peer.transport = transport
         peer.address = transport.get_extra_info("sockname")[:2]
         return peer
@@ -175,17 +215,31 @@ class RawPeer(asyncio.DatagramProtocol):
             self.transport.close()
 
 
-def invite(peer: RawPeer, *, call_id: str, branch: str, sdp: str | None = None, to_tag: str | None = None,
-           cseq: int = 1, method: str = "INVITE", extra: str = "") -> bytes:
+def invite(
+    peer: RawPeer,
+    *,
+    call_id: str,
+    branch: str,
+    sdp: str | None = None,
+    to_tag: str | None = None,
+    cseq: int = 1,
+    method: str = "INVITE",
+    extra: str = "",
+) -> bytes:
     """A hand-written request from `peer` to a bot (PCMU + telephone-event offer by default)."""
     host, port = peer.address
-    body = (sdp if sdp is not None else
-            f"v=0\r\no=raw 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n")
+    body = (
+        sdp
+        if sdp is not None
+        else f"v=0\r\no=raw 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+    )
     to = f"<sip:bot@127.0.0.1>{f';tag={to_tag}' if to_tag else ''}"
-    head = (f"{method} sip:bot@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{port};branch={branch}\r\n"
-            f"From: <sip:raw@{host}:{port}>;tag=rawtag\r\nTo: {to}\r\nCall-ID: {call_id}\r\n"
-            f"CSeq: {cseq} {method}\r\nContact: <sip:raw@{host}:{port}>\r\nMax-Forwards: 70\r\n{extra}")
+    head = (
+        f"{method} sip:bot@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {host}:{port};branch={branch}\r\n"
+        f"From: <sip:raw@{host}:{port}>;tag=rawtag\r\nTo: {to}\r\nCall-ID: {call_id}\r\n"
+        f"CSeq: {cseq} {method}\r\nContact: <sip:raw@{host}:{port}>\r\nMax-Forwards: 70\r\n{extra}"
+    )
     if method in ("INVITE",) and body:
         head += "Content-Type: application/sdp\r\n"
     else:

@@ -53,18 +53,33 @@ def test_a_baresip_caller_hears_the_bot_and_is_heard(tmp_path: Path) -> None:
     recordings.mkdir()
     write_wav(tmp_path / "caller.wav", tone(700, 1.0, amplitude=0.5) + bytes(16000))  # baresip hangs up at its end
     rtp_low = free_media_port()
-    (tmp_path / "config").write_text(CONFIG.format(sip_port=free_media_port(), wav=tmp_path / "caller.wav",
-                                                   rtp_low=rtp_low, rtp_high=rtp_low + 40, recordings=recordings))
-    (tmp_path / "accounts").write_text(
-        "<sip:patient@127.0.0.1>;regint=0;audio_codecs=PCMU\n")
+    (tmp_path / "config").write_text(
+        CONFIG.format(
+            sip_port=free_media_port(),
+            wav=tmp_path / "caller.wav",
+            rtp_low=rtp_low,
+            rtp_high=rtp_low + 40,
+            recordings=recordings,
+        )
+    )
+    (tmp_path / "accounts").write_text("<sip:patient@127.0.0.1>;regint=0;audio_codecs=PCMU\n")
 
     async def main() -> None:
         handler = Recorder(greeting=tone(440, 0.5))
         server = SipServer(handler, port=0)
         await server.start()
         process = await asyncio.create_subprocess_exec(
-            program, "-f", str(tmp_path), "-e", f"/dial sip:bot@127.0.0.1:{server.address[1]}", "-t", "8",
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            program,
+            "-f",
+            str(tmp_path),
+            "-e",
+            f"/dial sip:bot@127.0.0.1:{server.address[1]}",
+            "-t",
+            "8",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         communicate = asyncio.ensure_future(process.communicate())
         async with asyncio.timeout(10):
             while not (handler.calls and handler.calls[0].ended.is_set()) and not communicate.done():  # noqa: ASYNC110

@@ -18,6 +18,7 @@ from tests.telephony.sip.peers import RawPeer, Recorder, dominant_hz, invite, le
 def run(main: Callable[[], Awaitable[None]], limit: float = 30.0) -> None:
     async def bounded() -> None:
         await asyncio.wait_for(main(), limit)
+
     asyncio.run(bounded())
 
 
@@ -30,7 +31,7 @@ async def listen(call: SipCall, into: bytearray, digits: list[str]) -> None:
 
 
 def voiced(pcm: bytes | bytearray) -> bytes:
-    frames = [bytes(pcm[i:i + 320]) for i in range(0, len(pcm), 320)]
+    frames = [bytes(pcm[i : i + 320]) for i in range(0, len(pcm), 320)]
     return b"".join(f for f in frames if level(f) > 0.05)
 
 
@@ -70,6 +71,7 @@ def test_a_dialled_call_carries_audio_and_digits_both_ways_and_the_caller_hangs_
         assert 0.4 <= len(bot_audio) / 16000 <= 0.7 and abs(dominant_hz(bot_audio) - 1000) < 20
         assert server.calls == {}
         await server.close()
+
     run(main)
 
 
@@ -83,6 +85,7 @@ def test_the_bot_hangs_up_when_its_handler_returns() -> None:
         await asyncio.sleep(0.1)
         assert server.calls == {}
         await server.close()
+
     run(main)
 
 
@@ -95,6 +98,7 @@ def test_close_hangs_up_the_calls_still_up() -> None:
         await server.close()
         await asyncio.wait_for(call.ended.wait(), 3)
         assert call.end_reason == "remote_bye" and server.calls == {}
+
     run(main)
 
 
@@ -111,6 +115,7 @@ def test_digest_authentication() -> None:
         call = await dial(uri, credentials=("patient", "s3cret"))
         await asyncio.wait_for(call.ended.wait(), 3)
         await server.close()
+
     run(main)
 
 
@@ -128,6 +133,7 @@ def test_busy_beyond_max_calls() -> None:
         second = await dial(uri)
         await second.hang_up()
         await server.close()
+
     run(main)
 
 
@@ -147,6 +153,7 @@ def test_transfer_by_refer() -> None:
         assert results == [True]
         assert call.referred_to == "sip:staff@192.0.2.10" and call.end_reason == "transferred"
         await server.close()
+
     run(main)
 
 
@@ -168,6 +175,7 @@ def test_a_reinvite_with_a_new_address_moves_the_bots_rtp() -> None:
         await call.hang_up()
         moved.close()
         await server.close()
+
     run(main)
 
 
@@ -189,17 +197,21 @@ def test_the_2xx_is_retransmitted_until_the_ack_and_a_retransmitted_invite_is_no
         message = parse(ok)
         assert isinstance(message, SipResponse)
         to_tag = tag_of(message.get_header("to"))
-        peer.send(invite(peer, call_id="retx-1", branch="z9hG4bK-retx-ack", method="ACK", to_tag=to_tag),
-                  server.address)
+        peer.send(
+            invite(peer, call_id="retx-1", branch="z9hG4bK-retx-ack", method="ACK", to_tag=to_tag), server.address
+        )
         await asyncio.sleep(1.5)
         assert not [m for m in peer.drain() if m.startswith(b"SIP/2.0 200")]
-        peer.send(invite(peer, call_id="retx-1", branch="z9hG4bK-retx-bye", method="BYE", to_tag=to_tag, cseq=2),
-                  server.address)
+        peer.send(
+            invite(peer, call_id="retx-1", branch="z9hG4bK-retx-bye", method="BYE", to_tag=to_tag, cseq=2),
+            server.address,
+        )
         await peer.response(200)
         await asyncio.sleep(0.1)
         assert server.calls == {} and handler.calls[0].end_reason == "remote_bye"
         await server.close()
         peer.close()
+
     run(main)
 
 
@@ -219,6 +231,7 @@ def test_no_ack_means_bye(monkeypatch: pytest.MonkeyPatch) -> None:
         assert server.calls == {}
         await server.close()
         peer.close()
+
     run(main)
 
 
@@ -239,6 +252,7 @@ def test_requests_outside_any_dialog_and_unknown_methods() -> None:
         assert b"Allow: INVITE" in await peer.response(200)
         await server.close()
         peer.close()
+
     run(main)
 
 
@@ -259,6 +273,7 @@ def test_invite_rate_limit_and_allow_list() -> None:
             await peer.next(0.5)
         await closed.close()
         peer.close()
+
     run(main)
 
 
@@ -272,10 +287,13 @@ def test_an_invite_without_sdp_gets_our_offer_and_the_ack_answers() -> None:
         assert isinstance(ok, SipResponse) and b"m=audio" in ok.body and b" 0 8 101" in ok.body
         media = await RawPeer.open()
         answer = build_sdp("127.0.0.1", media.address[1], [("PCMA", 8)], 101).decode()
-        ack = invite(peer, call_id="late-1", branch="z9hG4bK-late-ack", method="ACK",
-                     to_tag=tag_of(ok.get_header("to")))
-        ack = ack.replace(b"Content-Length: 0\r\n\r\n",
-                          f"Content-Type: application/sdp\r\nContent-Length: {len(answer)}\r\n\r\n{answer}".encode())
+        ack = invite(
+            peer, call_id="late-1", branch="z9hG4bK-late-ack", method="ACK", to_tag=tag_of(ok.get_header("to"))
+        )
+        ack = ack.replace(
+            b"Content-Length: 0\r\n\r\n",
+            f"Content-Type: application/sdp\r\nContent-Length: {len(answer)}\r\n\r\n{answer}".encode(),
+        )
         peer.send(ack, server.address)
         packet = await media.next(2.0)
         assert packet[1] & 0x7F == 8
@@ -283,6 +301,7 @@ def test_an_invite_without_sdp_gets_our_offer_and_the_ack_answers() -> None:
         await server.close()
         peer.close()
         media.close()
+
     run(main)
 
 

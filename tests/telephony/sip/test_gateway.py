@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def level(pcm: bytes) -> float:
     samples = np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
-    return float(np.sqrt((samples ** 2).mean())) if len(samples) else 0.0
+    return float(np.sqrt((samples**2).mean())) if len(samples) else 0.0
 
 
 async def listen(call: SipCall, seconds: float) -> bytes:
@@ -77,29 +77,41 @@ def test_a_public_address_needs_an_allow_list_or_credentials() -> None:
 def test_credentials_come_from_files_and_go_together(tmp_path: Path) -> None:
     secret = tmp_path / "password"
     secret.write_text("from-a-file\n")
-    settings = sip_settings("127.0.0.1", 5060, environ={"VOICEBOT_SIP_USER": "pbx",
-                                                        "VOICEBOT_SIP_PASSWORD_FILE": str(secret),
-                                                        "VOICEBOT_SIP_STAFF_URI": "sip:reception@pbx.example"})
+    settings = sip_settings(
+        "127.0.0.1",
+        5060,
+        environ={
+            "VOICEBOT_SIP_USER": "pbx",
+            "VOICEBOT_SIP_PASSWORD_FILE": str(secret),
+            "VOICEBOT_SIP_STAFF_URI": "sip:reception@pbx.example",
+        },
+    )
     assert settings is not None and settings.credentials == ("pbx", "from-a-file")
     assert settings.staff_uri == "sip:reception@pbx.example"
     with pytest.raises(BadSetting, match="go together"):
         sip_settings("127.0.0.1", 5060, environ={"VOICEBOT_SIP_USER": "pbx"})
     with pytest.raises(BadSetting, match="VOICEBOT_SIP_PASSWORD_FILE"):
-        sip_settings("127.0.0.1", 5060, environ={"VOICEBOT_SIP_USER": "pbx",
-                                                 "VOICEBOT_SIP_PASSWORD_FILE": str(tmp_path / "missing")})
+        sip_settings(
+            "127.0.0.1",
+            5060,
+            environ={"VOICEBOT_SIP_USER": "pbx", "VOICEBOT_SIP_PASSWORD_FILE": str(tmp_path / "missing")},
+        )
 
 
-@pytest.mark.parametrize(("user", "country", "expected"), [
-    ("+33612345678", "FR", "+33612345678"),
-    ("0612345678", "FR", "+33612345678"),
-    ("0033612345678", "FR", "+33612345678"),
-    ("07700900555", "GB", "+447700900555"),
-    ("+447700900555;phone-context=x", "GB", "+447700900555"),
-    ("patient", "FR", None),
-    ("anonymous", "FR", None),
-    (None, "FR", None),
-    ("", "FR", None),
-])
+@pytest.mark.parametrize(
+    ("user", "country", "expected"),
+    [
+        ("+33612345678", "FR", "+33612345678"),
+        ("0612345678", "FR", "+33612345678"),
+        ("0033612345678", "FR", "+33612345678"),
+        ("07700900555", "GB", "+447700900555"),
+        ("+447700900555;phone-context=x", "GB", "+447700900555"),
+        ("patient", "FR", None),
+        ("anonymous", "FR", None),
+        (None, "FR", None),
+        ("", "FR", None),
+    ],
+)
 def test_the_caller_number_comes_from_the_from_user(user: str | None, country: str, expected: str | None) -> None:
     assert phone_number(user, country) == expected
 
@@ -179,7 +191,7 @@ def test_drain_closes_calls_politely_then_cancels_the_stuck_ones() -> None:
             await asyncio.gather(first.drain(0.2, closing=5), second.drain(0.2, closing=0.5))
             heard = await listening
             assert polite.closed == [call.call_id] and call.end_reason == "remote_bye"
-            assert level(heard[-2 * 8000 // 2:]) > 0.05  # the goodbye tone came just before the BYE
+            assert level(heard[-2 * 8000 // 2 :]) > 0.05  # the goodbye tone came just before the BYE
             assert stubborn.closed == [stuck.call_id] and not second.active  # cancelled after 0.5 s
             await second.close()  # the server's shutdown hangs up what is left
             await asyncio.wait_for(stuck.ended.wait(), 5)
@@ -209,18 +221,50 @@ def test_serve_says_which_sip_port_is_taken_and_exits(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "voicebot", "serve", "--no-voice", "--db",
-                               f"sqlite:///{tmp_path / 'voicebot.db'}", "--port", str(free_port()),
-                               "--sip-port", str(port)], capture_output=True, text=True, timeout=60, cwd=ROOT,
-                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "voicebot",
+                "serve",
+                "--no-voice",
+                "--db",
+                f"sqlite:///{tmp_path / 'voicebot.db'}",
+                "--port",
+                str(free_port()),
+                "--sip-port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
     assert done.returncode == 1, done.stderr[-2000:]
     assert f"127.0.0.1:{port}" in done.stderr and "--sip-port 0" in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
 
 
 def test_serve_refuses_a_public_sip_address_without_allow_list_or_password(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "voicebot", "serve", "--no-voice", "--db",
-                           f"sqlite:///{tmp_path / 'voicebot.db'}", "--port", str(free_port()),
-                           "--sip-host", "0.0.0.0"], capture_output=True, text=True, timeout=60, cwd=ROOT,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voicebot",
+            "serve",
+            "--no-voice",
+            "--db",
+            f"sqlite:///{tmp_path / 'voicebot.db'}",
+            "--port",
+            str(free_port()),
+            "--sip-host",
+            "0.0.0.0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert done.returncode == 1 and "--sip-allow" in done.stderr, done.stderr[-2000:]

@@ -17,13 +17,16 @@ from tests.telephony.sip.peers import RawPeer, rtp
 def run(main, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     async def bounded() -> None:
         await asyncio.wait_for(main(), limit)
+
     asyncio.run(bounded())
 
 
 def session(audio: list[bytes] | None = None, digits: list[str] | None = None) -> MediaSession:
-    return MediaSession(on_audio=(audio.append if audio is not None else lambda _: None),
-                        on_digit=(digits.append if digits is not None else lambda _: None),
-                        on_timeout=lambda: None)
+    return MediaSession(
+        on_audio=(audio.append if audio is not None else lambda _: None),
+        on_digit=(digits.append if digits is not None else lambda _: None),
+        on_timeout=lambda: None,
+    )
 
 
 def negotiated(remote: tuple[str, int], direction: str = "sendrecv") -> Negotiated:
@@ -55,6 +58,7 @@ def test_rtp_out_sequence_timestamp_ssrc_and_marker() -> None:
         assert markers[0] and not any(markers[1:12])
         assert markers[12:].count(True) == 1  # the second talkspurt starts with a marker
         assert set(sent[7].payload) == {0xFF}  # silence between the talkspurts
+
     run(main)
 
 
@@ -75,6 +79,7 @@ def test_a_digit_is_sent_as_rfc4733_events() -> None:
         assert len(ends) == 3 and all(int.from_bytes(p.payload[2:4], "big") == 800 for p in ends)
         detector = DigitDetector()
         assert [d for p in received if (d := detector.feed(p.timestamp, p.payload))] == ["9"]
+
     run(main)
 
 
@@ -111,4 +116,5 @@ def test_latching_follows_the_first_trusted_source_only() -> None:
         media.close()
         declared.close()
         actual.close()
+
     run(main)

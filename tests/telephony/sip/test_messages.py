@@ -40,27 +40,37 @@ def test_compact_headers_are_understood() -> None:
     assert isinstance(parse(compact.encode()), SipRequest)
 
 
-@pytest.mark.parametrize(("mutation", "why"), [
-    (("Content-Length: 4", "Content-Length: 999999"), "Bad Content-Length"),
-    (("Content-Length: 4", "Content-Length: -1"), "Bad Content-Length"),
-    (("Content-Length: 4", "Content-Length: lots"), "Bad Content-Length"),
-    (("CSeq: 1 INVITE", "CSeq: 1 BYE"), "Bad CSeq"),
-    (("INVITE sip:bot", "INVITE http://bot"), "Bad Request-URI"),
-    (('"Patient" <sip:+33612345678@127.0.0.1:5061>', "<>"), "Bad From header"),
-])
+@pytest.mark.parametrize(
+    ("mutation", "why"),
+    [
+        (("Content-Length: 4", "Content-Length: 999999"), "Bad Content-Length"),
+        (("Content-Length: 4", "Content-Length: -1"), "Bad Content-Length"),
+        (("Content-Length: 4", "Content-Length: lots"), "Bad Content-Length"),
+        (("CSeq: 1 INVITE", "CSeq: 1 BYE"), "Bad CSeq"),
+        (("INVITE sip:bot", "INVITE http://bot"), "Bad Request-URI"),
+        (('"Patient" <sip:+33612345678@127.0.0.1:5061>', "<>"), "Bad From header"),
+    ],
+)
 def test_answerable_garbage_is_malformed(mutation: tuple[str, str], why: str) -> None:
     message = parse(INVITE.replace(*mutation).encode())
     assert isinstance(message, Malformed)
     assert message.why == why
 
 
-@pytest.mark.parametrize("data", [
-    b"", b"\r\n\r\n", b"\x00\xff" * 40, b"INVITE\r\n\r\n", b"SIP/2.0 999 Odd\r\n\r\n",
-    INVITE.replace("Call-ID: 1@127.0.0.1\r\n", "").encode(),
-    INVITE.replace(";branch=z9hG4bK-1", "").encode(),
-    INVITE.replace("INVITE sip", "inv!te sip", 1).encode(),
-    b"A" * 20_000,
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\r\n\r\n",
+        b"\x00\xff" * 40,
+        b"INVITE\r\n\r\n",
+        b"SIP/2.0 999 Odd\r\n\r\n",
+        INVITE.replace("Call-ID: 1@127.0.0.1\r\n", "").encode(),
+        INVITE.replace(";branch=z9hG4bK-1", "").encode(),
+        INVITE.replace("INVITE sip", "inv!te sip", 1).encode(),
+        b"A" * 20_000,
+    ],
+)
 def test_unanswerable_garbage_is_dropped(data: bytes) -> None:
     assert parse(data) is None
 
@@ -88,13 +98,16 @@ def test_a_response_copies_the_transaction_headers_and_adds_our_tag() -> None:
     assert tag_of(trying.get_header("to")) is None
 
 
-@pytest.mark.parametrize(("header", "user"), [
-    ('"Patient" <sip:+33612345678@example.com;user=phone>;tag=1', "+33612345678"),
-    ("sip:patient@127.0.0.1:5061;tag=2", "patient"),
-    ('"Anonymous" <sip:anonymous@anonymous.invalid>;tag=3', None),
-    ("<sip:127.0.0.1:5060>", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("header", "user"),
+    [
+        ('"Patient" <sip:+33612345678@example.com;user=phone>;tag=1', "+33612345678"),
+        ("sip:patient@127.0.0.1:5061;tag=2", "patient"),
+        ('"Anonymous" <sip:anonymous@anonymous.invalid>;tag=3', None),
+        ("<sip:127.0.0.1:5060>", None),
+        (None, None),
+    ],
+)
 def test_user_of(header: str | None, user: str | None) -> None:
     assert user_of(header) == user
 

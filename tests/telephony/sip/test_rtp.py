@@ -25,8 +25,12 @@ def test_frames_come_out_in_order_after_the_buffer_fills() -> None:
     buffer = JitterBuffer(depth=3)
     for seq in (10, 12, 11):
         buffer.push(seq, frame(seq))
-    assert [buffer.pop() for _ in range(4)] == [(frame(10), "audio"), (frame(11), "audio"), (frame(12), "audio"),
-                                                 (SILENCE_PCM, "silence")]
+    assert [buffer.pop() for _ in range(4)] == [
+        (frame(10), "audio"),
+        (frame(11), "audio"),
+        (frame(12), "audio"),
+        (SILENCE_PCM, "silence"),
+    ]
 
 
 def test_silence_until_depth_frames_are_buffered() -> None:

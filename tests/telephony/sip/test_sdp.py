@@ -8,8 +8,10 @@ from telephony.sip.sdp import build_answer, build_offer, negotiate, read_sdp
 
 
 def offer(formats: str, rtpmaps: str = "", extra: str = "", host: str = "192.0.2.7") -> str:
-    return (f"v=0\r\no=x 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
-            f"m=audio 40000 RTP/AVP {formats}\r\n{rtpmaps}{extra}")
+    return (
+        f"v=0\r\no=x 1 1 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+        f"m=audio 40000 RTP/AVP {formats}\r\n{rtpmaps}{extra}"
+    )
 
 
 def test_pcmu_is_preferred_and_telephone_event_keeps_the_offerers_type() -> None:
@@ -43,12 +45,15 @@ def test_a_dynamic_pcmu_type_is_honoured() -> None:
     assert chosen is not None and chosen.payload_type == 110
 
 
-@pytest.mark.parametrize(("extra", "host", "ours"), [
-    ("a=sendonly\r\n", "192.0.2.7", "recvonly"),
-    ("a=inactive\r\n", "192.0.2.7", "inactive"),
-    ("a=recvonly\r\n", "192.0.2.7", "sendonly"),
-    ("", "0.0.0.0", "recvonly"),
-])
+@pytest.mark.parametrize(
+    ("extra", "host", "ours"),
+    [
+        ("a=sendonly\r\n", "192.0.2.7", "recvonly"),
+        ("a=inactive\r\n", "192.0.2.7", "inactive"),
+        ("a=recvonly\r\n", "192.0.2.7", "sendonly"),
+        ("", "0.0.0.0", "recvonly"),
+    ],
+)
 def test_hold_offers_get_the_opposite_direction(extra: str, host: str, ours: str) -> None:
     remote = read_sdp(offer("0", extra=extra, host=host))
     assert remote is not None
@@ -65,12 +70,20 @@ def test_the_offer_lists_our_codecs_and_telephone_event_101() -> None:
     assert remote is not None and list(remote.payload_types) == ["PCMU", "PCMA"] and remote.dtmf_pt == 101
 
 
-@pytest.mark.parametrize("body", [
-    "", "garbage", "v=0\r\nm=audio notaport RTP/AVP 0\r\n", offer("0").replace("IN IP4 192.0.2.7", "IN IP4 nowhere"),
-    offer("0").replace("40000", "0"), offer("0").replace("RTP/AVP", "UDP/TLS/RTP/SAVPF"),
-    "v=0\r\nc=IN IP4 1.2.3.4\r\nm=video 4000 RTP/AVP 96\r\n", "v=0\r\n" + "a=x\r\n" * 500,
-    offer("x y z", "a=rtpmap:abc PCMU/8000\r\na=rtpmap:0 PCMU/notanumber\r\n"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "garbage",
+        "v=0\r\nm=audio notaport RTP/AVP 0\r\n",
+        offer("0").replace("IN IP4 192.0.2.7", "IN IP4 nowhere"),
+        offer("0").replace("40000", "0"),
+        offer("0").replace("RTP/AVP", "UDP/TLS/RTP/SAVPF"),
+        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=video 4000 RTP/AVP 96\r\n",
+        "v=0\r\n" + "a=x\r\n" * 500,
+        offer("x y z", "a=rtpmap:abc PCMU/8000\r\na=rtpmap:0 PCMU/notanumber\r\n"),
+    ],
+)
 def test_garbage_sdp_is_refused_quietly(body: str) -> None:
     remote = read_sdp(body.encode())
     assert remote is None or negotiate(remote) is None

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 def run(main: Callable[[], Awaitable[None]], limit: float = 40.0) -> None:
     async def bounded() -> None:
         await asyncio.wait_for(main(), limit)
+
     asyncio.run(bounded())
 
 
@@ -53,6 +54,7 @@ def test_a_caller_speaks_presses_1_and_hangs_up(tmp_path: Path) -> None:
         assert abs(dominant_hz(speech) - 700) < 15
         assert server.calls == {}
         await server.close()
+
     run(main)
 
 
@@ -63,6 +65,7 @@ def test_options_gets_200(tmp_path: Path) -> None:
         result = await sipp("options.xml", server.address, tmp_path)
         assert result.returncode == 0, result.output
         await server.close()
+
     run(main)
 
 
@@ -75,6 +78,7 @@ def test_cancel_before_the_answer_gets_487(tmp_path: Path) -> None:
         assert result.returncode == 0, result.output
         assert handler.calls == [] and server.calls == {} and server._ringing == {}
         await server.close()
+
     run(main)
 
 
@@ -97,6 +101,7 @@ def test_ten_concurrent_calls_complete_and_the_eleventh_is_busy(tmp_path: Path) 
         assert all(call.end_reason == "remote_bye" for call in handler.calls)
         assert server.calls == {}
         await server.close()
+
     run(main)
 
 
@@ -109,6 +114,7 @@ def test_a_hold_reinvite_is_answered_recvonly_and_the_call_stays_up(tmp_path: Pa
         assert result.returncode == 0, result.output
         assert [call.end_reason for call in handler.calls] == ["remote_bye"]
         await server.close()
+
     run(main)
 
 
@@ -121,6 +127,7 @@ def test_a_g729_only_offer_gets_488(tmp_path: Path) -> None:
         assert result.returncode == 0, result.output
         assert handler.calls == [] and server.calls == {}
         await server.close()
+
     run(main)
 
 
@@ -134,6 +141,7 @@ def test_a_caller_without_rtp_is_hung_up_after_the_media_timeout(tmp_path: Path)
         assert [call.end_reason for call in handler.calls] == ["media_timeout"]
         assert server.calls == {}
         await server.close()
+
     run(main)
 
 
@@ -155,6 +163,7 @@ def test_a_transfer_accepted_without_notify_ends_with_our_bye(tmp_path: Path, mo
         assert result.returncode == 0, result.output
         assert results == [True] and ended == ["transferred"]
         await server.close()
+
     run(main)
 
 
@@ -164,8 +173,10 @@ INVITE = (
     "CSeq: 1 INVITE\r\nContact: <sip:fuzz@127.0.0.1:{port}>\r\nContent-Type: application/sdp\r\n"
     "Content-Length: {length}\r\n\r\n{body}"
 )
-SDP = ("v=0\r\no=f 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-       "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+SDP = (
+    "v=0\r\no=f 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+)
 
 
 def hostile_datagrams(port: int, count: int, seed: int = 5060) -> list[bytes]:
@@ -191,21 +202,25 @@ def hostile_datagrams(port: int, count: int, seed: int = 5060) -> list[bytes]:
         lambda n: invite(n, SDP).replace(b"Via:", b"X-Via:"),
         lambda n: invite(n, SDP).replace(b"Content-Length", b"X-Bomb: A\r\n" * 300 + b"Content-Length"),
         lambda n: invite(n, SDP).replace(b"Content-Length", b"X-Pad: " + b"B" * 17000 + b"\r\nContent-Length"),
-        lambda n: (f"SIP/2.0 {rng.randrange(100, 700)} Whatever\r\n"
-                   f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-x\r\nFrom: <sip:a@b>;tag=1\r\n"
-                   f"To: <sip:c@d>\r\nCall-ID: r{n}\r\nCSeq: 1 INVITE\r\n\r\n").encode(),
+        lambda n: (
+            f"SIP/2.0 {rng.randrange(100, 700)} Whatever\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-x\r\nFrom: <sip:a@b>;tag=1\r\n"
+            f"To: <sip:c@d>\r\nCall-ID: r{n}\r\nCSeq: 1 INVITE\r\n\r\n"
+        ).encode(),
         lambda n: invite(n, SDP).replace(b"INVITE sip:", b"BYE sip:", 1).replace(b"1 INVITE", b"1 BYE"),
         lambda n: invite(n, SDP).replace(b"To: <sip:bot@127.0.0.1>", b"To: <sip:bot@127.0.0.1>;tag=nope"),
         lambda n: invite(n, SDP).replace(b"INVITE", b"\x00NVITE").replace(b"\r\n", b"\n"),
         lambda n: b"\r\n\r\n" + invite(n, SDP) + b"\x00" * rng.randrange(10),
-        lambda n: ("OPTIONS sip:bot@127.0.0.1 SIP/2.0\r\n" + "Via: SIP/2.0/UDP 1.2.3.4:1;branch=z9hG4bK-v\r\n" * 300
-                   ).encode(),
+        lambda n: (
+            "OPTIONS sip:bot@127.0.0.1 SIP/2.0\r\n" + "Via: SIP/2.0/UDP 1.2.3.4:1;branch=z9hG4bK-v\r\n" * 300
+        ).encode(),
     ]
     return [makers[n % len(makers)](n) for n in range(count)]
 
 
-def test_hostile_datagrams_neither_crash_nor_leak(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_datagrams_neither_crash_nor_leak(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     caplog.set_level(logging.ERROR, logger="telephony.sip")
     # A truncated INVITE can be a valid one without SDP (a delayed offer): it gets a call that no ACK confirms,
     # hung up when the server stops waiting for the ACK; shorten that wait from 32 s.
@@ -223,8 +238,9 @@ def test_hostile_datagrams_neither_crash_nor_leak(tmp_path: Path, caplog: pytest
         for n, data in enumerate(datagrams):
             fuzzer.send(data, server.address)
             if n % 4 == 0:
-                fuzzer.send(rtp(n, n * 160, data[:160], payload_type=n % 128, ssrc=n) if n % 8 else data[:300],
-                            media.remote)
+                fuzzer.send(
+                    rtp(n, n * 160, data[:160], payload_type=n % 128, ssrc=n) if n % 8 else data[:300], media.remote
+                )
             if n % 25 == 0:
                 await asyncio.sleep(0.005)
         await asyncio.sleep(0.5)
@@ -260,10 +276,11 @@ def test_hostile_datagrams_neither_crash_nor_leak(tmp_path: Path, caplog: pytest
         bot_side = handler.calls[-1]
         await asyncio.wait_for(bot_side.ended.wait(), 2)
         assert abs(dominant_hz(handler.voiced(bot_side.call_id)) - 500) < 20
-        frames = [bytes(heard[i:i + 320]) for i in range(0, len(heard), 320)]
+        frames = [bytes(heard[i : i + 320]) for i in range(0, len(heard), 320)]
         assert sum(level(f) > 0.05 for f in frames) >= 20
         assert server.calls == {} and server._ringing == {}
         fuzzer.close()
         await server.close()
+
     run(main, limit=60)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]

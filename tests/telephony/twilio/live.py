@@ -53,8 +53,11 @@ async def live_gateway(handler: CallHandler, *, stop_grace: float = 0.5) -> Asyn
         app = FastAPI()
         app.include_router(gateway.router)
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="off", timeout_graceful_shutdown=2))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=2
+            )
+        )
         serving = asyncio.create_task(server.serve())
         await eventually(lambda: server.started, 5)
         live = Live(f"http://127.0.0.1:{port}", fake, gateway)

@@ -36,15 +36,18 @@ def test_webhook_signature_accepts_pairs_and_explicit_default_port() -> None:
     assert validate_webhook(TOKEN, "https://bot.example.org:443/twilio/voice", FORM, signature)
 
 
-@pytest.mark.parametrize(("token", "url", "form", "signature"), [
-    (TOKEN, URL, {**FORM, "From": "+33699999999"}, None),  # tampered form
-    (TOKEN, URL, {**FORM, "Extra": "1"}, None),  # added field
-    (TOKEN, "https://evil.example.org/twilio/voice", FORM, None),  # other URL
-    ("other-token", URL, FORM, None),
-    (TOKEN, URL, FORM, ""),
-    (TOKEN, URL, FORM, "not base64 at all"),
-    ("", URL, FORM, None),  # no token configured: nothing validates
-])
+@pytest.mark.parametrize(
+    ("token", "url", "form", "signature"),
+    [
+        (TOKEN, URL, {**FORM, "From": "+33699999999"}, None),  # tampered form
+        (TOKEN, URL, {**FORM, "Extra": "1"}, None),  # added field
+        (TOKEN, "https://evil.example.org/twilio/voice", FORM, None),  # other URL
+        ("other-token", URL, FORM, None),
+        (TOKEN, URL, FORM, ""),
+        (TOKEN, URL, FORM, "not base64 at all"),
+        ("", URL, FORM, None),  # no token configured: nothing validates
+    ],
+)
 def test_webhook_signature_rejections(token: str, url: str, form: dict[str, str], signature: str | None) -> None:
     good = sign_webhook(TOKEN, URL, FORM)
     assert not validate_webhook(token, url, form, good if signature is None else signature)
@@ -76,8 +79,10 @@ def test_call_token_key_is_stable_and_secret_dependent() -> None:
     assert call_token_key("a") == call_token_key("a") != call_token_key("b")
 
 
-@pytest.mark.parametrize("token", [None, "", "abc", "123.", ".abc", "x.y", "-5.abc", "99999999999999.abc",
-                                   "1000060.AAAA", "1000060", "١٢٣.abc"])
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "abc", "123.", ".abc", "x.y", "-5.abc", "99999999999999.abc", "1000060.AAAA", "1000060", "١٢٣.abc"],
+)
 def test_call_token_garbage(token: str | None) -> None:
     assert not check_call_token(KEY, token, "CA1", 1_000_000.0)
 

@@ -63,8 +63,20 @@ async def collect(call: TwilioCall) -> list[object]:
 def test_events_in_order_with_junk_skipped() -> None:
     async def main() -> None:
         call, socket = make_call()
-        socket.feed(wire.Connected(), media(1), media(3), "{bad", media(2), b"\x00", wire.Dtmf("1", 9),
-                    '{"event": "nope"}', media(2), wire.Mark("greeting"), media(5), wire.Stop("CA1", "AC1"))
+        socket.feed(
+            wire.Connected(),
+            media(1),
+            media(3),
+            "{bad",
+            media(2),
+            b"\x00",
+            wire.Dtmf("1", 9),
+            '{"event": "nope"}',
+            media(2),
+            wire.Mark("greeting"),
+            media(5),
+            wire.Stop("CA1", "AC1"),
+        )
         reason = await call.pump()
         events = await collect(call)
         assert reason == "stop"
@@ -86,7 +98,10 @@ def test_senders_write_only_media_mark_clear() -> None:
         assert [json.loads(m)["event"] for m in socket.sent] == ["media", "mark", "clear"]
         assert all(json.loads(m)["streamSid"] == "MZ1" for m in socket.sent)
         assert [wire.parse_outbound(m) for m in socket.sent] == [
-            wire.OutboundMedia(b"\x01\x02"), wire.OutboundMark("end"), wire.Clear()]
+            wire.OutboundMedia(b"\x01\x02"),
+            wire.OutboundMark("end"),
+            wire.Clear(),
+        ]
         socket.closed = True
         with pytest.raises(CallClosed):
             await call.send_mark("late")
@@ -129,12 +144,15 @@ def test_unread_audio_is_capped_but_control_events_are_kept() -> None:
     asyncio.run(main())
 
 
-@pytest.mark.parametrize(("caller", "expected"), [
-    ("+33612345678", "+33612345678"), ("anonymous", None), ("+266696687", None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [("+33612345678", "+33612345678"), ("anonymous", None), ("+266696687", None), ("", None), (None, None)],
+)
 def test_withheld_numbers(caller: str | None, expected: str | None) -> None:
     params = {} if caller is None else {"caller": caller}
-    call = TwilioCall(MemorySocket(), wire.Start("MZ1", "CA1", custom_parameters=params), TwilioRestClient("A", "t"),
-                      None)
+    call = TwilioCall(
+        MemorySocket(), wire.Start("MZ1", "CA1", custom_parameters=params), TwilioRestClient("A", "t"), None
+    )
     assert call.caller == expected
 
 

@@ -60,8 +60,10 @@ def test_webhook_refuses_bad_signatures_with_403() -> None:
                 ({SIGNATURE_HEADER: sign_webhook("other-token", f"{PUBLIC}/twilio/voice", form)}, form),
                 ({SIGNATURE_HEADER: sign_webhook(TOKEN, url, form)}, form),  # signed over the private URL
                 ({SIGNATURE_HEADER: signed}, {**form, "From": "+33700000000"}),  # tampered
-                ({SIGNATURE_HEADER: sign_webhook(TOKEN, f"{PUBLIC}/twilio/voice", {**form, "AccountSid": "AC2"})},
-                 {**form, "AccountSid": "AC2"}),  # well signed, other account
+                (
+                    {SIGNATURE_HEADER: sign_webhook(TOKEN, f"{PUBLIC}/twilio/voice", {**form, "AccountSid": "AC2"})},
+                    {**form, "AccountSid": "AC2"},
+                ),  # well signed, other account
             ]
             for headers, data in cases:
                 async with session.post(url, data=data, headers=headers) as response:
@@ -78,9 +80,12 @@ def test_websocket_refuses_bad_signatures_with_403() -> None:
     async def test() -> None:
         async with live_gateway(handler) as live:
             target = f"ws://{live.server_url.split('://')[1]}/twilio/stream"
-            for headers in ({}, {SIGNATURE_HEADER: sign_websocket(TOKEN, f"{PUBLIC}/twilio/stream")},
-                            {SIGNATURE_HEADER: sign_websocket("other-token", WSS)},
-                            {SIGNATURE_HEADER: sign_websocket(TOKEN, target)}):
+            for headers in (
+                {},
+                {SIGNATURE_HEADER: sign_websocket(TOKEN, f"{PUBLIC}/twilio/stream")},
+                {SIGNATURE_HEADER: sign_websocket("other-token", WSS)},
+                {SIGNATURE_HEADER: sign_websocket(TOKEN, target)},
+            ):
                 with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
                     await connect(target, additional_headers=headers, proxy=None)
                 assert refused.value.response.status_code == 403
@@ -154,8 +159,15 @@ def test_malformed_messages_and_out_of_order_media_do_not_end_the_call() -> None
             call = live.call()
             await call.start()
             await asyncio.wait_for(handler.started.wait(), 3)
-            for junk in ("{oops", '{"event": "media", "media": {"payload": "%%%"}}', '{"event": "hello"}',
-                         b"\x00\xff\x10", '{"event": "media"}', '{"event": "dtmf", "dtmf": {"digit": "x"}}', "[]"):
+            for junk in (
+                "{oops",
+                '{"event": "media", "media": {"payload": "%%%"}}',
+                '{"event": "hello"}',
+                b"\x00\xff\x10",
+                '{"event": "media"}',
+                '{"event": "dtmf", "dtmf": {"digit": "x"}}',
+                "[]",
+            ):
                 await call.send_raw(junk)
             ahead = len(call.caller_track) // 160 + 12
             for chunk in (ahead + 1, ahead):  # out of order, ~240 ms ahead of the carrier's own frames
@@ -319,17 +331,29 @@ def test_twilio_settings_from_the_environment(tmp_path: Path) -> None:
     assert "tok" not in repr(settings)
     token_file = tmp_path / "token"
     token_file.write_text("from-file\n", encoding="utf-8")
-    settings = twilio_settings({"TWILIO_AUTH_TOKEN_FILE": str(token_file), "TWILIO_ACCOUNT_SID": "AC1",
-                                "VOICEBOT_TWILIO_API_URL": "http://127.0.0.1:9", "VOICEBOT_STAFF_NUMBER": "+331"},
-                               default_public_url="http://127.0.0.1:8000")
+    settings = twilio_settings(
+        {
+            "TWILIO_AUTH_TOKEN_FILE": str(token_file),
+            "TWILIO_ACCOUNT_SID": "AC1",
+            "VOICEBOT_TWILIO_API_URL": "http://127.0.0.1:9",
+            "VOICEBOT_STAFF_NUMBER": "+331",
+        },
+        default_public_url="http://127.0.0.1:8000",
+    )
     assert settings is not None
     assert (settings.auth_token, settings.api_base_url, settings.staff_number, settings.public_base_url) == (
-        "from-file", "http://127.0.0.1:9", "+331", "http://127.0.0.1:8000")
+        "from-file",
+        "http://127.0.0.1:9",
+        "+331",
+        "http://127.0.0.1:8000",
+    )
     secret = "s3cr3t-token-value"
-    for bad in ({"TWILIO_AUTH_TOKEN": secret, "VOICEBOT_PUBLIC_URL": "https://x.org"},
-                {"TWILIO_AUTH_TOKEN": secret, "TWILIO_ACCOUNT_SID": "AC1"},
-                {"TWILIO_AUTH_TOKEN": secret, "TWILIO_ACCOUNT_SID": "AC1", "VOICEBOT_PUBLIC_URL": "x.org"},
-                {"TWILIO_AUTH_TOKEN_FILE": str(tmp_path / "missing"), "TWILIO_ACCOUNT_SID": "AC1"}):
+    for bad in (
+        {"TWILIO_AUTH_TOKEN": secret, "VOICEBOT_PUBLIC_URL": "https://x.org"},
+        {"TWILIO_AUTH_TOKEN": secret, "TWILIO_ACCOUNT_SID": "AC1"},
+        {"TWILIO_AUTH_TOKEN": secret, "TWILIO_ACCOUNT_SID": "AC1", "VOICEBOT_PUBLIC_URL": "x.org"},
+        {"TWILIO_AUTH_TOKEN_FILE": str(tmp_path / "missing"), "TWILIO_ACCOUNT_SID": "AC1"},
+    ):
         with pytest.raises(BadSetting) as raised:
             twilio_settings(bad)
         assert secret not in str(raised.value)

@@ -33,7 +33,11 @@ def test_hang_up_posts_status_completed_with_basic_auth() -> None:
         assert result.ok and result.call_status == "completed"
         (request,) = fake.requests
         assert (request.method, request.path, request.form, request.status) == (
-            "POST", f"/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1.json", {"Status": "completed"}, 200)
+            "POST",
+            f"/2010-04-01/Accounts/{ACCOUNT}/Calls/CA1.json",
+            {"Status": "completed"},
+            200,
+        )
         assert fake.calls["CA1"].status == "completed"
         again = await client.hang_up("CA1")
         assert again.ok and again.already_ended

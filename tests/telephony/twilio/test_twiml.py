@@ -28,12 +28,15 @@ def test_stream_twiml_connects_the_stream_with_parameters() -> None:
     assert [(p.get("name"), p.get("value")) for p in stream] == [("token", "1.a&b<c"), ("caller", "+33612345678")]
 
 
-@pytest.mark.parametrize("url", [
-    "wss://bot.example.org/twilio/stream?token=x",
-    "wss://bot.example.org/twilio/stream#frag",
-    "https://bot.example.org/twilio/stream",
-    "wss:///no-host",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "wss://bot.example.org/twilio/stream?token=x",
+        "wss://bot.example.org/twilio/stream#frag",
+        "https://bot.example.org/twilio/stream",
+        "wss:///no-host",
+    ],
+)
 def test_stream_twiml_refuses_unusable_urls(url: str) -> None:
     with pytest.raises(BadTelephonySetting):
         stream_twiml(url, {})
@@ -50,13 +53,16 @@ def test_hangup_twiml() -> None:
     assert [e.tag for e in ET.fromstring(hangup_twiml())] == ["Hangup"]
 
 
-@pytest.mark.parametrize(("base", "path", "expected"), [
-    ("https://bot.example.org", "/twilio/stream", "wss://bot.example.org/twilio/stream"),
-    ("https://bot.example.org/", "twilio/stream", "wss://bot.example.org/twilio/stream"),
-    ("https://example.org/voicebot/", "/twilio/stream", "wss://example.org/voicebot/twilio/stream"),
-    ("https://example.org:8443", "/twilio/stream", "wss://example.org:8443/twilio/stream"),
-    ("http://127.0.0.1:8000", "/twilio/stream", "ws://127.0.0.1:8000/twilio/stream"),
-])
+@pytest.mark.parametrize(
+    ("base", "path", "expected"),
+    [
+        ("https://bot.example.org", "/twilio/stream", "wss://bot.example.org/twilio/stream"),
+        ("https://bot.example.org/", "twilio/stream", "wss://bot.example.org/twilio/stream"),
+        ("https://example.org/voicebot/", "/twilio/stream", "wss://example.org/voicebot/twilio/stream"),
+        ("https://example.org:8443", "/twilio/stream", "wss://example.org:8443/twilio/stream"),
+        ("http://127.0.0.1:8000", "/twilio/stream", "ws://127.0.0.1:8000/twilio/stream"),
+    ],
+)
 def test_public_ws_url(base: str, path: str, expected: str) -> None:
     assert public_ws_url(base, path) == expected
 
@@ -72,7 +78,8 @@ def test_call_resource_url_matches_twilio_and_pipecat() -> None:
     assert call_resource_url("https://api.twilio.com", "AC123", "CA456") == expected
     assert call_resource_url("", "AC123", "CA456") == expected
     assert call_resource_url("http://127.0.0.1:9000/", "AC1", "CA2") == (
-        "http://127.0.0.1:9000/2010-04-01/Accounts/AC1/Calls/CA2.json")
+        "http://127.0.0.1:9000/2010-04-01/Accounts/AC1/Calls/CA2.json"
+    )
     assert call_resource_url("http://h", "AC/..", "CA?x") == "http://h/2010-04-01/Accounts/AC%2F../Calls/CA%3Fx.json"
 
 
@@ -81,7 +88,9 @@ def test_parse_twiml_reads_back_what_we_build() -> None:
     assert parse_twiml(dial_twiml("+331")) == [DialVerb("+331")]
     assert parse_twiml(hangup_twiml()) == [HangupVerb()]
     assert parse_twiml("<Response><Connect><Stream url='wss://h/s'/></Connect><Dial>+332</Dial></Response>") == [
-        StreamVerb("wss://h/s"), DialVerb("+332")]
+        StreamVerb("wss://h/s"),
+        DialVerb("+332"),
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "not xml", "<html/>", "<Response>"])

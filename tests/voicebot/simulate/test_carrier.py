@@ -25,16 +25,19 @@ ROOT = Path(__file__).resolve().parents[3]
 VOICED = ulaw_encode(tone(440, 0.02, amplitude=0.5))
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("Bonjour", CallerLine("say", "Bonjour")),
-    ("  dtmf: 12# ", CallerLine("dtmf", "12#")),
-    ("DTMF:1", CallerLine("dtmf", "1")),
-    ("wav:/tmp/a b.wav", CallerLine("wav", "/tmp/a b.wav")),
-    ("", CallerLine("silence")),
-    ("Silence", CallerLine("silence")),
-    ("hangup", CallerLine("hangup")),
-    ("# a comment", None),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Bonjour", CallerLine("say", "Bonjour")),
+        ("  dtmf: 12# ", CallerLine("dtmf", "12#")),
+        ("DTMF:1", CallerLine("dtmf", "1")),
+        ("wav:/tmp/a b.wav", CallerLine("wav", "/tmp/a b.wav")),
+        ("", CallerLine("silence")),
+        ("Silence", CallerLine("silence")),
+        ("hangup", CallerLine("hangup")),
+        ("# a comment", None),
+    ],
+)
 def test_parse_line(line: str, expected: CallerLine | None) -> None:
     assert parse_line(line) == expected
 
@@ -59,7 +62,11 @@ def test_recording_is_stereo_8khz_caller_left_bot_right(tmp_path: Path) -> None:
     write_recording(path, VOICED * 2, ulaw_silence() + VOICED * 3)
     with wave.open(str(path)) as reader:
         assert (reader.getnchannels(), reader.getframerate(), reader.getsampwidth(), reader.getnframes()) == (
-            2, 8000, 2, 640)
+            2,
+            8000,
+            2,
+            640,
+        )
         frames = np.frombuffer(reader.readframes(640), dtype="<i2").reshape(-1, 2)
     assert np.abs(frames[:320, 0]).max() > 1000 and np.abs(frames[320:, 0]).max() == 0
     assert np.abs(frames[:160, 1]).max() == 0 and np.abs(frames[160:, 1]).max() > 1000
@@ -91,8 +98,17 @@ def scripted(*items: str, voice: ToneVoice | None = None) -> tuple[list[dict[str
     async def test() -> None:
         async with live_gateway(ToneHandler()) as live:
             call = live.call()
-            script = CallerScript(call, transcriber=FakeTranscriber(), voice=voice, json_mode=True, out=out,
-                                  err=io.StringIO(), answer_timeout=1.0, key_gap=0.05, turns=BotTurns(gap_frames=15))
+            script = CallerScript(
+                call,
+                transcriber=FakeTranscriber(),
+                voice=voice,
+                json_mode=True,
+                out=out,
+                err=io.StringIO(),
+                answer_timeout=1.0,
+                key_gap=0.05,
+                turns=BotTurns(gap_frames=15),
+            )
             result["code"] = await script.run(lines(*items))
             result["script"] = script
 
@@ -111,8 +127,12 @@ def test_json_protocol_of_a_keypad_call_ended_by_the_bot() -> None:
 
 def test_transfer_and_caller_hang_up_outcomes() -> None:
     output, code, _ = scripted("dtmf:0")
-    assert code == 0 and output[-1] == {"type": "end", "outcome": "transferred", "reference": None,
-                                        "transfer_to": STAFF}
+    assert code == 0 and output[-1] == {
+        "type": "end",
+        "outcome": "transferred",
+        "reference": None,
+        "transfer_to": STAFF,
+    }
     output, code, script = scripted("Bonjour, je voudrais un rendez-vous", "hangup", voice=ToneVoice())
     assert code == 0 and output[-1] == {"type": "end", "outcome": "hung_up", "reference": None}
     caller = bytes(script.call.caller_track)
@@ -136,15 +156,25 @@ def test_a_caller_typing_on_a_terminal_keeps_a_prompt_below_the_bots_lines() -> 
 
     async def test() -> None:
         async with live_gateway(ToneHandler()) as live:
-            script = CallerScript(live.call(), transcriber=FakeTranscriber(), voice=None, json_mode=False, out=out,
-                                  err=io.StringIO(), answer_timeout=1.0, key_gap=0.05, turns=BotTurns(gap_frames=15))
+            script = CallerScript(
+                live.call(),
+                transcriber=FakeTranscriber(),
+                voice=None,
+                json_mode=False,
+                out=out,
+                err=io.StringIO(),
+                answer_timeout=1.0,
+                key_gap=0.05,
+                turns=BotTurns(gap_frames=15),
+            )
             script.interactive = True
             assert await script.run(lines("dtmf:#")) == 0
 
     run(test)
     # each bot line clears the pending prompt and prints it again; the typed line is not echoed twice
-    assert out.getvalue() == ("\r\033[Kbot> beep 0.3\nyou> \r\033[Kbot> beep 0.3\nyou> "
-                              "\r\033[K[call ended: completed]\n")
+    assert out.getvalue() == (
+        "\r\033[Kbot> beep 0.3\nyou> \r\033[Kbot> beep 0.3\nyou> \r\033[K[call ended: completed]\n"
+    )
 
 
 def test_text_lines_without_a_voice_end_the_call_with_an_error() -> None:
@@ -155,13 +185,24 @@ def test_text_lines_without_a_voice_end_the_call_with_an_error() -> None:
 @pytest.mark.slow
 def test_voicebot_call_against_voicebot_serve(tmp_path: Path) -> None:
     port, api_port = free_port(), free_port()
-    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
-           "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}", "VOICEBOT_DB": f"sqlite:///{tmp_path / 'v.db'}",
-           "VOICEBOT_STAFF_NUMBER": STAFF}
+    env = {
+        **os.environ,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}",
+        "VOICEBOT_DB": f"sqlite:///{tmp_path / 'v.db'}",
+        "VOICEBOT_STAFF_NUMBER": STAFF,
+    }
     env.pop("VOICEBOT_PUBLIC_URL", None)
     voicebot = [sys.executable, "-m", "voicebot"]
-    server = subprocess.Popen([*voicebot, "serve", "--port", str(port), "--no-voice", "--sip-port", "0"], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*voicebot, "serve", "--port", str(port), "--no-voice", "--sip-port", "0"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -169,10 +210,30 @@ def test_voicebot_call_against_voicebot_serve(tmp_path: Path) -> None:
             if "Uvicorn running" in line or server.poll() is not None:
                 break
         record = tmp_path / "call.wav"
-        done = subprocess.run([*voicebot, "call", "--server", f"http://127.0.0.1:{port}", "--no-speech", "--json",
-                               "--answer-timeout", "2", "--turn-gap", "0.4", "--record", str(record),
-                               "--caller-id", "+33612345678"],
-                              input="dtmf:7\ndtmf:#\n", env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [
+                *voicebot,
+                "call",
+                "--server",
+                f"http://127.0.0.1:{port}",
+                "--no-speech",
+                "--json",
+                "--answer-timeout",
+                "2",
+                "--turn-gap",
+                "0.4",
+                "--record",
+                str(record),
+                "--caller-id",
+                "+33612345678",
+            ],
+            input="dtmf:7\ndtmf:#\n",
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

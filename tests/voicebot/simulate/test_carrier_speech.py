@@ -63,8 +63,15 @@ def test_speech_crosses_the_line_both_ways() -> None:
 
     async def test() -> None:
         async with live_gateway(handler) as live:
-            script = CallerScript(live.call(), transcriber=transcriber, voice=caller_voice, json_mode=True, out=out,
-                                  answer_timeout=3, turns=BotTurns(gap_frames=40))
+            script = CallerScript(
+                live.call(),
+                transcriber=transcriber,
+                voice=caller_voice,
+                json_mode=True,
+                out=out,
+                answer_timeout=3,
+                turns=BotTurns(gap_frames=40),
+            )
             assert await script.run(lines("I would like Tuesday morning, please.", "dtmf:#")) == 0
 
     run(test, timeout=60)

@@ -29,9 +29,17 @@ BOOKING = [
 def _chat(lines: list[str] | None, json_mode: bool, stdin: str = "") -> tuple[int, str, str, FakePort]:
     port = FakePort(FR)
     out, err = io.StringIO(), io.StringIO()
-    code = run_chat(port, locale=None, caller_id="+33698765432", now_fn=lambda: NOW,
-                    lines=iter(lines) if lines is not None else None, json_mode=json_mode, out=out, err=err,
-                    inp=io.StringIO(stdin))
+    code = run_chat(
+        port,
+        locale=None,
+        caller_id="+33698765432",
+        now_fn=lambda: NOW,
+        lines=iter(lines) if lines is not None else None,
+        json_mode=json_mode,
+        out=out,
+        err=err,
+        inp=io.StringIO(stdin),
+    )
     return code, out.getvalue(), err.getvalue(), port
 
 
@@ -68,7 +76,11 @@ def test_stdin_closing_is_a_hang_up_and_nothing_is_booked() -> None:
 def test_json_transfer_names_the_target() -> None:
     _, out, _, _ = _chat(["dtmf:0"], True)
     assert json.loads(out.splitlines()[-1]) == {
-        "type": "end", "outcome": "transferred", "reference": None, "transfer_to": "+33 1 84 80 00 01"}
+        "type": "end",
+        "outcome": "transferred",
+        "reference": None,
+        "transfer_to": "+33 1 84 80 00 01",
+    }
 
 
 def test_script_mode_prints_a_readable_transcript() -> None:

@@ -20,14 +20,23 @@ from voicebot.simulate.chat import run_chat
 def _play(service: BookingService, now: datetime, spec: dict, locale: str) -> list[dict]:
     out, err = io.StringIO(), io.StringIO()
     lines = iter([turn["caller"] for turn in spec["turns"]])
-    code = run_chat(service, locale=locale, caller_id=spec.get("caller_id"), now_fn=lambda: now, lines=lines,
-                    json_mode=True, out=out, err=err)
+    code = run_chat(
+        service,
+        locale=locale,
+        caller_id=spec.get("caller_id"),
+        now_fn=lambda: now,
+        lines=lines,
+        json_mode=True,
+        out=out,
+        err=err,
+    )
     assert code == 0, err.getvalue()
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-@pytest.mark.parametrize("name", ["fr_01_one_shot_booking", "fr_29_later_and_other_day", "en_01_one_shot_booking",
-                                  "fr_25_hang_up_mid_call"])
+@pytest.mark.parametrize(
+    "name", ["fr_01_one_shot_booking", "fr_29_later_and_other_day", "en_01_one_shot_booking", "fr_25_hang_up_mid_call"]
+)
 def test_booking_scripts_on_sqlite(tmp_path: Path, name: str) -> None:
     spec = load_script(CONVERSATIONS / f"{name}.toml")
     locale = spec["locale"]
@@ -38,7 +47,8 @@ def test_booking_scripts_on_sqlite(tmp_path: Path, name: str) -> None:
     booked = service.list_appointments(status=Status.BOOKED)
     wanted = spec["expect"]["booked"]
     assert [(a.practitioner_id, a.motif_id, a.start.replace(tzinfo=None)) for a in booked] == [
-        (w["practitioner"], w["motif"], w["start"]) for w in wanted]
+        (w["practitioner"], w["motif"], w["start"]) for w in wanted
+    ]
     if wanted:
         assert end["reference"] == booked[0].reference and len(end["reference"]) == 6
         assert booked[0].patient.last_name == wanted[0]["last_name"]
@@ -46,8 +56,11 @@ def test_booking_scripts_on_sqlite(tmp_path: Path, name: str) -> None:
 
 def test_cancel_and_move_on_sqlite(tmp_path: Path) -> None:
     service, now = open_service(tmp_path, "fr")
-    slot = next(s for s in service.find_slots(SlotQuery("consultation", ("martin",)), now)
-                if s.start.day == 3 and s.start.hour == 10)
+    slot = next(
+        s
+        for s in service.find_slots(SlotQuery("consultation", ("martin",)), now)
+        if s.start.day == 3 and s.start.hour == 10
+    )
     patient = PatientDetails("Jean", "Dupont", datetime(1985, 7, 14).date(), "+33612345678")
     first = service.book(slot, patient, now)
     spec = load_script(CONVERSATIONS / "fr_18_move.toml")
@@ -56,8 +69,10 @@ def test_cancel_and_move_on_sqlite(tmp_path: Path) -> None:
     moved = service.get(events[-1]["reference"])
     assert moved.status is Status.BOOKED and moved.start.replace(tzinfo=None) == datetime(2026, 12, 4, 8, 50)
     assert service.get(first.reference).status is Status.CANCELLED
-    cancel = {"caller_id": "+33612345678",
-              "turns": [{"caller": t} for t in ("annuler mon rendez-vous", "Jean Dupont", "14 juillet 1985", "oui")]}
+    cancel = {
+        "caller_id": "+33612345678",
+        "turns": [{"caller": t} for t in ("annuler mon rendez-vous", "Jean Dupont", "14 juillet 1985", "oui")],
+    }
     events = _play(service, now, cancel, "fr")
     assert events[-1] == {"type": "end", "outcome": "cancelled", "reference": moved.reference}
     assert service.list_appointments(status=Status.BOOKED) == []

@@ -37,26 +37,34 @@ STAFF = "sip:staff@127.0.0.1:5070"
 # -- options -------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (DEFAULT_URI, SipTarget(DEFAULT_URI, "voicebot", "127.0.0.1", 5060)),
-    ("sip:bot@127.0.0.1:5080", SipTarget("sip:bot@127.0.0.1:5080", "bot", "127.0.0.1", 5080)),
-    ("127.0.0.1:5062", SipTarget("sip:127.0.0.1:5062", "", "127.0.0.1", 5062)),
-    ("SIP:+33100000000@pbx.example.org;transport=udp",
-     SipTarget("SIP:+33100000000@pbx.example.org;transport=udp", "+33100000000", "pbx.example.org", 5060)),
-    ("sip:bot@[::1]:5070", SipTarget("sip:bot@[::1]:5070", "bot", "::1", 5070)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (DEFAULT_URI, SipTarget(DEFAULT_URI, "voicebot", "127.0.0.1", 5060)),
+        ("sip:bot@127.0.0.1:5080", SipTarget("sip:bot@127.0.0.1:5080", "bot", "127.0.0.1", 5080)),
+        ("127.0.0.1:5062", SipTarget("sip:127.0.0.1:5062", "", "127.0.0.1", 5062)),
+        (
+            "SIP:+33100000000@pbx.example.org;transport=udp",
+            SipTarget("SIP:+33100000000@pbx.example.org;transport=udp", "+33100000000", "pbx.example.org", 5060),
+        ),
+        ("sip:bot@[::1]:5070", SipTarget("sip:bot@[::1]:5070", "bot", "::1", 5070)),
+    ],
+)
 def test_parse_target(text: str, expected: SipTarget) -> None:
     assert parse_target(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("sip:", "not a SIP URI"),
-    ("sip:bot@", "not a SIP URI"),
-    ("sip:bot@host:abc", "bad port"),
-    ("sip:bot@host:70000", "out of range"),
-    ("sips:bot@host", "not supported"),
-    ("sip:bot @host", "not a SIP URI"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sip:", "not a SIP URI"),
+        ("sip:bot@", "not a SIP URI"),
+        ("sip:bot@host:abc", "bad port"),
+        ("sip:bot@host:70000", "out of range"),
+        ("sips:bot@host", "not supported"),
+        ("sip:bot @host", "not a SIP URI"),
+    ],
+)
 def test_parse_target_refuses_what_cannot_be_dialled(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_target(text)
@@ -87,8 +95,16 @@ def free_udp_port() -> int:
 
 def softphone(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOT_")}
-    return subprocess.run([*VOICEBOT, "softphone", "--no-speech", *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=ROOT, check=False)
+    return subprocess.run(
+        [*VOICEBOT, "softphone", "--no-speech", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def test_nobody_answering_is_one_clear_line() -> None:
@@ -97,8 +113,10 @@ def test_nobody_answering_is_one_clear_line() -> None:
     assert done.returncode == 1
     assert json.loads(done.stdout.splitlines()[-1]) == {"type": "end", "outcome": "error", "reference": None}
     errors = done.stderr.strip().splitlines()
-    assert errors[-1].startswith(f"voicebot softphone: No SIP answer from sip:voicebot@127.0.0.1:{port}: "
-                                 f"is `voicebot serve` running with --sip-port {port}?"), done.stderr
+    assert errors[-1].startswith(
+        f"voicebot softphone: No SIP answer from sip:voicebot@127.0.0.1:{port}: "
+        f"is `voicebot serve` running with --sip-port {port}?"
+    ), done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -167,10 +185,15 @@ async def lines(*items: str) -> AsyncIterator[str]:
         yield item
 
 
-async def scripted_call(bot: ToneBot, *items: str, codecs: tuple[str, ...] = ("PCMU", "PCMA"),
-                        json_mode: bool = True, source: AsyncIterator[str] | None = None,
-                        auth: tuple[str, str] | None = None, **server_options: object
-                        ) -> tuple[list[dict[str, object]], int, SoftphoneCall, str]:
+async def scripted_call(
+    bot: ToneBot,
+    *items: str,
+    codecs: tuple[str, ...] = ("PCMU", "PCMA"),
+    json_mode: bool = True,
+    source: AsyncIterator[str] | None = None,
+    auth: tuple[str, str] | None = None,
+    **server_options: object,
+) -> tuple[list[dict[str, object]], int, SoftphoneCall, str]:
     """Run `items` (or `source`'s lines) through `CallerScript` on a `SoftphoneCall` to a `SipServer` on an
     ephemeral port; the JSON events (the transcript's lines as `{"line": ...}` without `json_mode`)."""
     server = SipServer(bot, host="127.0.0.1", port=0, **server_options)  # type: ignore[arg-type]
@@ -178,11 +201,25 @@ async def scripted_call(bot: ToneBot, *items: str, codecs: tuple[str, ...] = ("P
     out, err = io.StringIO(), io.StringIO()
     try:
         host, port = server.address
-        call = SoftphoneCall(parse_target(f"sip:voicebot@{host}:{port}"), caller="+33612345678", codecs=codecs,
-                             ring_timeout=3, credentials=auth)
-        script = CallerScript(call, transcriber=FakeTranscriber(), voice=ToneVoice(), json_mode=json_mode,
-                              out=out, err=err, answer_timeout=1.0, key_gap=0.05, turns=BotTurns(gap_frames=15),
-                              program="voicebot softphone")
+        call = SoftphoneCall(
+            parse_target(f"sip:voicebot@{host}:{port}"),
+            caller="+33612345678",
+            codecs=codecs,
+            ring_timeout=3,
+            credentials=auth,
+        )
+        script = CallerScript(
+            call,
+            transcriber=FakeTranscriber(),
+            voice=ToneVoice(),
+            json_mode=json_mode,
+            out=out,
+            err=err,
+            answer_timeout=1.0,
+            key_gap=0.05,
+            turns=BotTurns(gap_frames=15),
+            program="voicebot softphone",
+        )
         code = await script.run(source or lines(*items))
         await eventually(lambda: not server.calls, 5)
     finally:
@@ -229,8 +266,7 @@ def test_pcma_and_a_transfer_by_refer() -> None:
     bot = ToneBot()
 
     async def test() -> None:
-        output, code, call, err = await scripted_call(bot, "one two three four five six", "dtmf:0",
-                                                      codecs=("PCMA",))
+        output, code, call, err = await scripted_call(bot, "one two three four five six", "dtmf:0", codecs=("PCMA",))
         assert code == 0, err
         assert call.sip is not None and call.sip.codec == "PCMA"
         assert output[-1] == {"type": "end", "outcome": "transferred", "reference": None, "transfer_to": STAFF}
@@ -239,7 +275,7 @@ def test_pcma_and_a_transfer_by_refer() -> None:
         # the caller's 300 Hz tone crossed as A-law: its spectrum peaks at 300 Hz
         heard = np.frombuffer(bytes(bot.heard), dtype="<i2").astype(np.float64)
         start = int(np.argmax(np.abs(heard) > 1000)) + 200
-        window = heard[start:start + 1600]  # 0.2 s inside the 0.3 s tone
+        window = heard[start : start + 1600]  # 0.2 s inside the 0.3 s tone
         assert len(window) == 1600 and np.abs(window).max() > 1000
         spectrum = np.abs(np.fft.rfft(window))
         assert abs(np.argmax(spectrum) * 8000 / 1600 - 300) <= 10
@@ -267,14 +303,23 @@ def test_a_transcript_prints_the_bot_while_the_caller_thinks_and_ends_when_the_b
         typed.set()
         output, code, _, err = await task
         assert code == 0, err
-        assert [o["line"] for o in output] == ["bot> beep 0.3", "you> dtmf:8", "bot> beep 0.3", "you> hangup",
-                                               "[call ended: hung_up]"]
+        assert [o["line"] for o in output] == [
+            "bot> beep 0.3",
+            "you> dtmf:8",
+            "bot> beep 0.3",
+            "you> hangup",
+            "[call ended: hung_up]",
+        ]
         # the bot hangs up while the caller thinks: the call ends without waiting for the caller's next line
         never = asyncio.Event()
         output, code, call, err = await scripted_call(bot, json_mode=False, source=thinking("dtmf:7", then=never))
         assert code == 0, err
-        assert [o["line"] for o in output] == ["bot> beep 0.3", "you> dtmf:7", "bot> beep 0.3",
-                                               "[call ended: completed]"]
+        assert [o["line"] for o in output] == [
+            "bot> beep 0.3",
+            "you> dtmf:7",
+            "bot> beep 0.3",
+            "[call ended: completed]",
+        ]
         assert call.end_reason == "remote_bye"
 
     run(test, timeout=40)
@@ -321,8 +366,7 @@ def tone_server() -> Iterator[tuple[ToneBot, int]]:
         loop.close()
 
 
-def test_command_plays_a_wav_records_both_sides_and_hangs_up(tmp_path: Path,
-                                                             tone_server: tuple[ToneBot, int]) -> None:
+def test_command_plays_a_wav_records_both_sides_and_hangs_up(tmp_path: Path, tone_server: tuple[ToneBot, int]) -> None:
     bot, port = tone_server
     speech = tmp_path / "caller.wav"
     with wave.open(str(speech), "wb") as writer:
@@ -331,8 +375,20 @@ def test_command_plays_a_wav_records_both_sides_and_hangs_up(tmp_path: Path,
         writer.setframerate(16_000)
         writer.writeframes(tone(250, 0.6, rate=16_000))
     record = tmp_path / "call.wav"
-    done = softphone("--to", f"sip:voicebot@127.0.0.1:{port}", "--wav", str(speech), "--record", str(record),
-                     "--caller-id", "patient", "--answer-timeout", "2", "--turn-gap", "0.4")
+    done = softphone(
+        "--to",
+        f"sip:voicebot@127.0.0.1:{port}",
+        "--wav",
+        str(speech),
+        "--record",
+        str(record),
+        "--caller-id",
+        "patient",
+        "--answer-timeout",
+        "2",
+        "--turn-gap",
+        "0.4",
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("bot> [bot audio 0.3 s]"), done.stdout  # the greeting
@@ -353,8 +409,14 @@ def test_softphone_against_voicebot_serve(tmp_path: Path) -> None:
     port, sip_port = free_port(), free_udp_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VOICEBOT_", "TWILIO_"))}
     env["VOICEBOT_DB"] = f"sqlite:///{tmp_path / 'v.db'}"
-    server = subprocess.Popen([*VOICEBOT, "serve", "--port", str(port), "--no-voice", "--sip-port", str(sip_port)],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*VOICEBOT, "serve", "--port", str(port), "--no-voice", "--sip-port", str(sip_port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -362,9 +424,21 @@ def test_softphone_against_voicebot_serve(tmp_path: Path) -> None:
             if "Uvicorn running" in line or server.poll() is not None:
                 break
         record = tmp_path / "call.wav"
-        done = softphone("--json", "--to", f"sip:voicebot@127.0.0.1:{sip_port}", "--answer-timeout", "2",
-                         "--turn-gap", "0.4", "--record", str(record), "--caller-id", "+33612345678",
-                         stdin="dtmf:7\ndtmf:#\n", timeout=40)
+        done = softphone(
+            "--json",
+            "--to",
+            f"sip:voicebot@127.0.0.1:{sip_port}",
+            "--answer-timeout",
+            "2",
+            "--turn-gap",
+            "0.4",
+            "--record",
+            str(record),
+            "--caller-id",
+            "+33612345678",
+            stdin="dtmf:7\ndtmf:#\n",
+            timeout=40,
+        )
     finally:
         server.terminate()
         server.wait(timeout=15)
