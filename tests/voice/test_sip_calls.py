@@ -87,13 +87,13 @@ def transcripts(log: str) -> list[list[tuple[str, str]]]:
     """The handler's transcripts of finished SIP calls (who, what), as logged at debug level."""
     return [
         [(who, what) for who, what in json.loads(found)]
-        for found in re.findall(r"voicebot\.sip_handler: call \S+: transcript (\[.*\])$", log, re.MULTILINE)
+        for found in re.findall(r"voicebot\.phone\.sip: call \S+: transcript (\[.*\])$", log, re.MULTILINE)
     ]
 
 
 def outcomes(log: str) -> list[str]:
     """The finished calls' outcomes (`completed`, `hung_up`, `closed`...), in order."""
-    return re.findall(r"voicebot\.call_records: call \S+: (\w+)$", log, flags=re.MULTILINE)
+    return re.findall(r"voicebot\.phone\.calls: call \S+: (\w+)$", log, flags=re.MULTILINE)
 
 
 def test_sipp_caller_is_heard_and_its_key_reaches_the_dialogue(tmp_path: Path, sip_server: ServeProcess) -> None:
