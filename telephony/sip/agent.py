@@ -12,7 +12,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from telephony.sip.errors import SipError
 from telephony.sip.messages import (
@@ -27,9 +27,6 @@ from telephony.sip.messages import (
     tag_of,
 )
 
-if TYPE_CHECKING:
-    from telephony.sip.call import SipCall
-
 logger = logging.getLogger(__name__)
 
 T1 = 0.5
@@ -42,6 +39,22 @@ MAX_RETRANSMITTING = 256
 _KNOWN = {"PRACK", "UPDATE", "SUBSCRIBE", "MESSAGE", "REGISTER", "PUBLISH", "REFER"}
 
 
+class InDialog(Protocol):
+    """What the agent needs of an established call (`SipCall` is one): its requests, told from strangers'."""
+
+    def owns(self, request: SipRequest) -> bool:
+        """Whether an in-dialog request belongs to this dialog (tags match)."""
+        ...
+
+    def handle_request(self, request: SipRequest, addr: tuple[str, int]) -> None:
+        """A request inside the dialog (BYE, re-INVITE, NOTIFY...): answer it."""
+        ...
+
+    def handle_ack(self, request: SipRequest) -> None:
+        """The ACK of a 2xx in the dialog."""
+        ...
+
+
 class SipAgent(asyncio.DatagramProtocol):
     """A SIP endpoint on one UDP socket: sends requests and responses, routes what it receives."""
 
@@ -49,7 +62,7 @@ class SipAgent(asyncio.DatagramProtocol):
         self.user_agent = user_agent
         self.transport: asyncio.DatagramTransport | None = None
         self.host, self.port = "127.0.0.1", 0
-        self.dialogs: dict[str, SipCall] = {}
+        self._dialogs: dict[str, InDialog] = {}
         """Established calls by Call-ID."""
         self._pending: dict[str, asyncio.Future[SipResponse]] = {}
         self._provisional: dict[str, Callable[[SipResponse], None]] = {}
@@ -101,6 +114,19 @@ class SipAgent(asyncio.DatagramProtocol):
                 future.set_exception(SipError("the SIP agent is closed"))
         if self.transport is not None:
             self.transport.close()
+
+    def add_dialog(self, call_id: str, dialog: InDialog) -> None:
+        """Route the in-dialog requests and ACKs of `call_id` to `dialog` from now on."""
+        self._dialogs[call_id] = dialog
+
+    def remove_dialog(self, call_id: str, dialog: InDialog) -> None:
+        """Stop routing `call_id` to `dialog` (when it is still the one routed to: a no-op otherwise)."""
+        if self._dialogs.get(call_id) is dialog:
+            del self._dialogs[call_id]
+
+    def answered(self, branch: str, method: str) -> bool:
+        """Whether we answered the request of this branch and method (a response kept for retransmissions)."""
+        return (branch, method) in self._answered
 
     # --- sending ---
 
@@ -241,7 +267,7 @@ class SipAgent(asyncio.DatagramProtocol):
             task = self._until_ack.pop((message.call_id or "", cseq_of(message)[0]), None)
             if task is not None:
                 task.cancel()
-            call = self.dialogs.get(message.call_id or "")
+            call = self._dialogs.get(message.call_id or "")
             if call is not None and call.owns(message):
                 call.handle_ack(message)
             return
@@ -275,7 +301,7 @@ class SipAgent(asyncio.DatagramProtocol):
         """Requests in a dialog go to their call; outside one, only OPTIONS is welcome here."""
         method = request.method
         if tag_of(request.get_header("to")) is not None:
-            call = self.dialogs.get(request.call_id or "")
+            call = self._dialogs.get(request.call_id or "")
             if call is None or not call.owns(request):
                 self.respond(request, 481, "Call/Transaction Does Not Exist", addr)
             else:

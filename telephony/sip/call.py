@@ -8,48 +8,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from telephony.sip.dialogs import Dialog
 from telephony.sip.errors import SipError
-from telephony.sip.messages import ALLOW, SipRequest, tag_of, uri_of
+from telephony.sip.events import Audio, CallEvent, CallEvents, Digit, EndReason
+from telephony.sip.messages import ALLOW, SipRequest, dtmf_relay_digit, sipfrag_status, tag_of, uri_of
 from telephony.sip.sdp import build_answer, build_offer, negotiate, read_sdp
 
 if TYPE_CHECKING:
     from telephony.sip.agent import SipAgent
     from telephony.sip.media import MediaSession
 
+__all__ = ["Audio", "CallEvent", "Digit", "EndReason", "SipCall"]
+
 logger = logging.getLogger(__name__)
 
-MAX_PENDING_EVENTS = 1_500
-"""30 s of caller audio waits for a slow consumer at most (older frames are dropped, digits kept)."""
 BYE_TIMEOUT = 4.0
 PLAYOUT_SECONDS = 0.2
 """After the last packet is sent, how long the far end may still be playing it (jitter buffer, network)."""
 TRANSFER_GRACE = 5.0
 """After a REFER is accepted, how long the peer has to hang up before we send BYE ourselves."""
-
-
-@dataclass(frozen=True)
-class Audio:
-    """20 ms of caller audio: 8 kHz mono signed 16-bit little-endian PCM (320 bytes)."""
-
-    pcm: bytes
-    """Decoded from PCMU/PCMA after the jitter buffer (concealed frames included)."""
-
-
-@dataclass(frozen=True)
-class Digit:
-    """One RFC 4733 key press, reported once (at its first packet)."""
-
-    digit: str
-    """One of 0-9, *, #, A-D."""
-
-
-CallEvent = Audio | Digit
 
 
 class SipCall:
@@ -74,12 +54,11 @@ class SipCall:
         self.called = called
         self.codec = codec
         self.ended = asyncio.Event()
-        self.end_reason: str | None = None
+        self.end_reason: EndReason | None = None
         self.dialog = dialog
         self._agent, self._media, self._codecs = agent, media, codecs
         self._on_ended, self._on_released = on_ended, on_released
-        self._events: deque[CallEvent] = deque()
-        self._ready = asyncio.Event()
+        self._events = CallEvents()
         self._sdp_version = 2
         self._transferring = False
         self._released = False
@@ -94,16 +73,9 @@ class SipCall:
 
     # --- the public interface ---
 
-    async def events(self) -> AsyncIterator[CallEvent]:
+    def events(self) -> AsyncIterator[CallEvent]:
         """Caller audio (one `Audio` per 20 ms) and digits, until the call ends."""
-        while True:
-            if self._events:
-                yield self._events.popleft()
-                continue
-            if self.ended.is_set():
-                return
-            self._ready.clear()
-            await self._ready.wait()
+        return self._events.read()
 
     def play(self, pcm: bytes) -> None:
         """Queue 8 kHz s16le mono audio, sent as paced 20 ms RTP packets."""
@@ -139,9 +111,9 @@ class SipCall:
         if not self.ended.is_set():
             await self._media.send_digit(digit, duration_ms)
 
-    async def hang_up(self) -> None:
-        """Send BYE when the call is still up; idempotent; sets `ended`."""
-        await self._bye("local_bye")
+    async def hang_up(self, reason: EndReason = EndReason.LOCAL_BYE) -> None:
+        """Send BYE when the call is still up, ending it for `reason`; idempotent; sets `ended`."""
+        await self._bye(reason)
 
     async def transfer(self, target: str) -> bool:
         """REFER the peer to `target` (a SIP URI); True when it accepted (2xx). The call then ends."""
@@ -183,17 +155,17 @@ class SipCall:
         agent, method = self._agent, request.method
         if method == "BYE":
             agent.respond(request, 200, "OK", addr)
-            self._finish("transferred" if self._transferring else "remote_bye")
+            self._finish(EndReason.TRANSFERRED if self._transferring else EndReason.REMOTE_BYE)
         elif method == "INVITE":
             self._reinvite(request, addr)
         elif method == "NOTIFY":
             agent.respond(request, 200, "OK", addr)
-            status = _sipfrag_status(request.text)
+            status = sipfrag_status(request.text)
             if self._transferring and status is not None and 200 <= status < 300:
-                agent.spawn(self._bye("transferred"), "sip-transfer-bye")
+                agent.spawn(self._bye(EndReason.TRANSFERRED), "sip-transfer-bye")
         elif method == "INFO":
             agent.respond(request, 200, "OK", addr)
-            digit = _dtmf_relay_digit(request.text)
+            digit = dtmf_relay_digit(request.text)
             if digit is not None:
                 self._digit(digit)
         elif method == "OPTIONS":
@@ -245,7 +217,7 @@ class SipCall:
         negotiated = negotiate(remote, self._codecs, prefer_ours=False) if remote is not None else None
         if negotiated is None:  # no usable answer: nothing left but to hang up (RFC 3261 §13.3.1.4)
             logger.info("the ACK of %s carries no usable SDP answer: hanging up", self.call_id)
-            self._agent.spawn(self._bye("local_bye"), "sip-bad-ack")
+            self._agent.spawn(self._bye(EndReason.LOCAL_BYE), "sip-bad-ack")
             return
         self._media.configure(negotiated)
         self.codec = negotiated.codec
@@ -258,24 +230,14 @@ class SipCall:
         return self._agent.host, self._agent.port
 
     def _audio(self, pcm: bytes) -> None:
-        if self.ended.is_set():
-            return
-        self._events.append(Audio(pcm))
-        if len(self._events) > MAX_PENDING_EVENTS:
-            kept = [event for event in list(self._events)[:100] if isinstance(event, Digit)]
-            for _ in range(100):
-                self._events.popleft()
-            self._events.extendleft(reversed(kept))
-        self._ready.set()
+        self._events.put(Audio(pcm))
 
     def _digit(self, digit: str) -> None:
-        if not self.ended.is_set():
-            self._events.append(Digit(digit))
-            self._ready.set()
+        self._events.put(Digit(digit))
 
     def _media_timeout(self) -> None:
         logger.info("no RTP on %s for %.0f s: hanging up", self.call_id, self._media.media_timeout)
-        self._agent.spawn(self._bye("media_timeout"), "sip-media-timeout")
+        self._agent.spawn(self._bye(EndReason.MEDIA_TIMEOUT), "sip-media-timeout")
 
     async def _notify_referrer(self) -> None:
         """Tell the referrer the transfer succeeded (we do not place the new call: we are a test phone)."""
@@ -295,9 +257,9 @@ class SipCall:
         try:
             await asyncio.wait_for(self.ended.wait(), seconds)
         except TimeoutError:
-            await self._bye("transferred")
+            await self._bye(EndReason.TRANSFERRED)
 
-    async def _bye(self, reason: str) -> None:
+    async def _bye(self, reason: EndReason) -> None:
         if self.ended.is_set():
             return
         self._finish(reason, release=False)
@@ -309,15 +271,14 @@ class SipCall:
         finally:
             self._release()
 
-    def _finish(self, reason: str, *, release: bool = True) -> None:
-        """The call is over: stop the media, wake the events iterator, tell the owner."""
+    def _finish(self, reason: EndReason, *, release: bool = True) -> None:
+        """The call is over: stop the media, end the events iterator, tell the agent and the owner."""
         if not self.ended.is_set():
             self.end_reason = reason
             self._media.close()
             self.ended.set()
-            self._ready.set()
-            if self._agent.dialogs.get(self.call_id) is self:
-                del self._agent.dialogs[self.call_id]
+            self._events.close()
+            self._agent.remove_dialog(self.call_id, self)
             if self._on_ended is not None:
                 self._on_ended(self)
             logger.info("call %s ended: %s", self.call_id, reason)
@@ -330,21 +291,3 @@ class SipCall:
         self._released = True
         if self._on_released is not None:
             self._on_released(self)
-
-
-def _sipfrag_status(body: str) -> int | None:
-    """The status code of a message/sipfrag body ("SIP/2.0 200 OK")."""
-    parts = body.strip().split(None, 2)
-    if len(parts) >= 2 and parts[0].upper().startswith("SIP/") and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
-def _dtmf_relay_digit(body: str) -> str | None:
-    """The key of an application/dtmf-relay INFO body ("Signal=5")."""
-    for line in body.splitlines():
-        name, _, value = line.partition("=")
-        value = value.strip().upper()
-        if name.strip().lower() == "signal" and len(value) == 1 and value in "0123456789*#ABCD":
-            return value
-    return None

@@ -156,9 +156,9 @@ async def _invite(
         on_released=_close_agent(agent),
         accept_refer=True,
     )
-    agent.dialogs[call_id] = call
+    agent.add_dialog(call_id, call)
     if negotiated is None:
-        await call._bye("local_bye")
+        await call.hang_up()
         raise CallFailed(488, "Not Acceptable Here (no codec of ours in the answer)")
     media.trust(peer[0])
     media.configure(negotiated)

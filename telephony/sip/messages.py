@@ -41,9 +41,11 @@ __all__ = [
     "build_request",
     "build_response",
     "cseq_of",
+    "dtmf_relay_digit",
     "new_branch",
     "new_tag",
     "parse",
+    "sipfrag_status",
     "tag_of",
     "uri_of",
     "user_of",
@@ -221,3 +223,21 @@ def build_request(
         request.set_header("Content-Type", content_type)
         request.body = body
     return bytes(request)
+
+
+def sipfrag_status(body: str) -> int | None:
+    """The status code of a message/sipfrag body ("SIP/2.0 200 OK")."""
+    parts = body.strip().split(None, 2)
+    if len(parts) >= 2 and parts[0].upper().startswith("SIP/") and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def dtmf_relay_digit(body: str) -> str | None:
+    """The key of an application/dtmf-relay INFO body ("Signal=5")."""
+    for line in body.splitlines():
+        name, _, value = line.partition("=")
+        value = value.strip().upper()
+        if name.strip().lower() == "signal" and len(value) == 1 and value in "0123456789*#ABCD":
+            return value
+    return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telephony.sip.agent import SipAgent
 from telephony.sip.call import SipCall
 from telephony.sip.dialogs import Dialog
+from telephony.sip.events import EndReason
 from telephony.sip.media import MediaSession
 from telephony.sip.messages import Malformed, SipRequest, branch_of, new_tag, tag_of, uri_of, user_of
 from telephony.sip.safety import AllowList, DigestAuth, RateLimiter
@@ -112,12 +113,9 @@ class SipServer:
             await asyncio.wait(list(self._call_tasks), timeout=2.0)
         calls = list(self.calls.values())
         if calls:
-            await asyncio.wait([asyncio.ensure_future(self._close_call(call)) for call in calls], timeout=2.0)
+            await asyncio.wait([asyncio.ensure_future(call.hang_up(EndReason.CLOSED)) for call in calls], timeout=2.0)
         await self._agent.close()
         self.calls.clear()
-
-    async def _close_call(self, call: SipCall) -> None:
-        await call._bye("closed")
 
     # --- INVITE ---
 
@@ -215,11 +213,11 @@ class SipServer:
             body = call.offer_in_ack()
         data = agent.respond(request, 200, "OK", addr, to_tag=ringing.to_tag, headers={"Contact": contact}, body=body)
         self.calls[call.call_id] = call
-        agent.dialogs[call.call_id] = call
+        agent.add_dialog(call.call_id, call)
 
         async def no_ack() -> None:
             logger.info("no ACK for the 200 of %s: hanging up", call.call_id)
-            await call._bye("local_bye")
+            await call.hang_up()
 
         agent.retransmit_until_ack(request, data, addr, no_ack)
         call.start()
@@ -249,8 +247,7 @@ class SipServer:
         if ringing is None or ringing.request.call_id != request.call_id:
             if ringing is not None:
                 self._ringing[branch_of(request)] = ringing
-            answered = agent._answered.get((branch_of(request), "INVITE"))
-            if answered is not None:
+            if agent.answered(branch_of(request), "INVITE"):
                 agent.respond(request, 200, "OK", addr)
             else:
                 agent.respond(request, 481, "Call/Transaction Does Not Exist", addr)
