@@ -33,6 +33,7 @@ from booking.phones import to_e164
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.sip.call import SipCall
+from telephony.sip.events import EndReason
 from telephony.sip.transport import SipTransport
 from voicebot.phone.calls import CallRecord, call_outcome, closing_frames, closing_words, remember
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
@@ -44,7 +45,7 @@ HANG_UP_SECONDS = 30.0
 """Longest wait for the goodbye to play out before the BYE goes anyway."""
 TRANSFER_SECONDS = 15.0
 """Longest wait, after a REFER was accepted, for the call to end by itself before the handler returns (then BYE)."""
-OUR_END = frozenset({"local_bye", "transferred", "closed"})
+OUR_END = frozenset({EndReason.LOCAL_BYE, EndReason.TRANSFERRED, EndReason.CLOSED})
 """`SipCall.end_reason`s that mean we ended the call (anything else: the caller or the line did)."""
 
 
