@@ -152,5 +152,5 @@ async def caller_lines(script: list[str] | None) -> AsyncIterator[str]:
                 return
 
     threading.Thread(target=read, name="caller-stdin", daemon=True).start()
-    while (line := await queue.get()) is not None:
-        yield line
+    while (typed := await queue.get()) is not None:
+        yield typed

@@ -2,10 +2,10 @@
 of a phone line (`voicebot.simulate.carrier.CarrierCall`), so that `CallerScript` drives it exactly as it drives the
 simulated Twilio call of `voicebot call`.
 
-A 20 ms clock on the monotonic clock, as the Twilio carrier's, does both sides: it hands the caller's audio to
-the SIP call a frame at a time (mu-law from `CallerScript` to 8 kHz PCM), keeping the stack's queue two frames
-ahead so that its paced RTP never runs dry, and plays the bot's audio received from `call.events()` (PCM to
-mu-law) to `on_tick` in real time. Both sides are kept, aligned to the tick, for `--record`.
+The 20 ms clock of `telephony.caller_side.CallerSide`, as the Twilio carrier's, does both sides: it hands the
+caller's audio to the SIP call a frame at a time (mu-law from `CallerScript` to 8 kHz PCM), keeping the stack's
+queue two frames ahead so that its paced RTP never runs dry, and plays the bot's audio received from
+`call.events()` (PCM to mu-law) to `on_tick` in real time. Both sides are kept, aligned to the tick, for `--record`.
 
 SIP says nothing of the bot's barge-in (its `clear` drops queued audio; the RTP stream goes on with silence), so
 `clears` counts what the line shows of one: the bot's audio stopping for good (`CLEAR_FRAMES` quiet frames)
@@ -15,15 +15,15 @@ while the caller was talking over it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from telephony.caller_side import CallerSide, wait_first
 from telephony.errors import TelephonyError
-from telephony.g711 import FRAME_BYTES, FRAME_SECONDS, ULAW_SILENCE, rms, ulaw_decode, ulaw_encode
+from telephony.g711 import FRAME_BYTES, ULAW_SILENCE, rms, ulaw_decode, ulaw_encode
 
 if TYPE_CHECKING:
     from telephony.sip.call import SipCall
@@ -89,7 +89,7 @@ def local_host_for(host: str) -> str:
         return "127.0.0.1"
 
 
-class SoftphoneCall:
+class SoftphoneCall(CallerSide):
     """One SIP call to the bot, from the caller's side (`CarrierCall`). `await start()` dials.
 
     Args:
@@ -115,34 +115,23 @@ class SoftphoneCall:
         dialer: Dialer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(on_tick=on_tick, monotonic=monotonic)
         self.target = target
         self.caller = caller
         self.codecs = codecs
         self.ring_timeout = ring_timeout
         self.credentials = credentials
-        self.on_tick = on_tick
         self._dialer = dialer
-        self._monotonic = monotonic
         self.sip: SipCall | None = None
         """The SIP call once answered."""
-        self.ended = asyncio.Event()
         self.end_reason: str | None = None
         """The SIP call's (`remote_bye`, `local_bye`, `transferred`, `media_timeout`...)."""
-        self.transfer_to: str | None = None
-        self.clears = 0
-        self.caller_track = bytearray()
-        """The caller's audio as handed to the line, mu-law at 8 kHz (silence where none)."""
-        self.bot_track = bytearray()
-        """The bot's audio as played, aligned with `caller_track`."""
         self.digits_heard: list[str] = []
         """Keys the far end pressed (RFC 4733)."""
-        self._outgoing = bytearray()
         self._incoming = bytearray()
-        self._sent = asyncio.Event()
         self._caller_talking = False
         self._quiet = CLEAR_FRAMES
         self._talked_over = False
-        self._tasks: list[asyncio.Task[None]] = []
 
     # -- placing the call -------------------------------------------------------------------------------------
 
@@ -177,20 +166,13 @@ class SoftphoneCall:
             asyncio.create_task(self._clock(), name=f"softphone-clock-{self.sip.call_id}"),
         ]
 
-    # -- the caller's side ----------------------------------------------------------------------------------
-
-    def say(self, ulaw: bytes) -> None:
-        """Queue caller audio (mu-law, 8 kHz); the clock sends it in real time."""
-        self._outgoing += ulaw
-        self._sent.clear()
+    # -- the caller's side (`say`: `CallerSide`) -------------------------------------------------------------
 
     async def wait_said(self) -> None:
         """Wait until all queued caller audio has gone down the line (or the call ended)."""
-        while self._outgoing and not self.ended.is_set():
-            self._sent.clear()
-            await _first(self._sent.wait(), self.ended.wait())
+        await super().wait_said()
         if self.sip is not None and not self.ended.is_set():
-            await _first(self.sip.drained(), self.ended.wait())
+            await wait_first(self.sip.drained(), self.ended.wait())
 
     async def send_dtmf(self, digit: str) -> None:
         """A key pressed (RFC 4733 events); nothing once the call is over."""
@@ -214,11 +196,7 @@ class SoftphoneCall:
         """Stop everything (idempotent); hangs up first when the call is still up."""
         if not self.ended.is_set():
             await self.hang_up()
-        current = asyncio.current_task()
-        tasks = [task for task in self._tasks if task is not current]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._cancel_tasks()
 
     # -- internals ------------------------------------------------------------------------------------------
 
@@ -266,43 +244,20 @@ class SoftphoneCall:
         """Top the SIP call's queue up to `LEAD_SECONDS` with the caller's audio; record what went."""
         assert self.sip is not None
         sent = bytearray()
-        while self._outgoing and self.sip.queued_seconds < LEAD_SECONDS and len(sent) < 3 * FRAME_BYTES:
-            frame = bytes(self._outgoing[:FRAME_BYTES])
-            del self._outgoing[:FRAME_BYTES]
+        while self._caller_queued and self.sip.queued_seconds < LEAD_SECONDS and len(sent) < 3 * FRAME_BYTES:
+            frame = self._next_caller_frame()
             self.sip.play(ulaw_decode(frame))
             sent += frame
-        if not self._outgoing:
-            self._sent.set()
         self._caller_talking = bool(sent)
         self.caller_track += bytes(sent) if sent else bytes([ULAW_SILENCE]) * FRAME_BYTES
 
-    async def _clock(self) -> None:
-        """Every 20 ms: hand caller audio to the line, play one bot frame (monotonic pacing, no drift)."""
+    async def _tick(self) -> bool:
+        """Hand caller audio to the line, play one bot frame (two when behind); stop once the SIP call ended."""
         assert self.sip is not None
-        started = self._monotonic()
-        tick = 0
-        while not self.ended.is_set():
-            delay = started + tick * FRAME_SECONDS - self._monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1.0:  # the loop stalled: start again from now rather than burst a backlog
-                started, tick = self._monotonic(), 0
-            if self.sip.ended.is_set():
-                return  # `_receive` takes the audio still received, then finishes
-            self._send_caller()
+        if self.sip.ended.is_set():
+            return False  # `_receive` takes the audio still received, then finishes
+        self._send_caller()
+        self._play_frame()
+        if len(self._incoming) > BACKLOG_FRAMES * FRAME_BYTES:
             self._play_frame()
-            if len(self._incoming) > BACKLOG_FRAMES * FRAME_BYTES:
-                self._play_frame()
-            tick += 1
-
-
-async def _first(*awaitables: Awaitable[object]) -> None:
-    """Wait for the first of some awaitables; cancel the others."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        return True

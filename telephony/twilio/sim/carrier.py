@@ -20,6 +20,7 @@ import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from telephony.caller_side import CallerSide
 from telephony.errors import CallClosed, TelephonyError
 from telephony.g711 import FRAME_BYTES, FRAME_SECONDS, ULAW_SILENCE
 from telephony.twilio import protocol as wire
@@ -29,6 +30,8 @@ from telephony.twilio.twiml import DialVerb, StreamVerb, TwimlVerb, parse_twiml,
 
 WITHHELD = "anonymous"
 """What Twilio puts in `From` when the caller withholds the number."""
+FRAME_MS = round(FRAME_SECONDS * 1000)
+"""A media frame's length in the `timestamp` of Twilio's `media` messages."""
 
 
 class CallRejected(TelephonyError):
@@ -72,7 +75,7 @@ def new_sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
 
 
-class SimulatedTwilioCall:
+class SimulatedTwilioCall(CallerSide):
     """One call, from Twilio's side. `await start()`, queue audio with `say`, then `hang_up()` or wait `ended`.
 
     Args:
@@ -88,18 +91,12 @@ class SimulatedTwilioCall:
         on_tick: Callable[[bytes], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(on_tick=on_tick, monotonic=monotonic)
         self.placement = placement
         self.call_sid = new_sid("CA")
         self.stream_sid = new_sid("MZ")
-        self.on_tick = on_tick
-        self._monotonic = monotonic
         self.twiml: list[TwimlVerb] = []
-        self.caller_track = bytearray()
-        """Every frame sent, mu-law at 8 kHz."""
-        self.bot_track = bytearray()
-        """The bot's audio as played, aligned with `caller_track` (silence where nothing played)."""
         self.marks_echoed: list[str] = []
-        self.clears = 0
         self.clear_log: list[tuple[int, int]] = []
         """Per `clear`: where it came in `bot_track` (bytes) and how many bytes of bot audio it dropped."""
         self.media_arrivals: list[int] = []
@@ -108,16 +105,11 @@ class SimulatedTwilioCall:
         """The voice webhook's answer (TwiML), as received."""
         self.rejected: list[wire.Rejected] = []
         """Messages from the server that Twilio would refuse (error 31924) or could not read."""
-        self.ended = asyncio.Event()
         self.end_reason: str | None = None
         """`caller-hung-up`, `completed` (REST hang-up), `redirected` (REST redirect) or `server-closed`."""
-        self.transfer_to: str | None = None
         self._playout = PlayoutBuffer()
-        self._outgoing = bytearray()
-        self._sent = asyncio.Event()
         self._sequence = 0
         self._ws: ClientConnection | None = None
-        self._tasks: list[asyncio.Task[None]] = []
 
     # -- placing the call -------------------------------------------------------------------------------------
 
@@ -190,18 +182,7 @@ class SimulatedTwilioCall:
         await self.post_webhook()
         await self.open_stream()
 
-    # -- the caller's side ----------------------------------------------------------------------------------
-
-    def say(self, ulaw: bytes) -> None:
-        """Queue caller audio (mu-law, 8 kHz); the clock sends it in real time."""
-        self._outgoing += ulaw
-        self._sent.clear()
-
-    async def wait_said(self) -> None:
-        """Wait until all queued caller audio has been sent."""
-        while self._outgoing and not self.ended.is_set():
-            self._sent.clear()
-            await _first(self._sent.wait(), self.ended.wait())
+    # -- the caller's side (`say`, `wait_said`: `CallerSide`) ------------------------------------------------
 
     async def send_dtmf(self, digit: str) -> None:
         """A key pressed (Twilio sends one `dtmf` message per key)."""
@@ -236,11 +217,7 @@ class SimulatedTwilioCall:
     async def close(self) -> None:
         """Stop everything (idempotent); the call counts as hung up by the caller if still going."""
         await self._finish("caller-hung-up")
-        current = asyncio.current_task()
-        tasks = [task for task in self._tasks if task is not current]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._cancel_tasks()
 
     # -- internals ------------------------------------------------------------------------------------------
 
@@ -296,38 +273,18 @@ class SimulatedTwilioCall:
             self.marks_echoed.append(name)
             await self._send(wire.Mark(name, self._next_sequence()))
 
-    async def _clock(self) -> None:
-        """Every 20 ms: send one caller frame, play one bot frame (monotonic pacing, no drift)."""
-        started = self._monotonic()
-        tick = 0
-        with contextlib.suppress(ConnectionClosed, CallClosed):
-            while not self.ended.is_set():
-                delay = started + tick * FRAME_SECONDS - self._monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                elif delay < -1.0:  # the loop stalled: start again from now rather than burst a backlog
-                    started, tick = self._monotonic(), 0
-                frame = bytes(self._outgoing[:FRAME_BYTES]).ljust(FRAME_BYTES, bytes([ULAW_SILENCE]))
-                del self._outgoing[:FRAME_BYTES]
-                if not self._outgoing:
-                    self._sent.set()
-                chunk = len(self.caller_track) // FRAME_BYTES + 1
-                await self._send(wire.Media(frame, chunk, (chunk - 1) * 20, self._next_sequence()))
-                self.caller_track += frame
-                played, marks = self._playout.play(FRAME_BYTES)
-                self.bot_track += played.ljust(FRAME_BYTES, bytes([ULAW_SILENCE]))
-                await self._echo(marks)
-                if self.on_tick is not None:
-                    self.on_tick(played)
-                tick += 1
-
-
-async def _first(*awaitables: object) -> None:
-    """Wait for the first of some coroutines; cancel the others."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]  # type: ignore[call-overload]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def _tick(self) -> bool:
+        """Send one caller frame (silence when none is queued), play one bot frame, echo the marks it passed."""
+        try:
+            frame = self._next_caller_frame().ljust(FRAME_BYTES, bytes([ULAW_SILENCE]))
+            chunk = len(self.caller_track) // FRAME_BYTES + 1
+            await self._send(wire.Media(frame, chunk, (chunk - 1) * FRAME_MS, self._next_sequence()))
+            self.caller_track += frame
+            played, marks = self._playout.play(FRAME_BYTES)
+            self.bot_track += played.ljust(FRAME_BYTES, bytes([ULAW_SILENCE]))
+            await self._echo(marks)
+        except (ConnectionClosed, CallClosed):
+            return False
+        if self.on_tick is not None:
+            self.on_tick(played)
+        return True
