@@ -27,15 +27,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pipecat.workers.runner import WorkerRunner
-
 from booking.phones import to_e164
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.sip.call import SipCall
 from telephony.sip.events import EndReason
 from telephony.sip.transport import SipTransport
-from voicebot.phone.calls import CallRecord, call_outcome, closing_frames, closing_words, remember
+from voicebot.phone.calls import CallInProgress, CallOutcome, CallRecord, PipelineHandler
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
 
@@ -61,7 +59,7 @@ def staff_sip_uri(number: str, host: str) -> str:
     return f"sip:{re.sub(r'[^0-9+*#]', '', number)}@{host}"
 
 
-class SipPipelineHandler:
+class SipPipelineHandler(PipelineHandler[SipCall, SipTransport]):
     """Runs each SIP call through the voice pipeline.
 
     Args:
@@ -87,33 +85,25 @@ class SipPipelineHandler:
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
     ) -> None:
-        self.port = port
-        self.clock = clock
-        self._engines = engines
-        self.locale = locale
+        super().__init__(port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options)
         self.staff_uri = staff_uri
         self.staff_host = staff_host
-        self.keep = keep
-        self.pipeline_options = dict(pipeline_options or {})
-        self.finished: list[CallRecord] = []
-        """The last `keep` calls, oldest first."""
-        self.active: dict[str, CallPipeline] = {}
-        """The calls in progress' pipelines, by Call-ID."""
-        self.transports: dict[str, SipTransport] = {}
-        """The calls in progress' transports, by Call-ID."""
-        self._closing: set[str] = set()
 
-    def engines(self) -> Engines:
-        """The speech engines calls use."""
-        return self._engines if isinstance(self._engines, Engines) else self._engines()
+    def call_id(self, call: SipCall) -> str:
+        """The call's Call-ID."""
+        return call.call_id
+
+    def transport(self, call: SipCall) -> SipTransport:
+        """The call's transport: its audio and keys in, the bot's audio paced onto it."""
+        return SipTransport(call)
 
     def transfer_target(self, number: str) -> str:
         """The SIP URI a transfer to the staff `number` goes to."""
         return self.staff_uri or staff_sip_uri(number, self.staff_host)
 
-    def build(self, call: SipCall, transport: SipTransport, refused: set[str] | None = None) -> CallPipeline:
-        """The call's pipeline (the caller's number from the From URI when it is one; transfers by REFER, the
-        call's id added to `refused` when the REFER is not accepted).
+    def build(self, call: SipCall, transport: SipTransport) -> CallPipeline:
+        """The call's pipeline (the caller's number from the From URI when it is one; transfers by REFER, noted
+        refused when the REFER is not accepted).
         """
 
         async def transfer(number: str) -> None:
@@ -121,8 +111,7 @@ class SipPipelineHandler:
             log.info("call %s: transferring to %s", call.call_id, target)
             if not await call.transfer(target):
                 log.warning("call %s: the transfer to %s was refused, hanging up", call.call_id, target)
-                if refused is not None:
-                    refused.add(call.call_id)
+                self.transfer_refused(call.call_id)
 
         country = self.port.clinic().practice.country
         return build_pipeline(
@@ -136,70 +125,29 @@ class SipPipelineHandler:
             **self.pipeline_options,
         )
 
-    async def handle(self, call: SipCall) -> None:
-        """Talk with the caller until the dialogue ends the call or the caller leaves."""
-        transport = SipTransport(call)
-        refused: set[str] = set()
-        built = self.build(call, transport, refused)
-        runner = WorkerRunner(handle_sigint=False)
-        gone = False
+    def watch(self, call: SipCall, progress: CallInProgress[SipTransport]) -> None:
+        """The call's end (`on_call_ended`: BYE, media timeout...) is the caller's unless we ended it (`OUR_END`)."""
 
-        @transport.event_handler("on_call_ended")
-        async def _call_ended(_transport: SipTransport, reason: str | None) -> None:
-            nonlocal gone
-            gone = reason not in OUR_END
-            log.info("call %s: the call ended (%s), cancelling the pipeline", call.call_id, reason)
-            await built.worker.cancel(reason=f"call ended: {reason}")
+        async def call_ended(_transport: SipTransport, reason: str | None) -> None:
+            await progress.end(gone=reason not in OUR_END, reason=f"call ended: {reason}")
 
-        await runner.add_workers(built.worker)
-        task = asyncio.current_task()
-        self.active[call.call_id] = built
-        self.transports[call.call_id] = transport
-        try:
-            await runner.run()
-        finally:
-            del self.active[call.call_id]
-            self.transports.pop(call.call_id, None)
-            closed = call.call_id in self._closing
-            self._closing.discard(call.call_id)
-            cancelled = task is not None and task.cancelling() > 0
-            status = call_outcome(cancelled=cancelled, gone=gone, closed=closed, outcome=built.dialogue.outcome)
-            if status == "transferred" and refused:
-                status = "transfer_failed"
-            self.finished = remember(
-                self.finished, CallRecord(call.call_id, status, list(built.dialogue.transcript)), self.keep
-            )
-            log.debug("call %s: transcript %s", call.call_id, json.dumps(built.dialogue.transcript, ensure_ascii=False))
-        if status in ("completed", "closed", "transfer_failed"):
+        progress.transport.add_event_handler("on_call_ended", call_ended)
+
+    def remember(self, record: CallRecord) -> None:
+        """Add a finished call to `finished`; its transcript goes to the debug log."""
+        super().remember(record)
+        log.debug("call %s: transcript %s", record.call_sid, json.dumps(record.transcript, ensure_ascii=False))
+
+    async def wrap_up(self, call: SipCall, outcome: CallOutcome) -> None:
+        """BYE after the bot's goodbye, the server's, or a refused transfer; after an accepted transfer, let the
+        SIP call end it (on the transfer's NOTIFY, the caller's BYE), BYE after `TRANSFER_SECONDS` otherwise.
+        """
+        if outcome in (CallOutcome.COMPLETED, CallOutcome.CLOSED, CallOutcome.TRANSFER_FAILED):
             await self._hang_up(call)
-        elif status == "transferred":  # the SIP call ends it: on the transfer's NOTIFY, the caller's BYE, or a grace
+        elif outcome is CallOutcome.TRANSFERRED:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(TRANSFER_SECONDS):
                     await call.ended.wait()
-
-    def closing_words(self) -> str:
-        """What a call hears when the server closes it (`closing.goodbye` in the calls' language)."""
-        return closing_words(self.port, self.locale)
-
-    async def close(self, call_id: str) -> bool:
-        """Close a call in progress politely (the server is draining); its `handle` then ends by itself.
-
-        Returns:
-            Whether the call was still in progress here. A call whose dialogue has already ended (its own
-            goodbye or transfer under way) is left to finish.
-        """
-        built = self.active.get(call_id)
-        if built is None or call_id in self._closing:
-            return built is not None
-        if built.dialogue.outcome is not None:
-            return True
-        self._closing.add(call_id)
-        transport = self.transports.get(call_id)
-        if transport is not None:
-            transport.muted = True
-        log.info("call %s: the server is closing, saying goodbye", call_id)
-        await built.worker.queue_frames(closing_frames(self.closing_words()))
-        return True
 
     async def _hang_up(self, call: SipCall) -> None:
         """BYE, once what the bot said was played out (or `HANG_UP_SECONDS` passed)."""

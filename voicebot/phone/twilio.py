@@ -27,7 +27,6 @@ Barge-in and muting live in the transport, `telephony.twilio.transport`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -35,24 +34,40 @@ from datetime import datetime
 from typing import Any
 
 from pipecat.serializers.twilio import TwilioFrameSerializer
-from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
-from pipecat.workers.runner import WorkerRunner
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams
 
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.twilio.call import TwilioCall
 from telephony.twilio.settings import TwilioSettings
 from telephony.twilio.transport import CallTwilioSerializer, CallWebsocketTransport
-from voicebot.phone.calls import CallRecord, call_outcome, closing_frames, closing_words, remember
+from voicebot.phone.calls import CallInProgress, CallOutcome, PipelineHandler
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PipelineCallHandler"]
+__all__ = ["PipelineCallHandler", "TwilioCallTransport"]
 
 
-class PipelineCallHandler:
+class TwilioCallTransport(CallWebsocketTransport):
+    """The call's websocket transport, which can stop listening to the caller (`muted`, its serializer's)."""
+
+    def __init__(self, websocket: Any, params: FastAPIWebsocketParams, serializer: CallTwilioSerializer) -> None:
+        super().__init__(websocket, params)
+        self.serializer = serializer
+
+    @property
+    def muted(self) -> bool:
+        """Whether the caller's audio and keys are dropped."""
+        return self.serializer.muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        self.serializer.muted = value
+
+
+class PipelineCallHandler(PipelineHandler[TwilioCall, TwilioCallTransport]):
     """Runs each Twilio call through the voice pipeline.
 
     Args:
@@ -80,25 +95,14 @@ class PipelineCallHandler:
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
     ) -> None:
+        super().__init__(port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options)
         self.settings = settings
-        self.port = port
-        self.clock = clock
-        self._engines = engines
-        self.locale = locale
-        self.keep = keep
-        self.pipeline_options = dict(pipeline_options or {})
-        self.finished: list[CallRecord] = []
-        """The last `keep` calls, oldest first."""
-        self.active: dict[str, CallPipeline] = {}
-        """The calls in progress' pipelines, by call SID."""
-        self._serializers: dict[str, CallTwilioSerializer] = {}
-        self._closing: set[str] = set()
 
-    def engines(self) -> Engines:
-        """The speech engines calls use."""
-        return self._engines if isinstance(self._engines, Engines) else self._engines()
+    def call_id(self, call: TwilioCall) -> str:
+        """The call's CallSid."""
+        return call.call_sid
 
-    def transport(self, call: TwilioCall) -> FastAPIWebsocketTransport:
+    def transport(self, call: TwilioCall) -> TwilioCallTransport:
         """Pipecat's transport on the call's websocket, speaking Twilio's media-stream protocol."""
         serializer = CallTwilioSerializer(
             call.stream_sid,
@@ -108,13 +112,12 @@ class PipelineCallHandler:
             base_url=self.settings.api_base_url,
             params=TwilioFrameSerializer.InputParams(auto_hang_up=False),
         )
-        self._serializers[call.call_sid] = serializer
         params = FastAPIWebsocketParams(
             audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False, serializer=serializer
         )
-        return CallWebsocketTransport(call.websocket, params)
+        return TwilioCallTransport(call.websocket, params, serializer)
 
-    def build(self, call: TwilioCall, transport: FastAPIWebsocketTransport) -> CallPipeline:
+    def build(self, call: TwilioCall, transport: TwilioCallTransport) -> CallPipeline:
         """The call's pipeline (transfers redirect the call to the staff number the dialogue gives)."""
 
         async def transfer(target: str) -> None:
@@ -131,59 +134,18 @@ class PipelineCallHandler:
             **self.pipeline_options,
         )
 
-    async def handle(self, call: TwilioCall) -> None:
-        """Talk with the caller until the dialogue ends the call or the caller leaves."""
-        transport = self.transport(call)
-        built = self.build(call, transport)
-        runner = WorkerRunner(handle_sigint=False)
-        gone = False
+    def watch(self, call: TwilioCall, progress: CallInProgress[TwilioCallTransport]) -> None:
+        """The socket's end (`on_client_disconnected`) is the caller leaving."""
 
-        @transport.event_handler("on_client_disconnected")
-        async def _caller_left(_transport: FastAPIWebsocketTransport, _websocket: object) -> None:
-            nonlocal gone
-            gone = True
-            log.info("call %s: the caller left, cancelling the pipeline", call.call_sid)
-            await built.worker.cancel(reason="caller hung up")
+        async def caller_left(_transport: TwilioCallTransport, _websocket: object) -> None:
+            await progress.end(gone=True, reason="caller hung up")
 
-        await runner.add_workers(built.worker)
-        task = asyncio.current_task()
-        self.active[call.call_sid] = built
-        try:
-            await runner.run()
-        finally:
-            del self.active[call.call_sid]
-            self._serializers.pop(call.call_sid, None)
-            closed = call.call_sid in self._closing
-            self._closing.discard(call.call_sid)
-            cancelled = task is not None and task.cancelling() > 0
-            status = call_outcome(cancelled=cancelled, gone=gone, closed=closed, outcome=built.dialogue.outcome)
-            self._remember(CallRecord(call.call_sid, status, list(built.dialogue.transcript)))
-        if status in ("completed", "closed"):
+        progress.transport.add_event_handler("on_client_disconnected", caller_left)
+
+    async def wrap_up(self, call: TwilioCall, outcome: CallOutcome) -> None:
+        """Hang up through Twilio's REST API after the bot's goodbye or the server's (the stream is closed)."""
+        if outcome in (CallOutcome.COMPLETED, CallOutcome.CLOSED):
             await self._hang_up(call)
-
-    def closing_words(self) -> str:
-        """What a call hears when the server closes it (`closing.goodbye` in the calls' language)."""
-        return closing_words(self.port, self.locale)
-
-    async def close(self, call_sid: str) -> bool:
-        """Close a call in progress politely (the server is draining); its `handle` then ends by itself.
-
-        Returns:
-            Whether the call was still in progress here. A call whose dialogue has already ended (its own
-            goodbye or transfer under way) is left to finish.
-        """
-        built = self.active.get(call_sid)
-        if built is None or call_sid in self._closing:
-            return built is not None
-        if built.dialogue.outcome is not None:
-            return True
-        self._closing.add(call_sid)
-        serializer = self._serializers.get(call_sid)
-        if serializer is not None:
-            serializer.muted = True
-        log.info("call %s: the server is closing, saying goodbye", call_sid)
-        await built.worker.queue_frames(closing_frames(self.closing_words()))
-        return True
 
     async def _hang_up(self, call: TwilioCall) -> None:
         """End the call through Twilio's REST API, once the goodbye was played and the stream closed."""
@@ -192,6 +154,3 @@ class PipelineCallHandler:
             log.info("call %s: hung up (%s)", call.call_sid, result)
             return
         log.warning("call %s: the REST hang-up failed", call.call_sid)
-
-    def _remember(self, record: CallRecord) -> None:
-        self.finished = remember(self.finished, record, self.keep)
