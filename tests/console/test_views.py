@@ -9,7 +9,7 @@ import pytest
 from booking.clinic import TimeRange, load_clinic, parse_clinic
 from booking.clinic_export import clinic_to_dict
 from tests.conftest import SAMPLE_CLINIC
-from voicebot.console.book_views import parse_clock, parse_day, patient_query, reason_key, to_e164, week_grid
+from voicebot.console.book_views import parse_clock, parse_day, patient_query, reason_key, week_grid
 from voicebot.console.config_edit import (
     add_closure,
     closure_bounds,
@@ -42,22 +42,6 @@ CLINIC = load_clinic(SAMPLE_CLINIC)
 )
 def test_normalize_ranges(typed: str, ranges: list[str]) -> None:
     assert normalize_ranges(typed) == ranges
-
-
-@pytest.mark.parametrize(
-    ("typed", "country", "e164"),
-    [
-        ("06 12 34 56 78", "FR", "+33612345678"),
-        ("06.12.34.56.78", "FR", "+33612345678"),
-        ("+33 6 12 34 56 78", "FR", "+33612345678"),
-        ("0033612345678", "FR", "+33612345678"),
-        ("07700 900123", "GB", "+447700900123"),
-        ("12", "FR", None),
-        ("hello", "FR", None),
-    ],
-)
-def test_to_e164(typed: str, country: str, e164: str | None) -> None:
-    assert to_e164(typed, country) == e164
 
 
 @pytest.mark.parametrize(
