@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from booking.phones import to_e164
 from dialogue.understand.text import words_to_digits
 
 _EN_DIGIT_WORDS = frozenset("zero oh o one two three four five six seven eight nine ten".split())
@@ -36,7 +37,8 @@ def _english_digit_words(text: str) -> str:
 def parse_phone(text: str, country: str, locale: str) -> str | None:
     """A phone number spoken or keyed in, as E.164 ("06 12 34 56 78" -> "+33612345678"); `None` if none.
 
-    National numbers are read in the practice's country (FR: 10 digits from 0; GB: 11 digits from 0). In English
+    National numbers are read in the practice's country, by `booking.phones` (FR: "06 12 34 56 78", the leading
+    zero may be left out; GB: "07700 900123"; the country code without "+" too: "33 6 12..."). In English
     "oh" next to digits is zero and "double"/"triple" repeat the next digit ("oh seven seven double oh"). French
     numbers are said in pairs, which recognition often writes apart ("trente, quatre" for "trente-quatre"): when
     the words as written do not make a number, they are read again without the commas ("trente quatre" = 34).
@@ -48,18 +50,9 @@ def parse_phone(text: str, country: str, locale: str) -> str | None:
 
 
 def _read_phone(text: str, country: str, locale: str) -> str | None:
-    if not locale.lower().startswith("fr"):
-        text = _english_digit_words(text) if not text.strip().startswith("+") else text
+    """The digits said or keyed in `text`, handed to `booking.phones` for the numbering plan."""
+    international = text.strip().startswith("+")
+    if not locale.lower().startswith("fr") and not international:
+        text = _english_digit_words(text)
     digits = "".join(c for c in words_to_digits(text, locale) if c.isdigit())
-    if text.strip().startswith("+") or digits.startswith("00"):
-        digits = digits[2:] if digits.startswith("00") else digits
-        return f"+{digits}" if 8 <= len(digits) <= 15 else None
-    national = {"FR": ("33", 10), "GB": ("44", 11)}.get(country.upper())
-    if national is not None:
-        code, length = national
-        if len(digits) == length and digits.startswith("0"):
-            return f"+{code}{digits[1:]}"
-        if len(digits) == length + len(code) - 1 and digits.startswith(code):
-            return f"+{digits}"
-        return None
-    return f"+{digits}" if 8 <= len(digits) <= 15 else None
+    return to_e164(f"+{digits}" if international else digits, country) if digits else None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, time
 
 from booking.clinic import Clinic, Practitioner
+from booking.phones import last_digits
 from booking.slots import Slot
 from dialogue.wording.phrases import Phrases
 
@@ -103,7 +104,7 @@ def say_digits(digits: str) -> str:
 
 def say_phone_tail(phone: str, phrases: Phrases) -> str:
     """The last four digits of a phone number, the way the locale reads them ("45 67"; "4 5 6 7")."""
-    digits = "".join(c for c in phone if c.isdigit())[-4:]
+    digits = last_digits(phone, 4)
     if phrases.locale == "fr":
         return f"{digits[:2]} {digits[2:]}"
     return " ".join(digits)
