@@ -164,8 +164,10 @@ def test_book_list_cancel_round_trip(applied: str) -> None:
     assert closed.returncode == 1 and "closed" in closed.stderr
     unknown = voicebot(*[a if a != "martin" else "house" for a in book], db=applied)
     assert unknown.returncode == 1 and 'unknown practitioner "house"' in unknown.stderr
-    bad_phone = voicebot(*[a if a != "+33612345678" else "0612345678" for a in book], db=applied)
-    assert bad_phone.returncode == 1 and "international format" in bad_phone.stderr
+    national = voicebot(*[a if a != "+33612345678" else "06 12 34 56 78" for a in book], db=applied)
+    assert national.returncode == 1 and "already booked" in national.stderr  # the number was read, in France
+    bad_phone = voicebot(*[a if a != "+33612345678" else "06 12 34" for a in book], db=applied)
+    assert bad_phone.returncode == 1 and "not a phone number" in bad_phone.stderr
 
     listed = json.loads(voicebot("appointments", "list", "--json", db=applied).stdout)
     assert listed == [

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 import click
 
 from booking.errors import BookingError
+from booking.phones import to_e164
 from booking.records import AppointmentRecord, PatientDetails, Source, Status
 from booking.slots import Slot
 from voicebot.commands.base import Env, command, emit_json
-
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def parse_local(text: str, env: Env) -> datetime:
@@ -24,6 +22,17 @@ def parse_local(text: str, env: Env) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=env.service().clinic().practice.zone)
     return value
+
+
+def parse_phone(text: str, country: str) -> str:
+    """A phone number given on the command line, in E.164; national numbers are read in the practice's country."""
+    e164 = to_e164(text, country)
+    if e164 is None:
+        raise BookingError(
+            f'"{text}" is not a phone number: write it in international format, e.g. +33612345678, '
+            f"or as dialled in the practice's country ({country})"
+        )
+    return e164
 
 
 def describe(record: AppointmentRecord) -> str:
@@ -50,7 +59,7 @@ def register(main: click.Group) -> None:
     @click.option("--first-name", required=True)
     @click.option("--last-name", required=True)
     @click.option("--birth-date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
-    @click.option("--phone", required=True, metavar="E164", help="e.g. +33612345678.")
+    @click.option("--phone", required=True, help="e.g. +33612345678, or as dialled in the practice's country.")
     @click.option("--json", "as_json", is_flag=True, help="Print the appointment as JSON.")
     def book(
         env: Env,
@@ -64,12 +73,10 @@ def register(main: click.Group) -> None:
         as_json: bool,
     ) -> None:
         """Book an appointment; prints its reference (exit 1 with the reason if that time is not free)."""
-        phone = phone.replace(" ", "")
-        if not E164.match(phone):
-            raise BookingError(f'phone "{phone}" must be in international format, e.g. +33612345678')
         if not first_name.strip() or not last_name.strip():
             raise BookingError("first and last name must not be empty")
         service = env.service()
+        phone = parse_phone(phone, service.clinic().practice.country)
         begin = parse_local(start, env)
         motif = service.clinic().motif(motif_id) if motif_id in {m.id for m in service.clinic().motifs} else None
         end = begin + timedelta(minutes=motif.duration_minutes if motif else 0)
