@@ -1,0 +1,361 @@
+"""Turn-taking on the line as an explicit state machine: `turn_step(state, event) -> (state, effects)`.
+
+The dialogue adapter (`voicebot.pipeline.dialogue_processor`) translates pipecat frames into the small events
+below, calls `turn_step` and performs the effects it returns; nothing here imports pipecat or reads a clock.
+Caller turns: transcriptions are buffered and the end of the turn only queues a marker behind them
+(`QueueMarker`): the buffered text becomes one `CallerSaid` when the marker is reached, or when a late
+transcription arrives after it. Keys become one `KeypadPressed` (a menu key at once; digits and dates gathered
+until `#` or a pause). Silence after the bot finished speaking becomes `NoInput` (the timer waits while a voice is
+heard), and the end of the line becomes `CallerHungUp`. Dialogue steps run one at a time: `QueueStep` waits its
+turn, `StepDue` drops it once the call has ended, `RunStep` runs it; its actions come back as `Stepped`, a failure
+as `StepFailed` (the caller hears an apology and is listened to again). `HangUp` and `Transfer` wait until the
+last words were heard (or a deadline), then `Finish`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+from dialogue.actions import Action, Expect, ExpectKind, HangUp, Say, Transfer
+from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
+
+COLLECTED_KEYS = frozenset({ExpectKind.DIGITS, ExpectKind.DATE})
+"""Expectations answered with several keys (a birth date, a phone number, a day): keys are gathered until `#` or
+a pause; any other expectation is answered by one key at once (a menu choice, 0 for a person)."""
+
+
+class Timer(enum.Enum):
+    """The adapter's timers; each runs at most once at a time."""
+
+    NO_INPUT = "no-input"
+    KEYS = "keypad-pause"
+    GOODBYE = "goodbye-deadline"
+
+
+# Events, derived from frames (or from a timer, or from the adapter running a step).
+@dataclass(frozen=True)
+class CallBegan:
+    """The pipeline started: the call was answered."""
+
+    caller_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A transcription arrived."""
+
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class KeyPressed:
+    """One keypad key ("0"-"9", "*", "#")."""
+
+    key: str
+
+
+class SignalKind(enum.Enum):
+    """The content-free frames turn-taking follows."""
+
+    VOICE_STARTED = "vad-started"
+    """The VAD hears a voice (before any word is recognised)."""
+    VOICE_STOPPED = "vad-stopped"
+    TURN_STARTED = "user-started"
+    """The caller's turn began (enough words to barge in)."""
+    TURN_STOPPED = "user-stopped"
+    TURN_MARKED = "turn-marker"
+    """Our end-of-turn marker, queued behind the transcriptions of the turn, was reached."""
+    BOT_STARTED = "bot-started"
+    BOT_STOPPED = "bot-stopped"
+    LINE_CLOSED = "line-closed"
+    """The pipeline is ending (caller hung up, socket gone)."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A frame with no content of its own: see `SignalKind`."""
+
+    kind: SignalKind
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A timer armed by `ArmTimer` ran out."""
+
+    timer: Timer
+
+
+@dataclass(frozen=True)
+class StepDue:
+    """A queued dialogue step reached its turn."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """The dialogue step returned these actions."""
+
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class StepFailed:
+    """The dialogue step raised on `event`."""
+
+    event: Event
+
+
+TurnEvent = CallBegan | Heard | KeyPressed | Signal | TimerFired | StepDue | Stepped | StepFailed
+"""Any event `turn_step` accepts."""
+
+
+# Effects, performed by the adapter in order.
+@dataclass(frozen=True)
+class Forward:
+    """Pass the frame being handled on, in its direction."""
+
+
+@dataclass(frozen=True)
+class QueueMarker:
+    """Queue the end-of-turn marker behind the transcriptions still on their way."""
+
+
+@dataclass(frozen=True)
+class ArmTimer:
+    """(Re)start `timer`."""
+
+    timer: Timer
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    """Stop `timer` if it runs."""
+
+    timer: Timer
+
+
+@dataclass(frozen=True)
+class QueueStep:
+    """Step the dialogue with `event` once the steps before it are done (then feed back `StepDue`)."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """Step the dialogue with `event` now; feed back `Stepped` or `StepFailed`."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class Speak:
+    """Say this (a `TTSSpeakFrame`)."""
+
+    text: str
+    interruptible: bool = True
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Publish what the dialogue expects next, for recognition and the turn-end decision."""
+
+    expect: ExpectKind
+
+
+@dataclass(frozen=True)
+class Apologise:
+    """Tell the caller something went wrong and ask them to repeat (the wording is the locale's)."""
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The last words were heard (or `late`: the deadline passed): transfer if asked, then end the call."""
+
+    action: HangUp | Transfer
+    late: bool = False
+
+
+Effect = Forward | QueueMarker | ArmTimer | CancelTimer | QueueStep | RunStep | Speak | Hint | Apologise | Finish
+"""Any effect `turn_step` returns."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    """The seconds turn-taking waits."""
+
+    no_input: float = 7.0
+    """Silence after the bot stopped speaking before `NoInput`."""
+    orphan: float = 0.4
+    """Silence before words heard outside any turn (too few to barge in) are answered."""
+    key_pause: float = 2.5
+    """Pause after a key that ends a multi-key answer (digits, dates) without `#`."""
+    goodbye: float = 30.0
+    """Longest wait for the goodbye to be heard before ending anyway."""
+
+
+@dataclass(frozen=True)
+class TurnState:
+    """Who speaks, what was heard and not yet answered, and how the call stands."""
+
+    timings: Timings = field(default_factory=Timings)
+    expect: ExpectKind | None = None
+    """The kind of the next caller turn (`None` before the first `Expect`)."""
+    heard: tuple[str, ...] = ()
+    """Transcriptions of the caller's turn not yet given to the dialogue."""
+    confidences: tuple[float, ...] = ()
+    keys: str = ""
+    """Keys of a multi-key answer gathered so far."""
+    awaiting_text: bool = False
+    """The turn ended before its transcription: the next one is the answer."""
+    user_turn: bool = False
+    voice: bool = False
+    """The VAD hears a voice: no re-prompt over the caller."""
+    bot_speaking: bool = False
+    listening: bool = False
+    """The dialogue waits for the caller (an `Expect` since the last step began)."""
+    called: bool = False
+    """The call was answered (`CallStarted` queued)."""
+    terminal: HangUp | Transfer | None = None
+    """The action that ended the dialogue."""
+    goodbye_started: bool = False
+    """The bot began speaking after the terminal action: its end means the goodbye was heard."""
+    ended: bool = False
+    """The call is finished or the line is gone: no `Finish` any more."""
+
+
+Result = tuple[TurnState, list[Effect]]
+
+
+def turn_step(state: TurnState, event: TurnEvent) -> Result:
+    """Advance turn-taking by one event.
+
+    Args:
+        state: The state after the previous event (`TurnState(timings=...)` for a new call).
+        event: What just happened.
+
+    Returns:
+        The new state and the effects to perform, in order. `StepDue`, `Stepped` and `StepFailed` never
+        return `QueueStep` (the adapter performs them while holding its one-step-at-a-time lock).
+    """
+    s, t = state, state.timings
+    match event:
+        case CallBegan(caller_id):
+            return replace(s, called=True), [Forward(), QueueStep(CallStarted(caller_id))]
+        case Heard(text, confidence):
+            if text.strip():
+                extra = (confidence,) if confidence is not None else ()
+                s = replace(s, heard=(*s.heard, text.strip()), confidences=(*s.confidences, *extra))
+            s, effects = _flush_turn(s) if s.awaiting_text else (s, [])
+            return s, [CancelTimer(Timer.NO_INPUT), *effects]
+        case KeyPressed(key):
+            s = replace(s, keys=s.keys + key if key != "#" else s.keys)
+            cancel: list[Effect] = [CancelTimer(Timer.NO_INPUT), CancelTimer(Timer.KEYS)]
+            if key == "#" or s.expect not in COLLECTED_KEYS or s.keys == "*":
+                s, effects = _flush_keys(s)
+                return s, cancel + effects
+            return s, [*cancel, ArmTimer(Timer.KEYS, t.key_pause)]
+        case Signal(kind):
+            return _signal(s, kind)
+        case TimerFired(Timer.NO_INPUT):
+            if s.heard:
+                return _flush_turn(s)
+            return replace(s, awaiting_text=False), [QueueStep(NoInput())]
+        case TimerFired(Timer.KEYS):
+            return _flush_keys(s)
+        case TimerFired(Timer.GOODBYE):
+            return _finish(s, late=True)
+        case StepDue(due):
+            if s.terminal is not None:
+                return s, []
+            return replace(s, listening=False), [RunStep(due)]
+        case Stepped(actions):
+            return _perform(s, actions)
+        case StepFailed(failed):
+            if s.terminal is not None or s.ended or isinstance(failed, CallerHungUp):
+                return s, []
+            s = replace(s, listening=True)  # the same question stands: listen again
+            return s, [Apologise(), *([] if s.bot_speaking else _arm(s))]
+    raise TypeError(f"not a turn event: {event!r}")  # pragma: no cover - the match is exhaustive
+
+
+def _signal(s: TurnState, kind: SignalKind) -> Result:
+    no_input = CancelTimer(Timer.NO_INPUT)
+    match kind:
+        case SignalKind.VOICE_STARTED:  # someone speaks: no re-prompt over them, whatever recognition makes of it
+            return replace(s, voice=True), [no_input, Forward()]
+        case SignalKind.VOICE_STOPPED:  # a transcription, if any, cancels the timer
+            s = replace(s, voice=False)
+            return s, [*_arm(s), Forward()]
+        case SignalKind.TURN_STARTED:
+            return replace(s, user_turn=True, awaiting_text=False), [no_input, Forward()]
+        case SignalKind.TURN_STOPPED:
+            return replace(s, user_turn=False), [Forward(), QueueMarker()]
+        case SignalKind.TURN_MARKED:
+            if s.heard:
+                return _flush_turn(s)
+            s = replace(s, awaiting_text=True)
+            return s, _arm(s)
+        case SignalKind.BOT_STARTED:
+            return replace(s, bot_speaking=True, goodbye_started=s.goodbye_started or s.terminal is not None), [
+                no_input,
+                Forward(),
+            ]
+        case SignalKind.BOT_STOPPED:
+            s = replace(s, bot_speaking=False)
+            s, effects = _finish(s) if s.terminal is not None and s.goodbye_started else (s, _arm(s))
+            return s, [*effects, Forward()]
+        case SignalKind.LINE_CLOSED:  # no `Finish` while the pipeline is already ending
+            hang_up = s.terminal is None and s.called and not s.ended
+            stop: list[Effect] = [CancelTimer(timer) for timer in Timer]
+            return replace(s, ended=True), [*stop, *([QueueStep(CallerHungUp())] if hang_up else []), Forward()]
+
+
+def _arm(s: TurnState) -> list[Effect]:
+    """Start the silence timer; words heard outside any turn (too few to barge in) are answered sooner."""
+    if not s.listening or s.terminal is not None or s.user_turn or s.voice:
+        return []
+    return [ArmTimer(Timer.NO_INPUT, s.timings.orphan if s.heard else s.timings.no_input)]
+
+
+def _flush_turn(s: TurnState) -> Result:
+    said = CallerSaid(" ".join(s.heard), min(s.confidences) if s.confidences else None)
+    return replace(s, heard=(), confidences=(), awaiting_text=False), [QueueStep(said)]
+
+
+def _flush_keys(s: TurnState) -> Result:
+    keys, s = s.keys, replace(s, keys="")
+    return (s, [QueueStep(KeypadPressed(keys))]) if keys else (s, _arm(s))
+
+
+def _finish(s: TurnState, *, late: bool = False) -> Result:
+    if s.ended or s.terminal is None:
+        return s, []
+    return replace(s, ended=True), [CancelTimer(Timer.GOODBYE), Finish(s.terminal, late)]
+
+
+def _perform(s: TurnState, actions: tuple[Action, ...]) -> Result:
+    effects: list[Effect] = []
+    spoke = False
+    for action in actions:
+        if isinstance(action, Say):
+            effects.append(Speak(action.text, action.interruptible))
+            spoke = True
+        elif isinstance(action, Expect):
+            s = replace(s, expect=action.kind, listening=True)
+            effects.append(Hint(action.kind))
+            if not spoke and not s.bot_speaking:
+                effects += _arm(s)  # nothing to hear first: the silence starts now
+        else:
+            s = replace(s, terminal=action, listening=False, goodbye_started=s.bot_speaking)
+            effects.append(CancelTimer(Timer.NO_INPUT))
+            if not spoke and not s.bot_speaking:
+                s, finish = _finish(s)
+                effects += finish
+            elif not s.ended:
+                effects.append(ArmTimer(Timer.GOODBYE, s.timings.goodbye))
+    return s, effects
