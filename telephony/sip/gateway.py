@@ -1,10 +1,10 @@
 """The SIP gateway of `voicebot serve`: the SIP server (`telephony.sip.SipServer`) and the calls in progress.
 
 Each established call goes to a handler (`voicebot.phone.sip.SipPipelineHandler`, the voice pipeline;
-`SipToneHandler`'s beeps when no speech models are loaded). Draining (`drain`, on SIGTERM) works as the Twilio
-gateway's: new calls hear a short "please call back later" and are hung up, calls in progress go on for a grace
-period, then each is asked to close (`handler.close(call_id)`: a goodbye, then BYE); calls still there after
-that are cancelled.
+`SipToneHandler`'s beeps when no speech models are loaded). Draining (`drain`, on SIGTERM; `telephony.draining`,
+shared with the Twilio gateway): new calls hear a short "please call back later" and are hung up, calls in
+progress go on for a grace period, then each is asked to close (`handler.close(call_id)`: a goodbye, then BYE);
+calls still there after that are cancelled.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from telephony.draining import CallsInProgress
 from telephony.errors import TelephonyError
 from telephony.g711 import tone
-from telephony.sip.call import Digit, SipCall
+from telephony.sip.call import SipCall
 from telephony.sip.errors import ListenFailed
+from telephony.sip.events import Digit
 from telephony.sip.server import SipServer
 from telephony.sip.settings import SipSettings
 
@@ -72,13 +74,8 @@ class SipGateway:
         self.handler = handler
         self.refusal = refusal
         self._refusal_audio: bytes | None = None
-        self.draining = False
-        """Set by `drain`: new calls are refused."""
-        self.active: dict[str, SipCall] = {}
-        """The calls the handler is running, by Call-ID."""
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.calls: CallsInProgress[SipCall] = CallsInProgress("SIP")
+        """The calls the handler is running (by Call-ID) and their tasks."""
         self.server = SipServer(
             self._on_call,
             host=settings.host,
@@ -102,6 +99,20 @@ class SipGateway:
             raise ListenFailed(self.settings.host, self.settings.port, reason) from error
 
     @property
+    def draining(self) -> bool:
+        """Set by `drain`: new calls are refused."""
+        return self.calls.draining
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self.calls.draining = value
+
+    @property
+    def active(self) -> dict[str, SipCall]:
+        """The calls the handler is running, by Call-ID."""
+        return self.calls.active
+
+    @property
     def address(self) -> tuple[str, int]:
         """Where the server listens (host, port)."""
         return self.server.address
@@ -115,46 +126,20 @@ class SipGateway:
         each remaining one politely and give them `closing` seconds to say goodbye and hang up; cancel what is
         left after that.
         """
-        self.draining = True
-        log.info("draining SIP: %d call(s) in progress, %.0f s to finish", len(self.active), grace)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace):
-                await self._idle.wait()
-        close: Callable[[str], Awaitable[bool]] | None = getattr(self.handler, "close", None)
-        if self.active and close is not None:
-            log.info("draining SIP: closing %d call(s) politely", len(self.active))
-            for call_id in list(self.active):
-                await close(call_id)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(closing if close is not None else 0):
-                await self._idle.wait()
-        for call_id, task in list(self._tasks.items()):
-            log.warning("draining SIP: call %s did not end in time, cancelled", call_id)
-            task.cancel()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5):
-                await self._idle.wait()
+        close: Callable[[str], Awaitable[object]] | None = getattr(self.handler, "close", None)
+        await self.calls.drain(grace, closing, close)
 
     async def _on_call(self, call: SipCall) -> None:
         """One established call: refused while draining, else run by the handler."""
         if self.draining:
             await self._refuse(call)
             return
-        task = asyncio.current_task()
-        self.active[call.call_id] = call
-        if task is not None:
-            self._tasks[call.call_id] = task
-        self._idle.clear()
-        log.info("call %s: SIP call answered", call.call_id)
-        try:
-            await self.handler.handle(call)
-        except Exception:
-            log.exception("call %s: the handler failed", call.call_id)
-        finally:
-            self.active.pop(call.call_id, None)
-            self._tasks.pop(call.call_id, None)
-            if not self.active:
-                self._idle.set()
+        with self.calls.running(call.call_id, call, asyncio.current_task()):
+            log.info("call %s: SIP call answered", call.call_id)
+            try:
+                await self.handler.handle(call)
+            except Exception:
+                log.exception("call %s: the handler failed", call.call_id)
 
     async def _refuse(self, call: SipCall) -> None:
         log.info("call %s: refused, the server is closing", call.call_id)

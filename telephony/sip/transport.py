@@ -35,10 +35,10 @@ from pipecat.transports.base_input import BaseInputTransport
 from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.transports.base_transport import BaseTransport, TransportParams
 
-from telephony.sip.call import Audio, Digit, SipCall
+from telephony.g711 import PHONE_RATE
+from telephony.sip.call import SipCall
+from telephony.sip.events import Audio, Digit
 
-PHONE_RATE = 8000
-"""G.711's sample rate: what the call carries both ways."""
 LEAD_SECONDS = 0.1
 """How much of the bot's audio may wait on the call, not yet sent, before a write blocks."""
 
@@ -87,7 +87,7 @@ class SipInputTransport(BaseInputTransport):
 
     async def cleanup(self) -> None:
         """Stop reading, whatever ended the pipeline."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]  # pipecat's `cleanup` has no annotations
         await self._stop_receiving()
 
     async def _stop_receiving(self) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocketDisconnect
@@ -24,6 +25,15 @@ log = logging.getLogger(__name__)
 WITHHELD_NUMBERS = frozenset({"", "anonymous", "+266696687", "restricted", "unknown"})
 """What Twilio puts in `From` for a withheld number."""
 InboundEvent = wire.Media | wire.Dtmf | wire.Mark | wire.Stop
+
+
+class StreamEnd(StrEnum):
+    """How a media stream ended (`TwilioCall.pump`)."""
+
+    STOP = "stop"
+    """Twilio's `stop` message: the caller hung up, or the call was redirected or completed."""
+    DISCONNECT = "disconnect"
+    """The socket closed without a `stop`."""
 
 
 class MediaSocket(Protocol):
@@ -183,8 +193,8 @@ class TwilioCall:
                 if not future.done():
                     future.set_result(None)
 
-    async def pump(self) -> str:
-        """Read the socket until `stop` or disconnection (returned: "stop" or "disconnect").
+    async def pump(self) -> StreamEnd:
+        """Read the socket until `stop` or disconnection (which is returned).
 
         After `stop` the event iterator ends; after a disconnection it stays open until `finish`, so that the
         gateway cancels the handler rather than letting it run on.
@@ -193,7 +203,7 @@ class TwilioCall:
             while True:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
-                    return "disconnect"
+                    return StreamEnd.DISCONNECT
                 parsed = wire.parse_inbound(message.get("text") or message.get("bytes") or "")
                 if isinstance(parsed, wire.Rejected | wire.Connected | wire.Start):
                     self.rejected += 1
@@ -206,7 +216,7 @@ class TwilioCall:
                         self._inbox.put(media)
                     self._inbox.put(parsed)
                     self.finish()
-                    return "stop"
+                    return StreamEnd.STOP
                 else:
                     if isinstance(parsed, wire.Mark):
                         self._resolve(parsed.name)

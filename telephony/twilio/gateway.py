@@ -5,9 +5,10 @@
 call to a `CallHandler` (the voice pipeline; `ToneHandler` until then). The caller hanging up (`stop`) or the
 socket vanishing ends the handler: after a short grace for `stop`, at once for a vanished socket.
 
-Draining (`drain`, on SIGTERM): new calls are answered with a polite `<Say>` and `<Hangup/>` (or 503 when no
-wording was given), calls in progress go on for a grace period, then each is asked to close (a handler's
-`close(call_sid)`: a short goodbye, then the hang-up); calls still there after that are cancelled.
+Draining (`drain`, on SIGTERM; `telephony.draining`, shared with the SIP gateway): new calls are answered with
+a polite `<Say>` and `<Hangup/>` (or 503 when no wording was given), calls in progress go on for a grace period,
+then each is asked to close (a handler's `close(call_sid)`: a short goodbye, then the hang-up); calls still there
+after that are cancelled.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.websockets import WebSocketDisconnect
 from twilio.twiml.voice_response import VoiceResponse
 
+from telephony.draining import CallsInProgress
 from telephony.errors import CallClosed
 from telephony.g711 import tone, ulaw_encode
 from telephony.twilio import protocol as wire
@@ -34,7 +37,7 @@ from telephony.twilio.auth import (
     validate_webhook,
     validate_websocket,
 )
-from telephony.twilio.call import CallHandler, TwilioCall
+from telephony.twilio.call import CallHandler, StreamEnd, TwilioCall
 from telephony.twilio.rest import TwilioRestClient
 from telephony.twilio.settings import TwilioSettings
 from telephony.twilio.twiml import public_url, public_ws_url, stream_twiml
@@ -111,20 +114,30 @@ class TwilioGateway:
         self.stop_grace = stop_grace
         self.start_timeout = start_timeout
         self.refusal = refusal
-        self.draining = False
-        """Set by `drain`: new calls are refused."""
-        self._handlers: dict[TwilioCall, asyncio.Task[None]] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.calls: CallsInProgress[TwilioCall] = CallsInProgress("Twilio")
+        """The calls in progress (by CallSid) and their handlers' tasks."""
         self.voice_url = public_url(settings.public_base_url, VOICE_PATH)
         self.stream_url = public_ws_url(settings.public_base_url, STREAM_PATH)
         self.rest = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
-        self.active: set[TwilioCall] = set()
         self._key = call_token_key(settings.auth_token)
         self._used: dict[str, float] = {}
         self.router = APIRouter()
         self.router.add_api_route(VOICE_PATH, self.voice, methods=["POST"], include_in_schema=False)
         self.router.add_api_websocket_route(STREAM_PATH, self.stream)
+
+    @property
+    def draining(self) -> bool:
+        """Set by `drain`: new calls are refused."""
+        return self.calls.draining
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self.calls.draining = value
+
+    @property
+    def active(self) -> dict[str, TwilioCall]:
+        """The calls in progress, by CallSid."""
+        return self.calls.active
 
     async def voice(self, request: Request) -> Response:
         """The voice webhook: `<Connect><Stream>` with a per-call token and the caller's number."""
@@ -166,39 +179,16 @@ class TwilioGateway:
                 await websocket.close(code=1008)
             return
         call = TwilioCall(websocket, start, self.rest, self.settings.staff_number)
-        self.active.add(call)
-        self._idle.clear()
-        try:
+        with self.calls.running(call.call_sid, call):
             await self._run(call)
-        finally:
-            self.active.discard(call)
-            if not self.active:
-                self._idle.set()
 
     async def drain(self, grace: float, closing: float = 20.0) -> None:
         """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
         each remaining one politely (`handler.close(call_sid)`, when it has one) and give them `closing` seconds
         to say goodbye and hang up; cancel what is left after that.
         """
-        self.draining = True
-        log.info("draining: %d call(s) in progress, %.0f s to finish", len(self.active), grace)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace):
-                await self._idle.wait()
-        close = getattr(self.handler, "close", None)
-        if self.active and close is not None:
-            log.info("draining: closing %d call(s) politely", len(self.active))
-            for call in list(self.active):
-                await close(call.call_sid)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(closing if close is not None else 0):
-                await self._idle.wait()
-        for call, task in list(self._handlers.items()):
-            log.warning("draining: call %s did not end in time, cancelled", call.call_sid)
-            task.cancel()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5):
-                await self._idle.wait()
+        close: Callable[[str], Awaitable[object]] | None = getattr(self.handler, "close", None)
+        await self.calls.drain(grace, closing, close)
 
     async def _read_start(self, websocket: WebSocket) -> wire.Start | None:
         try:
@@ -230,20 +220,22 @@ class TwilioGateway:
     async def _run(self, call: TwilioCall) -> None:
         log.info("call %s: stream %s started", call.call_sid, call.stream_sid)
         handler = asyncio.create_task(self.handler.handle(call), name=f"call-{call.call_sid}")
-        self._handlers[call] = handler
-        tasks = [handler]
+        self.calls.attach(call.call_sid, handler)
+        pump: asyncio.Task[StreamEnd] | None = None
         if not getattr(self.handler, "takes_socket", False):
-            tasks.append(asyncio.create_task(call.pump(), name=f"stream-{call.call_sid}"))
+            pump = asyncio.create_task(call.pump(), name=f"stream-{call.call_sid}")
+        tasks: list[asyncio.Task[Any]] = [handler] if pump is None else [handler, pump]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            if not handler.done():  # the stream ended first: at once if it vanished, after a grace on `stop`
-                grace = self.stop_grace if tasks[1].result() == "stop" else 0.0
+            if not handler.done() and pump is not None:
+                # the stream ended first: the handler stops at once if it vanished, after a grace on `stop`
+                grace = self.stop_grace if pump.result() is StreamEnd.STOP else 0.0
                 await asyncio.wait({handler}, timeout=grace)
         finally:
             for task in tasks:
                 task.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
-            self._handlers.pop(call, None)
+            self.calls.detach(call.call_sid)
             call.finish()
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 await call.websocket.close()
