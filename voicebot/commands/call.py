@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from telephony.g711 import FRAME_SECONDS
 from voicebot.commands.base import fail
 from voicebot.settings import BadSetting, twilio_settings
 
@@ -56,12 +57,13 @@ def register(main: click.Group) -> None:
     )
     @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
     @click.option(
-        "--locale",
+        "--language",
         type=click.Choice(["fr", "en"]),
         default="fr",
         show_default=True,
         help="Language of the caller's voice and of the transcription.",
     )
+    @click.option("--locale", "language", type=click.Choice(["fr", "en"]), hidden=True)  # the former name
     @click.option("--caller-voice", metavar="NAME", help="Kokoro voice of the caller (default pm_alex / af_heart).")
     @click.option(
         "--no-speech",
@@ -90,7 +92,7 @@ def register(main: click.Group) -> None:
         script: str | None,
         json_mode: bool,
         record: str | None,
-        locale: str,
+        language: str,
         caller_voice: str | None,
         no_speech: bool,
         turn_gap: float,
@@ -107,15 +109,9 @@ def register(main: click.Group) -> None:
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
         from telephony.twilio.sim.carrier import CallPlacement, SimulatedTwilioCall
+        from voicebot.simulate.caller_audio import SpeechUnavailable, load_caller_speech
         from voicebot.simulate.caller_lines import caller_lines
-        from voicebot.simulate.carrier import (
-            CALLER_VOICES,
-            BotTurns,
-            CallerScript,
-            KokoroVoice,
-            WhisperTranscriber,
-            write_recording,
-        )
+        from voicebot.simulate.carrier import BotTurns, CallerScript, write_recording
 
         try:
             settings = twilio_settings(default_public_url=public_url or server)
@@ -125,18 +121,11 @@ def register(main: click.Group) -> None:
         if settings is None:
             fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE), as for the server")
             return
-        transcriber = voice = None
-        if not no_speech:
-            click.echo("Loading the speech models...", err=True)
-            try:
-                transcriber = WhisperTranscriber(locale)
-                voice = KokoroVoice(caller_voice or CALLER_VOICES[locale], locale)
-            except Exception as error:  # missing models, a voice name that does not exist...
-                fail(
-                    f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
-                    "or call with --no-speech"
-                )
-                return
+        try:
+            transcriber, voice = load_caller_speech(language, caller_voice, enabled=not no_speech)
+        except SpeechUnavailable as error:
+            fail(str(error))
+            return
         placement = CallPlacement(
             server,
             settings.account_sid,
@@ -152,7 +141,7 @@ def register(main: click.Group) -> None:
             voice=voice,
             json_mode=json_mode,
             answer_timeout=answer_timeout,
-            turns=BotTurns(gap_frames=round(turn_gap / 0.02)),
+            turns=BotTurns(gap_frames=round(turn_gap / FRAME_SECONDS)),
         )
         runner.interactive = not script and not json_mode and sys.stdin.isatty()
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None

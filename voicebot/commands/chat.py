@@ -41,14 +41,15 @@ def register(main: click.Group) -> None:
         is_flag=True,
         help="One JSON object per line on stdout (say/listen/end); caller lines are read from stdin.",
     )
-    @click.option("--locale", type=click.Choice(["fr", "en"]), help="Language (default: the practice's).")
+    @click.option("--language", type=click.Choice(["fr", "en"]), help="Language (default: the practice's).")
+    @click.option("--locale", "language", type=click.Choice(["fr", "en"]), hidden=True)  # the former name
     @click.option("--caller-id", metavar="E164", help="The caller's number, as the phone network would give it.")
     @click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False), help="Apply this clinic file first.")
     def chat(
         env: Env,
         script: str | None,
         json_mode: bool,
-        locale: str | None,
+        language: str | None,
         caller_id: str | None,
         clinic_file: str | None,
     ) -> None:
@@ -64,7 +65,7 @@ def register(main: click.Group) -> None:
         lines = iter(Path(script).read_text(encoding="utf-8").splitlines()) if script else None
         code = run_chat(
             service,
-            locale=locale,
+            locale=language,
             caller_id=caller_id,
             now_fn=lambda: env.clock.now(zone),
             lines=lines,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from telephony.g711 import FRAME_SECONDS
 from voicebot.commands.base import fail
 from voicebot.simulate.softphone import DEFAULT_URI, SipTarget, parse_target
 
@@ -82,13 +83,12 @@ def register(main: click.Group) -> None:
     @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
     @click.option(
         "--language",
-        "--locale",
-        "locale",
         type=click.Choice(["fr", "en"]),
         default="fr",
         show_default=True,
         help="Language of the caller's voice and of the transcription.",
     )
+    @click.option("--locale", "language", type=click.Choice(["fr", "en"]), hidden=True)  # as `call` and `chat`
     @click.option(
         "--voice",
         "--caller-voice",
@@ -135,7 +135,7 @@ def register(main: click.Group) -> None:
         wav: str | None,
         json_mode: bool,
         record: str | None,
-        locale: str,
+        language: str,
         caller_voice: str | None,
         no_speech: bool,
         codec: str | None,
@@ -155,15 +155,9 @@ def register(main: click.Group) -> None:
         hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
+        from voicebot.simulate.caller_audio import SpeechUnavailable, load_caller_speech
         from voicebot.simulate.caller_lines import caller_lines
-        from voicebot.simulate.carrier import (
-            CALLER_VOICES,
-            BotTurns,
-            CallerScript,
-            KokoroVoice,
-            WhisperTranscriber,
-            write_recording,
-        )
+        from voicebot.simulate.carrier import BotTurns, CallerScript, write_recording
         from voicebot.simulate.softphone import SoftphoneCall
 
         credentials = None
@@ -174,18 +168,11 @@ def register(main: click.Group) -> None:
             credentials = (user, password)
         if wav is not None:
             _check_wav(wav)
-        transcriber = voice = None
-        if not no_speech:
-            click.echo("Loading the speech models...", err=True)
-            try:
-                transcriber = WhisperTranscriber(locale)
-                voice = KokoroVoice(caller_voice or CALLER_VOICES[locale], locale)
-            except Exception as error:  # missing models, a voice name that does not exist...
-                fail(
-                    f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
-                    "or call with --no-speech"
-                )
-                return
+        try:
+            transcriber, voice = load_caller_speech(language, caller_voice, enabled=not no_speech)
+        except SpeechUnavailable as error:
+            fail(str(error))
+            return
         call = SoftphoneCall(
             target,
             caller=caller_id,
@@ -199,7 +186,7 @@ def register(main: click.Group) -> None:
             voice=voice,
             json_mode=json_mode,
             answer_timeout=answer_timeout,
-            turns=BotTurns(gap_frames=round(turn_gap / 0.02)),
+            turns=BotTurns(gap_frames=round(turn_gap / FRAME_SECONDS)),
             program="voicebot softphone",
         )
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None

@@ -1,16 +1,18 @@
 """The simulated carrier's audio side: the bot's turns cut from what was played, phone-band conversions, the
-stereo recording, and the speech models of the simulated caller (Kokoro) and of its ear (Whisper).
+stereo recording, and the speech models of the simulated caller (Kokoro) and of its ear (Whisper), loaded by
+`load_caller_speech` for `voicebot call` and `voicebot softphone`.
 """
 
 from __future__ import annotations
 
+import sys
 import wave
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import numpy as np
 
-from telephony.g711 import FRAME_BYTES, PHONE_RATE, rms, ulaw_decode, ulaw_encode
+from telephony.g711 import FRAME_BYTES, PHONE_RATE, ULAW_SILENCE, rms, ulaw_decode, ulaw_encode
 
 TRANSCRIBE_RATE = 16_000
 
@@ -58,7 +60,7 @@ class BotTurns:
             self._audio += played
         elif self._audio:
             self._quiet += 1
-            self._audio += played.ljust(FRAME_BYTES, b"\xff")
+            self._audio += played.ljust(FRAME_BYTES, bytes([ULAW_SILENCE]))
             if self._quiet >= self.gap_frames:
                 return self.flush()
         return None
@@ -90,8 +92,9 @@ def from_phone(ulaw: bytes, rate: int = TRANSCRIBE_RATE) -> bytes:
 def write_recording(path: str | Path, caller: bytes, bot: bytes) -> None:
     """Both sides as an 8 kHz stereo WAV: the caller left, the bot right."""
     size = max(len(caller), len(bot))
-    left = np.frombuffer(ulaw_decode(caller.ljust(size, b"\xff")), dtype="<i2")
-    right = np.frombuffer(ulaw_decode(bot.ljust(size, b"\xff")), dtype="<i2")
+    silence = bytes([ULAW_SILENCE])
+    left = np.frombuffer(ulaw_decode(caller.ljust(size, silence)), dtype="<i2")
+    right = np.frombuffer(ulaw_decode(bot.ljust(size, silence)), dtype="<i2")
     with wave.open(str(path), "wb") as writer:
         writer.setnchannels(2)
         writer.setsampwidth(2)
@@ -129,3 +132,35 @@ class KokoroVoice:
         """The caller saying `text`."""
         chunk = self.synthesizer.synthesize(text)
         return chunk.pcm, chunk.sample_rate
+
+
+class SpeechUnavailable(RuntimeError):
+    """The caller's speech models cannot be loaded; the message says what to do."""
+
+
+def load_caller_speech(
+    language: str, voice: str | None = None, *, enabled: bool = True, err: TextIO | None = None
+) -> tuple[Transcriber | None, Voice | None]:
+    """The simulated caller's ear (Whisper) and voice (Kokoro) in `language`; `(None, None)` when not `enabled`.
+
+    Args:
+        language: `fr` or `en`.
+        voice: The Kokoro voice of the caller (default: `CALLER_VOICES[language]`).
+        enabled: `False` for `--no-speech`: no model is loaded.
+        err: Where "Loading the speech models..." is written (default: stderr).
+
+    Raises:
+        SpeechUnavailable: A model is missing, or the voice does not exist.
+    """
+    if not enabled:
+        return None, None
+    stream = err or sys.stderr
+    stream.write("Loading the speech models...\n")
+    stream.flush()
+    try:
+        return WhisperTranscriber(language), KokoroVoice(voice or CALLER_VOICES[language], language)
+    except Exception as error:  # missing models, a voice name that does not exist...
+        raise SpeechUnavailable(
+            f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "
+            "or call with --no-speech"
+        ) from error
