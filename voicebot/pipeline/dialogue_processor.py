@@ -45,8 +45,7 @@ from dialogue.machine import step
 from dialogue.port import BookingPort
 from dialogue.state import State
 from dialogue.wording.phrases import LOCALES, Phrases, load_phrases
-from voicebot.pipeline.turn_state import (
-    COLLECTED_KEYS,
+from voicebot.pipeline.turn_events import (
     Apologise,
     ArmTimer,
     CallBegan,
@@ -68,11 +67,9 @@ from voicebot.pipeline.turn_state import (
     Stepped,
     Timer,
     TimerFired,
-    Timings,
     TurnEvent,
-    TurnState,
-    turn_step,
 )
+from voicebot.pipeline.turn_state import COLLECTED_KEYS, Timings, TurnState, turn_step
 
 __all__ = ["COLLECTED_KEYS", "CallHints", "DialogueProcessor", "TransferCallback"]
 

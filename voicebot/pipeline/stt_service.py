@@ -15,11 +15,11 @@ It only starts while the shared recognizer is idle, so busy servers do not pay f
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from loguru import logger
 from pipecat.frames.frames import (
     ErrorFrame,
     Frame,
@@ -37,6 +37,8 @@ from pipecat.utils.time import time_now_iso8601
 from voicebot.pipeline.dialogue_processor import CallHints
 from voicebot.speech.expect import expectation_prompt
 from voicebot.speech.stt import Transcript
+
+log = logging.getLogger(__name__)
 
 STT_SAMPLE_RATE = 16000
 """Whisper's rate, and the pipeline's input rate (8 kHz audio into Whisper gives garbage)."""
@@ -199,13 +201,13 @@ class RecognizerSTTService(SegmentedSTTService):
             else:
                 transcript = await asyncio.to_thread(self._transcribe, audio)
         except Exception as error:
-            logger.exception(f"{self}: recognition failed")
+            log.exception("%s: recognition failed", self)
             yield ErrorFrame(error=f"recognition failed: {error}")
             return
         finally:
             await self.stop_processing_metrics()
         self.transcripts.append(transcript)
-        logger.debug(f"{self}: heard {transcript.text!r} in {transcript.seconds:.2f} s")
+        log.debug("%s: heard %r in %.2f s", self, transcript.text, transcript.seconds)
         if transcript.text:
             frame = TranscriptionFrame(
                 transcript.text,

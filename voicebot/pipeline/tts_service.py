@@ -8,15 +8,17 @@ transport's output rate by pipecat, so the first words play while the rest is st
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any, Protocol
 
-from loguru import logger
 from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 
 from voicebot.speech.tts import AudioChunk
+
+log = logging.getLogger(__name__)
 
 
 class StreamingSynthesizer(Protocol):
@@ -75,7 +77,7 @@ class SynthesizerTTSService(TTSService):
                 await self.stop_ttfb_metrics()
                 yield frame
         except Exception as error:
-            logger.exception(f"{self}: synthesis failed")
+            log.exception("%s: synthesis failed", self)
             yield ErrorFrame(error=f"synthesis failed: {error}")
         finally:
             await self.stop_ttfb_metrics()

@@ -1,187 +1,52 @@
 """Turn-taking on the line as an explicit state machine: `turn_step(state, event) -> (state, effects)`.
 
-The dialogue adapter (`voicebot.pipeline.dialogue_processor`) translates pipecat frames into the small events
-below, calls `turn_step` and performs the effects it returns; nothing here imports pipecat or reads a clock.
-Caller turns: transcriptions are buffered and the end of the turn only queues a marker behind them
-(`QueueMarker`): the buffered text becomes one `CallerSaid` when the marker is reached, or when a late
-transcription arrives after it. Keys become one `KeypadPressed` (a menu key at once; digits and dates gathered
-until `#` or a pause). Silence after the bot finished speaking becomes `NoInput` (the timer waits while a voice is
-heard), and the end of the line becomes `CallerHungUp`. Dialogue steps run one at a time: `QueueStep` waits its
-turn, `StepDue` drops it once the call has ended, `RunStep` runs it; its actions come back as `Stepped`, a failure
-as `StepFailed` (the caller hears an apology and is listened to again). `HangUp` and `Transfer` wait until the
-last words were heard (or a deadline), then `Finish`.
+The dialogue adapter (`voicebot.pipeline.dialogue_processor`) translates pipecat frames into the small events of
+`voicebot.pipeline.turn_events`, calls `turn_step` and performs the effects it returns; nothing here imports
+pipecat or reads a clock. Caller turns: transcriptions are buffered and the end of the turn only queues a marker
+behind them (`QueueMarker`): the buffered text becomes one `CallerSaid` when the marker is reached, or when a
+late transcription arrives after it. Keys become one `KeypadPressed` (a menu key at once; digits and dates
+gathered until `#` or a pause). Silence after the bot finished speaking becomes `NoInput` (the timer waits while
+a voice is heard), and the end of the line becomes `CallerHungUp`. Dialogue steps run one at a time: `QueueStep`
+waits its turn, `StepDue` drops it once the call has ended, `RunStep` runs it; its actions come back as
+`Stepped`, a failure as `StepFailed` (the caller hears an apology and is listened to again). `HangUp` and
+`Transfer` wait until the last words were heard (or a deadline), then `Finish`.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field, replace
 
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Say, Transfer
-from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
+from dialogue.events import CallerHungUp, CallerSaid, CallStarted, KeypadPressed, NoInput
+from dialogue.understand.turn_end import sounds_finished
+from voicebot.pipeline.turn_events import (
+    Apologise,
+    ArmTimer,
+    CallBegan,
+    CancelTimer,
+    Effect,
+    Finish,
+    Forward,
+    Heard,
+    Hint,
+    KeyPressed,
+    QueueMarker,
+    QueueStep,
+    RunStep,
+    Signal,
+    SignalKind,
+    Speak,
+    StepDue,
+    StepFailed,
+    Stepped,
+    Timer,
+    TimerFired,
+    TurnEvent,
+)
 
 COLLECTED_KEYS = frozenset({ExpectKind.DIGITS, ExpectKind.DATE})
 """Expectations answered with several keys (a birth date, a phone number, a day): keys are gathered until `#` or
 a pause; any other expectation is answered by one key at once (a menu choice, 0 for a person)."""
-
-
-class Timer(enum.Enum):
-    """The adapter's timers; each runs at most once at a time."""
-
-    NO_INPUT = "no-input"
-    KEYS = "keypad-pause"
-    GOODBYE = "goodbye-deadline"
-
-
-# Events, derived from frames (or from a timer, or from the adapter running a step).
-@dataclass(frozen=True)
-class CallBegan:
-    """The pipeline started: the call was answered."""
-
-    caller_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Heard:
-    """A transcription arrived."""
-
-    text: str
-    confidence: float | None = None
-
-
-@dataclass(frozen=True)
-class KeyPressed:
-    """One keypad key ("0"-"9", "*", "#")."""
-
-    key: str
-
-
-class SignalKind(enum.Enum):
-    """The content-free frames turn-taking follows."""
-
-    VOICE_STARTED = "vad-started"
-    """The VAD hears a voice (before any word is recognised)."""
-    VOICE_STOPPED = "vad-stopped"
-    TURN_STARTED = "user-started"
-    """The caller's turn began (enough words to barge in)."""
-    TURN_STOPPED = "user-stopped"
-    TURN_MARKED = "turn-marker"
-    """Our end-of-turn marker, queued behind the transcriptions of the turn, was reached."""
-    BOT_STARTED = "bot-started"
-    BOT_STOPPED = "bot-stopped"
-    LINE_CLOSED = "line-closed"
-    """The pipeline is ending (caller hung up, socket gone)."""
-
-
-@dataclass(frozen=True)
-class Signal:
-    """A frame with no content of its own: see `SignalKind`."""
-
-    kind: SignalKind
-
-
-@dataclass(frozen=True)
-class TimerFired:
-    """A timer armed by `ArmTimer` ran out."""
-
-    timer: Timer
-
-
-@dataclass(frozen=True)
-class StepDue:
-    """A queued dialogue step reached its turn."""
-
-    event: Event
-
-
-@dataclass(frozen=True)
-class Stepped:
-    """The dialogue step returned these actions."""
-
-    actions: tuple[Action, ...]
-
-
-@dataclass(frozen=True)
-class StepFailed:
-    """The dialogue step raised on `event`."""
-
-    event: Event
-
-
-TurnEvent = CallBegan | Heard | KeyPressed | Signal | TimerFired | StepDue | Stepped | StepFailed
-"""Any event `turn_step` accepts."""
-
-
-# Effects, performed by the adapter in order.
-@dataclass(frozen=True)
-class Forward:
-    """Pass the frame being handled on, in its direction."""
-
-
-@dataclass(frozen=True)
-class QueueMarker:
-    """Queue the end-of-turn marker behind the transcriptions still on their way."""
-
-
-@dataclass(frozen=True)
-class ArmTimer:
-    """(Re)start `timer`."""
-
-    timer: Timer
-    seconds: float
-
-
-@dataclass(frozen=True)
-class CancelTimer:
-    """Stop `timer` if it runs."""
-
-    timer: Timer
-
-
-@dataclass(frozen=True)
-class QueueStep:
-    """Step the dialogue with `event` once the steps before it are done (then feed back `StepDue`)."""
-
-    event: Event
-
-
-@dataclass(frozen=True)
-class RunStep:
-    """Step the dialogue with `event` now; feed back `Stepped` or `StepFailed`."""
-
-    event: Event
-
-
-@dataclass(frozen=True)
-class Speak:
-    """Say this (a `TTSSpeakFrame`)."""
-
-    text: str
-    interruptible: bool = True
-
-
-@dataclass(frozen=True)
-class Hint:
-    """Publish what the dialogue expects next, for recognition and the turn-end decision."""
-
-    expect: ExpectKind
-
-
-@dataclass(frozen=True)
-class Apologise:
-    """Tell the caller something went wrong and ask them to repeat (the wording is the locale's)."""
-
-
-@dataclass(frozen=True)
-class Finish:
-    """The last words were heard (or `late`: the deadline passed): transfer if asked, then end the call."""
-
-    action: HangUp | Transfer
-    late: bool = False
-
-
-Effect = Forward | QueueMarker | ArmTimer | CancelTimer | QueueStep | RunStep | Speak | Hint | Apologise | Finish
-"""Any effect `turn_step` returns."""
 
 
 @dataclass(frozen=True)
@@ -359,3 +224,12 @@ def _perform(s: TurnState, actions: tuple[Action, ...]) -> Result:
             elif not s.ended:
                 effects.append(ArmTimer(Timer.GOODBYE, s.timings.goodbye))
     return s, effects
+
+
+def turn_end_wait(text: str, expect: ExpectKind | None, locale: str, *, paused: float, patience: float) -> float:
+    """Seconds the caller's turn still waits once the VAD stop and the transcript are in; 0 = it ends now.
+
+    Words that sound finished (`dialogue.understand.turn_end.sounds_finished`) end the turn at once; otherwise it
+    ends when the pause since the VAD stop (`paused`) reaches the expectation's `patience`.
+    """
+    return 0.0 if sounds_finished(text, expect, locale) else max(0.0, patience - paused)

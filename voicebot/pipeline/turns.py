@@ -3,9 +3,10 @@
 pipecat's `SpeechTimeoutUserTurnStopStrategy` ends a turn once the VAD reported the end of speech, a fixed
 timeout passed and a transcript arrived. On the phone one fixed timeout is wrong both ways: a "oui" should be
 answered at once, a caller pausing on "je voudrais voir le docteur…" must not be cut off. Here the fixed
-timeout is only a short floor (`QUICK_PAUSE`); when the transcript is in, `dialogue.understand.turn_end.sounds_finished`
-decides: finished → the turn ends now; unfinished → it ends when the pause reaches the patience for what the
-dialogue expects (`PATIENCE`: digits and spelled names get the most), unless the caller speaks again.
+timeout is only a short floor (`QUICK_PAUSE`); when the transcript is in, `voicebot.pipeline.turn_state.turn_end_wait`
+decides (with `dialogue.understand.turn_end.sounds_finished`): finished → the turn ends now; unfinished → it ends
+when the pause reaches the patience for what the dialogue expects (`PATIENCE`: digits and spelled names get the
+most), unless the caller speaks again. The strategy only keeps the time of the VAD stop and its one timer.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pipecat.frames.frames import VADUserStoppedSpeakingFrame
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 
 from dialogue.actions import ExpectKind
-from dialogue.understand.turn_end import sounds_finished
 from voicebot.pipeline.dialogue_processor import CallHints
+from voicebot.pipeline.turn_state import turn_end_wait
 
 PATIENCE: dict[ExpectKind | None, float] = {
     ExpectKind.YES_NO: 0.4,
@@ -35,7 +36,7 @@ QUICK_PAUSE = 0.1
 """Seconds after the VAD stop before a finished-sounding turn ends (the VAD stop itself waited already)."""
 
 
-class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
+class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):  # type: ignore[no-untyped-call]  # pipecat's hook
     """Ends the caller's turn early when the words sound finished, else after the expectation's patience.
 
     Args:
@@ -84,11 +85,8 @@ class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
             return
         if not (self._user_speech_wait_done and self._stt_wait_done):
             return
-        if sounds_finished(self._text, self._hints.expect, self._locale):
-            await self.trigger_user_turn_stopped()
-            return
         paused = time.monotonic() - self._vad_stopped_at if self._vad_stopped_at is not None else 0.0
-        remaining = self.patience() - paused
+        remaining = turn_end_wait(self._text, self._hints.expect, self._locale, paused=paused, patience=self.patience())
         if remaining <= 0:
             await self.trigger_user_turn_stopped()
         else:
@@ -107,4 +105,4 @@ class ExpectationTurnStopStrategy(SpeechTimeoutUserTurnStopStrategy):
 
     async def _cancel_all_tasks(self) -> None:
         await self._cancel_patience()
-        await super()._cancel_all_tasks()
+        await super()._cancel_all_tasks()  # type: ignore[no-untyped-call]  # pipecat leaves it unannotated
