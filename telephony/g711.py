@@ -1,4 +1,5 @@
-"""G.711 mu-law, the codec of Twilio Media Streams (8 kHz, 8 bits), and a tone generator; pure numpy.
+"""G.711 mu-law, the codec of Twilio Media Streams and of our SIP calls (8 kHz, 8 bits), the telephone line's
+rate and frame sizes (written once here for both lines), and a tone generator; pure numpy.
 
 The codec gives the same bytes as the standard library's `audioop.lin2ulaw` / `ulaw2lin` (deprecated in
 Python 3.11, gone in 3.13). PCM means mono little-endian signed 16-bit samples.
@@ -11,10 +12,13 @@ import math
 import numpy as np
 
 PHONE_RATE = 8_000
-"""Twilio's sample rate."""
-FRAME_BYTES = 160
-"""One 20 ms Twilio media frame: 160 mu-law bytes at 8 kHz."""
+"""The telephone line's sample rate (G.711: Twilio's media streams, SIP's RTP clock)."""
 FRAME_SECONDS = 0.02
+"""One frame: a Twilio media message, an RTP packet (ptime 20)."""
+FRAME_SAMPLES = round(PHONE_RATE * FRAME_SECONDS)
+"""Samples in one frame: 160."""
+FRAME_BYTES = FRAME_SAMPLES
+"""One frame of G.711 (mu-law or A-law): 160 bytes, one per sample."""
 ULAW_SILENCE = 0xFF
 """The mu-law byte for a zero sample."""
 

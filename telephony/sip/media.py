@@ -9,10 +9,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import cast
 
+from telephony.g711 import FRAME_SAMPLES, FRAME_SECONDS, PHONE_RATE
 from telephony.sip.errors import SipError
 from telephony.sip.rtp import (
     FRAME_PCM_BYTES,
-    FRAME_SAMPLES,
     SILENCE_PCM,
     DigitDetector,
     JitterBuffer,
@@ -26,7 +26,6 @@ from telephony.sip.sdp import Negotiated
 
 logger = logging.getLogger(__name__)
 
-FRAME_SECONDS = 0.02
 MAX_QUEUED_BYTES = 16_000 * 600
 """Ten minutes of queued audio at most (older audio is dropped beyond it)."""
 _COMFORT_NOISE_PT = 13
@@ -162,7 +161,7 @@ class MediaSession(asyncio.DatagramProtocol):
             return
         while self._dtmf_done is not None and not self._dtmf_done.done():
             await asyncio.shield(self._dtmf_done)
-        total = max(FRAME_SAMPLES, duration_ms * 8)
+        total = max(FRAME_SAMPLES, duration_ms * PHONE_RATE // 1000)
         packets = [
             (dtmf_payload(digit, end=False, duration=d), d == FRAME_SAMPLES)
             for d in range(FRAME_SAMPLES, total, FRAME_SAMPLES)

@@ -14,16 +14,16 @@ from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
 from aiortp.dtmf import DTMF_EVENTS, EVENT_TO_DIGIT, DtmfEvent
 from aiortp.packet import RtpPacket
 
-FRAME_SAMPLES = 160
-"""20 ms at 8 kHz."""
+from telephony.g711 import FRAME_SAMPLES
+
 FRAME_PCM_BYTES = 2 * FRAME_SAMPLES
+"""One 20 ms frame decoded: 16-bit PCM."""
 SILENCE_PCM = bytes(FRAME_PCM_BYTES)
 _CODECS = {"PCMU": PcmuCodec(), "PCMA": PcmaCodec()}
 
 __all__ = [
     "DTMF_EVENTS",
     "FRAME_PCM_BYTES",
-    "FRAME_SAMPLES",
     "SILENCE_PCM",
     "DigitDetector",
     "JitterBuffer",

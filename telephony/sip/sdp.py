@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from aiosipua.sdp import parse_sdp
 
+from telephony.g711 import PHONE_RATE
+
 STATIC_PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8}
 """RFC 3551 static payload types of the codecs we speak."""
 DEFAULT_DTMF_PT = 101
@@ -75,8 +77,8 @@ def read_sdp(body: bytes | str) -> RemoteMedia | None:
     dtmf_pt = None
     for codec in audio.codecs:
         name = codec.encoding_name.upper()
-        rate = codec.clock_rate or 8000
-        if not name or rate != 8000 or not 0 <= codec.payload_type < 128:
+        rate = codec.clock_rate or PHONE_RATE
+        if not name or rate != PHONE_RATE or not 0 <= codec.payload_type < 128:
             continue
         if name == "TELEPHONE-EVENT":
             dtmf_pt = dtmf_pt if dtmf_pt is not None else codec.payload_type
@@ -130,9 +132,9 @@ def build_sdp(
         "t=0 0",
         f"m=audio {port} RTP/AVP {' '.join(formats)}",
     ]
-    lines += [f"a=rtpmap:{pt} {name}/8000" for name, pt in codecs]
+    lines += [f"a=rtpmap:{pt} {name}/{PHONE_RATE}" for name, pt in codecs]
     if dtmf_pt is not None:
-        lines += [f"a=rtpmap:{dtmf_pt} telephone-event/8000", f"a=fmtp:{dtmf_pt} 0-15"]
+        lines += [f"a=rtpmap:{dtmf_pt} telephone-event/{PHONE_RATE}", f"a=fmtp:{dtmf_pt} 0-15"]
     lines += ["a=ptime:20", f"a={direction}"]
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
 

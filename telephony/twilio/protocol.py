@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from telephony.g711 import PHONE_RATE
+
 MAX_MESSAGE_CHARS = 256 * 1024
 """Longer messages are rejected unread (a media frame is about 300 characters)."""
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
@@ -27,7 +29,7 @@ class MediaFormat:
     """The audio format announced in `start`."""
 
     encoding: str = "audio/x-mulaw"
-    sample_rate: int = 8000
+    sample_rate: int = PHONE_RATE
     channels: int = 1
 
 
@@ -191,7 +193,7 @@ def _start(message: dict[str, Any], sequence: int | None) -> Start:
         custom_parameters={str(k): str(v) for k, v in params.items() if isinstance(v, str | int | float)},
         media_format=MediaFormat(
             _text(fmt.get("encoding", "audio/x-mulaw"), "encoding"),
-            _number(fmt.get("sampleRate", 8000), "sampleRate") or 0,
+            _number(fmt.get("sampleRate", PHONE_RATE), "sampleRate") or 0,
             _number(fmt.get("channels", 1), "channels") or 0,
         ),
         tracks=tuple(str(t) for t in tracks) if isinstance(tracks, list) else ("inbound",),
