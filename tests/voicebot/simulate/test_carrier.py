@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from telephony.g711 import FRAME_BYTES, tone, ulaw_encode, ulaw_silence
 from telephony.twilio.gateway import ToneHandler
 from tests.pg import free_port
 from tests.telephony.twilio.live import ACCOUNT, STAFF, TOKEN, live_gateway, run
+from tests.voicebot.simulate.fakes import ToneVoice, lines, quick_script
 from voicebot.simulate.carrier import BotTurns, CallerLine, CallerScript, parse_line, write_recording
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,43 +72,13 @@ def test_recording_is_stereo_8khz_caller_left_bot_right(tmp_path: Path) -> None:
     assert np.abs(frames[:160, 1]).max() == 0 and np.abs(frames[160:, 1]).max() > 1000
 
 
-class FakeTranscriber:
-    def __init__(self) -> None:
-        self.heard: list[int] = []
-
-    def transcribe(self, pcm16k: bytes) -> str:
-        self.heard.append(len(pcm16k))
-        return f"beep {len(pcm16k) / 32000:.1f}"
-
-
-class ToneVoice:
-    def speak(self, text: str) -> tuple[bytes, int]:
-        return tone(300, 0.05 * len(text.split()), rate=16_000), 16_000
-
-
-async def lines(*items: str) -> AsyncIterator[str]:
-    for item in items:
-        yield item
-
-
 def scripted(*items: str, voice: ToneVoice | None = None) -> tuple[list[dict[str, object]], int, CallerScript]:
     out = io.StringIO()
     result: dict[str, object] = {}
 
     async def test() -> None:
         async with live_gateway(ToneHandler()) as live:
-            call = live.call()
-            script = CallerScript(
-                call,
-                transcriber=FakeTranscriber(),
-                voice=voice,
-                json_mode=True,
-                out=out,
-                err=io.StringIO(),
-                answer_timeout=1.0,
-                key_gap=0.05,
-                turns=BotTurns(gap_frames=15),
-            )
+            script = quick_script(live.call(), out=out, voice=voice)
             result["code"] = await script.run(lines(*items))
             result["script"] = script
 
@@ -156,17 +126,7 @@ def test_a_caller_typing_on_a_terminal_keeps_a_prompt_below_the_bots_lines() -> 
 
     async def test() -> None:
         async with live_gateway(ToneHandler()) as live:
-            script = CallerScript(
-                live.call(),
-                transcriber=FakeTranscriber(),
-                voice=None,
-                json_mode=False,
-                out=out,
-                err=io.StringIO(),
-                answer_timeout=1.0,
-                key_gap=0.05,
-                turns=BotTurns(gap_frames=15),
-            )
+            script = quick_script(live.call(), out=out, json_mode=False)
             script.interactive = True
             assert await script.run(lines("dtmf:#")) == 0
 

@@ -25,8 +25,8 @@ from telephony.sip.call import Audio, Digit, SipCall
 from telephony.sip.server import SipServer
 from tests.pg import free_port
 from tests.telephony.twilio.live import eventually, run
+from tests.voicebot.simulate.fakes import ToneVoice, lines, quick_script
 from voicebot.cli import main
-from voicebot.simulate.carrier import BotTurns, CallerScript
 from voicebot.simulate.softphone import DEFAULT_URI, SipTarget, SoftphoneCall, parse_target
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -170,21 +170,6 @@ class ToneBot:
             self.done.set()
 
 
-class FakeTranscriber:
-    def transcribe(self, pcm16k: bytes) -> str:
-        return f"beep {len(pcm16k) / 32000:.1f}"
-
-
-class ToneVoice:
-    def speak(self, text: str) -> tuple[bytes, int]:
-        return tone(300, 0.05 * len(text.split()), rate=16_000), 16_000
-
-
-async def lines(*items: str) -> AsyncIterator[str]:
-    for item in items:
-        yield item
-
-
 async def scripted_call(
     bot: ToneBot,
     *items: str,
@@ -208,17 +193,8 @@ async def scripted_call(
             ring_timeout=3,
             credentials=auth,
         )
-        script = CallerScript(
-            call,
-            transcriber=FakeTranscriber(),
-            voice=ToneVoice(),
-            json_mode=json_mode,
-            out=out,
-            err=err,
-            answer_timeout=1.0,
-            key_gap=0.05,
-            turns=BotTurns(gap_frames=15),
-            program="voicebot softphone",
+        script = quick_script(
+            call, out=out, err=err, json_mode=json_mode, voice=ToneVoice(), program="voicebot softphone"
         )
         code = await script.run(source or lines(*items))
         await eventually(lambda: not server.calls, 5)
