@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+import enum
+
+
+class Refusal(enum.StrEnum):
+    """Why a time cannot be booked (`SlotUnavailable.reason`): stable keys, for programs; people read the message."""
+
+    TAKEN = "taken"
+    """Another appointment (or the buffer kept after it) overlaps the time."""
+    OFF_HOURS = "off_hours"
+    """Outside the practitioner's opening hours."""
+    CLOSED = "closed"
+    """The practice or the practitioner is closed then (a closure, a public holiday)."""
+    TOO_SOON = "too_soon"
+    """Inside the practice's minimum notice."""
+    TOO_FAR = "too_far"
+    """Beyond the practice's booking horizon."""
+    NOT_OFFERED = "not_offered"
+    """The practitioner does not offer the motif."""
+
 
 class BookingError(Exception):
     """Base class of every booking error."""
@@ -26,7 +45,20 @@ class UnknownEntity(BookingError):
 
 
 class SlotUnavailable(BookingError):
-    """The requested time is taken, closed, outside opening hours, or outside notice and horizon."""
+    """The requested time is taken, closed, outside opening hours, or outside notice and horizon.
+
+    Args:
+        message: Why, in English (what the command line prints).
+        reason: Why, as a key (`None` when a caller gave only a message).
+    """
+
+    def __init__(self, message: str, reason: Refusal | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        """Why, as a key: what a program (the console) maps to its own words."""
+
+    def __reduce__(self) -> tuple[type[SlotUnavailable], tuple[str, Refusal | None]]:
+        return type(self), (str(self), self.reason)
 
 
 class AppointmentNotFound(UnknownEntity):

@@ -24,7 +24,7 @@ from booking.errors import AppointmentNotFound, SlotUnavailable, UnknownEntity
 from booking.intervals import day_bounds
 from booking.models import AppointmentRow, PatientRow, PracticeRow, UTCDateTime
 from booking.records import AppointmentRecord, PatientDetails, PatientRecord, Source, Status
-from booking.slots import Busy, Order, Slot, SlotQuery, find_slots, unavailable_reason
+from booking.slots import ALREADY_BOOKED, Busy, Order, Slot, SlotQuery, find_slots, slot_refusal
 from booking.store import read_clinic, versions
 
 BUSY_MARGIN = timedelta(hours=12)
@@ -310,9 +310,9 @@ class BookingService:
             [slot.practitioner_id],
             exclude_id=replaces.id if replaces else None,
         )
-        reason = unavailable_reason(clinic, busy, slot.practitioner_id, slot.motif_id, start, now, enforce)
-        if reason is not None:
-            raise SlotUnavailable(reason)
+        refusal = slot_refusal(clinic, busy, slot.practitioner_id, slot.motif_id, start, now, enforce)
+        if refusal is not None:
+            raise SlotUnavailable(refusal.message, refusal.reason)
         if patient_id is None:
             assert patient is not None
             patient_id = self._patient_id(session, patient, now)
@@ -384,7 +384,7 @@ class BookingService:
                 yield session
         except IntegrityError as error:
             if _is_overlap(error):
-                raise SlotUnavailable("that time is already booked") from error
+                raise SlotUnavailable(ALREADY_BOOKED.message, ALREADY_BOOKED.reason) from error
             raise
         finally:
             session.close()

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from booking.clinic import Clinic, Motif, Practitioner
+from booking.errors import Refusal
 from booking.intervals import Interval, cut_slots, day_bounds, merge, opening_intervals, subtract, to_utc
 
 
@@ -106,6 +107,67 @@ def find_slots(clinic: Clinic, busy: Iterable[Busy], query: SlotQuery, now: date
     return search.earliest(query.limit)
 
 
+@dataclass(frozen=True)
+class SlotRefusal:
+    """Why a time cannot be booked."""
+
+    reason: Refusal
+    message: str
+    """The same in an English sentence, with its numbers ("too soon: appointments need 120 minutes' notice")."""
+
+
+ALREADY_BOOKED = SlotRefusal(Refusal.TAKEN, "that time is already booked")
+"""The refusal of a time another booking overlaps (the engine's, or the database's at commit)."""
+
+
+def slot_refusal(
+    clinic: Clinic,
+    busy: Iterable[Busy],
+    practitioner_id: str,
+    motif_id: str,
+    start: datetime,
+    now: datetime,
+    enforce_notice: bool = True,
+) -> SlotRefusal | None:
+    """Why `start` cannot be booked, or `None` when it can.
+
+    Unlike `find_slots`, a start off the slot grid is accepted (staff may book any free time).
+    """
+    practice = clinic.practice
+    zone = practice.zone
+    practitioner = clinic.practitioner(practitioner_id)
+    motif = clinic.motif(motif_id)
+    if motif.id not in practitioner.motifs:
+        return SlotRefusal(Refusal.NOT_OFFERED, f"{practitioner.display_name} does not offer {motif.label}")
+    start = start.astimezone(UTC)
+    now = now.astimezone(UTC)
+    end = start + timedelta(minutes=motif.duration_minutes)
+    day = start.astimezone(zone).date()
+    search = _Search(clinic, [], SlotQuery(motif_id), now)
+    opening = opening_intervals(practitioner.hours, zone, day - timedelta(days=1), day + timedelta(days=1))
+    if not any(s <= start and end <= e for s, e in opening):
+        return SlotRefusal(Refusal.OFF_HOURS, "outside the practitioner's opening hours")
+    if not any(s <= start and end <= e for s, e in subtract(opening, search.closed(practitioner.id, day))):
+        return SlotRefusal(Refusal.CLOSED, "the practice or the practitioner is closed then")
+    if enforce_notice:
+        if start < now + timedelta(minutes=practice.min_notice_minutes):
+            notice = practice.min_notice_minutes
+            return SlotRefusal(Refusal.TOO_SOON, f"too soon: appointments need {notice} minutes' notice")
+        if start > now + timedelta(days=practice.horizon_days):
+            horizon = practice.horizon_days
+            return SlotRefusal(Refusal.TOO_FAR, f"too far ahead: appointments are open {horizon} days ahead")
+    buffers = {m.id: timedelta(minutes=m.buffer_minutes) for m in clinic.motifs}
+    kept_until = end + timedelta(minutes=motif.buffer_minutes)  # as `find_slots`: buffers stay free
+    taken = [
+        (b.start, b.end.astimezone(UTC) + buffers.get(b.motif_id or "", timedelta(0)))
+        for b in busy
+        if b.practitioner_id == practitioner_id
+    ]
+    if any(s < kept_until and start < e for s, e in taken):
+        return ALREADY_BOOKED
+    return None
+
+
 def unavailable_reason(
     clinic: Clinic,
     busy: Iterable[Busy],
@@ -115,41 +177,9 @@ def unavailable_reason(
     now: datetime,
     enforce_notice: bool = True,
 ) -> str | None:
-    """Why `start` cannot be booked (a sentence), or `None` when it can.
-
-    Unlike `find_slots`, a start off the slot grid is accepted (staff may book any free time).
-    """
-    practice = clinic.practice
-    zone = practice.zone
-    practitioner = clinic.practitioner(practitioner_id)
-    motif = clinic.motif(motif_id)
-    if motif.id not in practitioner.motifs:
-        return f"{practitioner.display_name} does not offer {motif.label}"
-    start = start.astimezone(UTC)
-    now = now.astimezone(UTC)
-    end = start + timedelta(minutes=motif.duration_minutes)
-    day = start.astimezone(zone).date()
-    search = _Search(clinic, [], SlotQuery(motif_id), now)
-    opening = opening_intervals(practitioner.hours, zone, day - timedelta(days=1), day + timedelta(days=1))
-    if not any(s <= start and end <= e for s, e in opening):
-        return "outside the practitioner's opening hours"
-    if not any(s <= start and end <= e for s, e in subtract(opening, search.closed(practitioner.id, day))):
-        return "the practice or the practitioner is closed then"
-    if enforce_notice:
-        if start < now + timedelta(minutes=practice.min_notice_minutes):
-            return f"too soon: appointments need {practice.min_notice_minutes} minutes' notice"
-        if start > now + timedelta(days=practice.horizon_days):
-            return f"too far ahead: appointments are open {practice.horizon_days} days ahead"
-    buffers = {m.id: timedelta(minutes=m.buffer_minutes) for m in clinic.motifs}
-    kept_until = end + timedelta(minutes=motif.buffer_minutes)  # as `find_slots`: buffers stay free
-    taken = [
-        (b.start, b.end.astimezone(UTC) + buffers.get(b.motif_id or "", timedelta(0)))
-        for b in busy
-        if b.practitioner_id == practitioner_id
-    ]
-    if any(s < kept_until and start < e for s, e in taken):
-        return "that time is already booked"
-    return None
+    """Why `start` cannot be booked, in an English sentence (`slot_refusal`'s message), or `None` when it can."""
+    refusal = slot_refusal(clinic, busy, practitioner_id, motif_id, start, now, enforce_notice)
+    return refusal.message if refusal is not None else None
 
 
 @lru_cache(maxsize=64)
