@@ -8,6 +8,7 @@ import pytest
 
 from booking.clinic import TimeRange, load_clinic, parse_clinic
 from booking.clinic_export import clinic_to_dict
+from booking.errors import Refusal
 from tests.conftest import SAMPLE_CLINIC
 from voicebot.console.book_views import parse_clock, parse_day, patient_query, reason_key, week_grid
 from voicebot.console.config_edit import (
@@ -69,18 +70,26 @@ def test_parse_day_and_clock() -> None:
 
 
 @pytest.mark.parametrize(
-    ("message", "key"),
+    ("reason", "key"),
     [
-        ("that time is already booked", "taken"),
-        ("outside the practitioner's opening hours", "off_hours"),
-        ("the practice or the practitioner is closed then", "closed"),
-        ("too soon: appointments need 120 minutes' notice", "too_soon"),
-        ("Dr Martin does not offer consultation pédiatrique", "not_offered"),
-        ("something new", "other"),
+        (Refusal.TAKEN, "taken"),
+        (Refusal.OFF_HOURS, "off_hours"),
+        (Refusal.CLOSED, "closed"),
+        (Refusal.TOO_SOON, "too_soon"),
+        (Refusal.TOO_FAR, "too_far"),
+        (Refusal.NOT_OFFERED, "not_offered"),
+        (None, "other"),  # a SlotUnavailable raised with a message only
     ],
 )
-def test_reason_key(message: str, key: str) -> None:
-    assert reason_key(message) == key
+def test_reason_key(reason: Refusal | None, key: str) -> None:
+    assert reason_key(reason) == key
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_refusal_has_its_words(lang: str) -> None:
+    keys = {reason_key(reason) for reason in Refusal} | {reason_key(None)}
+    assert len(keys) == len(Refusal) + 1
+    assert {f"book.reason.{key}" for key in keys} <= _catalog(lang).keys()
 
 
 def test_closure_bounds() -> None:

@@ -12,26 +12,25 @@ from typing import Any
 import holidays
 
 from booking.clinic import Clinic
+from booking.errors import Refusal
 from booking.phones import to_e164
 from booking.records import AppointmentRecord
 from booking.slots import Slot
 
-_REASONS = (
-    ("already booked", "taken"),
-    ("opening hours", "off_hours"),
-    ("closed", "closed"),
-    ("too soon", "too_soon"),
-    ("too far", "too_far"),
-    ("does not offer", "not_offered"),
-)
+REASON_KEYS: dict[Refusal, str] = {
+    Refusal.TAKEN: "taken",
+    Refusal.OFF_HOURS: "off_hours",
+    Refusal.CLOSED: "closed",
+    Refusal.TOO_SOON: "too_soon",
+    Refusal.TOO_FAR: "too_far",
+    Refusal.NOT_OFFERED: "not_offered",
+}
+"""The i18n key (under `book.reason.`) of each refusal of the booking service."""
 
 
-def reason_key(message: str) -> str:
-    """The i18n key (under `book.reason.`) for a `SlotUnavailable` message of the booking service."""
-    for fragment, key in _REASONS:
-        if fragment in message:
-            return key
-    return "other"
+def reason_key(reason: Refusal | None) -> str:
+    """The i18n key (under `book.reason.`) for a `SlotUnavailable.reason`; `other` when it gave none."""
+    return REASON_KEYS.get(reason, "other") if reason is not None else "other"
 
 
 def parse_day(text: str | None) -> date | None:

@@ -144,7 +144,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
         try:
             record = ctx.service.book(slot, patient, ctx.now(), source=Source.STAFF)
         except SlotUnavailable as err:
-            return new_form(request, values, "book.reason." + reason_key(str(err)), 409)
+            return new_form(request, values, "book.reason." + reason_key(err.reason), 409)
         except UnknownEntity:
             return new_form(request, values, "book.error.unknown", 422)
         ctx.audit(
@@ -200,7 +200,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             slot = Slot(start, start + (old.end - old.start), practitioner or old.practitioner_id, old.motif_id)
             record = ctx.service.reschedule(reference, slot, ctx.now(), source=Source.STAFF)
         except SlotUnavailable as err:
-            return detail(request, reference, "book.reason." + reason_key(str(err)), 409)
+            return detail(request, reference, "book.reason." + reason_key(err.reason), 409)
         except AppointmentNotFound:
             return detail(request, reference, "book.error.already_cancelled", 409)
         except UnknownEntity:
