@@ -12,8 +12,9 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
+from telephony.sip.dialogs import InDialog
 from telephony.sip.errors import SipError
 from telephony.sip.messages import (
     ALLOW,
@@ -37,22 +38,6 @@ _CACHE = 2048
 MAX_RETRANSMITTING = 256
 """Final responses being retransmitted at once at most (beyond it, a failure response is sent once)."""
 _KNOWN = {"PRACK", "UPDATE", "SUBSCRIBE", "MESSAGE", "REGISTER", "PUBLISH", "REFER"}
-
-
-class InDialog(Protocol):
-    """What the agent needs of an established call (`SipCall` is one): its requests, told from strangers'."""
-
-    def owns(self, request: SipRequest) -> bool:
-        """Whether an in-dialog request belongs to this dialog (tags match)."""
-        ...
-
-    def handle_request(self, request: SipRequest, addr: tuple[str, int]) -> None:
-        """A request inside the dialog (BYE, re-INVITE, NOTIFY...): answer it."""
-        ...
-
-    def handle_ack(self, request: SipRequest) -> None:
-        """The ACK of a 2xx in the dialog."""
-        ...
 
 
 class SipAgent(asyncio.DatagramProtocol):

@@ -1,10 +1,13 @@
-"""The state of one SIP dialog (RFC 3261 §12), and the in-dialog requests built from it."""
+"""The state of one SIP dialog (RFC 3261 §12), the in-dialog requests built from it, and what the agent needs of
+an established call (`InDialog`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from telephony.sip.messages import build_request, new_branch, tag_of
+from telephony.sip.messages import SipRequest, build_request, new_branch, tag_of
 
 
 @dataclass
@@ -70,3 +73,19 @@ class Dialog:
             content_type=content_type,
         )
         return data, branch
+
+
+class InDialog(Protocol):
+    """What the agent needs of an established call (`SipCall` is one): its requests, told from strangers'."""
+
+    def owns(self, request: SipRequest) -> bool:
+        """Whether an in-dialog request belongs to this dialog (tags match)."""
+        ...
+
+    def handle_request(self, request: SipRequest, addr: tuple[str, int]) -> None:
+        """A request inside the dialog (BYE, re-INVITE, NOTIFY...): answer it."""
+        ...
+
+    def handle_ack(self, request: SipRequest) -> None:
+        """The ACK of a 2xx in the dialog."""
+        ...
