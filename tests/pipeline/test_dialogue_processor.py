@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
+from typing import Any
 
 import pytest
 from pipecat.frames.frames import (
@@ -11,6 +13,7 @@ from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
     CancelFrame,
     EndWorkerFrame,
+    ErrorFrame,
     Frame,
     InputDTMFFrame,
     KeypadEntry,
@@ -26,6 +29,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 from booking.records import Status
 from booking.service import BookingService
 from dialogue.actions import ExpectKind, OutcomeKind, Transfer
+from dialogue.wording.phrases import load_phrases
 from voicebot.pipeline.dialogue_processor import CallHints, DialogueProcessor
 
 BOOKING_TURNS = [
@@ -222,3 +226,68 @@ def test_no_input_waits_while_a_voice_is_heard(english: tuple[BookingService, da
         start + [VADUserStartedSpeakingFrame(), SleepFrame(0.1), VADUserStoppedSpeakingFrame(), SleepFrame(0.6)]
     )
     assert len(noise) > len(greeting)
+
+
+class FlakyPort:
+    """The booking service, whose slot search fails the first `failures` times (a database gone for a moment)."""
+
+    def __init__(self, service: BookingService, failures: int = 1) -> None:
+        self._service = service
+        self.failures = failures
+
+    def find_slots(self, *args: Any, **kwargs: Any) -> Any:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError("database is locked")
+        return self._service.find_slots(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._service, name)
+
+
+APOLOGY = load_phrases("en").get("misunderstood.repeat")
+
+
+def test_a_failing_step_is_apologised_for_and_the_caller_heard_again(
+    english: tuple[BookingService, datetime], caplog: pytest.LogCaptureFixture
+) -> None:
+    service, now = english
+    hints = CallHints()
+    processor = DialogueProcessor(FlakyPort(service), lambda: now, locale="en", caller_id="+447700900555", hints=hints)
+    frames: list[Frame] = [SleepFrame(0.1), *said(BOOKING_TURNS[0]), *heard(), *said(BOOKING_TURNS[0])]
+    with caplog.at_level(logging.DEBUG, logger="voicebot.pipeline"):
+        down, up = asyncio.run(run_test(processor, frames_to_send=frames))
+    spoken = speech(down)
+    assert APOLOGY in spoken
+    assert "Tuesday the 1st of December" in " ".join(spoken[spoken.index(APOLOGY) :])  # asked again, understood
+    assert ends(down) == []  # the call goes on: only the test's own end of the line ended it
+    assert processor.outcome is not None and processor.outcome.outcome.kind is OutcomeKind.HUNG_UP
+    assert hints.question != APOLOGY  # recognition keeps the question the caller is answering
+    failures = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(failures) == 1 and failures[0].exc_info is not None  # logged once, with its traceback
+    assert "Patel" not in caplog.text  # never what the caller said
+    assert [f for f in up if isinstance(f, ErrorFrame)]  # and reported to the pipeline
+
+
+def test_after_a_failing_step_the_silence_is_timed_again(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(FlakyPort(service), lambda: now, locale="en", no_input_secs=0.3)
+    frames: list[Frame] = [SleepFrame(0.1), *said(BOOKING_TURNS[0]), *heard(), SleepFrame(1.0)]
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+    spoken = speech(down)
+    assert APOLOGY in spoken
+    assert len(spoken) > spoken.index(APOLOGY) + 1  # the no-input re-prompt after the apology was heard
+    assert ends(down) == []
+
+
+def test_a_failing_greeting_is_apologised_for(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+
+    class Closed(FlakyPort):
+        def clinic(self) -> Any:
+            raise RuntimeError("no database")
+
+    processor = DialogueProcessor(Closed(service), lambda: now, locale="fr")
+    down, _ = asyncio.run(run_test(processor, frames_to_send=[SleepFrame(0.1)]))
+    assert speech(down) == [load_phrases("fr").get("misunderstood.repeat")]
+    assert ends(down) == []
