@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from collections import deque
 from dataclasses import dataclass
+from enum import StrEnum
 
 from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
 from aiortp.dtmf import DTMF_EVENTS, EVENT_TO_DIGIT, DtmfEvent
@@ -27,6 +28,7 @@ __all__ = [
     "SILENCE_PCM",
     "DigitDetector",
     "JitterBuffer",
+    "Playout",
     "Received",
     "decode",
     "dtmf_payload",
@@ -106,6 +108,17 @@ def _attenuate(pcm: bytes, factor: float) -> bytes:
     return struct.pack(f"<{count}h", *(int(s * factor) for s in samples))
 
 
+class Playout(StrEnum):
+    """What a frame out of the jitter buffer is."""
+
+    AUDIO = "audio"
+    """A frame the peer sent."""
+    CONCEALED = "concealed"
+    """A stand-in for a lost frame: the last one, fading, then silence."""
+    SILENCE = "silence"
+    """Nothing to play: the buffer is filling up (at the start, after an underrun)."""
+
+
 class JitterBuffer:
     """Reorders 20 ms frames by sequence number, drops late and duplicate ones, conceals a lost one.
 
@@ -154,28 +167,28 @@ class JitterBuffer:
         reference = next(iter(self._frames))
         return min(self._frames, key=lambda seq: seq_diff(seq, reference))
 
-    def pop(self) -> tuple[bytes, str]:
-        """The next 20 ms of PCM and what it is: "audio", "concealed" or "silence"."""
+    def pop(self) -> tuple[bytes, Playout]:
+        """The next 20 ms of PCM and what it is."""
         if not self._playing:
             if len(self._frames) < self.depth:
-                return SILENCE_PCM, "silence"
+                return SILENCE_PCM, Playout.SILENCE
             self._playing, self._next = True, self._oldest()
         assert self._next is not None
         frame = self._frames.pop(self._next, None)
         if frame is not None:
             self._next = (self._next + 1) & 0xFFFF
             self._last, self._lost_run = frame, 0
-            return frame, "audio"
+            return frame, Playout.AUDIO
         if not self._frames:  # underrun: wait for `depth` frames again
             self._playing = False
             self._last, self._lost_run = SILENCE_PCM, 0
-            return SILENCE_PCM, "silence"
+            return SILENCE_PCM, Playout.SILENCE
         self._next = (self._next + 1) & 0xFFFF
         self._lost_run += 1
         self.concealed += 1
         if self._lost_run > 2:
-            return SILENCE_PCM, "concealed"
-        return _attenuate(self._last, 0.5**self._lost_run), "concealed"
+            return SILENCE_PCM, Playout.CONCEALED
+        return _attenuate(self._last, 0.5**self._lost_run), Playout.CONCEALED
 
 
 class DigitDetector:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from enum import StrEnum
 
 from aiosipua.sdp import parse_sdp
 
@@ -16,7 +17,24 @@ from telephony.g711 import PHONE_RATE
 STATIC_PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8}
 """RFC 3551 static payload types of the codecs we speak."""
 DEFAULT_DTMF_PT = 101
-_OPPOSITE = {"sendrecv": "sendrecv", "sendonly": "recvonly", "recvonly": "sendonly", "inactive": "inactive"}
+
+
+class Direction(StrEnum):
+    """An SDP media direction attribute (RFC 3264 §5.1); a `str`, written as is into `a=`."""
+
+    SENDRECV = "sendrecv"
+    SENDONLY = "sendonly"
+    RECVONLY = "recvonly"
+    INACTIVE = "inactive"
+
+    @property
+    def opposite(self) -> Direction:
+        """The direction that answers this one: sendonly and recvonly swap, the others stay."""
+        return _OPPOSITE.get(self, self)
+
+
+_OPPOSITE = {Direction.SENDONLY: Direction.RECVONLY, Direction.RECVONLY: Direction.SENDONLY}
+_DIRECTIONS = frozenset(Direction)
 
 
 @dataclass(frozen=True)
@@ -26,8 +44,8 @@ class RemoteMedia:
     host: str
     """Where it wants our RTP ("0.0.0.0" for the old hold style)."""
     port: int
-    direction: str
-    """Its direction: sendrecv, sendonly, recvonly or inactive (c=0.0.0.0 counts as sendonly)."""
+    direction: Direction
+    """Its direction (c=0.0.0.0 counts as sendonly)."""
     payload_types: dict[str, int]
     """Codec name (upper case) → payload type, in the peer's order of preference, 8 kHz audio codecs only."""
     dtmf_pt: int | None
@@ -42,18 +60,18 @@ class Negotiated:
     payload_type: int
     dtmf_pt: int | None
     remote: tuple[str, int]
-    direction: str
+    direction: Direction
     """Our direction: may we send (sendrecv, sendonly), do we expect RTP (sendrecv, recvonly)."""
 
     @property
     def sending(self) -> bool:
         """True when we send RTP (not on hold, the peer gave a real address)."""
-        return self.direction in ("sendrecv", "sendonly") and self.remote[0] not in ("0.0.0.0", "::")
+        return self.direction in (Direction.SENDRECV, Direction.SENDONLY) and self.remote[0] not in ("0.0.0.0", "::")
 
     @property
     def receiving(self) -> bool:
         """True when the peer is expected to send RTP (the media timeout applies)."""
-        return self.direction in ("sendrecv", "recvonly")
+        return self.direction in (Direction.SENDRECV, Direction.RECVONLY)
 
 
 def read_sdp(body: bytes | str) -> RemoteMedia | None:
@@ -84,11 +102,11 @@ def read_sdp(body: bytes | str) -> RemoteMedia | None:
             dtmf_pt = dtmf_pt if dtmf_pt is not None else codec.payload_type
         else:
             payload_types.setdefault(name, codec.payload_type)
-    direction = audio.direction if audio.direction in _OPPOSITE else "sendrecv"
-    if "sendrecv" not in audio.attributes and audio.direction == "sendrecv":
-        direction = next((d for d in _OPPOSITE if d in sdp.attributes), "sendrecv")
-    if host in ("0.0.0.0", "::") and direction == "sendrecv":
-        direction = "sendonly"
+    direction = Direction(audio.direction) if audio.direction in _DIRECTIONS else Direction.SENDRECV
+    if Direction.SENDRECV not in audio.attributes and audio.direction == Direction.SENDRECV:
+        direction = next((d for d in Direction if d in sdp.attributes), Direction.SENDRECV)  # a session-level one
+    if host in ("0.0.0.0", "::") and direction is Direction.SENDRECV:
+        direction = Direction.SENDONLY
     return RemoteMedia(host, audio.port, direction, payload_types, dtmf_pt)
 
 
@@ -105,7 +123,7 @@ def negotiate(
                 remote.payload_types[name],
                 remote.dtmf_pt,
                 (remote.host, remote.port),
-                _OPPOSITE[remote.direction],
+                remote.direction.opposite,
             )
     return None
 
@@ -116,7 +134,7 @@ def build_sdp(
     codecs: list[tuple[str, int]],
     dtmf_pt: int | None,
     *,
-    direction: str = "sendrecv",
+    direction: Direction = Direction.SENDRECV,
     session_id: int = 1,
     version: int = 1,
     user: str = "voicebot",

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from telephony.g711 import tone
-from telephony.sip import CallFailed, SipCall, SipServer, dial
+from telephony.sip import CallFailed, EndReason, SipCall, SipServer, dial
 from telephony.sip import agent as sip_agent
 from telephony.sip.messages import SipResponse, parse, tag_of
 from telephony.sip.sdp import build_sdp
@@ -64,6 +64,7 @@ def test_a_dialled_call_carries_audio_and_digits_both_ways_and_the_caller_hangs_
         bot_call = handler.calls[0]
         await asyncio.wait_for(bot_call.ended.wait(), 2)
         assert (call.end_reason, bot_call.end_reason) == ("local_bye", "remote_bye")
+        assert (call.end_reason, bot_call.end_reason) == (EndReason.LOCAL_BYE, EndReason.REMOTE_BYE)
         assert handler.digits[bot_call.call_id] == ["4", "#"] and digits_heard == ["7"]
         caller_audio = voiced(handler.audio[bot_call.call_id])
         assert 0.6 <= len(caller_audio) / 16000 <= 0.9 and abs(dominant_hz(caller_audio) - 600) < 20

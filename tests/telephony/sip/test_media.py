@@ -10,7 +10,7 @@ import pytest
 from telephony.g711 import tone
 from telephony.sip.media import MediaSession
 from telephony.sip.rtp import DigitDetector, parse_packet
-from telephony.sip.sdp import Negotiated
+from telephony.sip.sdp import Direction, Negotiated
 from tests.telephony.sip.peers import RawPeer, rtp
 
 
@@ -29,7 +29,7 @@ def session(audio: list[bytes] | None = None, digits: list[str] | None = None) -
     )
 
 
-def negotiated(remote: tuple[str, int], direction: str = "sendrecv") -> Negotiated:
+def negotiated(remote: tuple[str, int], direction: Direction = Direction.SENDRECV) -> Negotiated:
     return Negotiated("PCMU", 0, 101, remote, direction)
 
 

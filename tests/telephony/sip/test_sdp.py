@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from telephony.sip.sdp import build_answer, build_offer, negotiate, read_sdp
+from telephony.sip.sdp import Direction, build_answer, build_offer, negotiate, read_sdp
 
 
 def offer(formats: str, rtpmaps: str = "", extra: str = "", host: str = "192.0.2.7") -> str:
@@ -61,6 +61,19 @@ def test_hold_offers_get_the_opposite_direction(extra: str, host: str, ours: str
     assert chosen is not None and chosen.direction == ours
     assert not chosen.sending or ours == "sendonly"
     assert f"a={ours}" in build_answer(chosen, "127.0.0.1", 30000).decode()
+
+
+def test_directions_are_typed_and_answer_each_other() -> None:
+    assert {d: d.opposite for d in Direction} == {
+        Direction.SENDRECV: Direction.SENDRECV,
+        Direction.SENDONLY: Direction.RECVONLY,
+        Direction.RECVONLY: Direction.SENDONLY,
+        Direction.INACTIVE: Direction.INACTIVE,
+    }
+    remote = read_sdp(offer("0", extra="a=sendonly\r\n"))
+    assert remote is not None and remote.direction is Direction.SENDONLY
+    chosen = negotiate(remote)
+    assert chosen is not None and chosen.direction is Direction.RECVONLY
 
 
 def test_the_offer_lists_our_codecs_and_telephone_event_101() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from telephony.errors import CallClosed
 from telephony.twilio import protocol as wire
-from telephony.twilio.call import TwilioCall
+from telephony.twilio.call import StreamEnd, TwilioCall
 from telephony.twilio.rest import TwilioRestClient
 
 START = wire.Start("MZ1", "CA1", "AC1", {"caller": "+33612345678"})
@@ -79,7 +79,7 @@ def test_events_in_order_with_junk_skipped() -> None:
         )
         reason = await call.pump()
         events = await collect(call)
-        assert reason == "stop"
+        assert reason == "stop" and reason is StreamEnd.STOP
         assert [type(e).__name__ for e in events] == ["Media"] * 3 + ["Dtmf", "Mark", "Media", "Stop"]
         assert [e.chunk for e in events if isinstance(e, wire.Media)] == [1, 2, 3, 5]  # 5 flushed at stop
         assert (call.rejected, call.dropped_audio) == (4, 1)
