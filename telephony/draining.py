@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 log = logging.getLogger(__name__)
 
 CallT = TypeVar("CallT")
+HandlerT = TypeVar("HandlerT")
 CANCEL_WAIT = 5.0
 """How long drain waits, at most, for the cancelled calls to be gone."""
 
@@ -84,3 +85,41 @@ class CallsInProgress(Generic[CallT]):
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._idle.wait()
+
+
+class DrainingGateway(Generic[CallT, HandlerT]):
+    """What both gateways offer of their calls in progress: `draining`, `active` and `drain`.
+
+    Args:
+        line: The line's name in the log ("Twilio", "SIP").
+    """
+
+    handler: HandlerT
+    """Runs each call; `handler.close(call_id)`, when it has one, closes a call politely (a goodbye, then the
+    hang-up)."""
+
+    def __init__(self, line: str) -> None:
+        self.calls: CallsInProgress[CallT] = CallsInProgress(line)
+        """The calls in progress (by call id) and the tasks running them."""
+
+    @property
+    def draining(self) -> bool:
+        """Set by `drain`: new calls are refused."""
+        return self.calls.draining
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self.calls.draining = value
+
+    @property
+    def active(self) -> dict[str, CallT]:
+        """The calls in progress, by call id (CallSid, Call-ID)."""
+        return self.calls.active
+
+    async def drain(self, grace: float, closing: float = 20.0) -> None:
+        """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
+        each remaining one politely (`handler.close(call_id)`, when it has one) and give them `closing` seconds
+        to say goodbye and hang up; cancel what is left after that.
+        """
+        close: Callable[[str], Awaitable[object]] | None = getattr(self.handler, "close", None)
+        await self.calls.drain(grace, closing, close)

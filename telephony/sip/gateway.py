@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Protocol
 
-from telephony.draining import CallsInProgress
+from telephony.draining import DrainingGateway
 from telephony.errors import TelephonyError
 from telephony.g711 import tone
 from telephony.sip.call import SipCall
@@ -57,8 +57,8 @@ class SipToneHandler:
             call.play(tone(880, 0.1))
 
 
-class SipGateway:
-    """The SIP server and the calls it runs.
+class SipGateway(DrainingGateway[SipCall, SipCallHandler]):
+    """The SIP server and the calls it runs (`draining`, `active`, `drain`: `telephony.draining`).
 
     Args:
         settings: Address, port, call limit, allowed networks, credentials.
@@ -70,12 +70,11 @@ class SipGateway:
     def __init__(
         self, settings: SipSettings, handler: SipCallHandler, *, refusal: Callable[[], bytes] | None = None
     ) -> None:
+        super().__init__("SIP")
         self.settings = settings
         self.handler = handler
         self.refusal = refusal
         self._refusal_audio: bytes | None = None
-        self.calls: CallsInProgress[SipCall] = CallsInProgress("SIP")
-        """The calls the handler is running (by Call-ID) and their tasks."""
         self.server = SipServer(
             self._on_call,
             host=settings.host,
@@ -99,20 +98,6 @@ class SipGateway:
             raise ListenFailed(self.settings.host, self.settings.port, reason) from error
 
     @property
-    def draining(self) -> bool:
-        """Set by `drain`: new calls are refused."""
-        return self.calls.draining
-
-    @draining.setter
-    def draining(self, value: bool) -> None:
-        self.calls.draining = value
-
-    @property
-    def active(self) -> dict[str, SipCall]:
-        """The calls the handler is running, by Call-ID."""
-        return self.calls.active
-
-    @property
     def address(self) -> tuple[str, int]:
         """Where the server listens (host, port)."""
         return self.server.address
@@ -120,14 +105,6 @@ class SipGateway:
     async def close(self) -> None:
         """Stop listening, hang up the calls still up (BYE) and cancel their tasks."""
         await self.server.close()
-
-    async def drain(self, grace: float, closing: float = 20.0) -> None:
-        """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
-        each remaining one politely and give them `closing` seconds to say goodbye and hang up; cancel what is
-        left after that.
-        """
-        close: Callable[[str], Awaitable[object]] | None = getattr(self.handler, "close", None)
-        await self.calls.drain(grace, closing, close)
 
     async def _on_call(self, call: SipCall) -> None:
         """One established call: refused while draining, else run by the handler."""

@@ -17,14 +17,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.websockets import WebSocketDisconnect
 from twilio.twiml.voice_response import VoiceResponse
 
-from telephony.draining import CallsInProgress
+from telephony.draining import DrainingGateway
 from telephony.errors import CallClosed
 from telephony.g711 import tone, ulaw_encode
 from telephony.twilio import protocol as wire
@@ -85,8 +85,8 @@ class ToneHandler:
             await call.send_mark(f"dtmf-{event.digit}")
 
 
-class TwilioGateway:
-    """The router and the calls in progress.
+class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
+    """The router and the calls in progress (`draining`, `active`, `drain`: `telephony.draining`).
 
     Args:
         settings: Public URL, account and token, REST API root, staff number.
@@ -108,14 +108,13 @@ class TwilioGateway:
         start_timeout: float = 10.0,
         refusal: tuple[str, str] | None = None,
     ) -> None:
+        super().__init__("Twilio")
         self.settings = settings
         self.handler = handler
         self.wall_clock = wall_clock
         self.stop_grace = stop_grace
         self.start_timeout = start_timeout
         self.refusal = refusal
-        self.calls: CallsInProgress[TwilioCall] = CallsInProgress("Twilio")
-        """The calls in progress (by CallSid) and their handlers' tasks."""
         self.voice_url = public_url(settings.public_base_url, VOICE_PATH)
         self.stream_url = public_ws_url(settings.public_base_url, STREAM_PATH)
         self.rest = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
@@ -124,20 +123,6 @@ class TwilioGateway:
         self.router = APIRouter()
         self.router.add_api_route(VOICE_PATH, self.voice, methods=["POST"], include_in_schema=False)
         self.router.add_api_websocket_route(STREAM_PATH, self.stream)
-
-    @property
-    def draining(self) -> bool:
-        """Set by `drain`: new calls are refused."""
-        return self.calls.draining
-
-    @draining.setter
-    def draining(self, value: bool) -> None:
-        self.calls.draining = value
-
-    @property
-    def active(self) -> dict[str, TwilioCall]:
-        """The calls in progress, by CallSid."""
-        return self.calls.active
 
     async def voice(self, request: Request) -> Response:
         """The voice webhook: `<Connect><Stream>` with a per-call token and the caller's number."""
@@ -181,14 +166,6 @@ class TwilioGateway:
         call = TwilioCall(websocket, start, self.rest, self.settings.staff_number)
         with self.calls.running(call.call_sid, call):
             await self._run(call)
-
-    async def drain(self, grace: float, closing: float = 20.0) -> None:
-        """Refuse new calls, let the calls in progress go on for `grace` seconds, then ask the handler to close
-        each remaining one politely (`handler.close(call_sid)`, when it has one) and give them `closing` seconds
-        to say goodbye and hang up; cancel what is left after that.
-        """
-        close: Callable[[str], Awaitable[object]] | None = getattr(self.handler, "close", None)
-        await self.calls.drain(grace, closing, close)
 
     async def _read_start(self, websocket: WebSocket) -> wire.Start | None:
         try:

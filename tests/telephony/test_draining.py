@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from telephony.draining import CallsInProgress
+from telephony.draining import CallsInProgress, DrainingGateway
 
 
 def test_a_call_counts_while_its_block_runs() -> None:
@@ -83,5 +83,45 @@ def test_without_a_close_the_calls_are_cancelled_after_the_grace() -> None:
         async with asyncio.timeout(1.0):
             await calls.drain(0.05, 30.0)  # no close: no closing time either
         assert task.cancelled() and calls.active == {}
+
+    asyncio.run(scenario())
+
+
+class PoliteHandler:
+    def __init__(self) -> None:
+        self.closed: list[str] = []
+
+    async def close(self, call_id: str) -> bool:
+        self.closed.append(call_id)
+        return True
+
+
+class Gateway(DrainingGateway[str, PoliteHandler]):
+    def __init__(self) -> None:
+        super().__init__("test")
+        self.handler = PoliteHandler()
+
+
+def test_a_gateway_drains_through_its_handlers_close() -> None:
+    async def scenario() -> None:
+        gateway = Gateway()
+        gateway.draining = True  # a test may set it by hand, as the SIP gateway's does
+        assert gateway.calls.draining
+        gateway.draining = False
+        done = asyncio.Event()
+
+        async def call() -> None:
+            with gateway.calls.running("CA1", "call", asyncio.current_task()):
+                await done.wait()
+
+        task = asyncio.create_task(call())
+        await asyncio.sleep(0)
+        assert gateway.active == {"CA1": "call"}
+        drain = asyncio.create_task(gateway.drain(0.05, 0.2))
+        await asyncio.sleep(0.1)
+        assert gateway.draining and gateway.handler.closed == ["CA1"]
+        done.set()
+        await drain
+        assert not gateway.active and task.done() and not task.cancelled()
 
     asyncio.run(scenario())
