@@ -104,12 +104,13 @@ def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], byt
     """What a SIP call arriving while the server drains hears: `closing.refused` in the practice's voice, 8 kHz."""
 
     def render() -> bytes:
+        from telephony.g711 import PHONE_RATE
         from voicebot.speech.audio import resample_bytes
 
         text, _language = refusal(service)
         synthesizer = engines.synthesizer(service.clinic().practice.locale[:2])
         pcm = b"".join(chunk.pcm for chunk in synthesizer.stream(text))
-        return resample_bytes(pcm, synthesizer.sample_rate, 8000)
+        return resample_bytes(pcm, synthesizer.sample_rate, PHONE_RATE)
 
     return render
 
