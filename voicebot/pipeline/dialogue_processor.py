@@ -69,9 +69,7 @@ from voicebot.pipeline.turn_events import (
     TimerFired,
     TurnEvent,
 )
-from voicebot.pipeline.turn_state import COLLECTED_KEYS, Timings, TurnState, turn_step
-
-__all__ = ["COLLECTED_KEYS", "CallHints", "DialogueProcessor", "TransferCallback"]
+from voicebot.pipeline.turn_state import Timings, TurnState, turn_step
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +94,7 @@ class _TurnEnded(DataFrame):
     interruptible: bool = field(default=False, init=False)
 
 
-SIGNALS: tuple[tuple[type[Frame], SignalKind], ...] = (
+_SIGNALS: tuple[tuple[type[Frame], SignalKind], ...] = (
     (VADUserStartedSpeakingFrame, SignalKind.VOICE_STARTED),
     (VADUserStoppedSpeakingFrame, SignalKind.VOICE_STOPPED),
     (UserStartedSpeakingFrame, SignalKind.TURN_STARTED),
@@ -196,7 +194,7 @@ class DialogueProcessor(FrameProcessor):
             return Heard(frame.text, confidence if isinstance(confidence, float) else None)
         if isinstance(frame, InputDTMFFrame):
             return KeyPressed(str(frame.button.value))
-        return next((Signal(kind) for cls, kind in SIGNALS if isinstance(frame, cls)), None)
+        return next((Signal(kind) for cls, kind in _SIGNALS if isinstance(frame, cls)), None)
 
     async def _dispatch(
         self, event: TurnEvent, frame: Frame | None = None, direction: FrameDirection = FrameDirection.DOWNSTREAM
