@@ -205,6 +205,7 @@ class CallerVoices:
 
     def audio(self, language: str, sentence: CallerSentence) -> tuple[np.ndarray, int]:
         """The sentence in its caller's voice: int16 samples and their rate."""
+        from voicebot.speech import tts
         from voicebot.speech.models import KOKORO, KOKORO_VOICES, PIPER_JOE
         from voicebot.speech.spoken import speakable
 
@@ -214,7 +215,8 @@ class CallerVoices:
             for spec in ((KOKORO, KOKORO_VOICES) if caller.engine == "kokoro" else (PIPER_JOE,))
             for f in spec.files
         ]
-        key = repr((caller, language, speakable(sentence.text, language), pinned))
+        noise = tts.PIPER_NOISE if caller.engine == "piper" else False  # Piper without noise: the same every run
+        key = repr((caller, language, speakable(sentence.text, language), pinned, noise))
         path = None
         if self.folder is not None:
             path = self.folder / f"{language}-{sentence.voice}-{hashlib.sha256(key.encode()).hexdigest()[:20]}.npz"
@@ -232,13 +234,12 @@ class CallerVoices:
 @pytest.fixture(scope="module")
 def understood(request: pytest.FixtureRequest) -> Iterator[Callable[[str], list[Understood]]]:
     """Per language, computed once: every sentence synthesized, phoned, recognized and understood."""
+    from tests.speech.shared import recognizer as shared_recognizer
     from voicebot.pipeline.builder import practice_vocabulary
     from voicebot.speech.audio import phone_roundtrip
     from voicebot.speech.expect import expectation_prompt
-    from voicebot.speech.stt import Recognizer
 
-    recognizer = Recognizer()
-    recognizer.warm_up()
+    recognizer = shared_recognizer()
     cache = getattr(request.config, "cache", None)
     voices = CallerVoices(cache.mkdir("caller-sentences") if cache is not None else None)
     done: dict[str, list[Understood]] = {}

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 PEAK = 0.9
 """Every sentence is scaled to this peak (as Piper does), leaving mu-law a little headroom."""
+PIPER_NOISE = True
+"""Whether Piper voices draw their sampling noise when not told otherwise (`noise=None`). The tests set it
+False for their whole process (tests/speech/shared.py), so the bot's lines are the same on every run."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,9 @@ class PiperSynthesizer(CachingSynthesizer):
         cpu_threads: onnxruntime threads of one synthesis.
         cache_bytes: Memory budget of the sentence cache.
         pause: Seconds of silence after each sentence.
+        noise: Piper samples its voice with noise (the voice's own `noise_scale`, `noise_w`): a sentence sounds a
+            little different in each process. `False` sets both to 0, so the same text gives the same samples
+            on every run; `None`: `PIPER_NOISE`.
     """
 
     def __init__(
@@ -235,11 +241,12 @@ class PiperSynthesizer(CachingSynthesizer):
         cpu_threads: int = 2,
         cache_bytes: int = 64 << 20,
         pause: float = 0.25,
+        noise: bool | None = None,
     ) -> None:
         import json
 
         from piper import PiperVoice
-        from piper.config import PiperConfig
+        from piper.config import PiperConfig, SynthesisConfig
         from piper.phonemize_espeak import ESPEAK_DATA_DIR
 
         path = Path(voice) if str(voice).endswith(".onnx") else piper_voice_path(str(voice), cache)
@@ -252,12 +259,14 @@ class PiperSynthesizer(CachingSynthesizer):
             download_dir=path.parent,
         )
         self._phonemize_lock = threading.Lock()  # espeak-ng keeps global state
+        self.noise = PIPER_NOISE if noise is None else noise
+        self._config = None if self.noise else SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
 
     def render(self, sentence: str) -> np.ndarray:
         """Synthesise one normalised sentence at the voice's rate."""
         with self._phonemize_lock:
             sentences = self.engine.phonemize(sentence)
-        parts = [self.engine.phoneme_ids_to_audio(self.engine.phonemes_to_ids(p)) for p in sentences if p]
+        parts = [self.engine.phoneme_ids_to_audio(self.engine.phonemes_to_ids(p), self._config) for p in sentences if p]
         arrays = [p[0] if isinstance(p, tuple) else p for p in parts]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.float32)
 
@@ -267,15 +276,18 @@ def french_piper_voice(cache: str | Path | None = None) -> str | None:
     return next((name for name in piper_voices(cache) if name.startswith("fr_")), None)
 
 
-def synthesizer_for(language: str, cache: str | Path | None = None, cpu_threads: int = 2) -> CachingSynthesizer:
+def synthesizer_for(
+    language: str, cache: str | Path | None = None, cpu_threads: int = 2, *, noise: bool | None = None
+) -> CachingSynthesizer:
     """The agent's voice for a language: Piper when a voice of that language is installed, else Kokoro.
 
     English uses Piper en_US-joe-medium. French uses a French Piper voice when one was fetched (about eight
-    times cheaper), else Kokoro with ff_siwis.
+    times cheaper), else Kokoro with ff_siwis (which draws no noise: the same text, the same samples).
+    `noise=False`: Piper without its sampling noise (see `PiperSynthesizer`).
     """
     if language[:2] == "fr":
         piper = french_piper_voice(cache)
         if piper is not None:
-            return PiperSynthesizer(piper, "fr", cache=cache, cpu_threads=cpu_threads)
+            return PiperSynthesizer(piper, "fr", cache=cache, cpu_threads=cpu_threads, noise=noise)
         return KokoroSynthesizer(KOKORO_FRENCH, "fr", cache=cache, cpu_threads=cpu_threads)
-    return PiperSynthesizer(PIPER_ENGLISH, "en", cache=cache, cpu_threads=cpu_threads)
+    return PiperSynthesizer(PIPER_ENGLISH, "en", cache=cache, cpu_threads=cpu_threads, noise=noise)
