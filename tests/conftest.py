@@ -1,15 +1,23 @@
-"""Shared fixtures: real databases (a temporary SQLite file, a throwaway PostgreSQL cluster)."""
+"""Shared fixtures: real databases (a temporary SQLite file, a throwaway PostgreSQL cluster), and the speech of
+the tests: Piper without noise for the whole session, one Whisper model shared by every module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.pg import Cluster
+from tests.speech.shared import quiet_piper
+
+if TYPE_CHECKING:
+    from voicebot.speech.stt import Recognizer
+
+quiet_piper()  # before any test builds a voice: the bot's lines are the same on every run
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CLINIC = ROOT / "config" / "clinic.toml"
@@ -46,3 +54,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'voicebot.db'}"
     cluster: Cluster = request.getfixturevalue("pg_cluster")
     return cluster.url()
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> Recognizer:
+    """Whisper base, loaded and warmed up once per test process (tests/speech/shared.py)."""
+    from tests.speech.shared import recognizer as shared
+
+    return shared()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for `pytest -n 2 --dist loadgroup` (without xdist they change nothing).
+
+    The calls through the real speech models are real time: they run on one worker, one after another, so two
+    calls never share the two cores. The batch speech tests of tests/speech (synthesis and recognition of many
+    sentences, CPU-bound but not real time) run as one group on the other worker, before or beside the fast
+    tests; their module-scoped fixtures are built once. The browser tests share a module-scoped server: they
+    stay together too.
+    """
+    for item in items:
+        if item.get_closest_marker("models") is not None:
+            batch = item.path.parent.name == "speech"
+            item.add_marker(pytest.mark.xdist_group("speech-batch" if batch else "calls"))
+        elif item.path.name == "test_browser.py":
+            item.add_marker(pytest.mark.xdist_group("browser"))
