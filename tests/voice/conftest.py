@@ -25,6 +25,8 @@ NOW = "2026-11-28T10:00"
 ACCOUNT = "AC" + "0" * 32
 TOKEN = "voice-test-token"
 VOICEBOT = [sys.executable, "-m", "voicebot"]
+SERVE = [sys.executable, "-m", "tests.speech.quiet_voicebot", "serve"]
+"""`voicebot serve` with Piper's voices without noise: the bot says each line the same way on every run."""
 
 
 @dataclass
@@ -98,7 +100,9 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 300.0) -> None:
+    """Wait for `/healthz` (the models loaded, the French prompts prerendered by Kokoro: up to two minutes on two
+    busy cores); `timeout` is only a safety net."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -136,17 +140,18 @@ def french_server(tmp_path: Path) -> Iterator[Server]:
 
 def caller_wavs(tmp_path: Path, lines: list[str], locale: str, voice: str | None = None) -> list[str]:
     """Text lines spoken in advance by the simulated caller's Kokoro voice, as `wav:PATH` lines (the caller then
-    answers at once instead of synthesising while the bot waits); other lines (`dtmf:...`) as they are."""
-    from voicebot.simulate.carrier import CALLER_VOICES, KokoroVoice
+    answers at once instead of synthesising while the bot waits); other lines (`dtmf:...`) as they are. Each
+    line is synthesised once per test process (tests/speech/shared.py)."""
+    from tests.speech.shared import caller_speech
+    from voicebot.simulate.carrier import CALLER_VOICES
     from voicebot.speech.audio import write_wav
 
-    speaker = KokoroVoice(voice or CALLER_VOICES[locale], locale)
     result = []
     for index, line in enumerate(lines):
         if line.startswith(("dtmf:", "wav:")) or line in ("", "silence", "hangup"):
             result.append(line)
             continue
-        pcm, rate = speaker.speak(line)
+        pcm, rate = caller_speech(line, voice or CALLER_VOICES[locale], locale)
         path = tmp_path / f"caller-{index}.wav"
         write_wav(path, pcm, rate)
         result.append(f"wav:{path}")
@@ -160,15 +165,15 @@ def bot_tail_text(recording: Path, seconds: float, locale: str) -> str:
 
     import numpy as np
 
+    from tests.speech.shared import recognizer
     from voicebot.speech.audio import resample
-    from voicebot.speech.stt import Recognizer
 
     with wave.open(str(recording)) as reader:
         rate, channels = reader.getframerate(), reader.getnchannels()
         samples = np.frombuffer(reader.readframes(reader.getnframes()), np.int16).reshape(-1, channels)
     tail = samples[-int(rate * seconds) :, channels - 1].astype(np.float32) / 32768
     pcm = (resample(tail, rate, 16000) * 32767).astype(np.int16).tobytes()
-    return Recognizer().transcribe(pcm, locale).text
+    return recognizer().transcribe(pcm, locale).text
 
 
 # -- call control (tests/voice/test_call_control.py) ---------------------------------------------------------------
@@ -215,8 +220,7 @@ def serve_process(tmp_path: Path, locale: str, *extra: str, sip: bool = False) -
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                *VOICEBOT,
-                "serve",
+                *SERVE,
                 "--db",
                 db,
                 "--now",

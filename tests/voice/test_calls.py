@@ -75,7 +75,6 @@ def test_english_call_books_an_appointment(tmp_path: Path, english_server: Serve
     assert "read that back" in heard, said  # the read-back was spoken and heard on the line
     assert "patel" in heard and "tuesday" in heard, said
     assert "goodbye" in heard, said  # the goodbye was heard in full before the hang-up
-    assert took < 150, f"the call took {took:.0f} s"
     delays = reply_delays(english_server.log)
     print(
         f"\nEnglish call: {took:.0f} s; end of caller speech -> first bot audio: "

@@ -41,7 +41,9 @@ def engines() -> Engines:
 
 @pytest.fixture(scope="module")
 def caller_voice() -> KokoroVoice:
-    return KokoroVoice("af_heart", "en")
+    from tests.speech.shared import kokoro_voice
+
+    return kokoro_voice("af_heart", "en")  # loaded once per test process
 
 
 def spoken(voice: KokoroVoice, text: str) -> bytes:

@@ -57,7 +57,9 @@ async def lines(*items: str) -> AsyncIterator[str]:
 
 def test_speech_crosses_the_line_both_ways() -> None:
     transcriber = WhisperTranscriber("en")
-    caller_voice = KokoroVoice("af_heart", "en")
+    from tests.speech.shared import kokoro_voice
+
+    caller_voice: KokoroVoice = kokoro_voice("af_heart", "en")  # loaded once per test process
     handler = SpeakingHandler(transcriber)
     out = io.StringIO()
 
