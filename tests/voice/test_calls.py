@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.speech.shared import heard as heard_words
 from tests.voice.conftest import Server, bot_tail_text, caller_wavs
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -121,7 +122,8 @@ def test_french_call_books_with_the_keypad_birth_date(tmp_path: Path, french_ser
     # The goodbye reached the caller in full before the hang-up (the carrier's last turn may be cut into pieces
     # at Kokoro's pauses: read it straight from the recording of what the caller heard).
     tail = _words(bot_tail_text(tmp_path / "call.wav", 8.0, "fr"))
-    assert "revoir" in tail and "journ" in tail, (tail, said)
+    # "Merci de votre appel. Au revoir, et bonne journée.": 4 of its 5 words (one may be misheard).
+    assert heard_words(tail, ("merci", "appel", "revoir", "bonne", "journ"), 4), (tail, said)
     delays = reply_delays(french_server.log)
     print(
         f"\nFrench call: {took:.0f} s; end of caller speech -> first bot audio: "

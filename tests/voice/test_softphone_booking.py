@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.speech.shared import heard as heard_words
 from tests.voice.conftest import ROOT, VOICEBOT, Server, bot_tail_text, caller_wavs, serve_process
 from tests.voice.test_calls import FRENCH_CALLER
 
@@ -107,4 +108,5 @@ def test_french_softphone_call_books_with_keypad_digits(tmp_path: Path, french_s
     assert booked[0]["patient"]["birth_date"] == "1985-07-14", booked[0]  # eight keys in a row
     assert "capitule" in heard, said
     tail = _words(bot_tail_text(tmp_path / "call.wav", 8.0, "fr"))
-    assert "revoir" in tail and "journ" in tail, (tail, said)
+    # "Merci de votre appel. Au revoir, et bonne journée.": 4 of its 5 words (one may be misheard).
+    assert heard_words(tail, ("merci", "appel", "revoir", "bonne", "journ"), 4), (tail, said)
