@@ -189,3 +189,29 @@ def test_stream_yields_sentences_and_cache_replays(piper: PiperSynthesizer) -> N
     again = piper.synthesize("All right.")
     assert again.pcm == chunks[0].pcm and again.compute_seconds == 0.0 and piper.hits == hits + 1
     assert piper.prerender(["Goodbye."]) > 0 and piper.synthesize("Goodbye.").compute_seconds == 0.0
+
+
+SAME_EVERY_RUN = """
+import hashlib, sys
+from voicebot.speech.tts import KokoroSynthesizer, PiperSynthesizer
+for voice in (PiperSynthesizer(noise=False), KokoroSynthesizer("af_heart", "en")):
+    print(hashlib.sha256(voice.synthesize(sys.argv[1]).pcm).hexdigest())
+"""
+
+
+def test_test_voices_say_a_sentence_with_the_same_samples_in_every_process() -> None:
+    # Piper draws its noise from a seed chosen per process: without noise, and Kokoro (which draws none), the tests'
+    # callers and bot say each sentence the same way on every run.
+    import hashlib
+    import subprocess
+    import sys
+
+    sentence = "I'd like to see Doctor Patel on Tuesday morning, please."
+    here = [
+        hashlib.sha256(voice.synthesize(sentence).pcm).hexdigest()
+        for voice in (PiperSynthesizer(noise=False), KokoroSynthesizer("af_heart", "en"))
+    ]
+    there = subprocess.run(
+        [sys.executable, "-c", SAME_EVERY_RUN, sentence], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert there == here
