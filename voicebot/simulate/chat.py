@@ -8,7 +8,9 @@ Caller lines (typed, from a `--script` file, or from stdin in JSON mode):
 * `hangup`, or the end of the input: the caller hangs up (nothing half-booked is kept).
 
 In JSON mode stdout carries only one JSON object per line: `{"type": "say", "text": ...}` for each bot
-utterance, `{"type": "listen"}` whenever the bot waits for the caller (the next caller line is then read),
+utterance, `{"type": "listen", "expect": ...}` whenever the bot waits for the caller (the next caller line is
+then read; `expect` is what kind of answer the question wants: `dialogue.actions.ExpectKind`'s value, "yes_no",
+"digits", "name", "date" or "free"; older clients ignore it),
 and `{"type": "end", "outcome": ..., "reference": ...}` when the call ends (`"transfer_to"` is added for a
 transfer). Logs and errors go to stderr.
 """
@@ -67,7 +69,7 @@ class _Printer:
                     self.out.write(f"{BOT}{action.text}\n")
             elif isinstance(action, Expect):
                 if self.json_mode:
-                    self.emit({"type": "listen"})
+                    self.emit({"type": "listen", "expect": action.kind.value})
             elif isinstance(action, HangUp | Transfer):
                 self.end(action)
                 return True

@@ -69,7 +69,7 @@ def test_stdin_closing_is_a_hang_up_and_nothing_is_booked() -> None:
     events = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert events[-1] == {"type": "end", "outcome": "hung_up", "reference": None}
-    assert events[-2] == {"type": "listen"}
+    assert events[-2] == {"type": "listen", "expect": "yes_no"}  # the read-back waits for a yes or a no
     assert port.booked() == [] and "book" not in port.calls
 
 
