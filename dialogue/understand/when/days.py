@@ -2,9 +2,13 @@
 "early next week".
 
 A weekday is the next one after today ("mardi", "mardi prochain", "next Tuesday" on a Saturday are the
-coming Tuesday; said on a Tuesday, the one a week later); "mardi en huit" / "Tuesday week" is a week after
-that. A date without a year is the next one from today on. "En début de semaine" is Monday-Tuesday,
-"milieu" Tuesday-Thursday, "fin" Thursday-Saturday, never before today. "Dans 8 / 15 jours" is 7 / 14 days.
+coming Tuesday; said on a Tuesday, the one a week later). "Mardi en huit" / "Tuesday week" is "huit jours"
+(a week, counting both ends) after the named day, taken from today on, today included: on a Monday the
+Tuesday of next week (Larousse's « le jeudi de la semaine prochaine », said before that day), on a Tuesday
+a week today (not two weeks), on a Saturday or a Wednesday the Tuesday after the coming one; "en quinze" is
+a week later still. A date without a year is the next one from today on. "En début de semaine" is
+Monday-Tuesday, "milieu" Tuesday-Thursday, "fin" Thursday-Saturday, never before today. "Dans 8 / 15 jours"
+is 7 / 14 days.
 `scan_days` returns each day or range said as a `Span`, with the word before it ("à partir du", "pas").
 """
 
@@ -161,8 +165,9 @@ def _weekday(match: re.Match[str], today: date, lang: str) -> _Days:
     weekday, extra = WEEKDAYS[lang].index(match["wd"]), match.groupdict().get("x") or ""
     if "semaine" in extra:
         return _one(_monday(today, 1) + timedelta(days=weekday))
-    later = 14 if "15" in extra else 7 if extra in ("en 8", "after next", "week") else 0
-    return _one(_coming(today, weekday) + timedelta(days=later))
+    if extra in ("en 8", "en 15", "week"):  # from the named day, today included
+        return _one(today + timedelta(days=(weekday - today.weekday()) % 7 + (14 if "15" in extra else 7)))
+    return _one(_coming(today, weekday) + timedelta(days=7 if extra == "after next" else 0))
 
 
 def _weekday_dom(match: re.Match[str], today: date, lang: str) -> _Days:

@@ -137,6 +137,16 @@ def test_parse_when_nothing_en(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("today", "expected"),
+    [(d(11, 30), d(12, 8)), (d(12, 1), d(12, 8)), (d(12, 2), d(12, 15)), (d(12, 6), d(12, 15))],
+)
+def test_tuesday_week(today: date, expected: date) -> None:
+    """A week after the named day, counted from today on: said on a Tuesday, a week today."""
+    now = datetime.combine(today, time(10), ZoneInfo("Europe/London"))
+    assert parse_when("Tuesday week", now, "en") == when(expected)
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("half past ten", time(10, 30)),

@@ -6,7 +6,7 @@ Sun 29, Mon 30 Nov, Tue 1, Wed 2, Thu 3, Fri 4, Sat 5, Sun 6, Mon 7, Tue 8 Decem
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -206,6 +206,44 @@ def test_days_follow_the_clock_time_zone() -> None:
 def test_a_weekday_said_on_that_weekday_is_next_week() -> None:
     tuesday = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
     assert parse_when("mardi", tuesday, "fr") == when(d(12, 8))
+
+
+# "En huit" / "en quinze": a week / two weeks after the named day, counted from today on (Larousse:
+# « jeudi en huit », the Thursday a week after the coming one; said on a Thursday, a week today).
+# Said on each day of the week of Monday 30 November 2026: (today, "mardi en huit", "mardi en quinze",
+# "jeudi en huit", "dimanche en huit").
+EN_HUIT = [
+    (d(11, 30), d(12, 8), d(12, 15), d(12, 10), d(12, 13)),  # Monday
+    (d(12, 1), d(12, 8), d(12, 15), d(12, 10), d(12, 13)),  # Tuesday: a week today, not two weeks
+    (d(12, 2), d(12, 15), d(12, 22), d(12, 10), d(12, 13)),  # Wednesday
+    (d(12, 3), d(12, 15), d(12, 22), d(12, 10), d(12, 13)),  # Thursday: "jeudi en huit", a week today
+    (d(12, 4), d(12, 15), d(12, 22), d(12, 17), d(12, 13)),  # Friday
+    (d(12, 5), d(12, 15), d(12, 22), d(12, 17), d(12, 13)),  # Saturday
+    (d(12, 6), d(12, 15), d(12, 22), d(12, 17), d(12, 13)),  # Sunday: "dimanche en huit", a week today
+]
+
+
+@pytest.mark.parametrize(("today", "tuesday", "tuesday_15", "thursday", "sunday"), EN_HUIT)
+def test_en_huit_from_every_weekday(today: date, tuesday: date, tuesday_15: date, thursday: date, sunday: date) -> None:
+    now = datetime.combine(today, time(10), ZoneInfo("Europe/Paris"))
+    assert parse_when("mardi en huit", now, "fr") == when(tuesday)
+    assert parse_when("mardi en quinze", now, "fr") == when(tuesday_15)
+    assert parse_when("jeudi en huit", now, "fr") == when(thursday)
+    assert parse_when("dimanche en huit", now, "fr") == when(sunday)
+
+
+@pytest.mark.parametrize("weekday", range(7))
+@pytest.mark.parametrize("offset", range(7))
+def test_en_huit_is_a_week_after_the_named_day(weekday: int, offset: int) -> None:
+    """Every weekday said on every weekday: the named day 7 to 13 days on ("en quinze": 14 to 20)."""
+    today = d(11, 30) + timedelta(days=offset)
+    now = datetime.combine(today, time(10), ZoneInfo("Europe/Paris"))
+    name = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")[weekday]
+    for said, low in ((f"{name} en huit", 7), (f"{name} en quinze", 14)):
+        found = parse_when(said, now, "fr")
+        assert found is not None and found.first_day is not None, said
+        assert found.first_day.weekday() == weekday, said
+        assert low <= (found.first_day - today).days <= low + 6, said
 
 
 @pytest.mark.parametrize(
