@@ -194,3 +194,23 @@ class AuditEntryRow(SQLModel, table=True):
     action: str = Field(max_length=64)
     """E.g. `appointment.cancel`, `config.hours`."""
     details: str = ""
+
+
+class RequestRow(SQLModel, table=True):
+    """A message left for the practice (a renewal, a certificate, results, a callback); no free text."""
+
+    __tablename__ = "request"
+    __table_args__ = (Index("ix_request_status_created", "status", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=16)
+    """A `booking.records.RequestCategory` value."""
+    status: str = Field(default="open", max_length=8)
+    """`open` or `done`."""
+    first_name: str
+    last_name: str
+    birth_date: date
+    callback_phone: str = Field(max_length=20)
+    """E.164."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_by: str | None = Field(default=None, max_length=64)

@@ -74,3 +74,55 @@ class AppointmentRecord:
                 "phone": self.patient.phone,
             },
         }
+
+
+class RequestCategory(enum.StrEnum):
+    """What a caller's message for the practice is about: a fixed list, never free text (no health data)."""
+
+    RENEWAL = "renewal"
+    """A prescription renewal without an appointment."""
+    CERTIFICATE = "certificate"
+    """A medical certificate or sick note."""
+    RESULTS = "results"
+    """Test results."""
+    CALLBACK = "callback"
+    """Simply to be called back."""
+
+
+class RequestStatus(enum.StrEnum):
+    """Whether the practice has dealt with a request yet."""
+
+    OPEN = "open"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A message left for the practice, with aware UTC date-times."""
+
+    id: int
+    category: RequestCategory
+    status: RequestStatus
+    patient: PatientDetails
+    """Who the request is about; `phone` is the number to call back."""
+    created_at: datetime
+    done_at: datetime | None = None
+    done_by: str | None = None
+    """The staff login (or "cli") that marked it done."""
+
+    def as_json(self) -> dict[str, object]:
+        """The stable JSON shape of `voicebot requests list --json`."""
+        return {
+            "id": self.id,
+            "category": self.category.value,
+            "status": self.status.value,
+            "created_at": self.created_at.isoformat(),
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "done_by": self.done_by,
+            "patient": {
+                "first_name": self.patient.first_name,
+                "last_name": self.patient.last_name,
+                "birth_date": self.patient.birth_date.isoformat(),
+            },
+            "callback_phone": self.patient.phone,
+        }

@@ -23,7 +23,17 @@ from booking.db import migrate, open_engine, reader
 from booking.errors import AppointmentNotFound, SlotUnavailable, UnknownEntity
 from booking.intervals import day_bounds
 from booking.models import AppointmentRow, PatientRow, PracticeRow, UTCDateTime
-from booking.records import AppointmentRecord, PatientDetails, PatientRecord, Source, Status
+from booking.records import (
+    AppointmentRecord,
+    PatientDetails,
+    PatientRecord,
+    RequestCategory,
+    RequestRecord,
+    RequestStatus,
+    Source,
+    Status,
+)
+from booking.requests import RequestBook
 from booking.slots import ALREADY_BOOKED, Busy, Order, Slot, SlotQuery, find_slots, slot_refusal
 from booking.store import read_clinic, versions
 
@@ -52,6 +62,7 @@ class BookingService:
         self._clinic: tuple[int, Clinic] | None = None
         self._busy_cache: dict[tuple[object, ...], list[Busy]] = {}
         self._busy_cache_version: tuple[int, int] | None = None
+        self._requests = RequestBook(engine)
 
     @classmethod
     def open(cls, url: str) -> BookingService:
@@ -388,6 +399,26 @@ class BookingService:
             raise
         finally:
             session.close()
+
+    # -- requests left for the practice (booking.requests) ---------------------------------------------
+
+    def leave_request(self, category: RequestCategory, patient: PatientDetails, now: datetime) -> RequestRecord:
+        """Record a caller's request (renewal, certificate, results, callback); `patient.phone` is called back."""
+        return self._requests.leave(category, patient, now)
+
+    def list_requests(
+        self,
+        *,
+        status: RequestStatus | None = None,
+        created_from: datetime | None = None,
+        created_until: datetime | None = None,
+    ) -> list[RequestRecord]:
+        """Requests matching every filter given: open ones first, then newest first."""
+        return self._requests.find(status=status, created_from=created_from, created_until=created_until)
+
+    def mark_request_done(self, request_id: int, now: datetime, by: str) -> RequestRecord:
+        """Mark a request done; `RequestNotFound` or `RequestAlreadyDone` (see `booking.requests`)."""
+        return self._requests.mark_done(request_id, now, by)
 
     # -- helpers ---------------------------------------------------------------------------------------
 
