@@ -10,13 +10,22 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from booking.clinic_entry import (
+    Entry,
+    check_aliases,
+    check_unique_ids,
+    identifier,
+    parse_list,
+    parse_moment,
+    read_aliases,
+)
 from booking.errors import ClinicFileError
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -82,8 +91,13 @@ class Motif:
     """Whether people unknown to the practice may book it."""
     buffer_minutes: int = 0
     """Free time kept after each appointment of this motif."""
-    keywords: tuple[str, ...] = ()
-    """Extra words callers use for it ("vaccin", "piqûre")."""
+    aliases: tuple[str, ...] = ()
+    """Other words callers use for it ("vaccin", "piqûre"), besides its label."""
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Deprecated name of `aliases`."""
+        return self.aliases
 
 
 @dataclass(frozen=True)
@@ -166,13 +180,14 @@ def parse_clinic(data: Mapping[str, Any], source: str = "<clinic>") -> Clinic:
     """Validate decoded TOML and build a `Clinic`; all problems are reported together."""
     problems: list[str] = []
     practice = _parse_practice(data.get("practice"), problems)
-    motifs = _parse_list(data, "motifs", _parse_motif, problems)
-    _check_unique_ids("motifs", motifs, problems)
+    motifs = parse_list(data, "motifs", _parse_motif, problems)
+    check_unique_ids("motifs", motifs, problems)
+    check_aliases(motifs, problems)
     motif_ids = {m.id for m in motifs}
-    practitioners = _parse_list(data, "practitioners", lambda e, w: _parse_practitioner(e, w, motif_ids), problems)
-    _check_unique_ids("practitioners", practitioners, problems)
+    practitioners = parse_list(data, "practitioners", lambda e, w: _parse_practitioner(e, w, motif_ids), problems)
+    check_unique_ids("practitioners", practitioners, problems)
     practitioner_ids = {p.id for p in practitioners}
-    closures = _parse_list(
+    closures = parse_list(
         data, "closures", lambda e, w: _parse_closure(e, w, practitioner_ids), problems, required=False
     )
     for key in data:
@@ -183,66 +198,11 @@ def parse_clinic(data: Mapping[str, Any], source: str = "<clinic>") -> Clinic:
     return Clinic(practice, tuple(motifs), tuple(practitioners), tuple(closures))
 
 
-class _Entry:
-    """Reads keys of one table, recording problems that name the entry and the key."""
-
-    def __init__(self, table: Any, where: str, problems: list[str]) -> None:
-        self.where = where
-        self.problems = problems
-        self.table: Mapping[str, Any] = table if isinstance(table, Mapping) else {}
-        self.used: set[str] = set()
-        if not isinstance(table, Mapping):
-            self.fail("", "must be a table")
-
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.where}{', ' + key if key else ''}: {message}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
-        self.used.add(key)
-        if key not in self.table:
-            if default is ...:
-                self.fail(key, "is required")
-                return None
-            return default
-        value = self.table[key]
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
-            return None
-        if not isinstance(value, kind):
-            self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
-            return None
-        return value
-
-    def text(self, key: str, default: Any = ...) -> Any:
-        value = self.get(key, str, default, "text")
-        if isinstance(value, str) and not value.strip() and default is ...:
-            self.fail(key, "must not be empty")
-        return value
-
-    def number(self, key: str, default: Any = ..., minimum: int = 0) -> Any:
-        value = self.get(key, int, default, "a whole number")
-        if isinstance(value, int) and value < minimum:
-            self.fail(key, f"must be at least {minimum}, not {value}")
-            return None
-        return value
-
-    def finish(self) -> None:
-        for key in self.table:
-            if key not in self.used:
-                self.fail(key, "unknown key")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "a table"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
 def _parse_practice(table: Any, problems: list[str]) -> Practice | None:
     if table is None:
         problems.append("[practice]: the section is missing")
         return None
-    entry = _Entry(table, "[practice]", problems)
+    entry = Entry(table, "[practice]", problems)
     before = len(problems)
     name = entry.text("name")
     timezone = entry.text("timezone")
@@ -290,60 +250,23 @@ def _parse_practice(table: Any, problems: list[str]) -> Practice | None:
     )
 
 
-def _parse_list(data: Mapping[str, Any], key: str, parse: Any, problems: list[str], required: bool = True) -> list[Any]:
-    items = data.get(key)
-    if items is None:
-        if required:
-            problems.append(f"[[{key}]]: at least one entry is required")
-        return []
-    if not isinstance(items, list):
-        problems.append(f"{key}: must be a list of tables ([[{key}]])")
-        return []
-    parsed = []
-    for index, item in enumerate(items, start=1):
-        label = item.get("id") if isinstance(item, Mapping) else None
-        where = f"{key}[{index}]" + (f' (id "{label}")' if isinstance(label, str) else "")
-        result = parse(item, _Entry(item, where, problems))
-        if result is not None:
-            parsed.append(result)
-    return parsed
-
-
-def _identifier(entry: _Entry) -> Any:
-    value = entry.text("id")
-    if isinstance(value, str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-        entry.fail("id", f'"{value}" must use lower-case letters, digits, "-" or "_"')
-        return None
-    return value
-
-
-def _check_unique_ids(key: str, items: list[Any], problems: list[str]) -> None:
-    seen: set[str] = set()
-    for item in items:
-        if item.id in seen:
-            problems.append(f'{key}: duplicate id "{item.id}"')
-        seen.add(item.id)
-
-
-def _parse_motif(table: Any, entry: _Entry) -> Motif | None:
+def _parse_motif(table: Any, entry: Entry) -> Motif | None:
     before = len(entry.problems)
-    motif_id = _identifier(entry)
+    motif_id = identifier(entry)
     label = entry.text("label")
     duration = entry.number("duration_minutes", minimum=5)
     new_patients = entry.get("new_patients", bool, True)
     buffer = entry.number("buffer_minutes", 0)
-    keywords = entry.get("keywords", list, [])
-    if isinstance(keywords, list) and not all(isinstance(k, str) for k in keywords):
-        entry.fail("keywords", "must be a list of words")
+    aliases = read_aliases(entry)
     entry.finish()
-    if len(entry.problems) > before:
+    if len(entry.problems) > before or aliases is None:
         return None
-    return Motif(motif_id, label, duration, new_patients, buffer, tuple(keywords))
+    return Motif(motif_id, label, duration, new_patients, buffer, aliases)
 
 
-def _parse_practitioner(table: Any, entry: _Entry, motif_ids: set[str]) -> Practitioner | None:
+def _parse_practitioner(table: Any, entry: Entry, motif_ids: set[str]) -> Practitioner | None:
     before = len(entry.problems)
-    practitioner_id = _identifier(entry)
+    practitioner_id = identifier(entry)
     title = entry.text("title", "")
     first_name = entry.text("first_name")
     last_name = entry.text("last_name")
@@ -361,7 +284,7 @@ def _parse_practitioner(table: Any, entry: _Entry, motif_ids: set[str]) -> Pract
     return Practitioner(practitioner_id, title, first_name, last_name, specialty, tuple(motifs), hours)
 
 
-def _parse_hours(table: Mapping[str, Any], entry: _Entry) -> dict[int, tuple[TimeRange, ...]]:
+def _parse_hours(table: Mapping[str, Any], entry: Entry) -> dict[int, tuple[TimeRange, ...]]:
     hours: dict[int, tuple[TimeRange, ...]] = {}
     for day, ranges in table.items():
         key = f"hours.{day}"
@@ -398,24 +321,7 @@ def parse_time_range(text: str) -> TimeRange | None:
     return TimeRange(start, end) if start < end else None
 
 
-def _parse_moment(value: Any) -> tuple[datetime, bool] | None:
-    """A closure bound: a TOML date, a local date-time, or the same as text."""
-    if isinstance(value, datetime):
-        return (None, False) if value.tzinfo else (value, False)  # type: ignore[return-value]
-    if isinstance(value, date):
-        return datetime.combine(value, time()), True
-    if isinstance(value, str):
-        try:
-            if len(value.strip()) == 10:
-                return datetime.combine(date.fromisoformat(value.strip()), time()), True
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return (parsed, False) if parsed.tzinfo is None else None
-    return None
-
-
-def _parse_closure(table: Any, entry: _Entry, practitioner_ids: set[str]) -> Closure | None:
+def _parse_closure(table: Any, entry: Entry, practitioner_ids: set[str]) -> Closure | None:
     before = len(entry.problems)
     practitioner = entry.text("practitioner", None)
     if isinstance(practitioner, str) and practitioner not in practitioner_ids:
@@ -427,7 +333,7 @@ def _parse_closure(table: Any, entry: _Entry, practitioner_ids: set[str]) -> Clo
         if key not in entry.table:
             entry.fail(key, "is required")
             continue
-        moment = _parse_moment(entry.table[key])
+        moment = parse_moment(entry.table[key])
         if moment is None or moment[0] is None:
             entry.fail(key, f'"{entry.table[key]}" must be a date (2026-12-24) or a local date-time (2026-12-24T14:00)')
         else:

@@ -36,8 +36,8 @@ def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
         }
         if motif.buffer_minutes:
             table["buffer_minutes"] = motif.buffer_minutes
-        if motif.keywords:
-            table["keywords"] = list(motif.keywords)
+        if motif.aliases:
+            table["aliases"] = list(motif.aliases)
         motifs.append(table)
     practitioners = []
     for practitioner in clinic.practitioners:

@@ -238,7 +238,7 @@ def _write(session: Session, clinic: Clinic, version: int) -> None:
                 duration_minutes=motif.duration_minutes,
                 new_patients=motif.new_patients,
                 buffer_minutes=motif.buffer_minutes,
-                keywords="\n".join(motif.keywords),
+                keywords="\n".join(motif.aliases),
                 position=position,
                 active=True,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import tomllib
 from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from booking.clinic import Closure, TimeRange, load_clinic, parse_clinic
+from booking.clinic_export import clinic_to_dict, clinic_to_toml
 from booking.errors import BookingError, ClinicFileError
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -140,6 +142,28 @@ def test_the_valid_table_parses_and_defaults_apply() -> None:
         clinic.motif("echographie")
     with pytest.raises(KeyError):
         clinic.practitioner("dupont")
+
+
+def test_aliases_are_read_and_keywords_is_their_former_name() -> None:
+    aliases = parse_clinic(edited(set_in(("motifs", 1, "aliases"), [" vaccin ", "piqûre", "rappel de vaccin"])))
+    assert aliases.motif("vaccination").aliases == ("vaccin", "piqûre", "rappel de vaccin")
+    keywords = parse_clinic(edited(set_in(("motifs", 1, "keywords"), ["vaccin", "piqûre", "rappel de vaccin"])))
+    assert keywords == aliases and keywords.motif("vaccination").keywords == aliases.motif("vaccination").aliases
+    assert parse_clinic(VALID).motif("vaccination").aliases == ()
+
+
+def test_aliases_round_trip_through_the_export() -> None:
+    clinic = parse_clinic(edited(set_in(("motifs", 1, "keywords"), ["vaccin", "piqûre"])))
+    exported = clinic_to_dict(clinic)
+    assert exported["motifs"][1]["aliases"] == ["vaccin", "piqûre"] and "keywords" not in exported["motifs"][1]
+    assert "aliases" not in exported["motifs"][0]
+    assert parse_clinic(exported) == clinic
+    assert parse_clinic(tomllib.loads(clinic_to_toml(clinic))) == clinic
+
+
+def test_an_alias_may_repeat_its_own_motifs_label() -> None:
+    clinic = parse_clinic(edited(set_in(("motifs", 1, "aliases"), ["Vaccination", "vaccin"])))
+    assert clinic.motif("vaccination").aliases == ("Vaccination", "vaccin")
 
 
 def test_lower_case_country_is_accepted() -> None:
@@ -290,6 +314,25 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], object], list[str]]] = [
     ("horizon of zero days", set_in(("practice", "horizon_days"), 0), ["[practice]", "horizon_days", "at least 1"]),
     ("new_patients as text", set_in(("motifs", 0, "new_patients"), "yes"), ["new_patients", "true or false"]),
     ("keywords not words", set_in(("motifs", 0, "keywords"), ["vaccin", 3]), ["keywords", "list of words"]),
+    ("aliases not a list", set_in(("motifs", 1, "aliases"), "vaccin"), ['motifs[2] (id "vaccination")', "aliases"]),
+    ("an empty alias", set_in(("motifs", 1, "aliases"), ["vaccin", " "]), ["motifs[2]", "aliases", "' '"]),
+    ("an alias on two lines", set_in(("motifs", 1, "aliases"), ["vaccin\npiqûre"]), ["aliases", "one line"]),
+    ("an alias twice", set_in(("motifs", 1, "aliases"), ["piqûre", "Piqure"]), ["aliases", '"Piqure" is listed twice']),
+    (
+        "aliases and keywords both",
+        lambda data: data["motifs"][1].update(aliases=["vaccin"], keywords=["piqûre"]),
+        ['motifs[2] (id "vaccination")', "keywords", 'give "aliases" only'],
+    ),
+    (
+        "an alias of two motifs",
+        lambda data: (data["motifs"][0].update(aliases=["piqûre"]), data["motifs"][1].update(aliases=["Piqure"])),
+        ['motifs[2] (id "vaccination"), aliases: "Piqure" is already an alias of motif "consultation"'],
+    ),
+    (
+        "an alias that is another motif's label",
+        set_in(("motifs", 1, "aliases"), ["Consultation"]),
+        ['motifs[2] (id "vaccination"), aliases: "Consultation" is already the label of motif "consultation"'],
+    ),
     (
         "id with capitals and spaces",
         set_in(("practitioners", 0, "id"), "Dr Martin"),
