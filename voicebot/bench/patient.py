@@ -1,0 +1,271 @@
+"""A reactive simulated caller for `voicebot chat --json`: it reads each question and answers it from a persona.
+
+The caller is not a fixed script: `Patient.answer(says, expect)` classifies the bot's question (the `listen`
+message's `expect` first, the bot's words to tell questions of one kind apart) and answers what this persona
+would say, in the persona's style (all at once, step by step, keys only, correcting itself, insisting on a
+time that is not free, silent at times). Offered slots are read from the bot's words and chosen against the
+persona's wished window (`voicebot.bench.offers`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from voicebot.bench.offers import Window, read_offers
+
+# Question classes, first match wins: (class, words of the question in French and English, casefolded).
+QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("confirm", ("c'est bien ça", "is that right")),
+    ("fix", ("que faut-il changer", "what should i change")),
+    ("cancel_confirm", ("voulez-vous l'annuler", "would you like to cancel it")),
+    ("pick", ("lequel voulez-vous", "which one would you like to")),
+    ("retry", ("réessayer", "try again")),
+    ("transfer", ("vous passe", "put you through")),
+    ("known", ("déjà suivi", "registered here", "registered with the surgery")),
+    ("alt_motif", ("proposer plutôt", "instead")),
+    ("motif", ("quel motif", "autre motif", "what is the appointment for", "else would you like")),
+    ("is_patient", ("le rendez-vous est-il pour", "is the appointment for")),
+    ("phone_confirm", ("se termine par", "ending in")),
+    ("phone", ("à quel numéro", "what number")),
+    ("first_name", ("et son prénom", "and the first name")),
+    ("name", ("prénom et le nom", "first name and surname")),
+    ("birth", ("date de naissance", "date of birth")),
+    ("offer", ("préférez-vous", "vous convient", "choisissez-vous", "would you prefer", "suit you", "one would you")),
+    ("when", ("quel jour", "autre moment", "quel moment", "which day", "other time", "when would you like")),
+    ("practitioner", ("quel praticien", "who would you like to see")),
+    ("more", ("autre chose", "anything else")),
+    ("open", ("que puis-je faire", "how can i help", "je vous écoute", "i'm listening")),
+)
+BY_EXPECT = {"yes_no": "yes_no", "name": "name", "date": "when", "digits": "phone", "free": "open"}
+
+WORDS = {
+    "fr": {
+        "yes": "oui",
+        "no": "non",
+        "book": "Bonjour, je voudrais prendre rendez-vous s'il vous plaît.",
+        "cancel": "Bonjour, je voudrais annuler mon rendez-vous.",
+        "move": "Bonjour, je voudrais déplacer mon rendez-vous.",
+        "anyone": "n'importe lequel, le premier disponible",
+        "motif": "une consultation",
+        "asap": "le plus tôt possible",
+        "later": "plus tard",
+        "ordinals": ("le premier", "le deuxième", "le troisième"),
+        "day": "le jour",
+        "practitioner": "le praticien",
+        "pardon": "pardon ?",
+    },
+    "en": {
+        "yes": "yes",
+        "no": "no",
+        "book": "Hello, I'd like to book an appointment please.",
+        "cancel": "Hello, I'd like to cancel my appointment.",
+        "move": "Hello, I'd like to move my appointment.",
+        "anyone": "anyone, the first available",
+        "motif": "a GP appointment",
+        "asap": "the earliest possible",
+        "later": "later",
+        "ordinals": ("the first one", "the second one", "the third one"),
+        "day": "the day",
+        "practitioner": "the doctor",
+        "pardon": "sorry?",
+    },
+}
+KEYS = {"book": "1", "move": "2", "cancel": "3"}
+
+
+@dataclass(frozen=True)
+class Persona:
+    """Who calls and what they want, as a scenario file describes them (every field has a default)."""
+
+    language: str = "fr"
+    task: str = "book"
+    """book, cancel, move, or request (a message left for the practice)."""
+    style: str = "one_shot"
+    """one_shot (the opening says it all), step (one fact per question), keypad (keys wherever keys work)."""
+    opening: str = ""
+    """The first sentence; empty: a plain "I'd like an appointment / to cancel / to move"."""
+    practitioner: str = ""
+    """How they name the practitioner; empty: anyone."""
+    motif: str = ""
+    """The motif in their own words; empty: a consultation."""
+    when: str = ""
+    """The day and time they wish, in their words (for a move: the new time)."""
+    when_keys: str = "1"
+    """Keypad persona: the day as DDMM, or 1 for the earliest."""
+    window: Window = field(default_factory=Window)
+    """Which offered slots they accept; a slot outside it is refused with "later"."""
+    first_when: tuple[str, ...] = ()
+    """Said before `when`, one per time the day is asked: an unavailable time they insist on, or a wrong day
+    they correct at the read-back (`fix_at_recap`)."""
+    fix_at_recap: str = ""
+    """Say "no" at the first read-back and name this ("le jour", "the day"), then give `when`."""
+    first_name: str = "Jean"
+    last_name: str = "Dupont"
+    birth: str = "le 3 février 1980"
+    birth_keys: str = "03021980"
+    phone: str = ""
+    """Empty: the number they call from is fine; else the number they say."""
+    known: bool = True
+    """Whether the patient is already followed at the practice."""
+    pick: str = ""
+    """Which of several appointments to cancel or move ("celui du mardi")."""
+    request: str = ""
+    """What the message for the practice says (task "request")."""
+    silent: tuple[str, ...] = ()
+    """Question classes they are silent at, once each."""
+    accept_alternative: bool = True
+
+
+@dataclass
+class Patient:
+    """The persona in a call: answers each question, remembers what it has said."""
+
+    persona: Persona
+    today: date
+    """The call's day, to place the offered days in a year."""
+    asked: dict[str, int] = field(default_factory=dict)
+    """How many times each question class was asked."""
+    whens_said: int = 0
+    fixed: bool = False
+    opened: bool = False
+    """Whether the opening sentence has been said (a second "how can I help" gets a plain request)."""
+    lost: int = 0
+    """Questions it could not place (answered with a "pardon ?")."""
+
+    def answer(self, says: list[str], expect: str | None) -> str:
+        """The caller's next line (`voicebot chat` syntax) for the bot's words since the last answer."""
+        kind = classify(says, expect)
+        count = self.asked.get(kind, 0)
+        self.asked[kind] = count + 1
+        if kind in self.persona.silent and count == 0:
+            return "silence"
+        return getattr(self, f"_{kind}", self._unknown)(says)
+
+    # One method per question class.
+    def _w(self, key: str) -> Any:
+        return WORDS[self.persona.language][key]
+
+    def _keys(self) -> bool:
+        return self.persona.style == "keypad"
+
+    def _yes(self, yes: bool = True) -> str:
+        if self._keys():
+            return "dtmf:1" if yes else "dtmf:2"
+        return str(self._w("yes" if yes else "no"))
+
+    def _open(self, says: list[str]) -> str:
+        p = self.persona
+        if self.opened:
+            return str(self._w(p.task)) if p.task in KEYS else p.request or str(self._w("book"))
+        self.opened = True
+        if self._keys() and p.task in KEYS:
+            return f"dtmf:{KEYS[p.task]}"
+        if p.opening:
+            return p.opening
+        return str(self._w(p.task)) if p.task in KEYS else p.request
+
+    def _more(self, says: list[str]) -> str:
+        return self._yes(False)
+
+    def _practitioner(self, says: list[str]) -> str:
+        return self.persona.practitioner or str(self._w("anyone"))
+
+    def _which(self, says: list[str]) -> str:
+        return self.persona.practitioner or str(self._w("anyone"))
+
+    def _motif(self, says: list[str]) -> str:
+        return self.persona.motif or str(self._w("motif"))
+
+    def _when(self, says: list[str]) -> str:
+        p = self.persona
+        if self._keys():
+            return f"dtmf:{p.when_keys}"
+        said = self.whens_said
+        self.whens_said += 1
+        if said < len(p.first_when):
+            return p.first_when[said]
+        return p.when or str(self._w("asap"))
+
+    def _offer(self, says: list[str]) -> str:
+        offers = read_offers(" ".join(says), self.persona.language, self.today)
+        for index, slot in enumerate(offers[:3]):
+            if self.persona.window.holds(slot):
+                if len(offers) == 1:
+                    return self._yes()
+                return f"dtmf:{index + 1}" if self._keys() else str(self._w("ordinals")[index])
+        if offers and self.persona.window.before(offers[-1]) and self.asked["offer"] <= 3:
+            return "dtmf:4" if self._keys() else str(self._w("later"))
+        if self._keys():
+            return "dtmf:2" if len(offers) == 1 else "dtmf:4"
+        return self.persona.when or str(self._w("later"))
+
+    def _birth(self, says: list[str]) -> str:
+        return f"dtmf:{self.persona.birth_keys}" if self._keys() else self.persona.birth
+
+    def _name(self, says: list[str]) -> str:
+        return f"{self.persona.first_name} {self.persona.last_name}"
+
+    def _first_name(self, says: list[str]) -> str:
+        return self.persona.first_name
+
+    def _is_patient(self, says: list[str]) -> str:
+        text = " ".join(says).casefold()
+        return self._yes(self.persona.first_name.casefold() in text and self.persona.last_name.casefold() in text)
+
+    def _phone_confirm(self, says: list[str]) -> str:
+        return self._yes(not self.persona.phone)
+
+    def _phone(self, says: list[str]) -> str:
+        return self.persona.phone or "pardon"
+
+    def _known(self, says: list[str]) -> str:
+        return self._yes(self.persona.known)
+
+    def _alt_motif(self, says: list[str]) -> str:
+        return self._yes(self.persona.accept_alternative)
+
+    def _confirm(self, says: list[str]) -> str:
+        if self.persona.fix_at_recap and not self.fixed:
+            self.fixed = True
+            return f"{self._w('no')}, {self.persona.fix_at_recap}"
+        return self._yes()
+
+    def _fix(self, says: list[str]) -> str:
+        return self.persona.fix_at_recap or str(self._w("day"))
+
+    def _pick(self, says: list[str]) -> str:
+        return self.persona.pick or ("dtmf:1" if self._keys() else str(self._w("ordinals")[0]))
+
+    def _cancel_confirm(self, says: list[str]) -> str:
+        return self._yes()
+
+    def _retry(self, says: list[str]) -> str:
+        return self._yes(self.asked["retry"] == 1)
+
+    def _transfer(self, says: list[str]) -> str:
+        return self._yes(False)
+
+    def _yes_no(self, says: list[str]) -> str:
+        return self._yes()
+
+    def _unknown(self, says: list[str]) -> str:
+        self.lost += 1
+        return str(self._w("pardon"))
+
+
+def classify(says: list[str], expect: str | None) -> str:
+    """The question's class: from the bot's last words, the `expect` hint when the words are not known."""
+    lines = [s.casefold() for s in says if s.strip()]
+    for text in (lines[-1:], lines[-2:], lines):
+        joined = " ".join(text)
+        for kind, words in QUESTIONS:
+            if any(word in joined for word in words):
+                if kind == "motif" and expect == "date":
+                    continue
+                return kind
+    last = lines[-1] if lines else ""
+    if last.endswith("?") and (" ou " in last or " or " in last):
+        return "which"
+    return BY_EXPECT.get(expect or "", "unknown")
