@@ -101,3 +101,13 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(_EN.split()) | _CALENDAR,
 }
 """Everyday words per language ("fr", "en"), with the weekday and month names of both languages."""
+
+TITLE_KINDS: dict[str, str] = {
+    **dict.fromkeys("madame mme mademoiselle mlle mrs ms miss dame lady".split(), "f"),
+    **dict.fromkeys("monsieur m mr sir gentleman".split(), "m"),
+    **dict.fromkeys("docteur docteure doc dr doctor".split(), "dr"),
+    **dict.fromkeys("professeur pr professor".split(), "pr"),
+    **dict.fromkeys("nurse infirmiere infirmier".split(), "nurse"),
+}
+"""Titles (as `plain` writes them, the roster's and the callers': "Mme", "la dame", "Doctor") by kind: "f" and "m"
+(a woman's, a man's), "dr" (a doctor of either sex), "pr", "nurse"."""

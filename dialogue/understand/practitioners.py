@@ -4,7 +4,8 @@ Names are compared on `plain` words, in three tiers:
 
 * same spelling: the word is a roster first or last name;
 * same sound: it sounds the same (same spelling once "ph"/"f", "c"/"k", "y"/"i"... are unified: "Sofie" ->
-  Sophie, "Jonson" -> Johnson), or has the same skeleton of at least 3 consonants *and* sounds close
+  Sophie, "Jonson" -> Johnson), or has the same skeleton of at least 3 consonants, as many syllables
+  (vowel groups, a final mute "e" left out: "Bernardeau" has one more than Bernard) *and* sounds close
   (rapidfuzz ratio of the sounds 80 or more for words of 5 letters or fewer, 70 above: "Gérard"/"Jirard"
   -> Girard);
 * close: one roster name really close (Jaro-Winkler 88 or more, and ratio 85 or more for words of 5 letters
@@ -18,8 +19,14 @@ match by sound or closeness, whatever the roster. When a roster name *is* an eve
 Petit"), next to another name of the same practitioner ("Paul Petit"), or said alone ("Petit."); so "un
 petit rendez-vous" names nobody. Titles never match; words of 1 or 2 letters match only as spelled.
 
-The best tier wins ("Bernard" is Bernard alone). Names after a negation ("pas Bernard",
-"not Jones") are ignored and the last name said wins ("Bernard... non, Bertrand").
+The best tier wins, word by word and then over a whole mention: a word spelled as a roster name never also
+counts as a sound-alike or close name of another ("Bernard" is Bernard alone, even next to a Bernardeau),
+and more words spelled beat more words sounded. Among equals, one whose whole last name was said beats one
+of whose last name only a part was ("Dr Gall", not Le Gall), and a title said right before the name drops
+those of the other sex ("madame Martin" with a Mme and a M. Martin); a title never overrides a better name
+("monsieur Bernardeau" is still Mme Bernardeau). Names after a negation ("pas Bernard", "not Jones") are
+ignored and the last name said wins ("Bernard... non, Bertrand"). `match_title` reads a title alone ("la
+dame", "le docteur") for the which-one question.
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from booking.clinic import Practitioner
-from dialogue.understand.lexicon import COMMON_WORDS
+from dialogue.understand.lexicon import COMMON_WORDS, TITLE_KINDS
+from dialogue.understand.sounds import is_short, skeleton, sounds_like
 from dialogue.understand.text import lang_of, plain
 
 
@@ -99,35 +107,6 @@ _NAME_CUES = _TITLE_WORDS | {"avec", "chez", "with"}
 """A word right after one of these is meant as a name ("le docteur Petit", "avec Young")."""
 _FRAMING = _NAME_CUES | frozenset("le la l the please svp s il vous plait merci thanks thank you oui yes".split())
 """Words that may surround a name said alone ("Petit, s'il vous plaît", "Young please")."""
-_SOUNDS = (
-    (r"ph", "f"),
-    (r"qu|ck|q", "k"),
-    (r"c(?=[eiy])", "s"),
-    (r"c", "k"),
-    (r"gu(?=[eiy])", "g"),
-    (r"g(?=[eiy])", "j"),
-    (r"h", ""),
-    (r"y", "i"),
-    (r"w", "v"),
-    (r"z", "s"),
-    (r"x", "ks"),
-    (r"(?<=[aeiou])s(?=[aeiou])", "z"),
-    (r"(.)\1+", r"\1"),
-)
-
-
-def _sound(word: str) -> str:
-    """How a word sounds, spelled one way ("sophie" and "sofie" -> "sofie")."""
-    for pattern, sound in _SOUNDS:
-        word = re.sub(pattern, sound, word)
-    return word
-
-
-def _skeleton(word: str) -> str:
-    """The consonants a word sounds with ("gerard" and "jirard" -> "jrd")."""
-    sound = _sound(word)
-    head, rest = sound[:1], re.sub(r"[aeiou]", "", sound[1:])
-    return re.sub(r"(.)\1+", r"\1", head + rest)
 
 
 def exclude_negated(text: str, locale: str) -> str:
@@ -157,27 +136,8 @@ _Scores = dict[str, tuple[int, float]]
 """Per practitioner id: (tier or count of exact words, score)."""
 
 
-def _short(word: str, name: str) -> bool:
-    return min(len(word), len(name)) <= 5
-
-
-def _sounds_like(word: str, name: str) -> bool:
-    """Same sound ("sofie"/"sophie", "jonson"/"johnson"), or the same consonant skeleton with close sounds
-    ("gerard"/"girard": "jerard"/"jirard"; not "mardi"/"martin").
-    """
-    sound, other = _sound(word), _sound(name)
-    if sound == other:
-        return True
-    skeleton = _skeleton(word)
-    return (
-        len(skeleton) >= 3
-        and skeleton == _skeleton(name)
-        and fuzz.ratio(sound, other) >= (80 if _short(word, name) else 70)
-    )
-
-
 def _token_scores(word: str, roster: Sequence[Practitioner], fuzzy: bool = True) -> _Scores:
-    """Per practitioner id: (tier, score); tier 2 = same spelling, 1 = same sound, 0 = close.
+    """Per practitioner id: (tier, score) of the word's best tier only; 2 = same spelling, 1 = same sound, 0 = close.
 
     Close names count only when one of them is really close (Jaro-Winkler 88 or more and a high ratio);
     then every name with Jaro-Winkler 80 or more is kept, for `_ranked` to report an ambiguity. Without
@@ -185,7 +145,7 @@ def _token_scores(word: str, roster: Sequence[Practitioner], fuzzy: bool = True)
     """
     scores: _Scores = {}
     fuzzy = fuzzy and len(word) >= 3
-    skeleton = _skeleton(word)
+    bones = skeleton(word)
     really_close = False
     for practitioner in roster:
         for name in plain(f"{practitioner.first_name} {practitioner.last_name}").split():
@@ -193,21 +153,22 @@ def _token_scores(word: str, roster: Sequence[Practitioner], fuzzy: bool = True)
                 found = (2, 100.0)
             elif not fuzzy:
                 continue
-            elif _sounds_like(word, name):
+            elif sounds_like(word, name):
                 found = (1, 100.0)
-            elif len(word) >= 4 and (word[0] == name[0] or skeleton[:1] == _skeleton(name)[:1]):
+            elif len(word) >= 4 and (word[0] == name[0] or bones[:1] == skeleton(name)[:1]):
                 found = (0, 100 * JaroWinkler.normalized_similarity(word, name))
                 if found[1] < 80:
                     continue
                 ratio = fuzz.ratio(word, name)
-                high = ratio >= 85 if _short(word, name) else ratio > 80
+                high = ratio >= 85 if is_short(word, name) else ratio > 80
                 really_close = really_close or (found[1] >= 88 and high)
             else:
                 continue
             scores[practitioner.id] = max(scores.get(practitioner.id, found), found)
-    if scores and not really_close and all(tier == 0 for tier, _ in scores.values()):
+    if not scores or (not really_close and all(tier == 0 for tier, _ in scores.values())):
         return {}
-    return scores
+    best = max(tier for tier, _ in scores.values())
+    return {pid: found for pid, found in scores.items() if found[0] == best}
 
 
 def _word_scores(clause: list[str], index: int, roster: Sequence[Practitioner], lang: str) -> _Scores:
@@ -227,45 +188,90 @@ def _word_scores(clause: list[str], index: int, roster: Sequence[Practitioner], 
     return scores if alone else {}
 
 
-def _top(scores: dict[str, tuple[int, float]]) -> set[str]:
-    best = max(tier for tier, _ in scores.values())
-    return {pid for pid, (tier, _) in scores.items() if tier == best}
+@dataclass
+class _Mention:
+    """Adjacent words naming the same practitioner(s) ("Claire Bertrand", "le docteur Le Gall")."""
+
+    negated: bool
+    title: str | None
+    """The kind (`TITLE_KINDS`) of the title said right before ("madame" -> "f"), if any."""
+    words: set[str]
+    scores: dict[str, tuple[int, int, float]]
+    """Per practitioner id: (words spelled, words sounded, total score)."""
 
 
-def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[tuple[dict[str, tuple[int, float]], bool]]:
-    """Names said, in order: per mention, id -> (exact words, total score), and whether it is negated.
-
-    Adjacent words naming the same practitioner ("Claire Bertrand") form one mention.
-    """
-    mentions: list[tuple[dict[str, tuple[int, float]], bool]] = []
+def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[_Mention]:
+    """Names said, in order; adjacent words naming the same practitioner form one mention."""
+    mentions: list[_Mention] = []
     for clause in _clauses(text):
-        previous: dict[str, tuple[int, float]] = {}
-        for index in range(len(clause)):
+        previous: _Scores = {}
+        for index, word in enumerate(clause):
             scores = _word_scores(clause, index, roster, lang)
             if not scores:
                 previous = {}
                 continue
-            if not previous or not _top(previous) & _top(scores):
+            if not set(previous) & set(scores):
                 negated = bool(_NEGATION[lang].search(" ".join(clause[:index]) + " "))
-                mentions.append(({}, negated))
-            mention = mentions[-1][0]
+                mentions.append(_Mention(negated, TITLE_KINDS.get(clause[index - 1]) if index else None, set(), {}))
+            mention = mentions[-1]
+            mention.words.add(word)
             for pid, (tier, score) in scores.items():
-                exact, total = mention.get(pid, (0, 0.0))
-                mention[pid] = (exact + (tier > 0), total + score)
+                spelled, sounded, total = mention.scores.get(pid, (0, 0, 0.0))
+                mention.scores[pid] = (spelled + (tier == 2), sounded + (tier == 1), total + score)
             previous = scores
     return mentions
 
 
-def _ranked(mention: dict[str, tuple[int, float]], roster: Sequence[Practitioner]) -> tuple[str, ...]:
-    """Best first (ties in roster order); only those as exact as the best, and within 16 points if close."""
-    order = {p.id: index for index, p in enumerate(roster)}
-    most_exact = max(exact for exact, _ in mention.values())
+def _kind(practitioner: Practitioner) -> str | None:
+    return TITLE_KINDS.get(plain(practitioner.title))
+
+
+def _fitting(ids: tuple[str, ...], kind: str | None, roster: Sequence[Practitioner]) -> tuple[str, ...]:
+    """`ids` without those a title of `kind` ("f", "m") does not fit, unless that leaves none."""
+    other = {"f": "m", "m": "f"}.get(kind or "")
+    kept = tuple(p.id for p in roster if p.id in ids and _kind(p) != other)
+    return tuple(i for i in ids if i in kept) or ids
+
+
+def _ranked(mention: _Mention, roster: Sequence[Practitioner]) -> tuple[str, ...]:
+    """Best first (ties in roster order): the most words spelled, then sounded, then whole last names;
+    all as good as the best, within 16 points when only close; then `_fitting` the title said.
+    """
+    people = {p.id: (index, set(plain(p.last_name).split())) for index, p in enumerate(roster)}
+
+    def key(pid: str) -> tuple[int, int, bool]:
+        spelled, sounded, _ = mention.scores[pid]
+        return spelled, sounded, people[pid][1] <= mention.words
+
+    best = max(key(pid) for pid in mention.scores)
     candidates = sorted(
-        ((pid, total) for pid, (exact, total) in mention.items() if exact == most_exact),
-        key=lambda item: (-item[1], order[item[0]]),
+        ((pid, total) for pid, (_, _, total) in mention.scores.items() if key(pid) == best),
+        key=lambda item: (-item[1], people[item[0]][0]),
     )
-    margin = 0.0 if most_exact else 16.0
-    return tuple(pid for pid, total in candidates if total >= candidates[0][1] - margin)
+    margin = 0.0 if best[0] or best[1] else 16.0
+    ranked = tuple(pid for pid, total in candidates if total >= candidates[0][1] - margin)
+    return _fitting(ranked, mention.title, roster)
+
+
+def match_title(text: str, roster: Sequence[Practitioner]) -> tuple[str, ...]:
+    """The practitioners a title said alone points to ("madame", "la dame", "le docteur", "the lady").
+
+    Those with a title of that kind ("madame" -> Mme, Mrs...), else those it fits ("madame" -> a Dr, not a
+    M.); nothing when no title, or titles of several kinds, are said.
+
+    Args:
+        text: The caller's words.
+        roster: The practitioners to choose among.
+
+    Returns:
+        Their ids, in roster order (all of them when the title does not tell them apart).
+    """
+    kinds = {TITLE_KINDS[word] for word in plain(text).split() if word in TITLE_KINDS and word != "m"}
+    if len(kinds) != 1:
+        return ()
+    kind = kinds.pop()
+    same = tuple(p.id for p in roster if _kind(p) == kind)
+    return same or _fitting(tuple(p.id for p in roster), kind, roster)
 
 
 def _by_specialty(words: str, roster: Sequence[Practitioner]) -> tuple[str, tuple[str, ...]] | None:
@@ -293,12 +299,12 @@ def match_practitioner(text: str, roster: Sequence[Practitioner], locale: str) -
     """
     lang = lang_of(locale)
     mentions = _mentions(text, lang, roster)
-    said = [mention for mention, negated in mentions if not negated]
+    said = [mention for mention in mentions if not mention.negated]
     if said:
         return PractitionerMatch(_ranked(said[-1], roster))
     whole = plain(text)
     if _ANYONE[lang].search(whole):
-        excluded = {pid for mention, negated in mentions if negated for pid in _ranked(mention, roster)}
+        excluded = {pid for mention in mentions if mention.negated for pid in _ranked(mention, roster)}
         return PractitionerMatch(tuple(p.id for p in roster if p.id not in excluded) if excluded else (), True)
     specialty = _by_specialty(exclude_negated(text, lang), roster)
     if specialty:

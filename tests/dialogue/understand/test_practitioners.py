@@ -8,7 +8,7 @@ import pytest
 
 from booking.clinic import Practitioner, load_clinic
 from dialogue.understand.lexicon import COMMON_WORDS
-from dialogue.understand.practitioners import PractitionerMatch, exclude_negated, match_practitioner
+from dialogue.understand.practitioners import PractitionerMatch, exclude_negated, match_practitioner, match_title
 
 ROOT = Path(__file__).resolve().parents[3]
 FR_ROSTER = load_clinic(ROOT / "config" / "clinic.toml").practitioners
@@ -246,3 +246,99 @@ def test_no_everyday_word_sounds_like_a_name(locale: str) -> None:
         for roster in (FR_ROSTER, EN_ROSTER):
             found = match_practitioner(frame.format(word), roster, locale)
             assert found is None or found.anyone or found.specialty, (word, found)
+
+
+def _titled(pid: str, title: str, first: str, last: str) -> Practitioner:
+    return Practitioner(pid, title, first, last, "médecin généraliste", ("consultation",))
+
+
+NEAR_HOMONYMS = [
+    _titled("bernard", "Dr", "Luc", "Bernard"),
+    _titled("bernardeau", "Mme", "Anne", "Bernardeau"),
+    _titled("petit", "M.", "Paul", "Petit"),
+    _titled("petitjean", "Mme", "Julie", "Petitjean"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the exact spelling of a roster last name resolves at once, whatever sounds like it
+        ("le docteur Bernard", ("bernard",)),
+        ("Bernard", ("bernard",)),
+        ("Luc Bernard", ("bernard",)),
+        ("madame Bernardeau", ("bernardeau",)),
+        ("Mme Bernardeau", ("bernardeau",)),
+        ("Bernardeau", ("bernardeau",)),
+        ("Anne Bernardeau", ("bernardeau",)),
+        ("je voudrais un rendez-vous avec madame Bernardeau", ("bernardeau",)),
+        ("monsieur Petit", ("petit",)),
+        ("M. Petit", ("petit",)),
+        ("madame Petitjean", ("petitjean",)),
+        # decided: a title of the other sex does not block an exact name (the name wins)...
+        ("monsieur Bernardeau", ("bernardeau",)),
+        ("madame Petit", ("petit",)),
+        # ... and "docteur" fits both
+        ("le docteur Bernardeau", ("bernardeau",)),
+        # sound-alikes and close names only when nothing is spelled exactly
+        ("Bernardo", ("bernardeau",)),  # sounds like Bernardeau ("eau" = "o"), not Bernard
+        ("Bernardot", ("bernard", "bernardeau")),
+        ("Petiot", ("petit", "petitjean")),
+        ("monsieur Petiot", ("petit",)),  # a title drops the other sex among equals
+    ],
+)
+def test_near_homonyms_fr(text: str, expected: tuple[str, ...]) -> None:
+    assert match_practitioner(text, NEAR_HOMONYMS, "fr") == PractitionerMatch(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("madame Martin", ("martin-s",)),
+        ("monsieur Martin", ("martin-p",)),
+        ("le docteur Martin", ("martin-s", "martin-p")),
+        ("Mrs Martin", ("martin-s",)),
+    ],
+)
+def test_a_title_tells_two_namesakes_apart(text: str, expected: tuple[str, ...]) -> None:
+    roster = [_titled("martin-s", "Mme", "Sophie", "Martin"), _titled("martin-p", "M.", "Paul", "Martin")]
+    assert match_practitioner(text, roster, "fr") == PractitionerMatch(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr Gall", ("gall",)),
+        ("Dr Le Gall", ("le-gall",)),
+        ("Yann Le Gall", ("le-gall",)),
+        ("Dr Legall", ("legall",)),
+    ],
+)
+def test_a_whole_last_name_beats_part_of_one(text: str, expected: tuple[str, ...]) -> None:
+    roster = [
+        _doctor("le-gall", "Yann", "Le Gall"),
+        _doctor("gall", "Anne", "Gall"),
+        _doctor("legall", "Paul", "Legall"),
+    ]
+    assert match_practitioner(text, roster, "fr") == PractitionerMatch(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("madame", ("bernardeau",)),
+        ("la dame", ("bernardeau",)),
+        ("le docteur", ("bernard",)),
+        ("monsieur", ("bernard",)),  # fits the doctor, not the Mme
+        ("le deuxième", ()),
+        ("", ()),
+    ],
+)
+def test_match_title(text: str, expected: tuple[str, ...]) -> None:
+    assert match_title(text, NEAR_HOMONYMS[:2]) == expected
+
+
+def test_match_title_that_does_not_separate() -> None:
+    roster = [_doctor("a", "Luc", "Bernard"), _doctor("b", "Anne", "Bertrand")]
+    assert match_title("madame", roster) == ("a", "b")
+    assert match_title("madame ou monsieur", roster) == ()
