@@ -42,6 +42,8 @@ class Outcome:
     kind: OutcomeKind
     reference: str | None = None
     """The appointment booked, cancelled, or the new one after a move."""
+    identity_failures: int = 0
+    """Name and birth-date checks that found nothing to cancel or move in this call (at most two)."""
 
 
 @dataclass(frozen=True)

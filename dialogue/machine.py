@@ -6,13 +6,13 @@ read here), so a conversation replays identically in tests, in `voicebot chat` a
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
-from dialogue.actions import Action, ExpectKind, HangUp, Outcome, OutcomeKind
+from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
 from dialogue.flows import answers, confirm, general, identity, manage
-from dialogue.flows.common import Handler, Heard, Result, finish, goodbye, hand_over, reprompt
+from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, reprompt
 from dialogue.state import Phase, Prompt, State, Task
 from dialogue.understand.intents import Intent, detect_intent, is_emergency
 from dialogue.understand.yesno import parse_yes_no
@@ -22,9 +22,14 @@ __all__ = ["Context", "State", "step"]
 HUMAN_KEY = "0"
 REPEAT_KEY = "*"
 MAX_SILENCES = 4
-"""Silences before a polite goodbye: two re-prompts, then the keypad is offered, then goodbye."""
+"""Silences before a polite goodbye: two re-prompts, then the keypad is offered, then goodbye (answers that
+make no progress do not start the count again)."""
 MAX_MISSES = 3
-"""Misunderstandings before a transfer: a re-prompt with an example, then the keypad, then a person."""
+"""The loop bound, for every question: answers that make no progress (`State.misses`: not understood, plus
+`State.stalls`: understood but changing nothing, such as the same answer again, a time not offered, "répétez")
+before giving up. The question is asked twice more (a re-prompt, then with its keypad menu); then the call goes
+to the staff while the practice is open, or ends saying when to call back (`flows.common.give_up`). When the
+last answer was not understood at all, the call goes to the staff line whatever the time, as it always has."""
 
 HANDLERS: dict[Phase, Handler] = {
     Phase.OPEN: general.on_open,
@@ -71,6 +76,15 @@ def step(state: State, event: Event, ctx: Context) -> tuple[State, list[Action]]
     """
     if state.outcome is not None:
         return state, []
+    new, actions = _step(state, event, ctx)
+    if new.outcome is None or not new.find_failures:
+        return new, actions
+    outcome = replace(new.outcome, identity_failures=new.find_failures)
+    ends = [replace(a, outcome=outcome) if isinstance(a, HangUp | Transfer) else a for a in actions]
+    return replace(new, outcome=outcome), ends
+
+
+def _step(state: State, event: Event, ctx: Context) -> Result:
     if isinstance(event, CallerHungUp):
         outcome = Outcome(OutcomeKind.HUNG_UP)
         return replace(state, phase=Phase.ENDED, outcome=outcome, prompt=None), [HangUp(outcome)]
@@ -91,7 +105,7 @@ def _keys(state: State, digits: str, ctx: Context) -> Result:
     if keys == HUMAN_KEY:
         return hand_over(state, ctx)
     if keys == REPEAT_KEY:
-        return reprompt(replace(state, no_input=0), [])
+        return _settle(state, reprompt(state, []), ctx)
     return _dispatch(state, Heard(digits=keys), ctx, None)
 
 
@@ -103,41 +117,78 @@ def _speech(state: State, event: CallerSaid, ctx: Context) -> Result:
     locale = ctx.locale
     intent = detect_intent(text, locale)
     if intent is Intent.EMERGENCY or is_emergency(text, locale):
-        return general.emergency(state, ctx)
+        return _settle(state, general.emergency(state, ctx), ctx)
     if event.confidence is not None and event.confidence < ctx.min_confidence:
         return _miss(state, ctx)
     if intent is Intent.HUMAN:
         return hand_over(state, ctx)
     if intent is Intent.REPEAT:
-        return reprompt(replace(state, no_input=0), [])
+        return _settle(state, reprompt(state, []), ctx)
     if intent is Intent.RESTART:
-        fresh = State(caller_id=state.caller_id, caller_patients=state.caller_patients)
-        return general.ask_open(fresh, ctx, [ctx.phrases.get("restart")])
+        fresh = State(
+            caller_id=state.caller_id, caller_patients=state.caller_patients, find_failures=state.find_failures
+        )
+        return _settle(state, general.ask_open(fresh, ctx, [ctx.phrases.get("restart")]), ctx)
     if intent is Intent.GOODBYE and parse_yes_no(text, locale) is not True:
         return goodbye(state, ctx)
     switch = _SWITCHES.get(intent) if intent is not None else None
     asking_yes_no = state.prompt is not None and state.prompt.expect is ExpectKind.YES_NO
     if switch is not None and state.task not in (None, switch) and not asking_yes_no:
-        return general.begin(state, ctx, switch, text)
+        return _settle(state, general.begin(state, ctx, switch, text), ctx)
     return _dispatch(state, Heard(text=text), ctx, intent)
 
 
 def _dispatch(state: State, heard: Heard, ctx: Context, intent: Intent | None) -> Result:
     handler = HANDLERS.get(state.phase)
-    result = handler(replace(state, misses=0, no_input=0), heard, ctx) if handler else None
-    if result is not None:
+    result = handler(state, heard, ctx) if handler else None
+    if result is None and intent in (Intent.INFO_HOURS, Intent.INFO_ADDRESS):
+        result = reprompt(state, general.info_lines(intent, ctx))
+    return _miss(state, ctx) if result is None else _settle(state, result, ctx)
+
+
+_BOOKKEEPING = frozenset({"phase", "prompt", "asked", "keypad_mode", "no_input", "misses", "stalls", "seen", "outcome"})
+"""The state's fields that say how the conversation goes, not what it has found out."""
+
+
+def _substance(state: State) -> tuple[object, ...]:
+    """What the call has found out so far (task, wish, offers, choice, patient, target...): a change is progress."""
+    return tuple(getattr(state, f.name) for f in fields(state) if f.name not in _BOOKKEEPING)
+
+
+def _settle(before: State, result: Result, ctx: Context) -> Result:
+    """Apply the loop bound to the answer to `before`'s question.
+
+    Progress is a change to the call's substance (`_substance`), or a question not asked since it last
+    changed; anything else (the same question again, or a round between two questions) counts as a miss.
+    """
+    after, actions = result
+    if after.outcome is not None:
         return result
-    if intent in (Intent.INFO_HOURS, Intent.INFO_ADDRESS):
-        return reprompt(replace(state, no_input=0), general.info_lines(intent, ctx))
-    return _miss(state, ctx)
+    if _substance(after) != _substance(before):
+        return replace(after, misses=0, stalls=0, no_input=0, asked=()), actions
+    asked = before.asked
+    if before.prompt is not None and before.prompt not in asked:
+        asked = (*asked, before.prompt)
+    if after.prompt not in asked:
+        return replace(after, misses=0, stalls=0, no_input=0, asked=asked), actions
+    after = replace(after, misses=before.misses, stalls=before.stalls + 1, no_input=before.no_input, asked=asked)
+    failed = after.misses + after.stalls
+    if failed >= MAX_MISSES:
+        return give_up(after, ctx)
+    if failed < MAX_MISSES - 1 or after.prompt is None or not after.prompt.keypad:
+        return after, actions
+    menu = Say(after.prompt.keypad)
+    if menu in actions or not actions or not isinstance(actions[-1], Expect):
+        return after, actions
+    return after, [*actions[:-1], menu, actions[-1]]
 
 
 def _miss(state: State, ctx: Context) -> Result:
     phrases = ctx.phrases
-    misses = state.misses + 1
-    state = replace(state, misses=misses, no_input=0)
+    state = replace(state, misses=state.misses + 1)
+    misses = state.misses + state.stalls
     prompt = state.prompt or Prompt((), ExpectKind.FREE)
-    if misses >= MAX_MISSES:
+    if misses >= MAX_MISSES:  # misunderstood to the end: a person, as before the loop bound
         return hand_over(state, ctx, [phrases.get("misunderstood.give_up")])
     if misses == 1:
         return reprompt(state, [phrases.get("misunderstood.first"), *([prompt.example] if prompt.example else [])])

@@ -123,10 +123,17 @@ class State:
     target: AppointmentRecord | None = None
     """The appointment being cancelled or moved."""
     find_failures: int = 0
+    """Name and birth-date checks that found nothing (never reset in a call: no look-up after two)."""
     prompt: Prompt | None = None
     keypad_mode: bool = False
     """The caller's last answer was keyed in: questions then also read their keypad menu."""
     no_input: int = 0
+    """Silences since the caller's last answer that made progress."""
     misses: int = 0
+    """Answers not understood since the last answer that made progress."""
+    stalls: int = 0
+    """Answers understood but making no progress (the same answer again, "répétez") since the last that did."""
+    asked: tuple[Prompt, ...] = ()
+    """The questions asked since the substance of the call last changed (to catch A, B, A rounds)."""
     outcome: Outcome | None = None
     """Set when the call has ended."""

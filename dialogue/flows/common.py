@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
+from booking.slots import holiday_dates
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.state import Phase, Prompt, State
 from dialogue.understand.yesno import parse_yes_no
+from dialogue.wording.spoken import say_date, say_hours, say_time
 
 Result = tuple[State, list[Action]]
 """What a step (and every flow function) returns."""
@@ -114,3 +117,69 @@ def yes_no(heard: Heard, ctx: Context) -> bool | None:
 def can_transfer(ctx: Context) -> bool:
     """Whether the practice has a number to transfer callers to."""
     return ctx.clinic.practice.staff_phone is not None
+
+
+def give_up(state: State, ctx: Context) -> Result:
+    """The question went round without progress: to the staff while the practice is open, else how to call back."""
+    if state.phase is Phase.EMERGENCY:
+        if practice_open(ctx):
+            return hand_over(state, ctx, kind=OutcomeKind.EMERGENCY)
+        return finish(state, OutcomeKind.EMERGENCY, [ctx.phrases.get("emergency.bye")])
+    if practice_open(ctx):
+        return hand_over(state, ctx, [ctx.phrases.get("misunderstood.give_up")])
+    return finish(state, OutcomeKind.GOODBYE, [*call_back(ctx), ctx.phrases.get("goodbye")])
+
+
+def call_back(ctx: Context) -> list[str]:
+    """What to do when the practice is closed ("call back tomorrow from 8:30"), with its opening hours."""
+    phrases = ctx.phrases
+    opens = next_open(ctx)
+    if opens is None:
+        when = phrases.get("closed.later")
+    else:
+        days = (opens.date() - ctx.today).days
+        moment = say_time(opens.time(), phrases)
+        if days < 2:
+            when = phrases.get("closed.today" if days == 0 else "closed.tomorrow", time=moment)
+        else:
+            day = phrases.words("speech.weekdays")[opens.weekday()] if days < 7 else say_date(opens.date(), phrases)
+            when = phrases.get("closed.day", day=day, time=moment)
+    return [phrases.get("closed.call_back", when=when, hours=say_hours(ctx.clinic, phrases))]
+
+
+def practice_open(ctx: Context) -> bool:
+    """Whether the practice is open now (see `next_open`)."""
+    return next_open(ctx) == _wall_now(ctx)
+
+
+def next_open(ctx: Context) -> datetime | None:
+    """The first local wall-clock moment from now on when the practice is open (now itself while it is).
+
+    Open: from the earliest to the latest practitioner's hours of the day (as `say_hours` says them), except
+    public holidays and closures of the whole practice. `None` when it stays closed for two weeks.
+    """
+    now = _wall_now(ctx)
+    closures = [c for c in ctx.clinic.closures if c.practitioner is None]
+    for offset in range(15):
+        span = _day_span(ctx, now.date() + timedelta(days=offset))
+        if span is None:
+            continue
+        moment, end = max(now, span[0]), span[1]
+        while moment < end:
+            closure = next((c for c in closures if c.start <= moment < c.end), None)
+            if closure is None:
+                return moment
+            moment = closure.end
+    return None
+
+
+def _wall_now(ctx: Context) -> datetime:
+    return ctx.local_now.replace(tzinfo=None)
+
+
+def _day_span(ctx: Context, day: date) -> tuple[datetime, datetime] | None:
+    practice = ctx.clinic.practice
+    ranges = [r for p in ctx.clinic.practitioners for r in p.hours.get(day.weekday(), ())]
+    if not ranges or day in holiday_dates(practice.country, practice.subdivision, day.year):
+        return None
+    return datetime.combine(day, min(r.start for r in ranges)), datetime.combine(day, max(r.end for r in ranges))
