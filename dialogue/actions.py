@@ -25,6 +25,8 @@ class OutcomeKind(enum.StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
     MOVED = "moved"
+    REQUESTED = "requested"
+    """A request for the practice was recorded (the practice calls back)."""
     TRANSFERRED = "transferred"
     EMERGENCY = "emergency"
     GOODBYE = "goodbye"

@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
-from dialogue.flows import answers, confirm, general, identity, manage
+from dialogue.flows import answers, confirm, general, identity, manage, request
 from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, reprompt
 from dialogue.state import Phase, Prompt, State, Task
 from dialogue.understand.intents import Intent, detect_intent, is_emergency
@@ -56,6 +56,9 @@ HANDLERS: dict[Phase, Handler] = {
     Phase.FIND_RETRY: manage.on_find_retry,
     Phase.PICK: manage.on_pick,
     Phase.CANCEL_CONFIRM: manage.on_cancel_confirm,
+    Phase.REQUEST_CATEGORY: request.on_category,
+    Phase.REQUEST_CONFIRM: request.on_confirm,
+    Phase.REQUEST_FIX: request.on_fix,
 }
 
 _SWITCHES = {Intent.CANCEL: Task.CANCEL, Intent.MOVE: Task.MOVE}

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from booking.clinic import Clinic
-from booking.records import AppointmentRecord, PatientDetails, PatientRecord
+from booking.records import AppointmentRecord, PatientDetails, PatientRecord, RequestCategory, RequestRecord
 from booking.slots import Slot, SlotQuery
 
 
@@ -45,4 +45,8 @@ class BookingPort(Protocol):
 
     def upcoming(self, patient_id: int, now: datetime) -> list[AppointmentRecord]:
         """A patient's booked appointments from `now` on, earliest first."""
+        ...
+
+    def leave_request(self, category: RequestCategory, patient: PatientDetails, now: datetime) -> RequestRecord:
+        """Record a request for the practice (no free text); `patient.phone` is the number to call back."""
         ...

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
-from booking.records import AppointmentRecord, PatientRecord
+from booking.records import AppointmentRecord, PatientRecord, RequestCategory
 from booking.slots import Slot, TimeWindow
 from dialogue.actions import ExpectKind, Outcome
 
@@ -38,6 +38,9 @@ class Phase(enum.StrEnum):
     FIND_RETRY = "find_retry"
     PICK = "pick"
     CANCEL_CONFIRM = "cancel_confirm"
+    REQUEST_CATEGORY = "request_category"
+    REQUEST_CONFIRM = "request_confirm"
+    REQUEST_FIX = "request_fix"
     TRANSFER_OFFER = "transfer_offer"
     EMERGENCY = "emergency"
     ENDED = "ended"
@@ -49,6 +52,8 @@ class Task(enum.StrEnum):
     BOOK = "book"
     CANCEL = "cancel"
     MOVE = "move"
+    REQUEST = "request"
+    """Leave a request for the practice (renewal, certificate, results, callback)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class State:
     """The identified patient's upcoming appointments (cancel and move)."""
     target: AppointmentRecord | None = None
     """The appointment being cancelled or moved."""
+    request_category: RequestCategory | None = None
+    """What a request for the practice is about (task REQUEST)."""
     find_failures: int = 0
     """Name and birth-date checks that found nothing (never reset in a call: no look-up after two)."""
     prompt: Prompt | None = None

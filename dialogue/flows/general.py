@@ -1,4 +1,7 @@
-"""The call's frame: greeting, the open question, practice information, "anything else?", emergencies."""
+"""The call's frame: greeting, the open question, practice information, "anything else?", emergencies.
+
+The open question routes to booking, cancelling, moving, or a request for the practice (`flows.request`).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,16 @@ from dataclasses import replace
 
 from dialogue.actions import Action, ExpectKind, OutcomeKind, Say
 from dialogue.context import Context
-from dialogue.flows import manage
+from dialogue.flows import manage, request
 from dialogue.flows.booking import advance
 from dialogue.flows.common import Heard, Result, ask, ask_more, finish, goodbye, hand_over, yes_no
 from dialogue.flows.wish import absorb
 from dialogue.state import Phase, State, Task, Wish
 from dialogue.understand.intents import Intent, detect_intent
+from dialogue.understand.topics import parse_topic
 from dialogue.wording.spoken import say_hours
 
-_MENU = {"1": Task.BOOK, "2": Task.MOVE, "3": Task.CANCEL}
+_MENU = {"1": Task.BOOK, "2": Task.MOVE, "3": Task.CANCEL, "5": Task.REQUEST}
 INFO_KEY = "4"
 
 
@@ -60,7 +64,9 @@ def info_lines(intent: Intent | None, ctx: Context) -> list[str]:
 
 
 def begin(state: State, ctx: Context, task: Task, text: str = "") -> Result:
-    """Start booking (reading whatever `text` already says), cancelling or moving."""
+    """Start booking (reading whatever `text` already says), cancelling, moving or a request for the practice."""
+    if task is Task.REQUEST:
+        return request.start(state, ctx, text)
     if task is not Task.BOOK:
         return manage.start(state, ctx, task)
     wish = absorb(Wish(), text, ctx) if text else Wish()
@@ -69,7 +75,10 @@ def begin(state: State, ctx: Context, task: Task, text: str = "") -> Result:
 
 
 def on_open(state: State, heard: Heard, ctx: Context) -> Result | None:
-    """The caller's request: book (with any details), cancel, move, or practice information."""
+    """The caller's request: book (with any details), cancel, move, a request for the practice, or information.
+
+    A topic with booking details ("un renouvellement d'ordonnance avec le docteur Martin") is a booking.
+    """
     if heard.digits is not None:
         keys = heard.digits.strip().rstrip("#")
         if keys == INFO_KEY:
@@ -83,7 +92,11 @@ def on_open(state: State, heard: Heard, ctx: Context) -> Result | None:
         return begin(state, ctx, tasks[intent], text)
     if intent in (Intent.INFO_HOURS, Intent.INFO_ADDRESS):
         return ask_more(state, ctx, info_lines(intent, ctx))
-    if absorb(Wish(), text, ctx) != Wish():
+    wish = absorb(Wish(), text, ctx)
+    if intent is Intent.REQUEST or parse_topic(text, ctx.locale) is not None:
+        if replace(wish, motif_id=None) == Wish():
+            return begin(state, ctx, Task.REQUEST, text)
+    if wish != Wish():
         return begin(state, ctx, Task.BOOK, text)
     return None
 

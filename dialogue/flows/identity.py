@@ -1,4 +1,5 @@
-"""Who the appointment is for: birth date, name (spelling accepted), phone; then the read-back.
+"""Who the appointment (or the request for the practice) is for: birth date, name (spelling accepted), phone;
+then the read-back.
 
 With a caller id the birth date is asked first: when it matches exactly one patient registered with that
 number, the agent asks "is it for Jean Dupont?" (the name is said only after the birth date matched).
@@ -14,6 +15,7 @@ from booking.records import PatientRecord
 from booking.slots import Slot
 from dialogue.actions import ExpectKind
 from dialogue.context import Context
+from dialogue.flows import request_recap
 from dialogue.flows.common import Heard, Result, ask, yes_no
 from dialogue.flows.wish import ask_alt_motif
 from dialogue.state import Patient, Phase, State, Task
@@ -54,6 +56,8 @@ def advance_identity(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
             question = phrases.get("identity.phone_confirm", tail=say_phone_tail(state.caller_id, phrases))
             return ask(state, ctx, Phase.PHONE_CONFIRM, [question], ExpectKind.YES_NO, pre=lines)
         return ask_phone(state, ctx, lines)
+    if state.task is Task.REQUEST:
+        return request_recap.after_identity(state, ctx, lines)
     if patient.record_id is None and patient.birth_date is not None:
         records = ctx.port.find_patients(last_name=patient.last_name, birth_date=patient.birth_date)
         records = [

@@ -2,10 +2,12 @@
 
 `detect_intent` checks intents in a fixed priority order and returns the first that matches:
 EMERGENCY, HUMAN, MOVE, CANCEL, GOODBYE (explicit: "c'est tout", "je rappellerai plus tard"), RESTART,
-REPEAT, LATER, EARLIER, INFO_HOURS, INFO_ADDRESS, BOOK, GOODBYE (plain "au revoir", "bye").
+REPEAT, LATER, EARLIER, INFO_HOURS, INFO_ADDRESS, BOOK, REQUEST (a message for the practice:
+`dialogue.understand.topics`), GOODBYE (plain "au revoir", "bye").
 So "annuler et reprendre un autre rendez-vous" is MOVE, and "un rendez-vous plus tard" is LATER (the
 dialogue treats LATER at the start of a call as booking). "Le plus tôt possible" is not EARLIER: it is a
-wish about dates, for `parse_when`.
+wish about dates, for `parse_when`. "Renouveler mon ordonnance sans rendez-vous" is a REQUEST, "un rendez-vous
+pour mon ordonnance" a BOOK.
 
 `is_emergency` favours recall over precision: "je n'ai pas mal à la poitrine" still counts, because the
 cost of missing an emergency is far higher than an unneeded "call 15 / 999" message. "Mal au cœur" (nausea
@@ -21,6 +23,7 @@ import re
 from collections.abc import Mapping
 
 from dialogue.understand.text import fold, lang_of, plain
+from dialogue.understand.topics import REQUEST_WORDS
 
 
 class Intent(enum.Enum):
@@ -40,6 +43,8 @@ class Intent(enum.Enum):
     """Other, later slots: "plus tard", "un autre jour", "something later", "another day"."""
     EARLIER = "earlier"
     """Earlier slots: "plus tôt", "something earlier"."""
+    REQUEST = "request"
+    """A request for the practice, no appointment: a renewal, a certificate, results, a callback."""
 
 
 def _any(*phrases: str) -> re.Pattern[str]:
@@ -273,8 +278,8 @@ _FR_RULES = (
     (
         Intent.BOOK,
         _any(
-            r"rendez vous",
-            r"rdv",
+            r"(?<!sans )rendez vous",
+            r"(?<!sans )rdv",
             r"prendre (?:un )?rendez",
             r"consultation",
             r"consulter",
@@ -286,6 +291,7 @@ _FR_RULES = (
             r"frottis",
         ),
     ),
+    (Intent.REQUEST, REQUEST_WORDS["fr"]),
     (Intent.GOODBYE, _any(r"au revoir", r"bonne (?:journee|soiree|fin de journee)", r"a bientot", r"salut", r"bye")),
 )
 _EN_RULES = (
@@ -341,7 +347,7 @@ _EN_RULES = (
     (
         Intent.REPEAT,
         _any(
-            r"repeat",
+            r"repeat(?! prescriptions?| medication)",
             r"say (?:that|it) again",
             r"come again",
             r"^sorry$",
@@ -392,9 +398,9 @@ _EN_RULES = (
     (
         Intent.BOOK,
         _any(
-            r"appointment",
-            r"book",
-            r"booking",
+            r"(?<!without an )(?<!without )appointment",
+            r"(?<!without )book",
+            r"(?<!without )booking",
             r"see (?:a|the) (?:doctor|gp|nurse)",
             r"consultation",
             r"check up",
@@ -404,6 +410,7 @@ _EN_RULES = (
             r"slot",
         ),
     ),
+    (Intent.REQUEST, REQUEST_WORDS["en"]),
     (Intent.GOODBYE, _any(r"goodbye", r"good bye", r"bye", r"have a (?:nice|good) day", r"see you", r"cheers")),
 )
 _RULES = {"fr": _FR_RULES, "en": _EN_RULES}

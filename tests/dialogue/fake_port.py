@@ -8,7 +8,16 @@ from datetime import date, datetime, timedelta
 
 from booking.clinic import Clinic
 from booking.errors import AppointmentNotFound, SlotUnavailable
-from booking.records import AppointmentRecord, PatientDetails, PatientRecord, Source, Status
+from booking.records import (
+    AppointmentRecord,
+    PatientDetails,
+    PatientRecord,
+    RequestCategory,
+    RequestRecord,
+    RequestStatus,
+    Source,
+    Status,
+)
 from booking.slots import Busy, Slot, SlotQuery, find_slots, unavailable_reason
 
 
@@ -26,6 +35,8 @@ class FakePort:
     appointments: list[AppointmentRecord] = field(default_factory=list)
     next_reference: int = 100001
     calls: list[str] = field(default_factory=list)
+    requests: list[RequestRecord] = field(default_factory=list)
+    """Requests left for the practice, numbered 1, 2... in order."""
 
     def clinic(self) -> Clinic:
         return self.clinic_value
@@ -128,6 +139,12 @@ class FakePort:
             ),
             key=lambda a: a.start.timestamp(),
         )
+
+    def leave_request(self, category: RequestCategory, patient: PatientDetails, now: datetime) -> RequestRecord:
+        self.calls.append("leave_request")
+        record = RequestRecord(len(self.requests) + 1, RequestCategory(category), RequestStatus.OPEN, patient, now)
+        self.requests.append(record)
+        return record
 
     def booked(self) -> list[AppointmentRecord]:
         """Appointments still booked, earliest first."""
