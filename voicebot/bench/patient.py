@@ -32,7 +32,17 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("first_name", ("et son prénom", "and the first name")),
     ("name", ("prénom et le nom", "first name and surname")),
     ("birth", ("date de naissance", "date of birth")),
-    ("offer", ("préférez-vous", "vous convient", "choisissez-vous", "would you prefer", "suit you", "one would you")),
+    (
+        "offer",
+        (
+            "préférez-vous",
+            "vous convient",
+            "choisissez-vous",
+            "would you prefer",
+            "would that suit you",
+            "one would you",
+        ),
+    ),
     ("when", ("quel jour", "autre moment", "quel moment", "which day", "other time", "when would you like")),
     ("practitioner", ("quel praticien", "who would you like to see")),
     ("more", ("autre chose", "anything else")),
@@ -73,6 +83,8 @@ WORDS = {
     },
 }
 KEYS = {"book": "1", "move": "2", "cancel": "3"}
+PATIENCE = 6
+"""Offers a caller turns down before hanging up."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,8 @@ class Patient:
     fixed: bool = False
     opened: bool = False
     """Whether the opening sentence has been said (a second "how can I help" gets a plain request)."""
+    refused: int = 0
+    """Offers turned down so far (after `PATIENCE` of them the caller hangs up)."""
     lost: int = 0
     """Questions it could not place (answered with a "pardon ?")."""
 
@@ -195,11 +209,16 @@ class Patient:
                 if len(offers) == 1:
                     return self._yes()
                 return f"dtmf:{index + 1}" if self._keys() else str(self._w("ordinals")[index])
-        if offers and self.persona.window.before(offers[-1]) and self.asked["offer"] <= 3:
-            return "dtmf:4" if self._keys() else str(self._w("later"))
+        self.refused += 1
+        if self.refused > PATIENCE:
+            return "hangup"
         if self._keys():
             return "dtmf:2" if len(offers) == 1 else "dtmf:4"
-        return self.persona.when or str(self._w("later"))
+        if self.persona.when and self.refused in (1, 4):
+            return f"{self._w('no')}, {self.persona.when}"
+        if offers and not self.persona.window.before(offers[-1]):
+            return self.persona.when or str(self._w("no"))
+        return str(self._w("later"))
 
     def _birth(self, says: list[str]) -> str:
         return f"dtmf:{self.persona.birth_keys}" if self._keys() else self.persona.birth
@@ -230,6 +249,10 @@ class Patient:
         if self.persona.fix_at_recap and not self.fixed:
             self.fixed = True
             return f"{self._w('no')}, {self.persona.fix_at_recap}"
+        slots = read_offers(" ".join(says), self.persona.language, self.today)
+        if slots and not self.persona.window.holds(slots[-1]) and not self.fixed:
+            self.fixed = True  # the read-back's time is not the one wished: say so once
+            return f"{self._w('no')}, {self._w('day')}"
         return self._yes()
 
     def _fix(self, says: list[str]) -> str:

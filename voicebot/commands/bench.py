@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,6 +66,63 @@ def register(main: click.Group) -> None:
             Path(output).parent.mkdir(parents=True, exist_ok=True)
             Path(output).write_text(text + "\n", encoding="utf-8")
         click.echo(text)
+
+    @bench.command("dialogue")
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False),
+        default="bench/dialogue.json",
+        show_default=True,
+        help="Write the results as JSON to this file (each failure with its transcript).",
+    )
+    @click.option(
+        "--markdown",
+        type=click.Path(dir_okay=False),
+        default="bench/dialogue.md",
+        show_default=True,
+        help="Write a short summary page to this file.",
+    )
+    @click.option("--only", metavar="TEXT", help="Only the scenarios whose id contains TEXT.")
+    @click.option(
+        "--subprocess",
+        "all_subprocess",
+        is_flag=True,
+        help="Drive a real `voicebot chat --json` process per scenario (about a second more each).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the JSON results on stdout.")
+    def dialogue(output: str, markdown: str, only: str | None, all_subprocess: bool, as_json: bool) -> None:
+        """Play the conversation suite: simulated callers against the dialogue, then the database checked.
+
+        Each scenario of tests/dialogue/scenarios/*.toml (a persona: what they want, how they talk) calls
+        the bot through the code of `voicebot chat --json` on a fresh SQLite database of its practice; the
+        caller answers whatever the bot asks. Then the appointment booked, moved or cancelled (or none) is
+        checked: practitioner, motif, day and time window, patient. Progress on stderr; the rate per
+        practice and language, the median caller turns of a one-shot booking, the worst loop and each
+        failure with its transcript go to --output, a short page to --markdown. Exit 0 whatever the rate.
+        """
+        from voicebot.bench.dialogue import load_scenarios
+        from voicebot.bench.dialogue_summary import markdown as page
+        from voicebot.bench.dialogue_summary import run_suite, summarise
+
+        began = time.monotonic()
+        scenarios = [s for s in load_scenarios() if not only or only in s.id]
+        if not scenarios:
+            fail(f"no scenario id contains {only!r}")
+            return
+        results = run_suite(scenarios, lambda line: click.echo(line, err=True), all_subprocess=all_subprocess)
+        summary = summarise(results, time.monotonic() - began)
+        for path, text in (
+            (output, json.dumps(summary, ensure_ascii=False, indent=2) + "\n"),
+            (markdown, page(summary)),
+        ):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(text, encoding="utf-8")
+        click.echo(
+            f"{summary['right']}/{summary['counted']} right ({summary['rate']:.1%}); wrote {output}, {markdown}",
+            err=True,
+        )
+        if as_json:
+            click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
     @bench.command("voice")
     @click.option(
