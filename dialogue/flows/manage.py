@@ -1,5 +1,9 @@
 """Cancelling and moving: nothing is revealed or changed before the name and the birth date both match.
 
+At most `MAX_FIND_FAILURES` checks of a name and birth date may fail in one call (a caller must not find a
+birth date by trying); after that no other look-up is made, and a transfer is offered. A failed check never
+says which part was wrong.
+
 A caller using the keypad cannot spell a name: when calling from a number registered at the practice, they
 may press 1 and key in the birth date instead; the calling number then stands in for the name, and only
 the patients registered with that number are searched (the same trust the booking flow gives it).
@@ -24,10 +28,14 @@ from dialogue.understand.names import same_name
 from dialogue.wording.spoken import say_list, say_slot
 
 MAX_LISTED = 3
+MAX_FIND_FAILURES = 2
+"""Failed name and birth-date checks allowed in one call."""
 
 
 def start(state: State, ctx: Context, task: Task, pre: Sequence[str] = ()) -> Result:
-    """Begin a cancel or a move: ask whose appointment it is."""
+    """Begin a cancel or a move: ask whose appointment it is (unless the call has used up its checks)."""
+    if state.find_failures >= MAX_FIND_FAILURES:
+        return _no_more(state, ctx, [*pre, ctx.phrases.get("manage.no_more")])
     fresh = replace(
         state,
         task=task,
@@ -82,7 +90,7 @@ def on_find_birth(state: State, heard: Heard, ctx: Context) -> Result | None:
     found = sorted((a for r in records for a in ctx.port.upcoming(r.id, ctx.now)), key=lambda a: a.start.timestamp())
     if not found:
         return _not_found(replace(state, find_failures=state.find_failures + 1), ctx)
-    state = replace(state, appointments=tuple(found), find_failures=0)
+    state = replace(state, appointments=tuple(found))
     if len(found) == 1:
         return select(state, found[0], ctx)
     listed = found[:MAX_LISTED]
@@ -110,8 +118,14 @@ def on_find_birth(state: State, heard: Heard, ctx: Context) -> Result | None:
 def _not_found(state: State, ctx: Context) -> Result:
     phrases = ctx.phrases
     lines = [phrases.get("manage.not_found")]
-    if state.find_failures < 2:
+    if state.find_failures < MAX_FIND_FAILURES:
         return ask(state, ctx, Phase.FIND_RETRY, [phrases.get("manage.retry")], ExpectKind.YES_NO, pre=lines)
+    return _no_more(state, ctx, lines)
+
+
+def _no_more(state: State, ctx: Context, lines: Sequence[str]) -> Result:
+    """No more look-ups in this call: offer a transfer (or ask what else)."""
+    phrases = ctx.phrases
     if can_transfer(ctx):
         return ask(state, ctx, Phase.TRANSFER_OFFER, [phrases.get("transfer.offer")], ExpectKind.YES_NO, pre=lines)
     return ask_more(state, ctx, lines)

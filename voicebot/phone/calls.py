@@ -57,6 +57,9 @@ class CallRecord:
     outcome: CallOutcome
     transcript: list[tuple[str, str]] = field(default_factory=list)
     """(who, what): `caller` or `bot`, in the order said."""
+    identity_failures: int = 0
+    """Failed name and birth-date checks (`dialogue.actions.Outcome.identity_failures`; 0 when the dialogue did
+    not end the call)."""
 
 
 def call_outcome(
@@ -243,7 +246,9 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         finally:
             del self._calls[progress.call_id]
             outcome = progress.outcome(cancelled=task is not None and task.cancelling() > 0)
-            self.remember(CallRecord(progress.call_id, outcome, list(progress.pipeline.dialogue.transcript)))
+            dialogue = progress.pipeline.dialogue
+            failures = dialogue.outcome.outcome.identity_failures if dialogue.outcome is not None else 0
+            self.remember(CallRecord(progress.call_id, outcome, list(dialogue.transcript), failures))
         await self.wrap_up(call, outcome)
 
     def transfer_refused(self, call_id: str) -> None:

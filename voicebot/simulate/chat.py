@@ -12,7 +12,7 @@ utterance, `{"type": "listen", "expect": ...}` whenever the bot waits for the ca
 then read; `expect` is what kind of answer the question wants: `dialogue.actions.ExpectKind`'s value, "yes_no",
 "digits", "name", "date" or "free"; older clients ignore it),
 and `{"type": "end", "outcome": ..., "reference": ...}` when the call ends (`"transfer_to"` is added for a
-transfer). Logs and errors go to stderr.
+transfer, `"identity_failures"` when name and birth-date checks failed). Logs and errors go to stderr.
 """
 
 from __future__ import annotations
@@ -85,10 +85,14 @@ class _Printer:
         }
         if isinstance(action, Transfer):
             payload["transfer_to"] = action.target
+        if outcome.identity_failures:
+            payload["identity_failures"] = outcome.identity_failures
         if self.json_mode:
             self.emit(payload)
         else:
             extra = f" (reference {outcome.reference})" if outcome.reference else ""
+            if outcome.identity_failures:
+                extra += f" ({outcome.identity_failures} failed identity checks)"
             target = f" -> {action.target}" if isinstance(action, Transfer) else ""
             self.out.write(f"[call ended: {outcome.kind.value}{extra}{target}]\n")
             self.out.flush()
