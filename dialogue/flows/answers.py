@@ -13,6 +13,7 @@ from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions,
 from dialogue.state import Phase, State, When
 from dialogue.understand.choices import parse_choice, parse_menu_key, parse_ordinal
 from dialogue.understand.intents import Intent, detect_intent, wants_other_day
+from dialogue.understand.practitioners import match_title
 from dialogue.understand.when import parse_keyed_day
 from dialogue.wording.spoken import say_practitioner
 
@@ -59,20 +60,37 @@ def on_practitioner(state: State, heard: Heard, ctx: Context) -> Result | None:
 
 
 def on_which(state: State, heard: Heard, ctx: Context) -> Result | None:
-    """The answer to "Bernard or Bertrand?": a keypad key, an ordinal or one of the names."""
-    ids = state.wish.practitioner_ids
+    """The answer to "Bernard or Bernardeau?": a keypad key, an ordinal ("le deuxième"), a name (last or first
+    name, alone or in the whole sentence again), a title that tells them apart ("madame", "la dame") or "either".
+
+    Other details said with it (a day, a motif) are kept; said alone, they are taken and the question asked again
+    (between fewer, when a title or a name left some out).
+    """
+    ids, wish = state.wish.practitioner_ids, state.wish
     if heard.digits is not None:
         index = parse_menu_key(heard.digits, len(ids))
     else:
         text = heard.text or ""
         roster = [ctx.clinic.practitioner(i) for i in ids]
-        narrowed = absorb(state.wish, text, ctx, roster=roster)
-        if len(narrowed.practitioner_ids) == 1:
-            return advance(replace(state, wish=narrowed), ctx)
+        wish = absorb(state.wish, text, ctx, roster=roster)
+        if wish.anyone:  # "l'un ou l'autre": either of them, not anyone at the practice
+            wish = replace(wish, practitioner_ids=wish.practitioner_ids or ids)
+        elif wish.specialty:  # "la sage-femme": the one of them who is
+            kind = wish.specialty.casefold()
+            same = tuple(p.id for p in roster if p.specialty.casefold() == kind)
+            wish = replace(wish, practitioner_ids=same, specialty=None) if same else wish
+        if len(wish.practitioner_ids) == 1 or wish.anyone:
+            return advance(replace(state, wish=wish), ctx)
         index = parse_ordinal(text, ctx.locale, len(ids))
+        left = [p for p in roster if p.id in wish.practitioner_ids]
+        titled = match_title(text, left) if index is None else ()
+        if len(titled) == 1:
+            index = ids.index(titled[0])
+        elif 1 < len(titled) < len(left):  # "le docteur", of two doctors and a midwife: ask between the two
+            wish = replace(wish, practitioner_ids=titled)
     if index is None:
-        return None
-    return advance(replace(state, wish=replace(state.wish, practitioner_ids=(ids[index],))), ctx)
+        return advance(replace(state, wish=wish), ctx, [ctx.phrases.get("ok")]) if wish != state.wish else None
+    return advance(replace(state, wish=replace(wish, practitioner_ids=(ids[index],))), ctx)
 
 
 def on_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
