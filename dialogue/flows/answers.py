@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from dialogue.actions import ExpectKind
 from dialogue.context import Context
-from dialogue.flows.booking import ANYONE_KEY, advance, after_choice, present
+from dialogue.flows.booking import ANYONE_KEY, advance, after_choice, ask_motif, present
 from dialogue.flows.common import Heard, Result, ask, ask_more, reprompt, yes_no
-from dialogue.flows.search import earlier_offers, later_offers
-from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions, motifs_for
+from dialogue.flows.search import asked_time, earlier_offers, later_offers, nearest_free
+from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions, motifs_for, not_offered_general
 from dialogue.state import Phase, State, When
 from dialogue.understand.choices import parse_choice, parse_menu_key, parse_ordinal
 from dialogue.understand.intents import Intent, detect_intent, wants_other_day
 from dialogue.understand.practitioners import match_title
 from dialogue.understand.when import parse_keyed_day
-from dialogue.wording.spoken import say_practitioner
+from dialogue.wording.spoken import cap, say_practitioner, say_time
 
 MORE_KEY = "4"
 """Keypad key for "other times" while slots are offered."""
@@ -101,7 +102,11 @@ def on_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
         if index is None:
             return None
         return advance(replace(state, wish=replace(state.wish, motif_id=motifs[index].id, known_patient=None)), ctx)
-    return _absorbed(state, heard.text or "", ctx)
+    text = heard.text or ""
+    refusal = not_offered_general(text, state.wish, ctx)
+    if refusal is not None:  # keep the practitioner, ask among their motifs
+        return ask_motif(corrected(state, text, ctx) or state, ctx, [refusal])
+    return _absorbed(state, text, ctx)
 
 
 def on_known_patient(state: State, heard: Heard, ctx: Context) -> Result | None:
@@ -113,10 +118,10 @@ def on_known_patient(state: State, heard: Heard, ctx: Context) -> Result | None:
 
 
 def on_alt_motif(state: State, heard: Heard, ctx: Context) -> Result | None:
-    """Whether the motif open to new patients suits instead."""
+    """Whether the motif open to new patients suits instead (or another motif, said instead of yes or no)."""
     answer = yes_no(heard, ctx)
     if answer is None:
-        return None
+        return _absorbed(state, heard.text, ctx) if heard.text else None
     alternative = alternative_motif(state.wish, ctx.clinic)
     if not answer or alternative is None:
         return ask_more(state, ctx, [ctx.phrases.get("nothing_booked")])
@@ -170,6 +175,10 @@ def on_offer(state: State, heard: Heard, ctx: Context) -> Result | None:
     index = parse_choice(text, ctx.locale, [s.start for s in offers])
     if index is not None and 0 <= index < len(offers):
         return _choose(state, index, ctx)
+    moment = asked_time(state, text, ctx)
+    unoffered = _not_offered(state, text, moment, ctx) if moment is not None else None
+    if unoffered is not None:
+        return unoffered
     new = corrected(state, text, ctx)
     if new is not None:
         return advance(new, ctx, acknowledge(state, new, ctx))
@@ -181,6 +190,25 @@ def on_offer(state: State, heard: Heard, ctx: Context) -> Result | None:
     if answer is True:
         return reprompt(state, [ctx.phrases.get("offer.which")])
     return None
+
+
+def _not_offered(state: State, text: str, moment: datetime, ctx: Context) -> Result | None:
+    """A time not offered ("11 h 15"): taken when free, else "11 h 15 n'est pas libre" and the nearest free times.
+
+    `None` when the answer changes more than the time (then it is a correction) or nothing is free at all.
+    """
+    new = corrected(state, text, ctx) or state
+    if replace(new.wish, when=state.wish.when) != state.wish:
+        return None
+    slots = nearest_free(new.wish, moment, ctx)
+    zone = ctx.clinic.practice.zone
+    free = [s for s in slots if s.start.astimezone(zone).replace(tzinfo=None) == moment]
+    if free:
+        return after_choice(replace(new, offers=(free[0],), seen=new.seen + (free[0],), chosen=free[0]), ctx)
+    if not slots:
+        return None
+    said = cap(ctx.phrases.get("offer.not_free", time=say_time(moment.time(), ctx.phrases)))
+    return present(replace(new, seen=new.seen + slots, chosen=None), ctx, slots, [said])
 
 
 def ask_other_time(state: State, ctx: Context) -> Result:

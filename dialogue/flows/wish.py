@@ -10,10 +10,11 @@ from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows.common import Result, ask
 from dialogue.state import Phase, State, When, Wish
+from dialogue.understand.motif_kinds import general_motif, is_general
 from dialogue.understand.motifs import match_motif
 from dialogue.understand.practitioners import match_practitioner
 from dialogue.understand.when import WhenResult, parse_when
-from dialogue.wording.spoken import say_list
+from dialogue.wording.spoken import cap, say_list, say_practitioner
 
 
 def merge_when(old: When | None, new: WhenResult) -> When:
@@ -46,6 +47,7 @@ def absorb(wish: Wish, text: str, ctx: Context, roster: Sequence[Practitioner] |
                 wish = replace(wish, practitioner_ids=ids, anyone=False, specialty=None if ids else match.specialty)
         elif match.ids:
             wish = replace(wish, practitioner_ids=tuple(match.ids), anyone=False, specialty=None)
+    wish = _general_for(wish, clinic)
     motif_id = _motif_said(text, wish, ctx)
     if motif_id is not None and motif_id != wish.motif_id:
         wish = replace(wish, motif_id=motif_id, known_patient=None)
@@ -55,16 +57,39 @@ def absorb(wish: Wish, text: str, ctx: Context, roster: Sequence[Practitioner] |
     return wish
 
 
-def _motif_said(text: str, wish: Wish, ctx: Context) -> str | None:
-    """The motif said, looked for first among those the wished practitioners offer, then among all (so
-    that "pas ce type de rendez-vous" can be explained).
+def _general_for(wish: Wish, clinic: Clinic) -> Wish:
+    """The wish with a general motif ("consultation") the wished practitioners do not offer replaced by
+    the one general motif they do ("consultation pédiatrique"): "un rendez-vous", then "le docteur Bertrand";
+    forgotten when they offer none, so that the caller is asked among their motifs.
     """
-    clinic = ctx.clinic
-    if wish.practitioner_ids or wish.specialty:
-        offered = match_motif(text, motifs_for(wish, clinic), ctx.locale)
-        if offered is not None:
-            return offered
-    return match_motif(text, clinic.motifs, ctx.locale)
+    if wish.motif_id is None or not (wish.practitioner_ids or wish.specialty) or candidates(wish, clinic):
+        return wish
+    if not is_general(clinic.motif(wish.motif_id)):
+        return wish
+    general = general_motif(motifs_for(wish, clinic))
+    return replace(wish, motif_id=general.id if general is not None else None, known_patient=None)
+
+
+def _motif_said(text: str, wish: Wish, ctx: Context) -> str | None:
+    """The motif said, looked for first among those the wished practitioners offer, then among all.
+
+    A general motif found elsewhere ("une consultation", "je suis malade") means the practitioners' own
+    general motif (none when they offer several and none general); an act found elsewhere ("un vaccin" to a
+    midwife) beats a patient word matched among theirs ("pour mon fils"), so that "pas ce type de
+    rendez-vous" can be explained.
+    """
+    clinic, locale, everyone = ctx.clinic, ctx.locale, ctx.clinic.practitioners
+    anywhere = match_motif(text, clinic.motifs, locale, everyone)
+    if not (wish.practitioner_ids or wish.specialty):
+        return anywhere
+    offered_motifs = motifs_for(wish, clinic)
+    offered = match_motif(text, offered_motifs, locale, everyone)
+    if anywhere is None or any(m.id == anywhere for m in offered_motifs):
+        return offered if offered is not None else anywhere
+    if is_general(clinic.motif(anywhere)):
+        general = general_motif(offered_motifs)
+        return offered or (general.id if general is not None else None)
+    return offered if offered is not None and not is_general(clinic.motif(offered)) else anywhere
 
 
 def mentions(text: str, ctx: Context) -> bool:
@@ -72,7 +97,7 @@ def mentions(text: str, ctx: Context) -> bool:
     clinic, locale = ctx.clinic, ctx.locale
     return (
         match_practitioner(text, clinic.practitioners, locale) is not None
-        or match_motif(text, clinic.motifs, locale) is not None
+        or match_motif(text, clinic.motifs, locale, clinic.practitioners) is not None
         or parse_when(text, ctx.local_now, locale) is not None
     )
 
@@ -111,11 +136,11 @@ def motif_keypad(wish: Wish, ctx: Context) -> str:
 
 
 def alternative_motif(wish: Wish, clinic: Clinic) -> Motif | None:
-    """A motif open to new patients that the wished practitioners offer instead of a closed one."""
-    for motif in motifs_for(wish, clinic):
-        if motif.new_patients and motif.id != wish.motif_id:
-            return motif
-    return None
+    """A motif open to new patients that the wished practitioners offer instead of a closed one, a general
+    one first ("consultation pédiatrique" rather than "vaccination" for a follow-up at the paediatrician).
+    """
+    open_ones = [m for m in motifs_for(wish, clinic) if m.new_patients and m.id != wish.motif_id]
+    return next((m for m in open_ones if is_general(m)), open_ones[0] if open_ones else None)
 
 
 def ask_alt_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
@@ -140,3 +165,20 @@ def ask_alt_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result
     new = replace(state, chosen=None, offers=())
     question = phrases.get("motif.offer_alternative", motif=alternative.label)
     return ask(new, ctx, Phase.ALT_MOTIF, [question], ExpectKind.YES_NO, pre=lines)
+
+
+def not_offered_general(text: str, wish: Wish, ctx: Context) -> str | None:
+    """What to say when `text` asks for a general motif the one wished practitioner cannot give ("a
+    consultation" to a nurse offering vaccinations and smears): "Nurse Okafor doesn't offer...".
+    """
+    clinic, locale = ctx.clinic, ctx.locale
+    if len(wish.practitioner_ids) != 1:
+        return None
+    offered = motifs_for(wish, clinic)
+    asked = match_motif(text, clinic.motifs, locale, clinic.practitioners)
+    if asked is None or any(m.id == asked for m in offered) or not is_general(clinic.motif(asked)):
+        return None
+    if general_motif(offered) is not None or match_motif(text, offered, locale, clinic.practitioners) is not None:
+        return None
+    name = say_practitioner(clinic.practitioner(wish.practitioner_ids[0]), ctx.phrases)
+    return ctx.phrases.get("motif.not_offered", name=cap(name), motif=clinic.motif(asked).label)

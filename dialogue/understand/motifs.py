@@ -1,6 +1,8 @@
-"""Which appointment type (motif) a caller asks for, from the clinic's labels and keywords.
+"""Which appointment type (motif) a caller asks for, from the clinic's labels and aliases.
 
-Each motif's vocabulary is its label, its keywords and its id, as `plain` words without little words
+Each motif's vocabulary is its label, its aliases and its id, and the everyday words of its kinds
+(`motif_kinds`: "piqûre" for a vaccination, "mon fils" for a paediatric one, "une consultation" for a
+general one), which count a little less than the practice's own; all as `plain` words without little words
 ("de", "pour", "a"...). A caller's word matches a vocabulary word when equal, equal without a final "s",
 or close (rapidfuzz ratio >= 85 for words of 5 letters or more: "vacciner" ~ "vaccin"). A multi-word
 keyword ("flu shot", "repeat prescription") counts when all its words are said, or half its weight when
@@ -18,7 +20,8 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from booking.clinic import Motif
+from booking.clinic import Motif, Practitioner
+from dialogue.understand.motif_kinds import kind_words
 from dialogue.understand.text import plain
 
 _LITTLE = frozenset(
@@ -39,26 +42,34 @@ _PATIENT = frozenset(
 
 _TITLES = frozenset("doctor docteur docteure doctoresse dr doc".split())
 _INDEFINITE = frozenset("a an un une".split())
+_KIND_FACTOR = 0.9
+"""How much a kind's everyday word counts beside the practice's own words for a motif."""
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in plain(text).split() if w not in _LITTLE]
+def _little(locale: str) -> frozenset[str]:
+    return _LITTLE - {"son"} if locale == "en" else _LITTLE  # "my son", but "son fils"
 
 
-def _said(text: str) -> list[str]:
+def _words(text: str, locale: str) -> list[str]:
+    little = _little(locale)
+    return [w for w in plain(text).split() if w not in little]
+
+
+def _said(text: str, locale: str) -> list[str]:
     """The caller's words as `_words`, without titles before a name: "see Doctor Patel" names a person, "see a
     doctor" asks for a consultation.
     """
     raw = plain(text).split()
+    little = _little(locale)
     said = []
     for i, word in enumerate(raw):
         titled = (
             word in _TITLES
             and i + 1 < len(raw)
-            and raw[i + 1] not in _LITTLE
+            and raw[i + 1] not in little
             and (i == 0 or raw[i - 1] not in _INDEFINITE)
         )
-        if not titled and word not in _LITTLE:
+        if not titled and word not in little:
             said.append(word)
     return said
 
@@ -72,42 +83,48 @@ def _same(said: str, known: str) -> float:
     return 0.0
 
 
-def _phrases(motif: Motif) -> list[list[str]]:
-    phrases = [_words(motif.label), *(_words(k) for k in motif.keywords), _words(motif.id.replace("_", " "))]
-    return [p for p in phrases if p]
+def _phrases(motif: Motif, everyday: Sequence[str], locale: str) -> list[tuple[list[str], float]]:
+    """The motif's phrases as words, each with how much it counts (the practice's own words first)."""
+    own = [motif.label, *motif.aliases, motif.id.replace("_", " ")]
+    phrases = [(_words(p, locale), 1.0) for p in own] + [(_words(p, locale), _KIND_FACTOR) for p in everyday]
+    return [(words, factor) for words, factor in phrases if words]
 
 
-def match_motif(text: str, motifs: Sequence[Motif], locale: str) -> str | None:
+def match_motif(
+    text: str, motifs: Sequence[Motif], locale: str, practitioners: Sequence[Practitioner] = ()
+) -> str | None:
     """Find the appointment type a caller asks for.
 
     Args:
         text: The caller's words ("un vaccin", "pour mon bébé", "renouvellement d'ordonnance", "flu jab").
-        motifs: The clinic's motifs.
-        locale: "fr" or "en" (the vocabulary comes from the clinic file, in its language).
+        motifs: The motifs the caller may mean (the clinic's, or those a practitioner offers).
+        locale: "fr" or "en" (the clinic's words are in its language; the everyday words in `locale`).
+        practitioners: Who offers them (a pédiatre's consultation is meant by "pour mon fils").
 
     Returns:
         The best motif's id, or `None` when no motif's words are said (or two motifs tie).
     """
-    said = _said(text)
+    said = _said(text, locale)
     if not said or not motifs:
         return None
-    vocabulary = {motif.id: _phrases(motif) for motif in motifs}
+    everyday = kind_words(motifs, locale, practitioners)
+    vocabulary = {motif.id: _phrases(motif, everyday[motif.id], locale) for motif in motifs}
     sharing: dict[str, int] = {}
     for phrases in vocabulary.values():
-        for word in {w for phrase in phrases for w in phrase}:
+        for word in {w for phrase, _ in phrases for w in phrase}:
             sharing[word] = sharing.get(word, 0) + 1
     scores: dict[str, float] = {}
     for motif_id, phrases in vocabulary.items():
         seen: set[str] = set()
         total = 0.0
-        for phrase in phrases:
+        for phrase, factor in phrases:
             matched = [max((_same(s, w) for s in said), default=0.0) for w in phrase]
             if not any(matched) or " ".join(phrase) in seen:
                 continue
             if not all(matched) and all(w in _GENERIC for m, w in zip(matched, phrase, strict=True) if m):
                 continue
             seen.add(" ".join(phrase))
-            weight = sum(m * _weight(w, sharing) for m, w in zip(matched, phrase, strict=True)) / len(phrase)
+            weight = factor * sum(m * _weight(w, sharing) for m, w in zip(matched, phrase, strict=True)) / len(phrase)
             total = max(total, weight if all(matched) else weight / 2) + 0.01 * len(seen)
         if total:
             scores[motif_id] = total
