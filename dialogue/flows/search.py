@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from booking.slots import Order, Slot, SlotQuery, TimeWindow, holiday_dates
 from dialogue.context import Context
-from dialogue.state import When, Wish
+from dialogue.state import State, When, Wish
+from dialogue.understand.when import parse_when
 
 MAX_OFFERS = 3
 
@@ -184,3 +185,30 @@ def earlier_offers(wish: Wish, seen: tuple[Slot, ...], ctx: Context) -> tuple[Sl
         if found:
             return tuple(found[-MAX_OFFERS:])
     return ()
+
+
+def asked_time(state: State, text: str, ctx: Context) -> datetime | None:
+    """The local date-time the caller asks for at the offer question when no offered slot starts then.
+
+    A time alone ("11 h 15") is on the offered slots' day (the wished day when they span several).
+    """
+    when = parse_when(text, ctx.local_now, ctx.locale)
+    if when is None or when.time is None or (when.last_day is not None and when.last_day != when.first_day):
+        return None
+    zone = ctx.clinic.practice.zone
+    starts = [s.start.astimezone(zone).replace(tzinfo=None) for s in sorted(state.offers, key=slot_order)]
+    days = {start.date() for start in starts}
+    wished_day = state.wish.when.first_day if state.wish.when is not None else None
+    day = when.first_day or (days.pop() if len(days) == 1 else wished_day)
+    if day is None and starts:
+        day = starts[0].date()
+    if day is None:
+        return None
+    moment = datetime.combine(day, when.time)
+    return None if moment in starts else moment
+
+
+def nearest_free(wish: Wish, wished: datetime, ctx: Context) -> tuple[Slot, ...]:
+    """Up to three free slots nearest to `wished` (local wall-clock time), on any day, in time order."""
+    query = _query(wish, first_day=None, last_day=None, windows=(), order=Order.NEAREST, wished=wished)
+    return tuple(sorted(ctx.port.find_slots(query, ctx.now), key=slot_order))
