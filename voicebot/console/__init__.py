@@ -17,6 +17,7 @@ from voicebot.console.routes_auth import auth_routers
 from voicebot.console.routes_book import book_router
 from voicebot.console.routes_catalog import catalog_router
 from voicebot.console.routes_config import config_router
+from voicebot.console.routes_requests import requests_router
 from voicebot.console.routes_transfer import transfer_router
 from voicebot.settings import Clock
 
@@ -47,7 +48,8 @@ def install_console(
     """
     ctx = ConsoleContext(service, clock, secret_key or secrets.token_urlsafe(32), monotonic, hasher)
     public, private = auth_routers(ctx)
-    for router in (public, private, book_router(ctx), config_router(ctx), catalog_router(ctx), transfer_router(ctx)):
+    routers = (book_router(ctx), requests_router(ctx), config_router(ctx), catalog_router(ctx), transfer_router(ctx))
+    for router in (public, private, *routers):
         app.include_router(router)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static")
 

@@ -13,6 +13,7 @@ from booking.records import PatientDetails, Source, Status
 from booking.slots import Slot, SlotQuery
 from voicebot.console.book_views import parse_clock, parse_day, patient_query, reason_key, to_e164, week_grid
 from voicebot.console.context import PREFIX, ConsoleContext
+from voicebot.console.routes_requests import request_counts
 
 
 def book_router(ctx: ConsoleContext) -> APIRouter:
@@ -34,7 +35,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
 
     @router.get("/day")
     def day_list(request: Request, day: str = "") -> Response:
-        """Every booked appointment of the practice on one day, earliest first."""
+        """Every booked appointment of the practice on one day, earliest first; the patients' requests counted."""
         shown = parse_day(day) or today()
         start, end = day_bounds(shown)
         records = ctx.service.list_appointments(start_from=start, until=end, status=Status.BOOKED)
@@ -47,6 +48,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             clinic=clinic,
             prev_day=shown - timedelta(days=1),
             next_day=shown + timedelta(days=1),
+            requests=request_counts(ctx.service, shown, clinic.practice.zone),
         )
 
     @router.get("/week")
