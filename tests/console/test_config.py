@@ -147,6 +147,41 @@ def test_motifs_add_change_and_removal_refused_while_booked(console: Console, ad
     assert "frottis" not in console.service.clinic().practitioner("girard").motifs
 
 
+def test_motif_aliases_are_edited_in_the_motif_form(console: Console, admin: tuple[TestClient, str]) -> None:
+    client, token = admin
+    page = client.get("/admin/config/motifs")
+    assert page.status_code == 200 and 'value="vaccin, piqûre, rappel"' in page.text  # the sample's aliases
+    form = {"csrf_token": token, "mode": "edit", "motif_id": "vaccination", "label": "vaccination", "duration": "10"}
+    changed = client.post(
+        "/admin/config/motifs", data={**form, "new_patients": "on", "aliases": "vaccin, piqûre\nBCG, "}
+    )
+    assert changed.status_code == 303
+    assert console.service.clinic().motif("vaccination").aliases == ("vaccin", "piqûre", "BCG")
+    kept = client.post("/admin/config/motifs", data={**form, "new_patients": "on"})  # no field: aliases kept
+    assert kept.status_code == 303 and console.service.clinic().motif("vaccination").aliases == (
+        "vaccin",
+        "piqûre",
+        "BCG",
+    )
+    cleared = client.post("/admin/config/motifs", data={**form, "new_patients": "on", "aliases": " "})
+    assert cleared.status_code == 303 and console.service.clinic().motif("vaccination").aliases == ()
+    clash = client.post("/admin/config/motifs", data={**form, "new_patients": "on", "aliases": "consultation"})
+    assert clash.status_code == 422 and "is already the label of motif" in clash.text
+    added = client.post(
+        "/admin/config/motifs",
+        data={
+            "csrf_token": token,
+            "mode": "new",
+            "label": "Certificat",
+            "duration": "15",
+            "aliases": "certificat de sport",
+        },
+    )
+    assert added.status_code == 303
+    assert console.service.clinic().motif("certificat").aliases == ("certificat de sport",)
+    assert "aliases: certificat de sport" in client.get("/admin/audit").text
+
+
 def test_roster_add_edit_and_remove(console: Console, admin: tuple[TestClient, str]) -> None:
     client, token = admin
     added = client.post(

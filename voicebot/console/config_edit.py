@@ -96,10 +96,23 @@ def _number(text: str) -> Any:
     return int(text) if text.strip().isdigit() else text
 
 
-def upsert_motif(data: Data, motif_id: str, label: str, duration: str, new_patients: bool, buffer: str) -> Data:
-    """A copy of `data` with this motif changed, or added at the end (keywords are kept)."""
+def split_aliases(text: str) -> list[str]:
+    """The aliases typed in the motif form: separated by commas or lines, blanks dropped."""
+    return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+
+
+def upsert_motif(
+    data: Data,
+    motif_id: str,
+    label: str,
+    duration: str,
+    new_patients: bool,
+    buffer: str,
+    aliases: list[str] | None = None,
+) -> Data:
+    """A copy of `data` with this motif changed, or added at the end (its aliases kept when `aliases` is None)."""
     result = copy.deepcopy(data)
-    table = {
+    table: dict[str, Any] = {
         "id": motif_id,
         "label": label.strip(),
         "duration_minutes": _number(duration),
@@ -107,9 +120,14 @@ def upsert_motif(data: Data, motif_id: str, label: str, duration: str, new_patie
     }
     if buffer.strip() and buffer.strip() != "0":
         table["buffer_minutes"] = _number(buffer)
+    if aliases:
+        table["aliases"] = list(aliases)
     for existing in result["motifs"]:
         if existing["id"] == motif_id:
             existing.pop("buffer_minutes", None)
+            if aliases is not None:
+                existing.pop("aliases", None)
+                existing.pop("keywords", None)
             existing.update(table)
             return result
     result["motifs"].append(table)

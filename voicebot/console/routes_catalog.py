@@ -14,6 +14,7 @@ from voicebot.console.config_edit import (
     remove_motif,
     remove_practitioner,
     slugify,
+    split_aliases,
     upsert_motif,
     upsert_practitioner,
 )
@@ -56,10 +57,13 @@ def catalog_router(ctx: ConsoleContext) -> APIRouter:
             values.get("duration", ""),
             values.get("new_patients") == "on",
             values.get("buffer", ""),
+            split_aliases(values["aliases"]) if "aliases" in values else None,
         )
         details = f"{motif_id}: {values.get('label', '')}, {values.get('duration', '')} min, new patients " + (
             "yes" if values.get("new_patients") == "on" else "no"
         )
+        if "aliases" in values:
+            details += ", aliases: " + ", ".join(split_aliases(values["aliases"]))
         return submit(
             ctx,
             request,
