@@ -47,8 +47,15 @@ def check(scenario: Scenario, url: str, seeded: list[AppointmentRecord], outcome
     if result == "request":
         if not callable(requests):
             problems.append("requests are not stored yet (pending feature)")
-        elif not [q for q in held if q.category.value == expect.get("category", q.category.value)]:
-            problems.append(f"no {expect.get('category', '')} request left")
+        elif not [
+            q
+            for q in held
+            if q.category.value == expect.get("category", q.category.value)
+            and q.patient.last_name.casefold() == persona.last_name.casefold()
+        ]:
+            problems.append(f"no {expect.get('category', '')} request left for {persona.last_name}")
+    elif held:
+        problems.append(f"unexpected request: {[q.category.value for q in held]}")
     if "outcome" in expect and outcome != expect["outcome"]:
         problems.append(f"the call ended {outcome!r}, not {expect['outcome']!r}")
     return problems

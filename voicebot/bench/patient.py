@@ -10,7 +10,7 @@ persona's wished window (`voicebot.bench.offers`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from voicebot.bench.offers import Window, read_offers
@@ -121,6 +121,10 @@ class Persona:
     """Empty: the number they call from is fine; else the number they say."""
     known: bool = True
     """Whether the patient is already followed at the practice."""
+    which: str = ""
+    """How they tell two close names apart when asked ("Camille Martin, la sage-femme"); empty: `practitioner`."""
+    choose_by_time: bool = False
+    """Choose an offered slot by its time ("celui de 9 h 15") rather than by its rank ("le deuxième")."""
     pick: str = ""
     """Which of several appointments to cancel or move ("celui du mardi")."""
     request: str = ""
@@ -187,7 +191,7 @@ class Patient:
         return self.persona.practitioner or str(self._w("anyone"))
 
     def _which(self, says: list[str]) -> str:
-        return self.persona.practitioner or str(self._w("anyone"))
+        return self.persona.which or self.persona.practitioner or str(self._w("anyone"))
 
     def _motif(self, says: list[str]) -> str:
         return self.persona.motif or str(self._w("motif"))
@@ -208,7 +212,9 @@ class Patient:
             if self.persona.window.holds(slot):
                 if len(offers) == 1:
                     return self._yes()
-                return f"dtmf:{index + 1}" if self._keys() else str(self._w("ordinals")[index])
+                if self._keys():
+                    return f"dtmf:{index + 1}"
+                return self._by_time(slot) if self.persona.choose_by_time else str(self._w("ordinals")[index])
         self.refused += 1
         if self.refused > PATIENCE:
             return "hangup"
@@ -219,6 +225,13 @@ class Patient:
         if offers and not self.persona.window.before(offers[-1]):
             return self.persona.when or str(self._w("no"))
         return str(self._w("later"))
+
+    def _by_time(self, slot: datetime) -> str:
+        if self.persona.language == "en":
+            hour = slot.hour % 12 or 12
+            clock = f"{hour}:{slot.minute:02d}" if slot.minute else str(hour)
+            return f"the {clock} {'pm' if slot.hour >= 12 else 'am'} one"
+        return f"celui de {slot.hour} h {slot.minute:02d}" if slot.minute else f"celui de {slot.hour} h"
 
     def _birth(self, says: list[str]) -> str:
         return f"dtmf:{self.persona.birth_keys}" if self._keys() else self.persona.birth
