@@ -22,11 +22,12 @@ petit rendez-vous" names nobody. Titles never match; words of 1 or 2 letters mat
 The best tier wins, word by word and then over a whole mention: a word spelled as a roster name never also
 counts as a sound-alike or close name of another ("Bernard" is Bernard alone, even next to a Bernardeau),
 and more words spelled beat more words sounded. Among equals, one whose whole last name was said beats one
-of whose last name only a part was ("Dr Gall", not Le Gall), and a title said right before the name drops
-those of the other sex ("madame Martin" with a Mme and a M. Martin); a title never overrides a better name
-("monsieur Bernardeau" is still Mme Bernardeau). Names after a negation ("pas Bernard", "not Jones") are
-ignored and the last name said wins ("Bernard... non, Bertrand"). `match_title` reads a title alone ("la
-dame", "le docteur") for the which-one question.
+of whose last name only a part, or whose first name, was ("Dr Gall", not Le Gall; "Martin", Sophie Martin
+before Martin Petit), and a title said right before the name drops those of the other sex ("madame Martin"
+with a Mme and a M. Martin); a title never overrides a better name ("monsieur Bernardeau" is still Mme
+Bernardeau). Names after a negation ("pas Bernard", "not Jones") are ignored and the last name said wins
+("Bernard... non, Bertrand"). `match_title` reads a title alone ("la dame", "le docteur") for the which-one
+question.
 """
 
 from __future__ import annotations

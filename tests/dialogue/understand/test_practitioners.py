@@ -342,3 +342,12 @@ def test_match_title_that_does_not_separate() -> None:
     roster = [_doctor("a", "Luc", "Bernard"), _doctor("b", "Anne", "Bertrand")]
     assert match_title("madame", roster) == ("a", "b")
     assert match_title("madame ou monsieur", roster) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Martin", ("b",)), ("docteur Martin", ("b",)), ("Martin Dupont", ("a",)), ("Dupont", ("a",))],
+)
+def test_a_last_name_beats_a_first_name(text: str, expected: tuple[str, ...]) -> None:
+    roster = [_doctor("a", "Martin", "Dupont"), _doctor("b", "Sophie", "Martin")]
+    assert match_practitioner(text, roster, "fr") == PractitionerMatch(expected)

@@ -33,7 +33,21 @@ FAMILIES = (
     ("Moreau", "Moreaux", "Morel", "Morelle", "Moret"),
 )
 """Last names, each family prefixes, extensions or sound-alikes of one another."""
-FIRST_NAMES = ("Sophie", "Luc", "Claire", "Nathalie", "Hugo", "Emma", "Owen", "Yann", "Julie", "Chloé", "Paul")
+FIRST_NAMES = (
+    "Sophie",
+    "Luc",
+    "Claire",
+    "Nathalie",
+    "Hugo",
+    "Emma",
+    "Owen",
+    "Yann",
+    "Julie",
+    "Chloé",
+    "Martin",
+    "Bernard",
+)
+"""First names, two of them also last names ("Dr Martin" is Sophie Martin, not Martin Petit)."""
 TITLES = {
     "fr": {"Dr": "le docteur", "Mme": "madame", "M.": "monsieur", "Mlle": "Mme"},
     "en": {"Dr": "Doctor", "Mrs": "Mrs", "Mr": "Mr", "Ms": "Ms"},
