@@ -338,6 +338,15 @@ def test_match_title(text: str, expected: tuple[str, ...]) -> None:
     assert match_title(text, NEAR_HOMONYMS[:2]) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("the lady", ("johns",)), ("Mrs", ("johns",)), ("the doctor", ("jones",)), ("the gentleman", ("jones",))],
+)
+def test_match_title_en(text: str, expected: tuple[str, ...]) -> None:
+    roster = [_titled("jones", "Dr", "Owen", "Jones"), _titled("johns", "Mrs", "Ann", "Johns")]
+    assert match_title(text, roster) == expected
+
+
 def test_match_title_that_does_not_separate() -> None:
     roster = [_doctor("a", "Luc", "Bernard"), _doctor("b", "Anne", "Bertrand")]
     assert match_title("madame", roster) == ("a", "b")
