@@ -85,8 +85,7 @@ class RequestBook:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             row = _row(session, request_id)
             if row.status == RequestStatus.DONE.value:
-                when = f" on {row.done_at:%Y-%m-%d %H:%M} UTC" if row.done_at else ""
-                raise RequestAlreadyDone(f"request {request_id} was already marked done{when} by {row.done_by}")
+                raise RequestAlreadyDone(f"request {request_id} was already marked done by {row.done_by}")
             row.status = RequestStatus.DONE.value
             row.done_at = now
             row.done_by = by

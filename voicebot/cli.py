@@ -12,9 +12,21 @@ def main() -> None:
 
 
 def _register() -> None:
-    from voicebot.commands import appointments, bench, call, chat, clinic, models, serve, slots, softphone, staff
+    from voicebot.commands import (
+        appointments,
+        bench,
+        call,
+        chat,
+        clinic,
+        models,
+        requests,
+        serve,
+        slots,
+        softphone,
+        staff,
+    )
 
-    for module in (clinic, slots, appointments, chat, bench, serve, staff, models, call, softphone):
+    for module in (clinic, slots, appointments, requests, chat, bench, serve, staff, models, call, softphone):
         module.register(main)
 
 

@@ -35,7 +35,7 @@ def test_marking_done_twice_or_an_unknown_request_is_refused(db_url: str) -> Non
     service = sample_service(db_url)
     record = service.leave_request(RequestCategory.RESULTS, patient(), NOW)
     service.mark_request_done(record.id, NOW, "sam")
-    with pytest.raises(RequestAlreadyDone, match="already marked done on .* by sam"):
+    with pytest.raises(RequestAlreadyDone, match="already marked done by sam"):
         service.mark_request_done(record.id, NOW, "alice")
     with pytest.raises(RequestNotFound, match="no request number 999"):
         service.mark_request_done(999, NOW, "alice")
