@@ -46,7 +46,7 @@ def advance_identity(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
                 state,
                 ctx,
                 Phase.CALLER_IS_PATIENT,
-                [phrases.get("identity.is_it", name=name)],
+                [phrases.get("request.is_it" if state.task is Task.REQUEST else "identity.is_it", name=name)],
                 ExpectKind.YES_NO,
                 pre=lines,
             )
