@@ -141,7 +141,7 @@ def test_every_listen_of_chat_json_says_what_it_expects() -> None:
 
 def test_bench_dialogue_writes_json_and_a_page(tmp_path: Path) -> None:
     output, page = tmp_path / "d.json", tmp_path / "d.md"
-    args = ["bench", "dialogue", "--only", "tl-01", "--output", str(output), "--markdown", str(page), "--json"]
+    args = ["bench", "dialogue", "--only", "tl-07", "--output", str(output), "--markdown", str(page), "--json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(output.read_text(encoding="utf-8"))

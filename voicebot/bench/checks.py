@@ -31,7 +31,7 @@ def check(scenario: Scenario, url: str, seeded: list[AppointmentRecord], outcome
     target = seeded[expect.get("target", 1) - 1] if seeded else None
     if result in ("cancelled", "moved"):
         if target is None or target.reference not in cancelled:
-            problems.append(f"the appointment to {result[:-2].rstrip('e')}e was not cancelled")
+            problems.append(f"the appointment to {'cancel' if result == 'cancelled' else 'move'} was not cancelled")
         untouched = [r.reference for r in seeded if r is not target and r.reference in cancelled]
         if untouched:
             problems.append(f"another appointment was cancelled: {untouched}")

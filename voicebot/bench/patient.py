@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from voicebot.bench.offers import Window, read_offers
+from voicebot.bench.talk import WORDS, chat_up
 
 # Question classes, first match wins: (class, words of the question in French and English, casefolded).
 QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -50,38 +51,6 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 BY_EXPECT = {"yes_no": "yes_no", "name": "name", "date": "when", "digits": "phone", "free": "open"}
 
-WORDS = {
-    "fr": {
-        "yes": "oui",
-        "no": "non",
-        "book": "Bonjour, je voudrais prendre rendez-vous s'il vous plaît.",
-        "cancel": "Bonjour, je voudrais annuler mon rendez-vous.",
-        "move": "Bonjour, je voudrais déplacer mon rendez-vous.",
-        "anyone": "n'importe lequel, le premier disponible",
-        "motif": "une consultation",
-        "asap": "le plus tôt possible",
-        "later": "plus tard",
-        "ordinals": ("le premier", "le deuxième", "le troisième"),
-        "day": "le jour",
-        "practitioner": "le praticien",
-        "pardon": "pardon ?",
-    },
-    "en": {
-        "yes": "yes",
-        "no": "no",
-        "book": "Hello, I'd like to book an appointment please.",
-        "cancel": "Hello, I'd like to cancel my appointment.",
-        "move": "Hello, I'd like to move my appointment.",
-        "anyone": "anyone, the first available",
-        "motif": "a GP appointment",
-        "asap": "the earliest possible",
-        "later": "later",
-        "ordinals": ("the first one", "the second one", "the third one"),
-        "day": "the day",
-        "practitioner": "the doctor",
-        "pardon": "sorry?",
-    },
-}
 KEYS = {"book": "1", "move": "2", "cancel": "3"}
 PATIENCE = 6
 """Offers a caller turns down before hanging up."""
@@ -132,6 +101,8 @@ class Persona:
     silent: tuple[str, ...] = ()
     """Question classes they are silent at, once each."""
     accept_alternative: bool = True
+    chatty: bool = False
+    """Wraps answers in everyday words ("oui, c'est parfait", "my name's John Smith") instead of bare ones."""
 
 
 @dataclass
@@ -159,7 +130,8 @@ class Patient:
         self.asked[kind] = count + 1
         if kind in self.persona.silent and count == 0:
             return "silence"
-        return getattr(self, f"_{kind}", self._unknown)(says)
+        line: str = getattr(self, f"_{kind}", self._unknown)(says)
+        return chat_up(line, kind, self.persona.language) if self.persona.chatty else line
 
     # One method per question class.
     def _w(self, key: str) -> Any:
