@@ -45,7 +45,7 @@ KINDS: tuple[Kind, ...] = (
         True,
         ("vaccin", "immunis", "immuniz", "jab", "piqure", "injection", "booster", "rappel"),
         {
-            "fr": ("vaccin", "vacciner", "vaccination", "piqûre", "rappel", "injection"),
+            "fr": ("vaccin", "vacciner", "vaccination", "piqûre", "injection"),
             "en": ("vaccine", "vaccination", "vaccinate", "jab", "flu jab", "flu shot", "booster", "immunisation"),
         },
     ),
@@ -127,6 +127,7 @@ KINDS: tuple[Kind, ...] = (
 )
 
 _BY_NAME = {kind.name: kind for kind in KINDS}
+# Not "rappel" among the words: "rappelez-moi" sounds like it (a practice may list it as an alias).
 _ACTS = {kind.name for kind in KINDS if kind.act}
 
 

@@ -150,6 +150,8 @@ def test_match_motif_en(text: str, expected: str | None) -> None:
         ("un contrôle", "suivi_nourrisson"),
         ("un certificat", "certificat"),
         ("une attestation pour la crèche", "certificat"),
+        ("un rappel de vaccin", "vaccins"),
+        ("pouvez-vous me rappeler", None),  # "rappel" alone is no everyday word: it sounds like a call back
         ("bonjour", None),
     ],
 )
