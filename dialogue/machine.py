@@ -21,15 +21,15 @@ __all__ = ["Context", "State", "step"]
 
 HUMAN_KEY = "0"
 REPEAT_KEY = "*"
-MAX_SILENCES = 4
-"""Silences before a polite goodbye: two re-prompts, then the keypad is offered, then goodbye (answers that
-make no progress do not start the count again)."""
 MAX_MISSES = 3
-"""The loop bound, for every question: answers that make no progress (`State.misses`: not understood, plus
-`State.stalls`: understood but changing nothing, such as the same answer again, a time not offered, "répétez")
-before giving up. The question is asked twice more (a re-prompt, then with its keypad menu); then the call goes
-to the staff while the practice is open, or ends saying when to call back (`flows.common.give_up`). When the
-last answer was not understood at all, the call goes to the staff line whatever the time, as it always has."""
+"""The loop bound, for every question: turns without progress (`State.misses`: not understood, `State.stalls`:
+understood but changing nothing, such as the same answer again, a time not offered, "répétez"; and silences)
+before giving up when the last was an answer. The question is asked twice more (a re-prompt, then with its
+keypad menu); then the call goes to the staff while the practice is open, or ends saying when to call back
+(`flows.common.give_up`). When the last answer was not understood at all, the call goes to the staff line
+whatever the time, as it always has."""
+MAX_SILENCES = 4
+"""The same count, when the last turn was a silence: two re-prompts, the keypad, then a polite goodbye."""
 
 HANDLERS: dict[Phase, Handler] = {
     Phase.OPEN: general.on_open,
@@ -149,33 +149,36 @@ def _dispatch(state: State, heard: Heard, ctx: Context, intent: Intent | None) -
     return _miss(state, ctx) if result is None else _settle(state, result, ctx)
 
 
-_BOOKKEEPING = frozenset({"phase", "prompt", "asked", "keypad_mode", "no_input", "misses", "stalls", "seen", "outcome"})
+_BOOKKEEPING = frozenset(
+    {"phase", "prompt", "visited", "keypad_mode", "no_input", "misses", "stalls", "seen", "outcome"}
+)
 """The state's fields that say how the conversation goes, not what it has found out."""
 
 
-def _substance(state: State) -> tuple[object, ...]:
-    """What the call has found out so far (task, wish, offers, choice, patient, target...): a change is progress."""
-    return tuple(getattr(state, f.name) for f in fields(state) if f.name not in _BOOKKEEPING)
+def _point(state: State) -> int:
+    """Where the call stands: what it has found out (task, wish, offers, choice, patient, target...) and the
+    question asked.
+    """
+    substance = tuple(getattr(state, f.name) for f in fields(state) if f.name not in _BOOKKEEPING)
+    return hash((substance, state.prompt))
 
 
 def _settle(before: State, result: Result, ctx: Context) -> Result:
     """Apply the loop bound to the answer to `before`'s question.
 
-    Progress is a change to the call's substance (`_substance`), or a question not asked since it last
-    changed; anything else (the same question again, or a round between two questions) counts as a miss.
+    Progress is a new question, asked from a point the call has never been at (`_point`). The same question
+    again (even with a detail taken in on the way), or a round back to an earlier point (a read-back, "what
+    should I change?", "no", the read-back again), is a stall.
     """
     after, actions = result
     if after.outcome is not None:
         return result
-    if _substance(after) != _substance(before):
-        return replace(after, misses=0, stalls=0, no_input=0, asked=()), actions
-    asked = before.asked
-    if before.prompt is not None and before.prompt not in asked:
-        asked = (*asked, before.prompt)
-    if after.prompt not in asked:
-        return replace(after, misses=0, stalls=0, no_input=0, asked=asked), actions
-    after = replace(after, misses=before.misses, stalls=before.stalls + 1, no_input=before.no_input, asked=asked)
-    failed = after.misses + after.stalls
+    here = _point(after)
+    visited = before.visited | {_point(before), here}
+    if after.prompt != before.prompt and here not in before.visited:
+        return replace(after, misses=0, stalls=0, no_input=0, visited=visited), actions
+    after = replace(after, misses=before.misses, stalls=before.stalls + 1, no_input=before.no_input, visited=visited)
+    failed = _failed(after)
     if failed >= MAX_MISSES:
         return give_up(after, ctx)
     if failed < MAX_MISSES - 1 or after.prompt is None or not after.prompt.keypad:
@@ -189,7 +192,7 @@ def _settle(before: State, result: Result, ctx: Context) -> Result:
 def _miss(state: State, ctx: Context) -> Result:
     phrases = ctx.phrases
     state = replace(state, misses=state.misses + 1)
-    misses = state.misses + state.stalls
+    misses = _failed(state)
     prompt = state.prompt or Prompt((), ExpectKind.FREE)
     if misses >= MAX_MISSES:  # misunderstood to the end: a person, as before the loop bound
         return hand_over(state, ctx, [phrases.get("misunderstood.give_up")])
@@ -200,10 +203,15 @@ def _miss(state: State, ctx: Context) -> Result:
 
 def _silence(state: State, ctx: Context) -> Result:
     phrases = ctx.phrases
-    silences = state.no_input + 1
-    state = replace(state, no_input=silences)
+    state = replace(state, no_input=state.no_input + 1)
+    silences = _failed(state)
     if silences >= MAX_SILENCES:
         return finish(state, OutcomeKind.NO_INPUT, [phrases.get("silence.give_up")])
     if silences < MAX_SILENCES - 1:
         return reprompt(state, [phrases.get("silence.again")])
     return reprompt(state, [phrases.get("silence.keypad")], with_keypad=True)
+
+
+def _failed(state: State) -> int:
+    """The turns without progress on the current question: silences, misunderstandings and stalls."""
+    return state.no_input + state.misses + state.stalls

@@ -135,12 +135,13 @@ class State:
     keypad_mode: bool = False
     """The caller's last answer was keyed in: questions then also read their keypad menu."""
     no_input: int = 0
-    """Silences since the caller's last answer that made progress."""
+    """Silences since the caller's last answer that made progress (one count with `misses` and `stalls`)."""
     misses: int = 0
     """Answers not understood since the last answer that made progress."""
     stalls: int = 0
     """Answers understood but making no progress (the same answer again, "répétez") since the last that did."""
-    asked: tuple[Prompt, ...] = ()
-    """The questions asked since the substance of the call last changed (to catch A, B, A rounds)."""
+    visited: frozenset[int] = frozenset()
+    """Every (what the call found out, question asked) pair of the call so far, hashed: coming back to one is
+    not progress (the A, B, A rounds of the loop bound)."""
     outcome: Outcome | None = None
     """Set when the call has ended."""

@@ -208,7 +208,7 @@ def _not_offered(state: State, text: str, moment: datetime, ctx: Context) -> Res
     if not slots:
         return None
     said = cap(ctx.phrases.get("offer.not_free", time=say_time(moment.time(), ctx.phrases)))
-    return present(replace(new, seen=new.seen + slots, chosen=None), ctx, slots, [said])
+    return present(replace(new, seen=new.seen + slots, chosen=None), ctx, slots, [said], alternatives=True)
 
 
 def ask_other_time(state: State, ctx: Context) -> Result:
