@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from booking.clinic import Motif, Practitioner
 from dialogue.understand.text import plain
@@ -131,15 +132,16 @@ _BY_NAME = {kind.name: kind for kind in KINDS}
 _ACTS = {kind.name for kind in KINDS if kind.act}
 
 
-def _marked(text: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def _marked(text: str) -> frozenset[str]:
     """The kinds whose marks start a word of `text`."""
     words = plain(text.replace("_", " ")).split()
-    return {k.name for k in KINDS if any(w.startswith(m) for w in words for m in k.marks)}
+    return frozenset(k.name for k in KINDS if any(w.startswith(m) for w in words for m in k.marks))
 
 
 def kinds_of(motif: Motif) -> set[str]:
     """The kinds a motif's label and id say (its aliases' when those say none), without specialty or fallback."""
-    return _marked(f"{motif.label} {motif.id}") or _marked(" ".join(motif.aliases))
+    return set(_marked(f"{motif.label} {motif.id}") or _marked(" ".join(motif.aliases)))
 
 
 def is_general(motif: Motif) -> bool:
@@ -173,7 +175,7 @@ def kind_words(
     for motif in motifs:
         offering = [p for p in practitioners if motif.id in p.motifs]
         if is_general(motif) and offering:
-            kinds[motif.id] |= set.intersection(*(_marked(p.specialty) for p in offering)) - _ACTS
+            kinds[motif.id] |= frozenset.intersection(*(_marked(p.specialty) for p in offering)) - _ACTS
     general = [m.id for m in motifs if is_general(m)]
     plain_general = [i for i in general if not kinds[i]]
     named = [m.id for m in motifs if m.id in plain_general and CONSULTATION in kinds_of(m)]

@@ -17,6 +17,7 @@ saying who the patient is ("enfant", "bébé", "my son") count half: the act bea
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -50,9 +51,10 @@ def _little(locale: str) -> frozenset[str]:
     return _LITTLE - {"son"} if locale == "en" else _LITTLE  # "my son", but "son fils"
 
 
-def _words(text: str, locale: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _words(text: str, locale: str) -> tuple[str, ...]:
     little = _little(locale)
-    return [w for w in plain(text).split() if w not in little]
+    return tuple(w for w in plain(text).split() if w not in little)
 
 
 def _said(text: str, locale: str) -> list[str]:
@@ -83,7 +85,7 @@ def _same(said: str, known: str) -> float:
     return 0.0
 
 
-def _phrases(motif: Motif, everyday: Sequence[str], locale: str) -> list[tuple[list[str], float]]:
+def _phrases(motif: Motif, everyday: Sequence[str], locale: str) -> list[tuple[tuple[str, ...], float]]:
     """The motif's phrases as words, each with how much it counts (the practice's own words first)."""
     own = [motif.label, *motif.aliases, motif.id.replace("_", " ")]
     phrases = [(_words(p, locale), 1.0) for p in own] + [(_words(p, locale), _KIND_FACTOR) for p in everyday]
