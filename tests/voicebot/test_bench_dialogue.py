@@ -87,6 +87,10 @@ QUESTIONS = {
     "manage.cancel_question": "cancel_confirm",
     "manage.retry": "retry",
     "transfer.offer": "transfer",
+    "request.is_it": "is_patient",
+    "request.category_question": "topic",
+    "request.question": "confirm",
+    "request.fix_question": "fix",
 }
 
 

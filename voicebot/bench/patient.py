@@ -27,7 +27,11 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("known", ("déjà suivi", "registered here", "registered with the surgery")),
     ("alt_motif", ("proposer plutôt", "instead")),
     ("motif", ("quel motif", "autre motif", "what is the appointment for", "else would you like")),
-    ("is_patient", ("le rendez-vous est-il pour", "is the appointment for")),
+    (
+        "is_patient",
+        ("le rendez-vous est-il pour", "is the appointment for", "la demande est-elle pour", "is the request for"),
+    ),
+    ("topic", ("à quel sujet", "what is it about", "what's it about")),
     ("phone_confirm", ("se termine par", "ending in")),
     ("phone", ("à quel numéro", "what number")),
     ("first_name", ("et son prénom", "and the first name")),
@@ -155,6 +159,9 @@ class Patient:
         if p.opening:
             return p.opening
         return str(self._w(p.task)) if p.task in KEYS else p.request
+
+    def _topic(self, says: list[str]) -> str:
+        return self.persona.request or self.persona.motif or str(self._w("pardon"))
 
     def _more(self, says: list[str]) -> str:
         return self._yes(False)
