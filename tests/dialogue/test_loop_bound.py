@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booking.clinic import Clinic, load_clinic
-from booking.slots import SlotQuery
 from dialogue.actions import Action, Expect, HangUp, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerSaid, CallStarted, Event, KeypadPressed, NoInput
@@ -296,36 +295,6 @@ def test_emergency_said_again_and_again_still_ends_as_an_emergency() -> None:
     for _ in range(4):
         call.send("il ne respire plus")
     assert call.state.outcome is not None and call.state.outcome.kind is OutcomeKind.EMERGENCY
-
-
-# A time that is not offered.
-
-
-def test_a_time_not_offered_says_why_and_the_nearest_free_times() -> None:
-    call = Call(FR, datetime(2026, 12, 2, 10, 0))
-    call.send("une consultation avec le docteur Martin mardi à 10 h")
-    offered = call.state.offers
-    now = call.ctx.now
-    said = call.send("11 h 15")
-    assert said.startswith("11 h 15 n'est pas libre.") and call.state.phase is Phase.OFFER
-    starts = [s.start.strftime("%H:%M") for s in call.state.offers]
-    assert starts == ["10:50", "11:10", "11:30"] and call.state.offers != offered
-    free = call.port.find_slots(SlotQuery(motif_id="consultation", practitioner_ids=("martin",), limit=None), now)
-    assert set(call.state.offers) <= set(free)
-
-
-def test_a_time_not_offered_but_free_is_taken() -> None:
-    call = Call(FR, datetime(2026, 12, 2, 10, 0))
-    call.send("une consultation avec le docteur Martin mardi à 10 h")
-    call.send("plutôt 11 h 10")
-    assert call.state.chosen is not None and call.state.chosen.start.strftime("%H:%M") == "11:10"
-
-
-def test_an_english_time_not_offered() -> None:
-    call = Call(EN, datetime(2026, 11, 30, 10, 0), caller_id="+447700900123")
-    call.send("I'd like an appointment with Dr Patel on Thursday at 10 am")
-    assert call.state.phase is Phase.OFFER
-    assert call.send("11:17 please").startswith("11:17 am isn't free.")
 
 
 # Opening hours, as the practice's clinic file gives them.
