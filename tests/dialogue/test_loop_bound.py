@@ -131,7 +131,7 @@ def _event(line: str) -> Event:
 def _play(question: Question, lines: list[str]) -> tuple[int, State, list[Action]]:
     """Play `lines` from the question; returns the caller turns it took to end, the state and the last actions."""
     ctx = replace(question.ctx, port=_copy(question.port))
-    state, actions = question.state, []
+    state, actions = question.state, list[Action]()
     for turn, line in enumerate(lines, start=1):
         state, actions = step(state, _event(line), ctx)
         if state.outcome is not None:

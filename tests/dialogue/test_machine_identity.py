@@ -75,7 +75,7 @@ def test_two_failed_checks_then_no_more_look_ups_in_that_call() -> None:
     looked_up = call.port.calls.count("find_patients")
     refused = call.send("je voudrais déplacer mon rendez-vous")
     assert "Je ne peux pas rechercher d'autre rendez-vous" in refused
-    assert call.port.calls.count("find_patients") == looked_up and call.state.phase is not Phase.FIND_NAME
+    assert call.port.calls.count("find_patients") == looked_up and call.state.phase is Phase.MORE
     assert "3 décembre" not in refused and "Martin" not in refused
 
 
