@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
@@ -137,6 +138,11 @@ _Scores = dict[str, tuple[int, float]]
 """Per practitioner id: (tier or count of exact words, score)."""
 
 
+@lru_cache(maxsize=1024)
+def _names(first: str, last: str) -> tuple[str, ...]:
+    return tuple(plain(f"{first} {last}").split())
+
+
 def _token_scores(word: str, roster: Sequence[Practitioner], fuzzy: bool = True) -> _Scores:
     """Per practitioner id: (tier, score) of the word's best tier only; 2 = same spelling, 1 = same sound, 0 = close.
 
@@ -149,7 +155,7 @@ def _token_scores(word: str, roster: Sequence[Practitioner], fuzzy: bool = True)
     bones = skeleton(word)
     really_close = False
     for practitioner in roster:
-        for name in plain(f"{practitioner.first_name} {practitioner.last_name}").split():
+        for name in _names(practitioner.first_name, practitioner.last_name):
             if word == name:
                 found = (2, 100.0)
             elif not fuzzy:

@@ -2,11 +2,13 @@
 
 "Sofie" and "Sophie" sound the same ("sofie"); "Gérard" and "Jirard" share the skeleton "jrd", two syllables
 and close sounds; "Bernardeau" has the skeleton of "Bernard" but one syllable more, so it does not sound like it.
+Sounds and skeletons are cached: a caller's words meet the same roster names again and again.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -27,6 +29,7 @@ _SOUNDS = (
 )
 
 
+@lru_cache(maxsize=8192)
 def sound(word: str) -> str:
     """How a word sounds, spelled one way ("sophie" and "sofie" -> "sofie")."""
     for pattern, replacement in _SOUNDS:
@@ -39,6 +42,7 @@ def syllables(heard: str) -> int:
     return len(re.findall(r"[aeiou]+", re.sub(r"e?s?$", "", heard)))
 
 
+@lru_cache(maxsize=8192)
 def skeleton(word: str) -> str:
     """The consonants a word sounds with ("gerard" and "jirard" -> "jrd")."""
     heard = sound(word)

@@ -21,7 +21,7 @@ from dialogue.state import Phase, State
 from dialogue.understand.practitioners import PractitionerMatch, match_practitioner
 from tests.dialogue.fake_port import FakePort
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 FAMILIES = (
     ("Bernard", "Bernardeau", "Bernardin", "Bernardi", "Bernardo", "Bertrand"),
