@@ -14,7 +14,14 @@ from dialogue.context import Context
 from dialogue.flows import identity
 from dialogue.flows.common import Result, ask, ask_more, can_transfer
 from dialogue.flows.search import Found, Reason, find_offers
-from dialogue.flows.wish import ask_alt_motif, candidates, motif_keypad, motifs_for, practitioner_settled
+from dialogue.flows.wish import (
+    ask_alt_motif,
+    candidates,
+    motif_example,
+    motif_keypad,
+    motifs_for,
+    practitioner_settled,
+)
 from dialogue.state import Phase, State, Task, When
 from dialogue.wording.spoken import cap, say_date, say_list, say_practitioner, say_slots
 
@@ -125,7 +132,7 @@ def ask_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
         [question],
         ExpectKind.FREE,
         pre=pre,
-        example=phrases.get("example.motif"),
+        example=motif_example(state.wish, ctx),
         keypad=motif_keypad(state.wish, ctx),
     )
 

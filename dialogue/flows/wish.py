@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -159,7 +160,7 @@ def ask_alt_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result
             [phrases.get("motif.question_other")],
             ExpectKind.FREE,
             pre=lines,
-            example=phrases.get("example.motif"),
+            example=motif_example(wish, ctx),
             keypad=motif_keypad(wish, ctx),
         )
     new = replace(state, chosen=None, offers=())
@@ -182,3 +183,18 @@ def not_offered_general(text: str, wish: Wish, ctx: Context) -> str | None:
         return None
     name = say_practitioner(clinic.practitioner(wish.practitioner_ids[0]), ctx.phrases)
     return ctx.phrases.get("motif.not_offered", name=cap(name), motif=clinic.motif(asked).label)
+
+
+def motif_example(wish: Wish, ctx: Context) -> str:
+    """The re-prompt's example answer to the motif question: the stock one ("une consultation", "un
+    vaccin") when both its phrases mean a motif the wished practitioners offer, else their own labels.
+    """
+    phrases, clinic = ctx.phrases, ctx.clinic
+    stock = phrases.get("example.motif")
+    offered = motifs_for(wish, clinic)
+    quoted = re.findall(r"[«\"]\s*([^»\"]+?)\s*[»\"]", stock)
+    if not offered or all(match_motif(q, offered, ctx.locale, clinic.practitioners) for q in quoted):
+        return stock
+    if len(offered) == 1:
+        return phrases.get("example.motif_label", motif=offered[0].label)
+    return phrases.get("example.motif_labels", first=offered[0].label, second=offered[1].label)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from booking.clinic import Motif, Practitioner, load_clinic
+from dialogue.context import Context
+from dialogue.flows.wish import motif_example, motifs_for
+from dialogue.state import Wish
 from dialogue.understand.motif_kinds import general_motif, is_general, kind_words
 from dialogue.understand.motifs import match_motif
 from dialogue.wording.phrases import load_phrases
+from tests.dialogue.fake_port import FakePort
 
 ROOT = Path(__file__).resolve().parents[3]
 FR = load_clinic(ROOT / "config" / "clinic.toml")
@@ -257,6 +262,20 @@ def test_every_motif_example_the_bot_gives_is_understood() -> None:
         assert len(quoted) >= 2, example
         for phrase in quoted:
             assert match_motif(phrase, clinic.motifs, locale, clinic.practitioners) is not None, phrase
+
+
+@pytest.mark.parametrize("path", ["clinic.toml", "clinic.en.toml", "clinic.tilleuls.toml"])
+def test_the_motif_questions_example_is_understood_with_each_practitioner(path: str) -> None:
+    clinic = load_clinic(ROOT / "config" / path)
+    locale = clinic.practice.locale
+    ctx = Context.create(FakePort(clinic), datetime(2026, 11, 28, 10, tzinfo=clinic.practice.zone), locale)
+    for wish in [Wish(), *(Wish(practitioner_ids=(p.id,)) for p in clinic.practitioners)]:
+        example = motif_example(wish, ctx)
+        offered = motifs_for(wish, clinic)
+        quoted = re.findall(r"[«\"]\s*([^»\"]+?)\s*[»\"]", example)
+        assert quoted, example
+        for phrase in quoted:
+            assert match_motif(phrase, offered, locale, clinic.practitioners) is not None, (wish, example)
 
 
 def test_kind_words_fall_back_on_the_plain_consultation() -> None:
