@@ -16,8 +16,8 @@ from voicebot.bench.dialogue_summary import run_suite, summarise
 
 TARGET = 0.95
 """The goal: at least this share of the counted scenarios ends with the right database state."""
-RATE_FLOOR = 0.864
-"""Below the target for now: the rate measured on 2026-12-02 (102/118, bench/dialogue.json), so that a
+RATE_FLOOR = 0.89
+"""Below the target for now: the rate measured on 2026-12-02 (121/136, bench/dialogue.json), so that a
 regression fails; raise it as fixes land, up to `TARGET`. Most failures are French callers who put words
 before their name ("c'est pour moi, Jean Dupont")."""
 
@@ -27,7 +27,7 @@ def test_the_suite_covers_three_practices_two_languages_and_every_kind_of_caller
     counted = [s for s in scenarios if not s.pending]
     assert len(counted) >= 40
     assert len({s.id for s in scenarios}) == len(scenarios), "scenario ids must be unique"
-    assert {s.practice for s in scenarios} == {"parc", "riverside", "tilleuls"}
+    assert {s.practice for s in scenarios} == {"parc", "riverside", "tilleuls", "harbour"}
     assert Counter(s.persona.language for s in counted).keys() == {"fr", "en"}
     assert {s.persona.style for s in scenarios} >= {"one_shot", "step", "keypad"}
     assert {s.persona.task for s in scenarios} >= {"book", "cancel", "move", "request"}

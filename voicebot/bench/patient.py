@@ -9,6 +9,7 @@ persona's wished window (`voicebot.bench.offers`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -48,7 +49,7 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "one would you",
         ),
     ),
-    ("when", ("quel jour", "autre moment", "quel moment", "which day", "other time", "when would you like")),
+    ("when", ("quel jour", "autre moment", "quel moment", "which day", "what other time", "when would you like")),
     ("practitioner", ("quel praticien", "who would you like to see")),
     ("more", ("autre chose", "anything else")),
     ("open", ("que puis-je faire", "how can i help", "je vous écoute", "i'm listening")),
@@ -56,6 +57,8 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 BY_EXPECT = {"yes_no": "yes_no", "name": "name", "date": "when", "digits": "phone", "free": "open"}
 
 KEYS = {"book": "1", "move": "2", "cancel": "3"}
+MENU = re.compile(r"(\d) (?:pour|for) (.+?)(?=,| ou | or |\.|$)")
+"""A keypad menu's items: "Tapez 1 pour consultation, 2 pour vaccination ou 3 pour ..."."""
 PATIENCE = 6
 """Offers a caller turns down before hanging up."""
 
@@ -167,13 +170,24 @@ class Patient:
         return self._yes(False)
 
     def _practitioner(self, says: list[str]) -> str:
-        return self.persona.practitioner or str(self._w("anyone"))
+        words = self.persona.practitioner or str(self._w("anyone"))
+        return self._menu(says, words if self.persona.practitioner else "premier disponible first available", words)
 
     def _which(self, says: list[str]) -> str:
-        return self.persona.which or self.persona.practitioner or str(self._w("anyone"))
+        return self._menu(says, self.persona.practitioner, self.persona.which or self._practitioner(says))
 
     def _motif(self, says: list[str]) -> str:
-        return self.persona.motif or str(self._w("motif"))
+        words = self.persona.motif or str(self._w("motif"))
+        return self._menu(says, words, words, first=True)
+
+    def _menu(self, says: list[str], wanted: str, spoken: str, first: bool = False) -> str:
+        """A keypad caller presses the key of the menu item sharing a word with `wanted`; others say `spoken`."""
+        items = MENU.findall(" ".join(says)) if self._keys() else []
+        words = {w for w in re.findall(r"\w+", wanted.casefold()) if len(w) > 3}
+        for key, option in items:
+            if words & set(re.findall(r"\w+", option.casefold())):
+                return f"dtmf:{key}"
+        return f"dtmf:{items[0][0]}" if items and first else spoken
 
     def _when(self, says: list[str]) -> str:
         p = self.persona
