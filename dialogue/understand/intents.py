@@ -7,7 +7,7 @@ REPEAT, LATER, EARLIER, INFO_HOURS, INFO_ADDRESS, BOOK, REQUEST (a message for t
 So "annuler et reprendre un autre rendez-vous" is MOVE, and "un rendez-vous plus tard" is LATER (the
 dialogue treats LATER at the start of a call as booking). "Le plus tôt possible" is not EARLIER: it is a
 wish about dates, for `parse_when`. "Renouveler mon ordonnance sans rendez-vous" is a REQUEST, "un rendez-vous
-pour mon ordonnance" a BOOK.
+pour mon ordonnance" a BOOK, and "laisser un message pour la secrétaire" a REQUEST, not HUMAN.
 
 `is_emergency` favours recall over precision: "je n'ai pas mal à la poitrine" still counts, because the
 cost of missing an emergency is far higher than an unneeded "call 15 / 999" message. "Mal au cœur" (nausea
@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 
 from dialogue.understand.text import fold, lang_of, plain
-from dialogue.understand.topics import REQUEST_WORDS
+from dialogue.understand.topics import LEAVE_MESSAGE, REQUEST_WORDS
 
 
 class Intent(enum.Enum):
@@ -443,8 +443,11 @@ def detect_intent(text: str, locale: str) -> Intent | None:
     if is_emergency(text, locale):
         return Intent.EMERGENCY
     words = plain(text)
-    for intent, pattern in _RULES[lang_of(locale)]:
+    lang = lang_of(locale)
+    for intent, pattern in _RULES[lang]:
         if pattern.search(words):
+            if intent is Intent.HUMAN and LEAVE_MESSAGE[lang].search(words):
+                continue  # a message for the secretary is a request, not a transfer
             return intent
     return None
 

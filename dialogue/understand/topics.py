@@ -61,12 +61,13 @@ _TOPICS: Mapping[str, tuple[tuple[RequestCategory, re.Pattern[str]], ...]] = {
         ),
     ),
 }
-_MESSAGE = {
+LEAVE_MESSAGE: Mapping[str, re.Pattern[str]] = {
     "fr": _any(r"laisser un message", r"un message pour", r"une demande pour le cabinet", r"laisser une demande"),
     "en": _any(r"leave a (?:message|request)", r"a message for"),
 }
+"""Leaving a message ("laisser une demande pour le secrétariat"): a request, even when it names the staff."""
 REQUEST_WORDS: Mapping[str, re.Pattern[str]] = {
-    lang: re.compile("|".join([*(p.pattern for _, p in topics), _MESSAGE[lang].pattern]))
+    lang: re.compile("|".join([*(p.pattern for _, p in topics), LEAVE_MESSAGE[lang].pattern]))
     for lang, topics in _TOPICS.items()
 }
 """Any request for the practice, with or without a topic (the intents' REQUEST)."""
