@@ -4,25 +4,31 @@ with the right practitioner, motif, time window and patient, and nothing else ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from booking.records import AppointmentRecord, Status
 from booking.service import BookingService
 from voicebot.bench.patient import Persona
 
-if TYPE_CHECKING:
-    from voicebot.bench.dialogue import Scenario
 
+def check(
+    expect: dict[str, Any], persona: Persona, url: str, seeded: list[AppointmentRecord], outcome: str | None
+) -> list[str]:
+    """What is wrong with the database after the call (nothing: the call ended right).
 
-def check(scenario: Scenario, url: str, seeded: list[AppointmentRecord], outcome: str | None) -> list[str]:
-    """What is wrong with the database after the call (nothing: the call ended right)."""
+    Args:
+        expect: The scenario's `expect` table.
+        persona: The caller (their window and names).
+        url: The scenario's database.
+        seeded: The appointments the scenario started with.
+        outcome: The `end` message's outcome.
+    """
     service = BookingService.open(url)
     zone = service.clinic().practice.zone
     every = service.list_appointments()
     requests = getattr(service, "list_requests", None)
     held = list(requests()) if callable(requests) else []
     service.engine.dispose()
-    expect, persona = scenario.expect, scenario.persona
     old = {r.reference for r in seeded}
     new = [r for r in every if r.reference not in old and r.status is Status.BOOKED]
     cancelled = {r.reference for r in every if r.status is Status.CANCELLED}

@@ -254,7 +254,7 @@ def run_scenario(scenario: Scenario, folder: Path, templates: dict[Path, Path], 
     began = time.monotonic()
     url, seeded = prepare(scenario, folder, templates)
     call = (run_subprocess if subprocess_ else run_in_process)(scenario, url)
-    problems = check(scenario, url, seeded, call.outcome)
+    problems = check(scenario.expect, scenario.persona, url, seeded, call.outcome)
     asked = call.patient.asked
     worst = max(asked.items(), key=lambda item: item[1]) if asked else ("", 0)
     if call.patient.lost:
