@@ -45,12 +45,14 @@ def test_mark_done_needs_the_csrf_token_and_is_audited(
     assert done.status_code == 303 and done.headers["location"] == "/admin/requests?ok=request_done"
     page = client.get(done.headers["location"]).text
     assert "La demande est marquée comme traitée." in page
-    assert f'data-request="{newer}"' not in page and f'data-request="{older}"' in page
+    assert page.index(f'data-request="{older}"') < page.index(f'data-request="{newer}"')  # open ones first
+    assert f"done-{older}" in page and f"done-{newer}" not in page
+    to_do = client.get("/admin/requests?status=open").text
+    assert f'data-request="{newer}"' not in to_do and f'data-request="{older}"' in to_do
     record = console.service.list_requests(status=RequestStatus.DONE)[0]
     assert record.id == newer and record.done_by == "sam"
-    everything = client.get("/admin/requests?status=all").text
-    assert everything.index(f'data-request="{older}"') < everything.index(f'data-request="{newer}"')
-    assert "traitée par sam" in everything
+    assert "traitée par sam" in page
+    assert f'data-request="{older}"' not in client.get("/admin/requests?status=done").text
     again = client.post(f"/admin/requests/{newer}/done", data={"csrf_token": token})
     assert again.status_code == 409 and "déjà été marquée" in " ".join(flash_errors(again.text))
     missing = client.post("/admin/requests/999/done", data={"csrf_token": token})

@@ -13,8 +13,8 @@ from booking.requests import RequestAlreadyDone, RequestNotFound
 from booking.service import BookingService
 from voicebot.console.context import PREFIX, ConsoleContext
 
-STATUSES = ("open", "done", "all")
-"""The list's filters: `open` (the default), `done`, or `all`."""
+STATUSES = ("all", "open", "done")
+"""The list's filters: `all` (the default: open ones first), `open`, or `done`."""
 
 
 def request_counts(service: BookingService, day: date, zone: tzinfo) -> dict[str, object]:
@@ -35,15 +35,15 @@ def requests_router(ctx: ConsoleContext) -> APIRouter:
     router = APIRouter(prefix=PREFIX, dependencies=[Depends(ctx.require_user), Depends(ctx.check_csrf)])
 
     def page(request: Request, status: str, error: str = "", code: int = 200) -> Response:
-        shown = status if status in STATUSES else "open"
+        shown = status if status in STATUSES else "all"
         chosen = None if shown == "all" else RequestStatus(shown)
         zone = ctx.clinic().practice.zone
         records = [(r, r.created_at.astimezone(zone)) for r in ctx.service.list_requests(status=chosen)]
         return ctx.render(request, "requests.html", status=code, records=records, shown=shown, error=error)
 
     @router.get("/requests")
-    def to_do(request: Request, status: str = "open") -> Response:
-        """The requests: open ones first, newest first (`?status=open|done|all`)."""
+    def to_do(request: Request, status: str = "all") -> Response:
+        """The requests: open ones first, then done ones, newest first (`?status=all|open|done`)."""
         return page(request, status)
 
     @router.post("/requests/{request_id}/done")
@@ -53,9 +53,9 @@ def requests_router(ctx: ConsoleContext) -> APIRouter:
         try:
             record = ctx.service.mark_request_done(request_id, ctx.now(), user.username)
         except RequestNotFound:
-            return page(request, "open", "requests.error.not_found", 404)
+            return page(request, "all", "requests.error.not_found", 404)
         except RequestAlreadyDone:
-            return page(request, "open", "requests.error.already_done", 409)
+            return page(request, "all", "requests.error.already_done", 409)
         patient = record.patient
         ctx.audit(
             user,
