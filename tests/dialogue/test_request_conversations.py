@@ -7,14 +7,23 @@ other script by `test_conversations.py`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from booking.records import RequestStatus
+from booking.clinic import load_clinic
+from booking.errors import BookingError
+from booking.records import PatientDetails, RequestCategory, RequestRecord, RequestStatus
+from dialogue.actions import Action, OutcomeKind, Say
+from dialogue.context import Context
+from dialogue.events import CallerSaid, CallStarted, KeypadPressed
+from dialogue.machine import step
+from dialogue.state import Phase, State, Task
 from dialogue.understand.intents import Intent, detect_intent
 from dialogue.understand.topics import parse_topic
-from tests.dialogue.scripts import CONVERSATIONS, load_script, run_script
+from tests.dialogue.fake_port import FakePort
+from tests.dialogue.scripts import CONVERSATIONS, ROOT, load_script, run_script
 
 SCRIPTS = sorted(CONVERSATIONS.glob("*request*.toml"))
 
@@ -86,3 +95,35 @@ def test_request_topics(text: str, locale: str, topic: str | None) -> None:
 )
 def test_requests_among_the_intents(text: str, locale: str, intent: Intent) -> None:
     assert detect_intent(text, locale) is intent
+
+
+class _BrokenPort(FakePort):
+    def leave_request(self, category: RequestCategory, patient: PatientDetails, now: datetime) -> RequestRecord:
+        raise BookingError("database down")
+
+
+def _said(actions: list[Action]) -> str:
+    return " ".join(a.text for a in actions if isinstance(a, Say))
+
+
+def test_a_request_that_cannot_be_recorded_is_apologised_for() -> None:
+    clinic = load_clinic(ROOT / "config" / "clinic.toml")
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=clinic.practice.zone)
+    ctx = Context.create(_BrokenPort(clinic), now)
+    state, _ = step(State(), CallStarted(None), ctx)
+    for line in ("qu'on me rappelle", "Paul Durand", "3 mars 1990", "0611223344", "oui"):
+        state, actions = step(state, CallerSaid(line), ctx)
+    assert "je n'ai pas pu enregistrer" in _said(actions)
+    assert state.outcome is not None and state.outcome.kind is not OutcomeKind.REQUESTED
+
+
+def test_a_topic_with_booking_details_is_a_booking() -> None:
+    clinic = load_clinic(ROOT / "config" / "clinic.toml")
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=clinic.practice.zone)
+    port = FakePort(clinic)
+    ctx = Context.create(port, now)
+    state, _ = step(State(), CallStarted(None), ctx)
+    state, actions = step(state, CallerSaid("un renouvellement d'ordonnance avec le docteur Martin mardi"), ctx)
+    assert state.task is Task.BOOK and "demande" not in _said(actions)
+    state, actions = step(state, KeypadPressed("5"), ctx)
+    assert state.phase is not Phase.REQUEST_CATEGORY  # 5 is the open question's key only
