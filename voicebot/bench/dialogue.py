@@ -74,6 +74,8 @@ class Result:
     seconds: float = 0.0
     refused: int = 0
     """Offers the caller turned down (restating the wish, or "later") before one fitted."""
+    last_question: str = ""
+    """The class of the last question the caller answered."""
 
 
 def load_scenarios(folder: Path = SCENARIOS) -> list[Scenario]:
@@ -178,7 +180,7 @@ class _Call:
         line = self.patient.answer(self.says, messages[-1].get("expect"))
         self.says = []
         self.turns += 1
-        self.transcript.append(f"caller ({messages[-1].get('expect')}): {line}")
+        self.transcript.append(f"caller ({self.patient.last}, expect {messages[-1].get('expect')}): {line}")
         return line
 
 
@@ -269,4 +271,5 @@ def run_scenario(scenario: Scenario, folder: Path, templates: dict[Path, Path], 
         call.transcript,
         time.monotonic() - began,
         call.patient.refused,
+        call.patient.last,
     )

@@ -78,6 +78,7 @@ def summarise(results: list[Result], seconds: float | None = None) -> dict[str, 
         "pending": [
             {"id": r.scenario.id, "waits_for": r.scenario.pending, "right": r.ok} for r in results if r.scenario.pending
         ],
+        "failure_classes": _classes([r for r in counted if not r.ok]),
         "failures": [_failure(r) for r in counted if not r.ok],
         "seconds": round(seconds if seconds is not None else sum(r.seconds for r in results), 1),
     }
@@ -109,6 +110,14 @@ def markdown(summary: dict[str, Any]) -> str:
         f"(insisting callers left out): {len(summary['offers_refused'])}"
         + (f" ({', '.join(f'`{k}`' for k in summary['offers_refused'])})." if summary["offers_refused"] else "."),
         "",
+        "## Failure classes",
+        "",
+    ]
+    lines += [
+        f"- {name}: {len(ids)} ({', '.join(f'`{i}`' for i in ids)})" for name, ids in summary["failure_classes"].items()
+    ]
+    lines += [
+        "",
         "## Failures",
         "",
     ]
@@ -119,6 +128,26 @@ def markdown(summary: dict[str, Any]) -> str:
             f"- `{p['id']}` ({p['waits_for']}): {'right' if p['right'] else 'not yet'}" for p in summary["pending"]
         ]
     return "\n".join(lines) + "\n"
+
+
+def failure_class(result: Result) -> str:
+    """A failure's class, from its problems, its outcome and the last question answered."""
+    problems = " ".join(result.problems)
+    if result.outcome == "transferred":
+        return f"transferred after a {result.last_question or 'first'} answer was not understood"
+    if "turn cap" in " ".join(result.transcript[-3:]) or result.outcome == "hung_up":
+        return "no fitting offer or a loop: the caller gave up"
+    for word in ("motif", "practitioner", "outside", "name", "birth", "phone"):
+        if word in problems:
+            return {"outside": "wrong day or time"}.get(word, f"wrong {word}")
+    return f"ended {result.outcome}: {result.problems[0] if result.problems else ''}"
+
+
+def _classes(failures: list[Result]) -> dict[str, list[str]]:
+    classes: dict[str, list[str]] = {}
+    for result in failures:
+        classes.setdefault(failure_class(result), []).append(result.scenario.id)
+    return dict(sorted(classes.items(), key=lambda item: -len(item[1])))
 
 
 def _rate(results: list[Result]) -> float:

@@ -125,6 +125,8 @@ class Patient:
     fixed: bool = False
     opened: bool = False
     """Whether the opening sentence has been said (a second "how can I help" gets a plain request)."""
+    last: str = ""
+    """The class of the last question answered."""
     refused: int = 0
     """Offers turned down so far (after `PATIENCE` of them the caller hangs up)."""
     lost: int = 0
@@ -135,6 +137,7 @@ class Patient:
         kind = classify(says, expect)
         count = self.asked.get(kind, 0)
         self.asked[kind] = count + 1
+        self.last = kind
         if kind in self.persona.silent and count == 0:
             return "silence"
         line: str = getattr(self, f"_{kind}", self._unknown)(says)
