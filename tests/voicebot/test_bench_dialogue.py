@@ -154,3 +154,21 @@ def test_bench_dialogue_writes_json_and_a_page(tmp_path: Path) -> None:
     assert summary["median_turns_one_shot_booking"] == 6
     assert "1 of 1 calls" in page.read_text(encoding="utf-8")
     assert CliRunner().invoke(main, ["bench", "dialogue", "--only", "nothing-like-this"]).exit_code == 1
+
+
+def test_failures_are_grouped_in_classes() -> None:
+    from voicebot.bench.dialogue import Result, load_scenarios
+    from voicebot.bench.dialogue_summary import failure_class, summarise
+
+    scenario = next(s for s in load_scenarios() if s.id == "tl-07-doctor-boulanger")
+    lost = Result(
+        scenario, False, ["0 new appointments instead of 1"], "transferred", 5, ("name", 3), last_question="name"
+    )
+    wrong = Result(scenario, False, ["practitioner bernard, not boulanger"], "booked", 6, ("open", 1))
+    right = Result(scenario, True, [], "booked", 6, ("open", 1))
+    assert failure_class(lost) == "transferred after a name answer was not understood"
+    assert failure_class(wrong) == "wrong practitioner"
+    summary = summarise([lost, wrong, right, right])
+    assert summary["rate"] == 0.5 and summary["median_turns_one_shot_booking"] == 6
+    assert summary["worst_loop"] == {"scenario": "tl-07-doctor-boulanger", "question": "name", "times": 3}
+    assert list(summary["failure_classes"].values()) == [["tl-07-doctor-boulanger"]] * 2
