@@ -218,6 +218,7 @@ _YES = {
         "that works",
         "that s fine",
         "please",
+        "please do",
         "yes please",
         "go ahead",
         "confirm",
@@ -236,6 +237,10 @@ _YES = {
         "it is",
     ),
 }
+_POLITE_ONLY = {"fr": frozenset(), "en": frozenset({"please"})}
+"""Words that are a yes only when nothing else is said ("please" alone; "11:15 please" is another answer)."""
+_FILLERS = frozenset("um uh erm er oh well so thanks thank you".split())
+
 _BUT = {
     "fr": re.compile(r"\b(?:mais|par contre|sauf que|plutot)\b"),
     "en": re.compile(r"\b(?:but|though|rather|instead)\b"),
@@ -266,4 +271,12 @@ def parse_yes_no(text: str, locale: str) -> bool | None:
     match = _YES[lang].search(words)
     if match and _BUT[lang].search(words[match.end() :]):
         return None
+    if match and not yes and match.group(0) in _POLITE_ONLY[lang] and _other_words(words, match):
+        return None
     return True if yes or match else None
+
+
+def _other_words(words: str, match: re.Match[str]) -> bool:
+    """Whether `words` says more than the matched phrase and fillers."""
+    rest = (words[: match.start()] + " " + words[match.end() :]).split()
+    return any(word not in _FILLERS for word in rest)
