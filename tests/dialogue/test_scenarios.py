@@ -16,8 +16,8 @@ from voicebot.bench.dialogue_summary import run_suite, summarise
 
 TARGET = 0.95
 """The goal: at least this share of the counted scenarios ends with the right database state."""
-RATE_FLOOR = 0.89
-"""Below the target for now: the rate measured on 2026-12-02 (121/136, bench/dialogue.json), so that a
+RATE_FLOOR = 0.894
+"""Below the target for now: the rate measured on 2026-12-02 (127/142, bench/dialogue.json), so that a
 regression fails; raise it as fixes land, up to `TARGET`. Most failures are French callers who put words
 before their name ("c'est pour moi, Jean Dupont")."""
 
