@@ -62,19 +62,3 @@ def recognizer() -> Recognizer:
     from tests.speech.shared import recognizer as shared
 
     return shared()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for `pytest -n 2 --dist loadgroup` (without xdist they change nothing).
-
-    Every test that runs the real speech models goes to one worker, one after another: the calls among them are
-    real time, and the batch tests of tests/speech are CPU-bound; beside each other on two cores, Kokoro's
-    French voice fell behind real time (14 s to the first audio of a reply, the caller hung up). Their
-    module-scoped fixtures are built once. The other worker takes the rest; the browser tests share a
-    module-scoped server, so they stay together too.
-    """
-    for item in items:
-        if item.get_closest_marker("models") is not None:
-            item.add_marker(pytest.mark.xdist_group("speech"))
-        elif item.path.name == "test_browser.py":
-            item.add_marker(pytest.mark.xdist_group("browser"))
