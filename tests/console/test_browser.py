@@ -89,6 +89,12 @@ class Site:
     def click(self, element_id: str) -> None:
         self.browser.find_element(By.ID, element_id).click()
 
+    def submit(self, element_id: str) -> None:
+        """Click a form's button and wait until the browser has left the page (the form's answer is loading)."""
+        page = self.browser.find_element(By.TAG_NAME, "html")
+        self.click(element_id)
+        WebDriverWait(self.browser, 10).until(expected_conditions.staleness_of(page))
+
     def text(self, element_id: str) -> str:
         return self.browser.find_element(By.ID, element_id).text
 
@@ -205,7 +211,7 @@ def test_change_dr_martin_tuesday_hours_and_the_cli_offers_them(site: Site) -> N
     hours = site.browser.find_element(By.ID, "hours_tue")
     hours.clear()
     hours.send_keys("10:00-12:00, 15:00-17:00")
-    site.click("save-hours")
+    site.submit("save-hours")
     site.wait_for("hours-form")
     assert "Modification enregistrée" in site.browser.page_source
     site.screenshot("hours")
@@ -264,7 +270,7 @@ def test_screenshots_of_the_week_closures_and_audit(site: Site) -> None:
     Select(site.browser.find_element(By.ID, "kind")).select_by_value("afternoon")
     site.field("first", "2026-12-04")
     site.browser.find_element(By.ID, "label").send_keys("formation")
-    site.click("add-closure")
+    site.submit("add-closure")
     site.wait_for("closure-list")
     assert "formation" in site.text("closure-list")
     site.screenshot("closures")
