@@ -140,13 +140,15 @@ def parse_spelled(text: str, locale: str) -> str | None:
 _CUES = {
     "fr": r"je m_appelle|je me nomme|mon nom (?:de famille )?(?:est|c_est)|moi c_est|c_est|je suis|au nom de|"
     r"de la part de|nom",
-    "en": r"my name is|my name_s|i_m|i am|this is|it_s|it is|the name is|name_s|under the name|call me",
+    "en": r"my name is|my name_s|i_m|i am|this is|it_s me|it is me|it_s|it is|the name is|name_s|under the name|"
+    r"call me",
 }
 _RELATIONS = {
     "fr": r"(?:c_est )?(?:pour )?(?:mon|ma) (?:fils|fille|enfant|mari|femme|epouse|pere|mere|bebe|conjoint|"
-    r"compagnon|compagne|frere|soeur|petit fils|petite fille|fiston)",
+    r"compagnon|compagne|frere|soeur|petit fils|petite fille|fiston)"
+    r"|(?:c_est )?pour moi(?:[\s-]meme)?|c_est moi|moi(?:[\s-]meme)?",
     "en": r"(?:it_s )?(?:for )?my (?:son|daughter|husband|wife|child|kid|baby|father|mother|dad|mum|mom|partner|"
-    r"brother|sister)",
+    r"brother|sister)|(?:it_s )?for me|(?:it_s )?for myself|it_s me",
 }
 _TITLES = r"(?:monsieur|madame|mademoiselle|mme|mlle|mr|mrs|ms|miss|mister|dr|docteur|doctor)"
 _PARTICLES = frozenset("de du des la le van von der den da di del della st".split())
@@ -154,7 +156,7 @@ _COMMON = frozenset(
     "oui non merci bonjour bonsoir allo euh je j voudrais veux un une rendez vous rdv pour avec et est c ce "
     "demain aujourd hui matin soir s il plait svp appelle suis nom prenom ne nee qui a au le la les mon ma "
     "yes no thanks thank hello hi please appointment my name is i m am for and the a an to with this it "
-    "booking book today tomorrow morning".split()
+    "booking book today tomorrow morning moi meme me myself".split()
 )
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['-][^\W\d_]+)*$")
 
