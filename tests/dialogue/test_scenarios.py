@@ -14,15 +14,12 @@ import pytest
 from voicebot.bench.dialogue import load_scenarios, run_scenario
 from voicebot.bench.dialogue_summary import run_suite, summarise
 
-TARGET = 0.95
-"""The goal: at least this share of the counted scenarios ends with the right database state."""
-RATE_FLOOR = 0.894
-"""Below the target for now: the rate measured on 2026-12-02 (127/142, bench/dialogue.json), so that a
-regression fails; raise it as fixes land, up to `TARGET`. Most failures are French callers who put words
-before their name ("c'est pour moi, Jean Dupont")."""
+RATE_FLOOR = 0.95
+"""At least this share of the scenarios ends with the right database state (measured on 2026-12-02:
+139/142, bench/dialogue.json)."""
 
 
-def test_the_suite_covers_three_practices_two_languages_and_every_kind_of_caller() -> None:
+def test_the_suite_covers_four_practices_two_languages_and_every_kind_of_caller() -> None:
     scenarios = load_scenarios()
     counted = [s for s in scenarios if not s.pending]
     assert len(counted) >= 40
@@ -44,7 +41,6 @@ def test_most_simulated_calls_end_with_the_right_database_state() -> None:
         f"{f['id']} ({f['title']}): {'; '.join(f['problems'])}\n    " + "\n    ".join(f["transcript"])
         for f in summary["failures"]
     )
-    assert RATE_FLOOR <= TARGET
     assert summary["rate"] >= RATE_FLOOR, f"{summary['right']}/{summary['counted']} right\n\n{failures}"
 
 
