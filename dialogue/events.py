@@ -21,6 +21,9 @@ class CallerSaid:
     """What the recogniser heard."""
     confidence: float | None = None
     """Recogniser confidence from 0 to 1, when it gives one; low values are re-asked."""
+    alternatives: tuple[str, ...] = ()
+    """The recogniser's other hypotheses for the same audio, best first. When the question being asked cannot
+    use `text`, the first of them that it can use is taken (the intents are read on `text` alone)."""
 
 
 @dataclass(frozen=True)

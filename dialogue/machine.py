@@ -138,12 +138,19 @@ def _speech(state: State, event: CallerSaid, ctx: Context) -> Result:
     asking_yes_no = state.prompt is not None and state.prompt.expect is ExpectKind.YES_NO
     if switch is not None and state.task not in (None, switch) and not asking_yes_no:
         return _settle(state, general.begin(state, ctx, switch, text), ctx)
-    return _dispatch(state, Heard(text=text), ctx, intent)
+    return _dispatch(state, Heard(text=text), ctx, intent, event.alternatives)
 
 
-def _dispatch(state: State, heard: Heard, ctx: Context, intent: Intent | None) -> Result:
+def _dispatch(
+    state: State, heard: Heard, ctx: Context, intent: Intent | None, alternatives: tuple[str, ...] = ()
+) -> Result:
     handler = HANDLERS.get(state.phase)
-    result = handler(state, heard, ctx) if handler else None
+    result = None
+    if handler is not None:
+        for said in (heard, *(Heard(text=other.strip()) for other in alternatives if other.strip())):
+            result = handler(state, said, ctx)
+            if result is not None:
+                break
     if result is None and intent in (Intent.INFO_HOURS, Intent.INFO_ADDRESS):
         result = reprompt(state, general.info_lines(intent, ctx))
     return _miss(state, ctx) if result is None else _settle(state, result, ctx)

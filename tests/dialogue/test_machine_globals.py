@@ -242,3 +242,21 @@ def test_read_back_fix_by_keypad_goes_back_to_the_day() -> None:
     assert call.state.phase is Phase.CONFIRM and "mardi 1er décembre à 11 h" in call.says()
     call.send("dtmf:1")
     assert [a.start.hour for a in call.port.booked()] == [11]
+
+
+def test_a_hypothesis_the_question_can_use_is_taken_when_the_best_one_is_not() -> None:
+    call = Call()
+    call.send("je voudrais un rendez-vous avec le docteur Martin pour une consultation")
+    assert call.state.phase is Phase.WHEN
+    asked = call.says()
+    call.send(CallerSaid("Basé vont", alternatives=("", "mardi prochain")))
+    assert call.state.wish.when is not None and call.state.wish.when.first_day is not None
+    assert call.state.wish.when.first_day.isoformat() == "2026-12-01"
+    assert call.says() != asked
+
+
+def test_without_a_usable_hypothesis_the_caller_is_asked_again() -> None:
+    call = Call()
+    call.send("je voudrais un rendez-vous avec le docteur Martin pour une consultation")
+    call.send(CallerSaid("Basé vont", alternatives=("vantre",)))
+    assert call.state.phase is Phase.WHEN and call.state.misses == 1
