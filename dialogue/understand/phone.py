@@ -12,16 +12,21 @@ _REPEATS = {"double": 2, "triple": 3}
 
 
 def _english_digit_words(text: str) -> str:
-    """How the British say phone numbers: "oh" is zero next to other digits, "double seven" is "seven seven"."""
+    """How the British say phone numbers: "oh" is zero next to other digits, "double seven" is "seven seven",
+    "nine hundred" is "nine oh oh" (a phone number is read digit by digit, never as an amount).
+    """
     tokens = re.findall(r"[a-z]+|\d+|[^\sa-z\d]+", text.lower())
 
     def is_digit(i: int) -> bool:
-        return 0 <= i < len(tokens) and (tokens[i].isdigit() or tokens[i] in _EN_DIGIT_WORDS)
+        return 0 <= i < len(tokens) and (tokens[i].isdigit() or tokens[i] in _EN_DIGIT_WORDS or tokens[i] in _REPEATS)
 
     spoken: list[str] = []
     for i, token in enumerate(tokens):
         if token in ("oh", "o") and (is_digit(i - 1) or is_digit(i + 1)):
             token = "zero"
+        if token == "hundred" and is_digit(i - 1):
+            spoken.extend(("zero", "zero"))
+            continue
         spoken.append(token)
     out: list[str] = []
     repeat = 1

@@ -116,6 +116,8 @@ def test_small_readers() -> None:
         ("0 7 7 0 0 9 0 0 1 2 3", "GB", "en", "+447700900123"),
         ("oh seven seven oh oh, nine oh oh, one two three", "GB", "en", "+447700900123"),
         ("oh seven seven double oh nine double oh one two three", "GB", "en", "+447700900123"),
+        ("oh seven seven double oh nine hundred four five six", "GB", "en", "+447700900456"),
+        ("oh seven seven double oh, nine hundred, four five six", "GB", "en", "+447700900456"),
         ("Oh, it's 07700 900123", "GB", "en", "+447700900123"),  # an interjection, not a zero
         ("triple oh", "GB", "en", None),
         ("12 34", "FR", "fr", None),
