@@ -31,6 +31,11 @@ MIN_WINDOW: Mapping[str, float] = {"fr": 16.0, "": 8.0}
 understood 27 times in 33 with 16 s, 26 with 12 s, 25 with 8 s (tests/speech/test_caller_sentences.py; English
 31 of 33 with 8 s and 16 s alike): a longer window costs about 0.2 s of encoder per turn, paid in French only."""
 
+UNSURE_MARGIN = 0.1
+"""Best-minus-second mean log-probability under which a transcript is unsure (provisional; see bench)."""
+UNSURE_LOGPROB = -1.0
+"""Mean log-probability under which a transcript is unsure whatever its margin (provisional)."""
+
 
 @dataclass(frozen=True)
 class Transcript:
@@ -47,11 +52,29 @@ class Transcript:
     audio_seconds: float
     """Length of the audio recognised."""
     method: Method = "trimmed"
+    alternatives: tuple[str, ...] = ()
+    """The other hypotheses' texts (beam search, then the free hypothesis when a candidate won), best first,
+    without `text`, deduplicated."""
+    margin: float | None = None
+    """Best minus second hypothesis score, in mean log-probability per token; None with one hypothesis."""
+    candidate: str | None = None
+    """The expected answer taken as `text` when one clearly won against the free hypothesis."""
 
     @property
     def confidence(self) -> float:
         """`exp(avg_logprob)`: a rough 0..1 confidence."""
         return math.exp(self.avg_logprob)
+
+    @property
+    def unsure(self) -> bool:
+        """Whether the recogniser was not sure of `text`: no expected answer won, and the best hypothesis
+        led the second by less than `UNSURE_MARGIN` or its confidence was below `UNSURE_LOGPROB`.
+        """
+        if self.candidate is not None or not self.text:
+            return False
+        if self.avg_logprob < UNSURE_LOGPROB:
+            return True
+        return self.margin is not None and self.margin < UNSURE_MARGIN
 
 
 def is_silence(text: str, avg_logprob: float, no_speech_prob: float) -> bool:
@@ -158,6 +181,7 @@ class Recognizer:
         *,
         sample_rate: int = WHISPER_RATE,
         method: Method = "trimmed",
+        candidates: Sequence[str] = (),
     ) -> Transcript:
         """Transcribe one caller turn.
 
@@ -169,6 +193,8 @@ class Recognizer:
             sample_rate: Rate of `pcm`; resampled to 16 kHz when different.
             method: "trimmed" (the fast path) or "stock" (faster-whisper's own `transcribe`: 30-second window,
                 beam search of 5, temperature 0).
+            candidates: The answers the caller may say here (`Expect.answers`); each is scored against the
+                audio, and one that clearly wins becomes `text` (`candidate` set).
 
         Returns:
             The transcript with its scores and timing.
