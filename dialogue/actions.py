@@ -62,6 +62,10 @@ class Expect:
     """The agent now waits for the caller; a hint on what kind of answer comes next."""
 
     kind: ExpectKind
+    answers: tuple[str, ...] = ()
+    """The texts the caller may say here, for the recogniser to score against the audio (roster names
+    "docteur Martin", motif labels, the offered slots' ordinals and times "le premier", "mardi à 10h30",
+    "oui", "non"); empty when the answers are open (names, dates, numbers, free speech)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,12 @@ class CallerSaid:
     alternatives: tuple[str, ...] = ()
     """The recogniser's other hypotheses for the same audio, best first. When the question being asked cannot
     use `text`, the first of them that it can use is taken (the intents are read on `text` alone)."""
+    barged_in: bool = False
+    """The caller began speaking before the bot's question was heard in full (a read-back's "oui" said into
+    it does not confirm)."""
+    unsure: bool = False
+    """The recogniser was not sure of `text` (low margin between its best hypotheses, and no expected answer
+    clearly won): names and birth dates taken from it are echoed in the next question, so a "non" corrects them."""
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,8 @@ class Prompt:
     """Said with the question after a misunderstanding."""
     keypad: str = ""
     """The keypad way to answer, offered after failures or silence."""
+    answers: tuple[str, ...] = ()
+    """The texts the caller may say here, passed on in `Expect.answers` (empty for open answers)."""
 
 
 @dataclass(frozen=True)

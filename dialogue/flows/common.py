@@ -39,13 +39,20 @@ def ask(
     pre: Sequence[str] = (),
     example: str = "",
     keypad: str = "",
+    answers: Sequence[str] = (),
 ) -> Result:
-    """Say `pre` (not repeated later), then ask the question `lines` and wait for an answer."""
+    """Say `pre` (not repeated later), then ask the question `lines` and wait for an answer.
+
+    `answers`: the texts the caller may say here (for the recogniser, see `Expect.answers`); yes/no questions
+    get the locale's yes and no when none are given.
+    """
     if not keypad:
         keypad = ctx.phrases.get("keypad.yes_no") if expect is ExpectKind.YES_NO else ctx.phrases.get("keypad.none")
     if not example and expect is ExpectKind.YES_NO:
         example = ctx.phrases.get("example.yes_no")
-    prompt = Prompt(tuple(lines), expect, example, keypad)
+    if not answers and expect is ExpectKind.YES_NO:
+        answers = ctx.phrases.words("answers.yes_no")
+    prompt = Prompt(tuple(lines), expect, example, keypad, tuple(answers))
     misses = state.misses if phase is state.phase else 0
     new = replace(state, phase=phase, prompt=prompt, misses=misses)
     return new, [*(Say(text) for text in pre), *question(new)]
@@ -57,7 +64,7 @@ def question(state: State, with_keypad: bool = False) -> list[Action]:
     actions: list[Action] = [Say(text) for text in prompt.lines]
     if (with_keypad or state.keypad_mode) and prompt.keypad:
         actions.append(Say(prompt.keypad))
-    return [*actions, Expect(prompt.expect)]
+    return [*actions, Expect(prompt.expect, prompt.answers)]
 
 
 def reprompt(state: State, lines: Sequence[str], with_keypad: bool = False) -> Result:

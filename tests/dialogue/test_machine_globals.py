@@ -121,7 +121,9 @@ def test_emergency_is_said_at_once_not_interruptible(clinic: Clinic, text: str, 
     call = Call(clinic)
     actions = call.send(text)
     assert isinstance(actions[0], Say) and numbers in actions[0].text and not actions[0].interruptible
-    assert call.state.phase is Phase.EMERGENCY and actions[-1] == Expect(ExpectKind.YES_NO)
+    assert call.state.phase is Phase.EMERGENCY and actions[-1] == Expect(
+        ExpectKind.YES_NO, call.ctx.phrases.words("answers.yes_no")
+    )
     call.send("dtmf:1")
     assert isinstance(call.last[-1], Transfer) and call.last[-1].outcome.kind is OutcomeKind.EMERGENCY
     assert "book" not in call.port.calls
