@@ -1,9 +1,11 @@
 """Speech recognition of short phone turns with one shared faster-whisper model.
 
 The fast path does not pay for Whisper's 30-second window: it computes the log-Mel features of the utterance
-plus a little silence, runs the CTranslate2 encoder on those frames only, and decodes greedily (temperature 0,
-no timestamps, a loop guard and a token cap). The stock `WhisperModel.transcribe` stays available for
-comparison and for audio longer than one window.
+plus a little silence, runs the CTranslate2 encoder on those frames only, and decodes with a small beam search
+(temperature 0, no timestamps, a loop guard and a token cap) whose hypotheses are the turn's n-best; expected
+answers are scored against the same encoder output (`voicebot.speech.candidates`). The stock
+`WhisperModel.transcribe` stays available for comparison and for audio longer than one window (one hypothesis,
+no candidates).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from voicebot.speech.audio import WHISPER_RATE, resample, to_float32
 from voicebot.speech.models import whisper_model_dir
 
 if TYPE_CHECKING:
+    import ctranslate2
     from faster_whisper.tokenizer import Tokenizer
 
 Method = Literal["trimmed", "stock"]
@@ -31,6 +34,8 @@ MIN_WINDOW: Mapping[str, float] = {"fr": 16.0, "": 8.0}
 understood 27 times in 33 with 16 s, 26 with 12 s, 25 with 8 s (tests/speech/test_caller_sentences.py; English
 31 of 33 with 8 s and 16 s alike): a longer window costs about 0.2 s of encoder per turn, paid in French only."""
 
+BEAM_SIZE = 4
+"""Beam width (and n-best size) of the fast path; see bench/recognition.md for its cost."""
 UNSURE_MARGIN = 0.1
 """Best-minus-second mean log-probability under which a transcript is unsure (provisional; see bench)."""
 UNSURE_LOGPROB = -1.0
@@ -86,6 +91,37 @@ def is_silence(text: str, avg_logprob: float, no_speech_prob: float) -> bool:
     return (no_speech_prob > 0.6 and avg_logprob < -1.0) or not any(c.isalnum() for c in text)
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    """The fast path's output: hypotheses (text, mean log-probability) best first, and what candidates reuse."""
+
+    hypotheses: list[tuple[str, float]]
+    no_speech_prob: float
+    encoded: ctranslate2.StorageView
+    prompt: list[int]
+
+
+def _others(hypotheses: Sequence[tuple[str, float]]) -> tuple[tuple[str, ...], float | None]:
+    """The other hypotheses' texts that read differently from the best (case and punctuation aside), best
+    first, and the best's lead over the first of them (None when there is none).
+    """
+    from voicebot.speech.candidates import comparable
+
+    best_text, best_score = hypotheses[0]
+    seen = {comparable(best_text)}
+    texts: list[str] = []
+    margin = None
+    for text, score in hypotheses[1:]:
+        key = comparable(text)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        texts.append(text)
+        if margin is None:
+            margin = best_score - score
+    return tuple(texts), margin
+
+
 class Recognizer:
     """One Whisper model for the whole process; `transcribe` is synchronous and safe to call from threads.
 
@@ -105,6 +141,7 @@ class Recognizer:
             but can drop a repeated digit from a long phone number, so longer turns decode without it.
         short_turn: Seconds under which a turn counts as short (one or two words).
         max_new_tokens: Cap on decoded tokens (a loop guard; a phone turn is far shorter).
+        beam_size: Beam width of the fast path, and hypotheses kept (1: greedy, one hypothesis).
     """
 
     def __init__(
@@ -120,6 +157,7 @@ class Recognizer:
         repetition_penalty: float = 1.3,
         short_turn: float = 2.0,
         max_new_tokens: int = 100,
+        beam_size: int = BEAM_SIZE,
     ) -> None:
         from faster_whisper import WhisperModel  # heavy import: only when a recognizer is built
 
@@ -137,6 +175,7 @@ class Recognizer:
         self.repetition_penalty = repetition_penalty
         self.short_turn = short_turn
         self.max_new_tokens = max_new_tokens
+        self.beam_size = beam_size
         self._tokenizers: dict[str, Tokenizer] = {}
         self._lock = threading.Lock()
         self._running = 0
@@ -202,7 +241,7 @@ class Recognizer:
         with self._lock:
             self._running += 1
         try:
-            return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method)
+            return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method, candidates)
         finally:
             with self._lock:
                 self._running -= 1
@@ -215,24 +254,39 @@ class Recognizer:
         hotwords: Sequence[str],
         sample_rate: int,
         method: Method,
+        candidates: Sequence[str],
     ) -> Transcript:
         samples = to_float32(pcm)
         if sample_rate != WHISPER_RATE:
             samples = resample(samples, sample_rate, WHISPER_RATE)
         audio_seconds = len(samples) / WHISPER_RATE
         started = time.perf_counter()
+        decoded: _Decoded | None = None
         if method == "stock" or audio_seconds + self.padding > MAX_WINDOW_SECONDS:
             text, logprob, no_speech = self._stock(samples, language, prompt, hotwords)
-            method = "stock"
+            hypotheses, method = [(text, logprob)], "stock"
         else:
-            text, logprob, no_speech = self._trimmed(samples, language, prompt, hotwords)
+            decoded = self._trimmed(samples, language, prompt, hotwords)
+            hypotheses, no_speech = decoded.hypotheses, decoded.no_speech_prob
+        text, logprob = hypotheses[0]
         if is_silence(text, logprob, no_speech):
-            text = ""
-        return Transcript(text, logprob, no_speech, time.perf_counter() - started, audio_seconds, method)
+            return Transcript("", logprob, no_speech, time.perf_counter() - started, audio_seconds, method)
+        alternatives, margin = _others(hypotheses)
+        candidate = None
+        if candidates and decoded is not None:
+            from voicebot.speech.candidates import choose
 
-    def _trimmed(
-        self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]
-    ) -> tuple[str, float, float]:
+            tokenizer = self._tokenizer(language)
+            choice = choose(self.model.model, tokenizer, decoded.encoded, decoded.prompt, text, candidates)
+            if choice.candidate is not None:
+                candidate = choice.candidate
+                others = [text, *alternatives]
+                alternatives = tuple(a for a in others if a != candidate)
+                text = candidate
+        seconds = time.perf_counter() - started
+        return Transcript(text, logprob, no_speech, seconds, audio_seconds, method, alternatives, margin, candidate)
+
+    def _trimmed(self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]) -> _Decoded:
         import ctranslate2
         from faster_whisper.transcribe import get_suppressed_tokens
 
@@ -250,7 +304,9 @@ class Recognizer:
         result = self.model.model.generate(
             encoded,
             [tokens],
-            beam_size=1,
+            beam_size=self.beam_size,
+            num_hypotheses=self.beam_size,
+            length_penalty=1.0,
             max_length=len(tokens) + self.max_new_tokens,
             no_repeat_ngram_size=3,
             return_scores=True,
@@ -259,9 +315,14 @@ class Recognizer:
             repetition_penalty=self.repetition_penalty if len(samples) < self.short_turn * WHISPER_RATE else 1.0,
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
         )[0]
-        ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-        avg_logprob = result.scores[0] / (len(ids) + 1)
-        return tokenizer.decode(ids).strip(), float(avg_logprob), float(result.no_speech_prob)
+        hypotheses = []
+        for sequence, score in zip(result.sequences_ids, result.scores, strict=True):
+            ids = [t for t in sequence if t < tokenizer.eot]
+            # With length_penalty 1, CTranslate2's score is the summed log-probability (end-of-text included)
+            # divided by the number of text tokens: per token with end-of-text, as faster-whisper does.
+            hypotheses.append((tokenizer.decode(ids).strip(), float(score) * len(ids) / (len(ids) + 1)))
+        hypotheses.sort(key=lambda h: h[1], reverse=True)
+        return _Decoded(hypotheses, float(result.no_speech_prob), encoded, tokens)
 
     def _stock(
         self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]
