@@ -11,7 +11,9 @@ import click
 
 from telephony.g711 import FRAME_SECONDS
 from voicebot.commands.base import fail
+from voicebot.commands.caller_options import caller_options
 from voicebot.settings import BadSetting, twilio_settings
+from voicebot.simulate.caller_voice import Voicing
 
 
 def _local_api(url: str | None) -> tuple[str, int] | None:
@@ -44,46 +46,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--to", "called", metavar="E164", default="+33100000000", show_default=True, help="The number dialled."
     )
-    @click.option(
-        "--script",
-        type=click.Path(exists=True, dir_okay=False),
-        help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, over:SECONDS LINE).",
-    )
-    @click.option(
-        "--json",
-        "json_mode",
-        is_flag=True,
-        help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.",
-    )
-    @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
-    @click.option(
-        "--language",
-        type=click.Choice(["fr", "en"]),
-        default="fr",
-        show_default=True,
-        help="Language of the caller's voice and of the transcription.",
-    )
-    @click.option("--locale", "language", type=click.Choice(["fr", "en"]), hidden=True)  # the former name
-    @click.option("--caller-voice", metavar="NAME", help="Kokoro voice of the caller (default pm_alex / af_heart).")
-    @click.option(
-        "--no-speech",
-        is_flag=True,
-        help="Load no speech model: bot turns are reported by length, text lines are refused.",
-    )
-    @click.option(
-        "--turn-gap",
-        type=click.FloatRange(0.2, 5.0),
-        default=1.0,
-        show_default=True,
-        help="Seconds of bot silence that end its turn.",
-    )
-    @click.option(
-        "--answer-timeout",
-        type=click.FloatRange(1, 120),
-        default=15.0,
-        show_default=True,
-        help="Seconds to wait for the bot to speak.",
-    )
+    @caller_options()
     def call(
         server: str,
         public_url: str | None,
@@ -93,7 +56,7 @@ def register(main: click.Group) -> None:
         json_mode: bool,
         record: str | None,
         language: str,
-        caller_voice: str | None,
+        voicing: Voicing,
         no_speech: bool,
         turn_gap: float,
         answer_timeout: float,
@@ -104,7 +67,8 @@ def register(main: click.Group) -> None:
         VOICEBOT_TWILIO_API_URL is a loopback http URL, the carrier also plays Twilio's REST API there, so the
         bot's hang-ups and transfers reach it.
 
-        Caller lines: text (spoken by the caller's voice), wav:PATH, dtmf:123, silence (wait for the bot),
+        Caller lines: text (spoken by the caller's voice), wav:PATH, human:TEXT (a real person's recordings:
+        numbers, days, months, letters, e.g. "human:14 juillet 1982"), dtmf:123, silence (wait for the bot),
         hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
@@ -122,7 +86,7 @@ def register(main: click.Group) -> None:
             fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE), as for the server")
             return
         try:
-            transcriber, voice = load_caller_speech(language, caller_voice, enabled=not no_speech)
+            transcriber, voice = load_caller_speech(language, voicing, enabled=not no_speech)
         except SpeechUnavailable as error:
             fail(str(error))
             return
@@ -142,6 +106,7 @@ def register(main: click.Group) -> None:
             json_mode=json_mode,
             answer_timeout=answer_timeout,
             turns=BotTurns(gap_frames=round(turn_gap / FRAME_SECONDS)),
+            language=language,
         )
         runner.interactive = not script and not json_mode and sys.stdin.isatty()
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None

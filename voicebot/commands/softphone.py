@@ -11,6 +11,8 @@ import click
 
 from telephony.g711 import FRAME_SECONDS
 from voicebot.commands.base import fail
+from voicebot.commands.caller_options import caller_options
+from voicebot.simulate.caller_voice import Voicing
 from voicebot.simulate.softphone import DEFAULT_URI, SipTarget, parse_target
 
 
@@ -64,42 +66,10 @@ def register(main: click.Group) -> None:
         help="The From user, e.g. +33612345678 (anonymous: a withheld number).",
     )
     @click.option(
-        "--script",
-        type=click.Path(exists=True, dir_okay=False),
-        help="Play the caller's lines from FILE (text, wav:PATH, dtmf:123, silence, hangup, over:SECONDS LINE).",
-    )
-    @click.option(
         "--wav",
         type=click.Path(exists=True, dir_okay=False),
         help="Say this recording first, wait for the bot's answer, then hang up (or go on with "
         "--script / --json's stdin).",
-    )
-    @click.option(
-        "--json",
-        "json_mode",
-        is_flag=True,
-        help="The `voicebot chat --json` protocol: JSON lines on stdout, caller lines on stdin.",
-    )
-    @click.option("--record", type=click.Path(dir_okay=False), help="Write both sides to this WAV (8 kHz stereo).")
-    @click.option(
-        "--language",
-        type=click.Choice(["fr", "en"]),
-        default="fr",
-        show_default=True,
-        help="Language of the caller's voice and of the transcription.",
-    )
-    @click.option("--locale", "language", type=click.Choice(["fr", "en"]), hidden=True)  # as `call` and `chat`
-    @click.option(
-        "--voice",
-        "--caller-voice",
-        "caller_voice",
-        metavar="NAME",
-        help="Kokoro voice of the caller (default pm_alex / af_heart).",
-    )
-    @click.option(
-        "--no-speech",
-        is_flag=True,
-        help="Load no speech model: bot turns are reported by length, text lines are refused.",
     )
     @click.option(
         "--codec",
@@ -108,26 +78,13 @@ def register(main: click.Group) -> None:
     )
     @click.option("--auth", metavar="USER:PASSWORD", help="Digest credentials, when the far end asks for them.")
     @click.option(
-        "--turn-gap",
-        type=click.FloatRange(0.2, 5.0),
-        default=1.0,
-        show_default=True,
-        help="Seconds of bot silence that end its turn.",
-    )
-    @click.option(
-        "--answer-timeout",
-        type=click.FloatRange(1, 120),
-        default=15.0,
-        show_default=True,
-        help="Seconds to wait for the bot to speak.",
-    )
-    @click.option(
         "--ring-timeout",
         type=click.FloatRange(0.5, 120),
         default=10.0,
         show_default=True,
         help="Seconds to wait for the call to be answered.",
     )
+    @caller_options("--voice")
     def softphone(
         target: SipTarget,
         caller_id: str,
@@ -136,7 +93,7 @@ def register(main: click.Group) -> None:
         json_mode: bool,
         record: str | None,
         language: str,
-        caller_voice: str | None,
+        voicing: Voicing,
         no_speech: bool,
         codec: str | None,
         auth: str | None,
@@ -151,7 +108,8 @@ def register(main: click.Group) -> None:
         speech is transcribed and printed as it arrives. Start `voicebot serve` first (SIP on
         127.0.0.1:5060 by default, --sip-port).
 
-        Caller lines: text (spoken by the caller's voice), wav:PATH, dtmf:123, silence (wait for the bot),
+        Caller lines: text (spoken by the caller's voice), wav:PATH, human:TEXT (a real person's recordings:
+        numbers, days, months, letters, e.g. "human:14 juillet 1982"), dtmf:123, silence (wait for the bot),
         hangup; over:SECONDS LINE talks over the bot (barge-in): LINE starts SECONDS after the bot starts its
         next turn instead of after it ends, e.g. "over:1.5 Actually, Wednesday please".
         """
@@ -169,7 +127,7 @@ def register(main: click.Group) -> None:
         if wav is not None:
             _check_wav(wav)
         try:
-            transcriber, voice = load_caller_speech(language, caller_voice, enabled=not no_speech)
+            transcriber, voice = load_caller_speech(language, voicing, enabled=not no_speech)
         except SpeechUnavailable as error:
             fail(str(error))
             return
@@ -188,6 +146,7 @@ def register(main: click.Group) -> None:
             answer_timeout=answer_timeout,
             turns=BotTurns(gap_frames=round(turn_gap / FRAME_SECONDS)),
             program="voicebot softphone",
+            language=language,
         )
         script_lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None
         interactive = runner.interactive = not script and not json_mode and not wav and sys.stdin.isatty()

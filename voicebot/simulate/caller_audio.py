@@ -1,6 +1,7 @@
 """The simulated carrier's audio side: the bot's turns cut from what was played, phone-band conversions, the
-stereo recording, and the speech models of the simulated caller (Kokoro) and of its ear (Whisper), loaded by
-`load_caller_speech` for `voicebot call` and `voicebot softphone`.
+stereo recording, and the speech models of the simulated caller (Kokoro, or Asterisk's human recordings: see
+`voicebot.simulate.caller_voice`) and of its ear (Whisper), loaded by `load_caller_speech` for `voicebot call` and
+`voicebot softphone`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from typing import Protocol, TextIO
 import numpy as np
 
 from telephony.g711 import FRAME_BYTES, PHONE_RATE, ULAW_SILENCE, rms, ulaw_decode, ulaw_encode
+from voicebot.simulate.caller_voice import (
+    RANKED_VOICES,
+    CallerVoice,
+    VoiceSpec,
+    VoiceTurns,
+    Voicing,
+    default_voice,
+    parse_voices,
+)
+from voicebot.simulate.human_speech import NoRecording
 
 TRANSCRIBE_RATE = 16_000
 
@@ -102,8 +113,8 @@ def write_recording(path: str | Path, caller: bytes, bot: bytes) -> None:
         writer.writeframes(np.column_stack([left, right]).astype("<i2").tobytes())
 
 
-CALLER_VOICES = {"fr": "pm_alex", "en": "af_heart"}
-"""Kokoro voices for the simulated caller (the agent speaks with others)."""
+CALLER_VOICES = {language: ranked[0] for language, ranked in RANKED_VOICES.items()}
+"""The best Kokoro voice for the simulated caller per language (`RANKED_VOICES`; the agent speaks with others)."""
 
 
 class WhisperTranscriber:
@@ -121,44 +132,96 @@ class WhisperTranscriber:
 
 
 class KokoroVoice:
-    """`Voice` over a Kokoro voice of `voicebot.speech` (the caller's)."""
+    """`Voice` over a Kokoro voice of `voicebot.speech` (the caller's), at any speed.
 
-    def __init__(self, voice: str, language: str) -> None:
+    Args:
+        voice: A Kokoro voice ("ff_siwis").
+        language: `fr` or `en`.
+        speed: The speaking rate when `speak` is given none.
+        blend: Another voice mixed in, with its weight (a new speaker).
+    """
+
+    def __init__(
+        self, voice: str, language: str, *, speed: float = 1.0, blend: tuple[str, float] | None = None
+    ) -> None:
         from voicebot.speech.tts import KokoroSynthesizer
 
-        self.synthesizer = KokoroSynthesizer(voice, language)
+        # No sentence cache in the synthesiser: it does not know the speed; lines are kept here instead
+        self.synthesizer = KokoroSynthesizer(voice, language, speed=speed, blend=blend, cache_bytes=0)
+        self.speed = speed
+        self._said: dict[tuple[str, float], tuple[bytes, int]] = {}
 
-    def speak(self, text: str) -> tuple[bytes, int]:
-        """The caller saying `text`."""
-        chunk = self.synthesizer.synthesize(text)
-        return chunk.pcm, chunk.sample_rate
+    def speak(self, text: str, speed: float | None = None) -> tuple[bytes, int]:
+        """The caller saying `text` at `speed` (default: the voice's)."""
+        key = (text, self.speed if speed is None else speed)
+        if key not in self._said:
+            self.synthesizer.speed = key[1]
+            chunk = self.synthesizer.synthesize(text)
+            if len(self._said) >= 256:
+                self._said.pop(next(iter(self._said)))
+            self._said[key] = chunk.pcm, chunk.sample_rate
+        return self._said[key]
 
 
 class SpeechUnavailable(RuntimeError):
     """The caller's speech models cannot be loaded; the message says what to do."""
 
 
+def installed_voices() -> list[str]:
+    """The Kokoro voices of the installed voices file (ModelMissing when Kokoro is not installed)."""
+    from voicebot.speech.models import kokoro_paths
+
+    with np.load(kokoro_paths()[1]) as voices:
+        return list(voices.files)
+
+
+def caller_voice(language: str, voicing: Voicing, *, enabled: bool = True) -> CallerVoice | None:
+    """The caller's voice as `voicing` says, each Kokoro speaker loaded once; None when not `enabled` and the
+    recordings are not asked for (`--no-speech`: no model is loaded; `human` lines still play).
+    """
+    if not enabled:
+        return CallerVoice({}, None, language, human=True) if voicing.human else None
+    voices = voicing.voices or (VoiceSpec(default_voice(language, installed_voices())),)
+    speakers = {v: KokoroVoice(v.name, language, speed=voicing.speed.low, blend=v.blend) for v in voices}
+    turns = VoiceTurns(voices, voicing.speed, voicing.seed)
+    return CallerVoice(speakers, turns, language, human=voicing.human)
+
+
 def load_caller_speech(
-    language: str, voice: str | None = None, *, enabled: bool = True, err: TextIO | None = None
+    language: str,
+    voice: Voicing | str | None = None,
+    *,
+    enabled: bool = True,
+    err: TextIO | None = None,
 ) -> tuple[Transcriber | None, Voice | None]:
-    """The simulated caller's ear (Whisper) and voice (Kokoro) in `language`; `(None, None)` when not `enabled`.
+    """The simulated caller's ear (Whisper) and voice in `language`; no model when not `enabled`.
 
     Args:
         language: `fr` or `en`.
-        voice: The Kokoro voice of the caller (default: `CALLER_VOICES[language]`).
-        enabled: `False` for `--no-speech`: no model is loaded.
+        voice: The caller's voices and speeds (`voicebot.simulate.caller_voice.Voicing`), or a `--caller-voice`
+            text; default: the most natural voice installed (`RANKED_VOICES`).
+        enabled: `False` for `--no-speech`: no model is loaded (`(None, None)`, or the Asterisk recordings alone
+            when `human` was asked for).
         err: Where "Loading the speech models..." is written (default: stderr).
 
     Raises:
-        SpeechUnavailable: A model is missing, or the voice does not exist.
+        SpeechUnavailable: A model or the recordings are missing, or a voice does not exist.
     """
+    if isinstance(voice, str) or voice is None:
+        voices, human = parse_voices(voice)
+        voice = Voicing(voices, human)
     if not enabled:
-        return None, None
+        try:
+            return None, caller_voice(language, voice, enabled=False)
+        except NoRecording as error:
+            raise SpeechUnavailable(str(error)) from error
     stream = err or sys.stderr
     stream.write("Loading the speech models...\n")
     stream.flush()
     try:
-        return WhisperTranscriber(language), KokoroVoice(voice or CALLER_VOICES[language], language)
+        return WhisperTranscriber(language), caller_voice(language, voice)
+    except NoRecording as error:
+        raise SpeechUnavailable(str(error)) from error
     except Exception as error:  # missing models, a voice name that does not exist...
         raise SpeechUnavailable(
             f"speech models unavailable ({type(error).__name__}: {error}); run `voicebot models install`, "

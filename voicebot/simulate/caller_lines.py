@@ -62,7 +62,7 @@ class CallerLine:
     """One parsed caller line."""
 
     kind: str
-    """`say`, `wav`, `dtmf`, `silence` or `hangup`."""
+    """`say`, `wav`, `human` (Asterisk's recordings of the text), `dtmf`, `silence` or `hangup`."""
     value: str = ""
     over: float | None = None
     """For a line said over the bot: seconds after the start of the bot's turn."""
@@ -76,9 +76,9 @@ def parse_line(line: str) -> CallerLine | None:
         return None
     if (over := OVER.match(text)) is not None:
         inner = parse_line(over.group(2))
-        if inner is not None and inner.kind in ("say", "wav", "dtmf"):
+        if inner is not None and inner.kind in ("say", "wav", "human", "dtmf"):
             return CallerLine(inner.kind, inner.value, float(over.group(1)))
-    for prefix in ("dtmf", "wav"):
+    for prefix in ("dtmf", "wav", "human"):
         if folded.startswith(prefix + ":"):
             return CallerLine(prefix, text[len(prefix) + 1 :].strip())
     if folded in ("", "silence"):

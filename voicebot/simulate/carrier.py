@@ -4,11 +4,13 @@ Caller lines (typed, from a `--script` file, or from stdin in JSON mode), as in 
 
 * any text: spoken by the caller's voice (needs a `Voice`);
 * `wav:PATH`: a recording played as the caller's speech;
+* `human:TEXT`: TEXT said by a real person: Debian's Asterisk recordings of its words (numbers, weekdays, months,
+  letters: `voicebot.simulate.human_speech`), e.g. `human:14 juillet 1982`;
 * `dtmf:123`: keys pressed on the keypad;
 * `silence` (or an empty line): the caller says nothing and waits for the bot;
 * `hangup`, or the end of the input: the caller hangs up;
-* `over:SECONDS LINE` (LINE being text, `wav:` or `dtmf:`): the caller does not wait for the bot to finish: LINE
-  starts SECONDS after the bot starts its next turn, over it (barge-in). The line is taken as soon as it is
+* `over:SECONDS LINE` (LINE being text, `wav:`, `human:` or `dtmf:`): the caller does not wait for the bot to
+  finish: LINE starts SECONDS after the bot starts its next turn, over it (barge-in). The line is taken as soon as it is
   available (a script, piped input, or typed while the bot talks), while the bot is still speaking; after it,
   the caller waits for the bot's turn to end as usual (add `silence` to wait for a further turn).
 
@@ -96,6 +98,7 @@ class CallerScript(Generic[CallT]):
         answer_timeout: Seconds to wait for the bot to speak before handing the turn back to the caller.
         key_gap: Seconds between keys of a `dtmf:` line.
         program: Names the program in error messages.
+        language: The language of `human:` lines.
     """
 
     def __init__(
@@ -111,8 +114,10 @@ class CallerScript(Generic[CallT]):
         key_gap: float = 0.25,
         turns: BotTurns | None = None,
         program: str = "voicebot call",
+        language: str = "fr",
     ) -> None:
         self.call = call
+        self.language = language
         self.program = program
         self.transcriber = transcriber
         self.voice = voice
@@ -195,12 +200,16 @@ class CallerScript(Generic[CallT]):
             for digit in line.value.replace(" ", ""):
                 await self.call.send_dtmf(digit)
                 await asyncio.sleep(self.key_gap)
-        elif line.kind in ("say", "wav"):
+        elif line.kind in ("say", "wav", "human"):
             if line.kind == "wav":
                 from voicebot.speech.audio import int16_bytes, read_wav
 
                 samples, rate = read_wav(line.value)
                 pcm = int16_bytes(samples)
+            elif line.kind == "human":
+                from voicebot.simulate.human_speech import recorded_answer
+
+                pcm, rate = recorded_answer(line.value, self.language)
             elif self.voice is None:
                 raise TelephonyError("no caller voice: text lines need the speech models (voicebot models install)")
             else:
