@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
-from dialogue.flows import answers, confirm, general, identity, manage, request
+from dialogue.flows import answers, confirm, general, identity, manage, request, unsure
 from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, reprompt
 from dialogue.state import Phase, Prompt, State, Task
 from dialogue.understand.intents import Intent, detect_intent, is_emergency
@@ -49,15 +49,15 @@ HANDLERS: dict[Phase, Handler] = {
     Phase.FIRST_NAME: identity.on_first_name,
     Phase.PHONE_CONFIRM: identity.on_phone_confirm,
     Phase.PHONE: identity.on_phone,
-    Phase.CONFIRM: confirm.on_confirm,
+    Phase.CONFIRM: confirm.after_read_back(confirm.on_confirm),
     Phase.FIX: confirm.on_fix,
     Phase.FIND_NAME: manage.on_find_name,
     Phase.FIND_BIRTH: manage.on_find_birth,
     Phase.FIND_RETRY: manage.on_find_retry,
     Phase.PICK: manage.on_pick,
-    Phase.CANCEL_CONFIRM: manage.on_cancel_confirm,
+    Phase.CANCEL_CONFIRM: confirm.after_read_back(manage.on_cancel_confirm),
     Phase.REQUEST_CATEGORY: request.on_category,
-    Phase.REQUEST_CONFIRM: request.on_confirm,
+    Phase.REQUEST_CONFIRM: confirm.after_read_back(request.on_confirm),
     Phase.REQUEST_FIX: request.on_fix,
 }
 
@@ -138,7 +138,8 @@ def _speech(state: State, event: CallerSaid, ctx: Context) -> Result:
     asking_yes_no = state.prompt is not None and state.prompt.expect is ExpectKind.YES_NO
     if switch is not None and state.task not in (None, switch) and not asking_yes_no:
         return _settle(state, general.begin(state, ctx, switch, text), ctx)
-    return _dispatch(state, Heard(text=text), ctx, intent, event.alternatives)
+    heard = Heard(text=text, barged_in=event.barged_in, unsure=event.unsure)
+    return _dispatch(state, heard, ctx, intent, event.alternatives)
 
 
 def _dispatch(
@@ -147,8 +148,9 @@ def _dispatch(
     handler = HANDLERS.get(state.phase)
     result = None
     if handler is not None:
-        for said in (heard, *(Heard(text=other.strip()) for other in alternatives if other.strip())):
-            result = handler(state, said, ctx)
+        others = (Heard(text=t.strip(), barged_in=heard.barged_in, unsure=True) for t in alternatives if t.strip())
+        for said in (heard, *others):  # another hypothesis than the best is never sure
+            result = unsure.on_echoed(state, said, ctx) or handler(replace(state, echo=None), said, ctx)
             if result is not None:
                 break
     if result is None and intent in (Intent.INFO_HOURS, Intent.INFO_ADDRESS):
@@ -157,7 +159,7 @@ def _dispatch(
 
 
 _BOOKKEEPING = frozenset(
-    {"phase", "prompt", "visited", "keypad_mode", "no_input", "misses", "stalls", "seen", "outcome"}
+    {"phase", "prompt", "echo", "visited", "keypad_mode", "no_input", "misses", "stalls", "seen", "outcome"}
 )
 """The state's fields that say how the conversation goes, not what it has found out."""
 

@@ -109,6 +109,18 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Echo:
+    """A patient detail taken from an unsure hearing and said back with the next question ("Jean Dupont,
+    c'est noté. ..."), so that a "non" to that question corrects it.
+    """
+
+    what: str
+    """"name" or "birth"."""
+    prompt: Prompt
+    """The question it was said with (a "non" corrects it only while that question is asked)."""
+
+
+@dataclass(frozen=True)
 class State:
     """Everything the agent knows about the call."""
 
@@ -134,6 +146,8 @@ class State:
     find_failures: int = 0
     """Name and birth-date checks that found nothing (never reset in a call: no look-up after two)."""
     prompt: Prompt | None = None
+    echo: Echo | None = None
+    """The unsure name or birth date said back with the current question (see `Echo`)."""
     keypad_mode: bool = False
     """The caller's last answer was keyed in: questions then also read their keypad menu."""
     no_input: int = 0

@@ -13,6 +13,7 @@ from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows import identity
 from dialogue.flows.common import Result, ask, ask_more, can_transfer
+from dialogue.flows.expected import choice_answers, motif_answers, practitioner_answers, which_answers
 from dialogue.flows.search import Found, Reason, find_offers
 from dialogue.flows.wish import (
     ask_alt_motif,
@@ -99,13 +100,15 @@ def ask_practitioner(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
         pre=pre,
         example=phrases.get("example.practitioner"),
         keypad=keypad,
+        answers=practitioner_answers(offering, ctx),
     )
 
 
 def ask_which(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
     """Ask "le docteur Bernard ou le docteur Bertrand ?" when two names are close."""
     phrases = ctx.phrases
-    names = [say_practitioner(ctx.clinic.practitioner(i), phrases) for i in state.wish.practitioner_ids]
+    named = [ctx.clinic.practitioner(i) for i in state.wish.practitioner_ids]
+    names = [say_practitioner(p, phrases) for p in named]
     menu = [phrases.get("keypad.item", key=i, option=name) for i, name in enumerate(names, 1)]
     question = phrases.get("practitioner.which", names=cap(say_list(names, phrases)))
     return ask(
@@ -117,13 +120,15 @@ def ask_which(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
         pre=pre,
         example=phrases.get("example.which", name=names[0]),
         keypad=phrases.get("keypad.menu", items=say_list(menu, phrases)),
+        answers=which_answers(named, ctx),
     )
 
 
 def ask_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
     """Ask the reason for the appointment among the motifs the chosen practitioner offers."""
     phrases = ctx.phrases
-    labels = [m.label for m in motifs_for(state.wish, ctx.clinic)]
+    motifs = motifs_for(state.wish, ctx.clinic)
+    labels = [m.label for m in motifs]
     question = phrases.get("motif.question", motifs=say_list(labels, phrases))
     return ask(
         state,
@@ -134,6 +139,7 @@ def ask_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
         pre=pre,
         example=motif_example(state.wish, ctx),
         keypad=motif_keypad(state.wish, ctx),
+        answers=motif_answers(motifs),
     )
 
 
@@ -195,7 +201,9 @@ def present(
         keys = say_list([str(i) for i in range(1, len(slots) + 1)], phrases)
         keypad = phrases.get("keypad.offer_many", keys=keys)
         expect = ExpectKind.FREE
-    return ask(state, ctx, Phase.OFFER, lines, expect, pre=pre, example=phrases.get("example.offer"), keypad=keypad)
+    answers = choice_answers([s.start for s in slots], ctx, yes_no=len(slots) == 1)
+    example = phrases.get("example.offer")
+    return ask(state, ctx, Phase.OFFER, lines, expect, pre=pre, example=example, keypad=keypad, answers=answers)
 
 
 def after_choice(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:

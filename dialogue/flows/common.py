@@ -23,6 +23,11 @@ class Heard:
 
     text: str | None = None
     digits: str | None = None
+    barged_in: bool = False
+    """Said before the question was heard in full (`CallerSaid.barged_in`): not a read-back's yes."""
+    unsure: bool = False
+    """The recogniser was not sure (`CallerSaid.unsure`, or another hypothesis than its best): a name or a
+    birth date taken from it is echoed in the next question."""
 
 
 Handler = Callable[[State, Heard, Context], Result | None]

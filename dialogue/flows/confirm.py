@@ -11,11 +11,26 @@ from dialogue.context import Context
 from dialogue.flows import identity
 from dialogue.flows.answers import acknowledge, ask_other_time, corrected
 from dialogue.flows.booking import advance
-from dialogue.flows.common import Heard, Result, ask, ask_more, finish, hand_over, yes_no
+from dialogue.flows.common import Handler, Heard, Result, ask, ask_more, finish, hand_over, reprompt, yes_no
 from dialogue.state import Patient, Phase, State, Task, Wish
 from dialogue.understand.choices import parse_menu_key
 from dialogue.understand.intents import correction_target
 from dialogue.wording.spoken import say_digits
+
+
+def after_read_back(handler: Handler) -> Handler:
+    """`handler` for the answer to a read-back (booking, move, cancel, request), taking a yes only once the
+    read-back was heard in full: a bare yes said over it ("oui" into a pause) has the read-back said again.
+    A "non" or a correction said over it is taken as usual.
+    """
+
+    def on_read_back(state: State, heard: Heard, ctx: Context) -> Result | None:
+        if heard.barged_in and yes_no(heard, ctx) is True:
+            return reprompt(state, [ctx.phrases.get("confirm.listen")])
+        return handler(state, heard, ctx)
+
+    on_read_back.__doc__ = handler.__doc__
+    return on_read_back
 
 
 def on_confirm(state: State, heard: Heard, ctx: Context) -> Result | None:

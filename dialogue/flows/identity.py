@@ -17,6 +17,7 @@ from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows import request_recap
 from dialogue.flows.common import Heard, Result, ask, yes_no
+from dialogue.flows.echo import BIRTH, NAME, noted
 from dialogue.flows.wish import ask_alt_motif
 from dialogue.state import Patient, Phase, State, Task
 from dialogue.understand.names import parse_person_name, parse_spelled, same_name, tidy_name
@@ -73,16 +74,23 @@ def advance_identity(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
 
 
 def ask_birth(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ()) -> Result:
-    """Ask the patient's birth date (spoken, or keyed as DDMMYYYY)."""
+    """Ask the patient's birth date (spoken, or keyed as DDMMYYYY).
+
+    The keypad is offered after one miss (the re-prompt's example ends "ou tapez-la : jour, mois, année"),
+    and with the question itself once a name and birth-date check has failed in the call.
+    """
     phrases = ctx.phrases
+    lines = [phrases.get("identity.birth_question")]
+    if phase is Phase.FIND_BIRTH and state.find_failures and not state.keypad_mode:
+        lines.append(phrases.get("identity.birth_keypad"))
     return ask(
         state,
         ctx,
         phase,
-        [phrases.get("identity.birth_question")],
+        lines,
         ExpectKind.DATE,
         pre=pre,
-        example=phrases.get("example.birth"),
+        example=phrases.get("example.birth_keypad"),
         keypad=phrases.get("keypad.birth"),
     )
 
@@ -160,7 +168,8 @@ def on_birth(state: State, heard: Heard, ctx: Context) -> Result | None:
     born = read_birth(heard, ctx)
     if born is None:
         return None
-    return advance_identity(replace(state, patient=replace(state.patient, birth_date=born)), ctx)
+    result = advance_identity(replace(state, patient=replace(state.patient, birth_date=born)), ctx)
+    return noted(result, heard, BIRTH, ctx)
 
 
 def on_caller_is_patient(state: State, heard: Heard, ctx: Context) -> Result | None:
@@ -199,7 +208,7 @@ def on_name(state: State, heard: Heard, ctx: Context) -> Result | None:
     patient = replace(state.patient, first_name=first or state.patient.first_name, last_name=last, record_id=None)
     state = replace(state, patient=patient)
     if patient.first_name is None:
-        return ask(
+        result = ask(
             state,
             ctx,
             Phase.FIRST_NAME,
@@ -208,7 +217,8 @@ def on_name(state: State, heard: Heard, ctx: Context) -> Result | None:
             example=ctx.phrases.get("example.name"),
             keypad=ctx.phrases.get("keypad.name"),
         )
-    return advance_identity(state, ctx)
+        return noted(result, heard, NAME, ctx)
+    return noted(advance_identity(state, ctx), heard, NAME, ctx)
 
 
 def on_first_name(state: State, heard: Heard, ctx: Context) -> Result | None:
@@ -217,7 +227,8 @@ def on_first_name(state: State, heard: Heard, ctx: Context) -> Result | None:
     if name is None:
         return None
     first = name[0] or name[1]
-    return advance_identity(replace(state, patient=replace(state.patient, first_name=first)), ctx)
+    result = advance_identity(replace(state, patient=replace(state.patient, first_name=first)), ctx)
+    return noted(result, heard, NAME, ctx)
 
 
 def on_phone_confirm(state: State, heard: Heard, ctx: Context) -> Result | None:

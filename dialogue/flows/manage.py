@@ -21,6 +21,8 @@ from dialogue.actions import ExpectKind, OutcomeKind
 from dialogue.context import Context
 from dialogue.flows.booking import advance
 from dialogue.flows.common import Heard, Result, ask, ask_more, can_transfer, finish, hand_over, yes_no
+from dialogue.flows.echo import NAME, noted
+from dialogue.flows.expected import choice_answers
 from dialogue.flows.identity import ask_birth, ask_name, read_birth, read_name
 from dialogue.state import Patient, Phase, State, Task, Wish
 from dialogue.understand.choices import parse_choice, parse_menu_key, parse_ordinal
@@ -69,7 +71,7 @@ def on_find_name(state: State, heard: Heard, ctx: Context) -> Result | None:
     if name is None:
         return None
     state = replace(state, patient=Patient(first_name=name[0], last_name=name[1]))
-    return ask_birth(state, ctx, Phase.FIND_BIRTH)
+    return noted(ask_birth(state, ctx, Phase.FIND_BIRTH), heard, NAME, ctx)
 
 
 def on_find_birth(state: State, heard: Heard, ctx: Context) -> Result | None:
@@ -112,6 +114,7 @@ def on_find_birth(state: State, heard: Heard, ctx: Context) -> Result | None:
         ExpectKind.FREE,
         example=phrases.get("example.pick"),
         keypad=phrases.get("keypad.menu", items=say_list(menu, phrases)),
+        answers=choice_answers([a.start.astimezone(ctx.clinic.practice.zone) for a in listed], ctx),
     )
 
 

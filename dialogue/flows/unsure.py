@@ -1,0 +1,78 @@
+"""A "non" to the question that said back an unsure name or birth date (`dialogue.flows.echo`) corrects it.
+
+"Jean Dupont, c'est noté. Quelle est la date de naissance ?" — "non, c'est Dupond": the name is replaced and
+the question asked again; "non" alone: the name is dropped and asked again. When the question itself is a
+yes/no one ("Pouvons-nous vous joindre au ... ?"), a bare "non" answers it; only a correction carrying the
+value ("non, c'est Dupond") changes the detail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from dialogue.actions import ExpectKind
+from dialogue.context import Context
+from dialogue.flows.common import Heard, Result
+from dialogue.flows.echo import BIRTH, echo_line
+from dialogue.flows.identity import advance_identity, ask_birth, ask_name, read_birth, read_name
+from dialogue.state import Patient, Phase, State
+from dialogue.understand.when import parse_birth_date
+from dialogue.understand.yesno import parse_yes_no
+
+_LEADING_NO = re.compile(r"^(?:\W*\b(?:non|nan|no|nope|nah)\b)+[\W_]*", re.IGNORECASE)
+""""Non, non, " before the correction."""
+
+
+def on_echoed(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """The correction of the detail said back with the current question, or `None` when `heard` is not one
+    (then the question's own handler takes it).
+    """
+    echo = state.echo
+    if echo is None or echo.prompt != state.prompt or heard.text is None:
+        return None
+    locale = ctx.locale
+    if parse_yes_no(heard.text, locale) is not False:
+        return None
+    rest = _LEADING_NO.sub("", heard.text.strip()).strip(" .,!?;:")
+    bare = not rest or parse_yes_no(rest, locale) is False
+    if bare:
+        if state.prompt is not None and state.prompt.expect is ExpectKind.YES_NO:
+            return None
+        return _ask_again(state, echo.what, ctx)
+    corrected = _replaced(state, echo.what, rest, ctx)
+    if corrected is None:
+        return None
+    line = echo_line(corrected, echo.what, ctx)
+    pre = [line] if line else []
+    if state.phase is Phase.FIND_BIRTH:
+        return ask_birth(corrected, ctx, Phase.FIND_BIRTH, pre)
+    return advance_identity(corrected, ctx, pre)
+
+
+def _replaced(state: State, what: str, rest: str, ctx: Context) -> State | None:
+    """The state with the detail `rest` carries ("c'est Dupond", "le 15 juillet 1982"), or `None`."""
+    patient = state.patient
+    if what == BIRTH:
+        born = read_birth(Heard(text=rest), ctx)
+        return replace(state, patient=replace(patient, birth_date=born, record_id=None)) if born else None
+    if parse_birth_date(rest, ctx.locale) is not None:
+        return None
+    name = read_name(Heard(text=rest), ctx)
+    if name is None:
+        return None
+    first, last = name
+    fixed = replace(patient, first_name=first or patient.first_name, last_name=last, record_id=None)
+    return replace(state, patient=fixed)
+
+
+def _ask_again(state: State, what: str, ctx: Context) -> Result:
+    """Drop the detail and ask for it again ("Pardon, j'ai mal compris. Quelle est la date de naissance ?")."""
+    pre = [ctx.phrases.get("echo.again")]
+    patient = state.patient
+    if what == BIRTH:
+        dropped = replace(state, patient=replace(patient, birth_date=None, record_id=None))
+        return ask_birth(dropped, ctx, Phase.BIRTH, pre)
+    finding = state.phase is Phase.FIND_BIRTH
+    fresh = Patient() if finding else replace(patient, first_name=None, last_name=None, record_id=None)
+    return ask_name(replace(state, patient=fresh), ctx, Phase.FIND_NAME if finding else Phase.NAME, pre)
