@@ -18,6 +18,7 @@ from booking.slots import TimeWindow
 from dialogue.understand.text import MONTHS, calendar_words, lang_of, prepare
 from dialogue.understand.when.clock import AT, Text, resolve, scan_bare, windows_of
 from dialogue.understand.when.days import Span, scan_days
+from dialogue.understand.when.heard import join_year, respell
 from dialogue.understand.when.parts import context_of, scan_times
 
 
@@ -114,7 +115,7 @@ def parse_when(text: str, now: datetime, locale: str) -> WhenResult | None:
         Days, time, windows and "as soon as possible" found, or `None` when nothing temporal is said.
     """
     lang = lang_of(locale)
-    scan = Text(calendar_words(prepare(text, lang), lang))
+    scan = Text(calendar_words(prepare(respell(text, lang), lang), lang))
     clocks, asap, parts, today_implied = scan_times(scan, lang)
     spans = scan_days(scan, lang, now.date())
     clocks += scan_bare(scan, lang)
@@ -144,7 +145,7 @@ def parse_time_of_day(text: str, locale: str) -> time | None:
         The time, or `None` when no precise time is said ("avant 10 h" is a constraint, not a time).
     """
     lang = lang_of(locale)
-    prepared = prepare(text, lang)
+    prepared = prepare(respell(text, lang), lang)
     alone = re.fullmatch(r"(\d{1,2})(?:ish)?", prepared)
     scan = Text(f"{AT[lang][0]} {alone[1]}" if alone else prepared)
     clocks, _, parts, _ = scan_times(scan, lang)
@@ -181,7 +182,7 @@ def parse_birth_date(text: str, locale: str) -> date | None:
         The date, or `None` when no valid date between 1900 and 2099 is found.
     """
     lang = lang_of(locale)
-    prepared = prepare(text, lang)
+    prepared = join_year(prepare(respell(text, lang, birth=True), lang), lang)
     digits = prepared.replace(" ", "")
     if digits.isdigit() and len(digits) in (6, 8):
         found = _birth(digits[:2], digits[2:4], digits[4:])
