@@ -24,6 +24,8 @@ class Phase(enum.StrEnum):
     KNOWN_PATIENT = "known_patient"
     ALT_MOTIF = "alt_motif"
     WHEN = "when"
+    DAY_CHOICE = "day_choice"
+    """A weekday alone said on that weekday: today, or a week today?"""
     OFFER = "offer"
     BIRTH = "birth"
     CALLER_IS_PATIENT = "caller_is_patient"

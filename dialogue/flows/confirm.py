@@ -89,6 +89,7 @@ def ask_fix(state: State, ctx: Context) -> Result:
         ExpectKind.FREE,
         example=phrases.get("example.fix"),
         keypad=phrases.get("keypad.fix"),
+        answers=phrases.words("answers.fix"),
     )
 
 

@@ -27,6 +27,7 @@ def ask_category(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
         pre=pre,
         example=phrases.get("request.example.category"),
         keypad=phrases.get("request.keypad.category"),
+        answers=phrases.words("answers.topics"),
     )
 
 

@@ -10,6 +10,7 @@ from booking.clinic import Clinic, Motif, Practitioner
 from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows.common import Result, ask
+from dialogue.flows.expected import motif_answers
 from dialogue.state import Phase, State, When, Wish
 from dialogue.understand.motif_kinds import general_motif, is_general
 from dialogue.understand.motifs import match_motif
@@ -162,6 +163,7 @@ def ask_alt_motif(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result
             pre=lines,
             example=motif_example(wish, ctx),
             keypad=motif_keypad(wish, ctx),
+            answers=motif_answers(motifs_for(wish, ctx.clinic)),
         )
     new = replace(state, chosen=None, offers=())
     question = phrases.get("motif.offer_alternative", motif=alternative.label)

@@ -4,6 +4,7 @@ and corrected by a "non", and the keypad offered for the birth date after one mi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from dialogue.flows.booking import present
 from dialogue.flows.expected import MAX_ANSWERS
 from dialogue.machine import step
 from dialogue.state import Phase, State
+from dialogue.understand.intents import correction_target
 from dialogue.understand.motifs import match_motif
 from dialogue.understand.practitioners import match_practitioner
+from dialogue.understand.topics import parse_topic
 from tests.dialogue.fake_port import FakePort
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +181,44 @@ def test_one_slot_offered_expects_yes_no_and_its_time() -> None:
     assert state.chosen == slot
 
 
+def test_a_no_to_the_offer_asks_another_moment() -> None:
+    call = Call()
+    said = call.send(BOOK_FR)
+    assert "J'ai de la place mardi 1er décembre à 8 h 30" in said
+    assert "Quel autre moment" in call.send("non") and call.phase() is Phase.WHEN
+    assert call.state.wish.when is None and call.state.offers == ()
+
+
+def test_the_pick_among_appointments_expects_ordinals_and_their_times() -> None:
+    call = Call()
+    other = datetime(2026, 12, 7, 15, 0, tzinfo=FR.practice.zone)
+    call.port.appointments.append(
+        replace(call.port.appointments[0], reference="555002", start=other, end=other + timedelta(minutes=20))
+    )
+    call.send("je voudrais annuler mon rendez-vous")
+    call.send("Jean Dupont")
+    call.send("le 14 juillet 1985")
+    assert call.phase() is Phase.PICK
+    answers = call.answers
+    assert {"le premier", "le deuxième", "à 10h", "lundi à 15h"} <= set(answers) and "le troisième" not in answers
+    call.send("lundi à 15h")
+    assert call.state.target is not None and call.state.target.reference == "555002"
+
+
+def test_the_request_topic_and_the_fix_questions_expect_their_choices() -> None:
+    call = Call()
+    call.send("je voudrais laisser un message au cabinet")
+    assert call.phase() is Phase.REQUEST_CATEGORY
+    for answer in call.answers:
+        assert parse_topic(answer, "fr") is not None, answer
+    assert len(set(map(lambda a: parse_topic(a, "fr"), call.answers))) == 4
+    fix = Call()
+    fix.to_read_back()
+    fix.send("non")
+    assert fix.phase() is Phase.FIX
+    assert [correction_target(a, "fr") for a in fix.answers] == ["when", "when", "practitioner", "name"]
+
+
 def test_open_questions_expect_nothing_in_particular() -> None:
     call = Call()
     assert call.answers == ()
@@ -254,6 +295,15 @@ def test_a_cancel_and_a_request_need_a_yes_after_their_read_back_too() -> None:
     assert request.phase() is Phase.REQUEST_CONFIRM and "leave_request" not in request.port.calls
     request.send("oui")
     assert request.state.outcome is not None and request.state.outcome.kind is OutcomeKind.REQUESTED
+
+
+def test_yes_said_over_the_read_back_again_and_again_ends_with_the_staff_never_booked() -> None:
+    call = Call()
+    call.to_read_back()
+    for _ in range(3):
+        call.send(CallerSaid("oui", barged_in=True))
+    assert call.state.outcome is not None and call.state.outcome.kind is OutcomeKind.TRANSFERRED
+    assert "book" not in call.port.calls
 
 
 def test_a_yes_said_over_another_question_is_taken() -> None:
