@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
-from dialogue.flows import answers, confirm, general, identity, manage, request, unsure
+from dialogue.flows import answers, confirm, day_choice, general, identity, manage, request, unsure
 from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, reprompt
 from dialogue.state import Phase, Prompt, State, Task
 from dialogue.understand.intents import Intent, detect_intent, is_emergency
@@ -42,6 +42,7 @@ HANDLERS: dict[Phase, Handler] = {
     Phase.KNOWN_PATIENT: answers.on_known_patient,
     Phase.ALT_MOTIF: answers.on_alt_motif,
     Phase.WHEN: answers.on_when,
+    Phase.DAY_CHOICE: day_choice.on_day_choice,
     Phase.OFFER: answers.on_offer,
     Phase.BIRTH: identity.on_birth,
     Phase.CALLER_IS_PATIENT: identity.on_caller_is_patient,

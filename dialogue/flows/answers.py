@@ -9,6 +9,7 @@ from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows.booking import ANYONE_KEY, advance, after_choice, ask_motif, present
 from dialogue.flows.common import Heard, Result, ask, ask_more, reprompt, yes_no
+from dialogue.flows.day_choice import ask_if_today
 from dialogue.flows.search import asked_time, earlier_offers, later_offers, nearest_free
 from dialogue.flows.wish import absorb, alternative_motif, candidates, mentions, motifs_for, not_offered_general
 from dialogue.state import Phase, State, When
@@ -138,7 +139,7 @@ def on_when(state: State, heard: Heard, ctx: Context) -> Result | None:
         if day is None:
             return None
         return advance(replace(state, wish=replace(state.wish, when=When(day, day))), ctx)
-    return _absorbed(state, heard.text or "", ctx)
+    return ask_if_today(state, heard.text or "", ctx) or _absorbed(state, heard.text or "", ctx)
 
 
 def _choose(state: State, index: int, ctx: Context) -> Result:
