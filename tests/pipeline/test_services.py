@@ -8,19 +8,27 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    Frame,
     InputAudioRawFrame,
+    OutputAudioRawFrame,
+    StartFrame,
     TranscriptionFrame,
     TTSAudioRawFrame,
     TTSSpeakFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.tests.utils import SleepFrame, run_test
+from pipecat.transports.base_output import BaseOutputTransport
+from pipecat.transports.base_transport import TransportParams
 
 from dialogue.actions import ExpectKind
-from voicebot.pipeline.dialogue_processor import CallHints
+from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.pipeline.stt_service import RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.speech.stt import Transcript
@@ -28,9 +36,11 @@ from voicebot.speech.tts import AudioChunk
 
 
 class FakeRecognizer:
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, *texts: str) -> None:
+        self.texts = list(texts)
+        """What it hears, one text per call (the last one again once they are used up)."""
         self.calls: list[tuple[int, str, str | None, int, str]] = []
+        self.candidates: list[tuple[str, ...]] = []
 
     def transcribe(
         self,
@@ -40,9 +50,12 @@ class FakeRecognizer:
         hotwords: Sequence[str] = (),
         *,
         sample_rate: int = 16000,
+        candidates: Sequence[str] = (),
     ) -> Transcript:
         self.calls.append((len(pcm), language, prompt, sample_rate, threading.current_thread().name))
-        return Transcript(self.text, -0.1, 0.01, 0.01, len(pcm) / 2 / sample_rate)
+        self.candidates.append(tuple(candidates))
+        text = self.texts[min(len(self.calls), len(self.texts)) - 1]
+        return Transcript(text, -0.1, 0.01, 0.01, len(pcm) / 2 / sample_rate)
 
 
 class FakeSynthesizer:
@@ -182,3 +195,41 @@ def test_no_early_recognition_while_the_recognizer_is_busy() -> None:
     down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
     assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["oui"]
     assert stt.early_used == 0 and len(recognizer.calls) == 1
+
+
+def test_stt_scores_the_expected_answers_and_numbers_the_voices() -> None:
+    recognizer, gauge = FakeRecognizer("oui", "", "non"), QuietGauge()
+    hints = CallHints(expect=ExpectKind.YES_NO, answers=("oui", "non"))
+    stt = GaugedSTT(recognizer, language="fr", hints=hints, vad=gauge)
+
+    def voice(silences: list[float]) -> list[Frame]:
+        return [VADUserStartedSpeakingFrame(), *(GaugeStep(gauge, s) for s in silences), VADUserStoppedSpeakingFrame()]
+
+    frames = [*voice([0.0, 0.2, 0.3]), SleepFrame(0.2), *voice([0.0] * 3), SleepFrame(0.2), *voice([0.0] * 3)]
+    down, _ = asyncio.run(run_test(stt, frames_to_send=[*frames, SleepFrame(0.3)]))
+    heard = [(f.text, f.metadata.get(VOICE_METADATA)) for f in down if isinstance(f, TranscriptionFrame)]
+    assert heard == [("oui", 1), ("non", 3)]  # the first one guessed early; the second voice had no words
+    assert stt.early_used == 1
+    assert recognizer.candidates == [("oui", "non")] * 3
+
+
+class SilentLine(BaseOutputTransport):
+    """pipecat's output transport over a line that takes every frame at once."""
+
+    async def start(self, frame: StartFrame) -> None:
+        await super().start(frame)
+        await self.set_transport_ready(frame)
+
+    async def write_audio_frame(self, frame: OutputAudioRawFrame) -> bool:
+        return True
+
+
+def test_each_spoken_text_ends_in_one_bot_stop_upstream() -> None:
+    # what the dialogue adapter counts (`TurnState.unheard`): one stop per `TTSSpeakFrame`, however many sentences
+    line = SilentLine(TransportParams(audio_out_enabled=True, audio_out_sample_rate=8000))
+    pipeline = Pipeline([SynthesizerTTSService(FakeSynthesizer()), line])
+    frames = [TTSSpeakFrame("Mardi 8 décembre. À 10 h 30."), TTSSpeakFrame("C'est bien ça ?"), SleepFrame(0.5)]
+    params = PipelineParams(audio_out_sample_rate=8000)
+    _, up = asyncio.run(run_test(pipeline, frames_to_send=frames, pipeline_params=params))
+    bot = [type(f) for f in up if isinstance(f, (BotStartedSpeakingFrame, BotStoppedSpeakingFrame))]
+    assert bot == [BotStartedSpeakingFrame, BotStoppedSpeakingFrame] * 2

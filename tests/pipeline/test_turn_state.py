@@ -90,7 +90,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "a voice stops the silence",
         LISTENING,
         sig(SignalKind.VOICE_STARTED),
-        replace(LISTENING, voice=True),
+        replace(LISTENING, voice=True, voices=1),
         [
             NO_INPUT,
             Forward(),
@@ -226,6 +226,13 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         [CancelTimer(Timer.GOODBYE), Finish(BYE), Forward()],
     ),
     (
+        "the first of the last words ended: the transfer waits for the rest",
+        S(terminal=AWAY, bot_speaking=True, goodbye_started=True, unheard=(True, True)),
+        sig(SignalKind.BOT_STOPPED),
+        S(terminal=AWAY, goodbye_started=True, unheard=(True,)),
+        [Forward()],
+    ),
+    (
         "an earlier sentence ended, not the goodbye",
         S(terminal=BYE, bot_speaking=True),
         sig(SignalKind.BOT_STOPPED),
@@ -276,7 +283,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "say, then wait",
         S(called=True),
         Stepped((Say("Bonjour."), Say("Notice.", interruptible=False), Expect(ExpectKind.FREE))),
-        LISTENING,
+        replace(LISTENING, unheard=(True, False)),
         [Speak("Bonjour."), Speak("Notice.", False), Hint(ExpectKind.FREE)],
     ),
     (
@@ -300,7 +307,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "goodbye to be heard",
         LISTENING,
         Stepped((Say("Au revoir."), BYE)),
-        replace(LISTENING, listening=False, terminal=BYE),
+        replace(LISTENING, listening=False, terminal=BYE, unheard=(True,)),
         [
             Speak("Au revoir."),
             NO_INPUT,
@@ -339,7 +346,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "failed step: apologise, listen again",
         S(called=True, expect=ExpectKind.FREE),
         StepFailed(SAID),
-        LISTENING,
+        replace(LISTENING, unheard=(True,)),
         [
             Apologise(),
             SILENCE,
@@ -349,7 +356,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "failed step while the bot speaks: silence counts from its end",
         S(called=True, bot_speaking=True),
         StepFailed(NoInput()),
-        S(called=True, bot_speaking=True, listening=True),
+        S(called=True, bot_speaking=True, listening=True, unheard=(True,)),
         [Apologise()],
     ),
     (
@@ -384,7 +391,7 @@ def test_one_spoken_turn_end_to_end() -> None:
     ]:
         state, effects = turn_step(state, event)
     assert effects == [QueueStep(CallerSaid("je voudrais un rendez-vous"))]
-    assert state == LISTENING
+    assert state == replace(LISTENING, voices=1)
 
 
 def test_inputs_are_not_changed() -> None:
@@ -407,7 +414,7 @@ def test_turn_end_wait(text: str, expect: ExpectKind, paused: float, patience: f
 
 def test_no_pipecat_in_the_turn_machine() -> None:
     root = Path(__file__).resolve().parents[2] / "voicebot" / "pipeline"
-    for name in ("turn_state.py", "turn_events.py"):
+    for name in ("turn_state.py", "turn_events.py", "turn_heard.py"):
         tree = ast.parse((root / name).read_text(encoding="utf-8"))
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

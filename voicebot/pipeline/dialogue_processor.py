@@ -2,10 +2,11 @@
 
 Each frame the call's turn-taking follows becomes a `voicebot.pipeline.turn_state` event; `turn_step` decides,
 this adapter performs the effects: it passes frames on, queues the end-of-turn marker, runs the timers, steps the
-dialogue (one step at a time, in a worker thread), speaks (`TTSSpeakFrame`), publishes `Expect` in `CallHints` for
-recognition and turn-taking, and ends the call (`EndWorkerFrame`, after the transfer callback for a transfer)
-once the last words were heard. A failing step is logged once, reported as an `ErrorFrame`, and the caller hears
-an apology and is listened to again.
+dialogue (one step at a time, in a worker thread), speaks (`TTSSpeakFrame`), publishes `Expect` (its kind and
+answers) in `CallHints` for recognition and turn-taking, and ends the call (`EndWorkerFrame`, after the transfer
+callback for a transfer) once the last words were heard. A failing step is logged once, reported as an
+`ErrorFrame`, and the caller hears an apology and is listened to again. A transcription's `Transcript` gives the
+turn its confidence, alternatives and unsureness, its `VOICE_METADATA` the voice its words came from.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipecat.frames.frames import (
     ErrorFrame,
     Frame,
     InputDTMFFrame,
+    InterruptionFrame,
     StartFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
@@ -70,6 +72,7 @@ from voicebot.pipeline.turn_events import (
     TurnEvent,
 )
 from voicebot.pipeline.turn_state import Timings, TurnState, turn_step
+from voicebot.speech.stt import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,12 @@ class CallHints:
     """The kind of the next caller turn (`None` before the first `Expect`)."""
     question: str | None = None
     """The last thing the agent said before waiting: Whisper reads it as the preceding context."""
+    answers: tuple[str, ...] = ()
+    """The texts the caller may say now (`Expect.answers`): the recogniser scores them against the audio."""
+
+
+VOICE_METADATA = "voicebot.voice"
+"""`TranscriptionFrame.metadata` key: which voice (VAD segment, counted from 1 in the call) the words are from."""
 
 
 @dataclass
@@ -102,6 +111,7 @@ _SIGNALS: tuple[tuple[type[Frame], SignalKind], ...] = (
     (_TurnEnded, SignalKind.TURN_MARKED),
     (BotStartedSpeakingFrame, SignalKind.BOT_STARTED),
     (BotStoppedSpeakingFrame, SignalKind.BOT_STOPPED),
+    (InterruptionFrame, SignalKind.INTERRUPTED),
     (EndFrame, SignalKind.LINE_CLOSED),
     (CancelFrame, SignalKind.LINE_CLOSED),
 )
@@ -190,8 +200,12 @@ class DialogueProcessor(FrameProcessor):
         if isinstance(frame, StartFrame):
             return CallBegan(self._caller_id)
         if isinstance(frame, TranscriptionFrame):
-            confidence = getattr(frame.result, "confidence", None)
-            return Heard(frame.text, confidence if isinstance(confidence, float) else None)
+            voice = frame.metadata.get(VOICE_METADATA)
+            voice = voice if isinstance(voice, int) else None
+            result = frame.result
+            if not isinstance(result, Transcript):
+                return Heard(frame.text, voice=voice)
+            return Heard(frame.text, result.confidence, result.alternatives, result.unsure, voice)
         if isinstance(frame, InputDTMFFrame):
             return KeyPressed(str(frame.button.value))
         return next((Signal(kind) for cls, kind in _SIGNALS if isinstance(frame, cls)), None)
@@ -223,8 +237,8 @@ class DialogueProcessor(FrameProcessor):
             case Speak(text, interruptible):
                 self.hints.question = text
                 await self._say(text, interruptible)
-            case Hint(expect):
-                self.hints.expect = expect
+            case Hint(expect, answers):
+                self.hints.expect, self.hints.answers = expect, answers
             case Apologise():  # the question before it stands: the hint for recognition is kept
                 await self._say(self._phrases().get("misunderstood.repeat"), True)
             case Finish(action, late):

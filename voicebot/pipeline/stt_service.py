@@ -9,13 +9,20 @@ Early recognition: the VAD reports the end of speech after half a second of sile
 0.3 to 0.6 s more. When the caller has been quiet for `early_after` seconds (the VAD's own pause count), the
 segment so far is transcribed at once, in the background; if the VAD then ends the segment without having heard
 the voice again, that transcript is the segment's, ready or nearly. If the caller speaks again, it is dropped.
-It only starts while the shared recognizer is idle, so busy servers do not pay for guesses.
+It only starts while the shared recognizer is idle, so busy servers do not pay for guesses. A dropped guess is
+not one of the segment's alternatives: it heard other audio (the segment without its end); a kept guess is the
+segment's transcript, alternatives and all.
+
+The recognizer scores the answers the dialogue expects (`CallHints.answers`) against each segment. Each
+transcription carries the number of its voice (`VOICE_METADATA`: the VAD starts counted in the call), so the
+dialogue adapter knows whether its words barged in on the bot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,7 +41,7 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
-from voicebot.pipeline.dialogue_processor import CallHints
+from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.expect import expectation_prompt
 from voicebot.speech.stt import Transcript
 
@@ -55,8 +62,9 @@ class SpeechRecognizer(Protocol):
         hotwords: Sequence[str] = (),
         *,
         sample_rate: int = STT_SAMPLE_RATE,
+        candidates: Sequence[str] = (),
     ) -> Transcript:
-        """Transcribe one caller turn (blocking)."""
+        """Transcribe one caller turn (blocking), scoring `candidates` (the expected answers) on its audio."""
         ...
 
 
@@ -133,6 +141,9 @@ class RecognizerSTTService(SegmentedSTTService):
         """Early transcripts taken as their segment's, by the id of the audio queued for it."""
         self.early_used = 0
         """Segments whose transcript was started before the VAD's end of speech (diagnostics)."""
+        self._voices = 0
+        self._queued_voices: deque[int] = deque()
+        """The voice number of each segment queued for recognition, in the queue's order."""
 
     @property
     def wants_wav_segments(self) -> bool:
@@ -149,7 +160,9 @@ class RecognizerSTTService(SegmentedSTTService):
         return expectation_prompt(expect, self._language, self._vocabulary, self.hints.question)
 
     def _transcribe(self, audio: bytes) -> Transcript:
-        return self._recognizer.transcribe(audio, self._language, self.prompt(), sample_rate=self.sample_rate)
+        return self._recognizer.transcribe(
+            audio, self._language, self.prompt(), sample_rate=self.sample_rate, candidates=self.hints.answers
+        )
 
     async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection) -> None:
         """Buffer the caller's audio; start recognition early once the caller went quiet (see the module)."""
@@ -167,6 +180,7 @@ class RecognizerSTTService(SegmentedSTTService):
             self._early = _Early(audio, self.create_task(asyncio.to_thread(self._transcribe, audio)))
 
     async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
+        self._voices += 1
         await self._drop_early()
         await super()._handle_user_started_speaking(frame)
 
@@ -174,6 +188,8 @@ class RecognizerSTTService(SegmentedSTTService):
         early = self._early
         if early is None or not early.valid or not self.is_usable:
             await self._drop_early()
+            if self.is_usable:  # the base queues the segment
+                self._queued_voices.append(self._voices)
             await super()._handle_user_stopped_speaking(frame)
             return
         # The voice did not come back since the guess started: its audio is the segment (the rest is silence)
@@ -182,6 +198,7 @@ class RecognizerSTTService(SegmentedSTTService):
         self._early = None
         self._ready[id(early.audio)] = early
         self.early_used += 1
+        self._queued_voices.append(self._voices)
         await self._segment_queue.put(early.audio)
 
     async def _drop_early(self) -> None:
@@ -194,6 +211,7 @@ class RecognizerSTTService(SegmentedSTTService):
         when anything was said.
         """
         await self.start_processing_metrics()
+        voice = self._queued_voices.popleft() if self._queued_voices else None
         early = self._ready.pop(id(audio), None)
         try:
             if early is not None and early.audio is audio:
@@ -217,6 +235,8 @@ class RecognizerSTTService(SegmentedSTTService):
                 result=transcript,
                 finalized=True,
             )  # one transcript per segment
+            if voice is not None:
+                frame.metadata[VOICE_METADATA] = voice
             # The transcription itself starts the caller's turn (`MinWordsUserTurnStartStrategy`), and that
             # start broadcasts an interruption: it must not drop this very text, still queued downstream.
             frame.interruptible = False

@@ -31,10 +31,17 @@ class CallBegan:
 
 @dataclass(frozen=True)
 class Heard:
-    """A transcription arrived."""
+    """A transcription arrived (one VAD segment's)."""
 
     text: str
     confidence: float | None = None
+    alternatives: tuple[str, ...] = ()
+    """The recogniser's other hypotheses for the same audio, best first."""
+    unsure: bool = False
+    """The recogniser was not sure of `text` (`voicebot.speech.stt.Transcript.unsure`)."""
+    voice: int | None = None
+    """Which voice the words are from: the count of `VOICE_STARTED` up to its own (1 for the first), as the STT
+    service numbers its segments; `None` = the latest voice."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,10 @@ class SignalKind(enum.Enum):
     """Our end-of-turn marker, queued behind the transcriptions of the turn, was reached."""
     BOT_STARTED = "bot-started"
     BOT_STOPPED = "bot-stopped"
+    """The bot's audio ended: the end of one `Speak` (pipecat's `TTSStoppedFrame`), of an interrupted one, or
+    (rarely) 3 s without audio inside one."""
+    INTERRUPTED = "interruption"
+    """pipecat interrupts the bot (the caller's turn began): its interruptible speech still queued is dropped."""
     LINE_CLOSED = "line-closed"
     """The pipeline is ending (caller hung up, socket gone)."""
 
@@ -153,6 +164,8 @@ class Hint:
     """Publish what the dialogue expects next, for recognition and the turn-end decision."""
 
     expect: ExpectKind
+    answers: tuple[str, ...] = ()
+    """The texts the caller may say (`Expect.answers`), for the recogniser to score."""
 
 
 @dataclass(frozen=True)

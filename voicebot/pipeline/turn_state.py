@@ -10,6 +10,14 @@ a voice is heard), and the end of the line becomes `CallerHungUp`. Dialogue step
 waits its turn, `StepDue` drops it once the call has ended, `RunStep` runs it; its actions come back as
 `Stepped`, a failure as `StepFailed` (the caller hears an apology and is listened to again). `HangUp` and
 `Transfer` wait until the last words were heard (or a deadline), then `Finish`.
+
+Barge-in: each `Speak` is one pipecat `TTSSpeakFrame`, whose end the output transport reports as one
+`BOT_STOPPED`, so the speech still to end is counted (`unheard`). A voice that starts while the bot speaks, or
+in a pause between two `Speak`s of one step, barged in; the words of that voice (the STT service numbers its
+segments as the VAD started them, `Heard.voice`) make the turn's `CallerSaid.barged_in`. A voice without words
+(a cough) barges in on nothing. An interruption (the caller's turn started) drops the interruptible speech
+still queued; a `NoInput` (seconds without the bot starting again) clears what was never reported. A turn of several
+transcriptions gets their joined alternatives and is unsure when one was (`voicebot.pipeline.turn_heard`).
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from voicebot.pipeline.turn_events import (
     TimerFired,
     TurnEvent,
 )
+from voicebot.pipeline.turn_heard import after_interruption, join_alternatives, voices_after
 
 COLLECTED_KEYS = frozenset({ExpectKind.DIGITS, ExpectKind.DATE})
 """Expectations answered with several keys (a birth date, a phone number, a day): keys are gathered until `#` or
@@ -73,6 +82,18 @@ class TurnState:
     heard: tuple[str, ...] = ()
     """Transcriptions of the caller's turn not yet given to the dialogue."""
     confidences: tuple[float, ...] = ()
+    alternatives: tuple[tuple[str, ...], ...] = ()
+    """The other hypotheses of each of `heard`, parallel to it (or empty while none had any)."""
+    unsure: bool = False
+    """The recogniser was unsure of one of `heard`."""
+    barged_in: bool = False
+    """Words of `heard` came from a voice that began before the bot had finished speaking."""
+    voices: int = 0
+    """Voices (VAD segments) heard in the call so far: the last one's number."""
+    barged_voices: tuple[int, ...] = ()
+    """The numbers of the voices that began while the bot had speech to end, whose words have not come yet."""
+    unheard: tuple[bool, ...] = ()
+    """The `interruptible` flag of each `Speak` whose end the bot has not reported yet, oldest first."""
     keys: str = ""
     """Keys of a multi-key answer gathered so far."""
     awaiting_text: bool = False
@@ -111,10 +132,8 @@ def turn_step(state: TurnState, event: TurnEvent) -> Result:
     match event:
         case CallBegan(caller_id):
             return replace(s, called=True), [Forward(), QueueStep(CallStarted(caller_id))]
-        case Heard(text, confidence):
-            if text.strip():
-                extra = (confidence,) if confidence is not None else ()
-                s = replace(s, heard=(*s.heard, text.strip()), confidences=(*s.confidences, *extra))
+        case Heard():
+            s = _hear(s, event)
             s, effects = _flush_turn(s) if s.awaiting_text else (s, [])
             return s, [CancelTimer(Timer.NO_INPUT), *effects]
         case KeyPressed(key):
@@ -129,7 +148,7 @@ def turn_step(state: TurnState, event: TurnEvent) -> Result:
         case TimerFired(Timer.NO_INPUT):
             if s.heard:
                 return _flush_turn(s)
-            return replace(s, awaiting_text=False), [QueueStep(NoInput())]
+            return replace(s, awaiting_text=False, unheard=()), [QueueStep(NoInput())]  # the bot said all it could
         case TimerFired(Timer.KEYS):
             return _flush_keys(s)
         case TimerFired(Timer.GOODBYE):
@@ -143,7 +162,7 @@ def turn_step(state: TurnState, event: TurnEvent) -> Result:
         case StepFailed(failed):
             if s.terminal is not None or s.ended or isinstance(failed, CallerHungUp):
                 return s, []
-            s = replace(s, listening=True)  # the same question stands: listen again
+            s = replace(s, listening=True, unheard=(*s.unheard, True))  # the same question stands: listen again
             return s, [Apologise(), *([] if s.bot_speaking else _arm(s))]
     raise TypeError(f"not a turn event: {event!r}")  # pragma: no cover - the match is exhaustive
 
@@ -152,7 +171,9 @@ def _signal(s: TurnState, kind: SignalKind) -> Result:
     no_input = CancelTimer(Timer.NO_INPUT)
     match kind:
         case SignalKind.VOICE_STARTED:  # someone speaks: no re-prompt over them, whatever recognition makes of it
-            return replace(s, voice=True), [no_input, Forward()]
+            voice, busy = s.voices + 1, s.bot_speaking or bool(s.unheard)
+            barged = (*s.barged_voices, voice) if busy else s.barged_voices
+            return replace(s, voice=True, voices=voice, barged_voices=barged), [no_input, Forward()]
         case SignalKind.VOICE_STOPPED:  # a transcription, if any, cancels the timer
             s = replace(s, voice=False)
             return s, [*_arm(s), Forward()]
@@ -171,9 +192,12 @@ def _signal(s: TurnState, kind: SignalKind) -> Result:
                 Forward(),
             ]
         case SignalKind.BOT_STOPPED:
-            s = replace(s, bot_speaking=False)
-            s, effects = _finish(s) if s.terminal is not None and s.goodbye_started else (s, _arm(s))
+            s = replace(s, bot_speaking=False, unheard=s.unheard[1:])
+            said_all = s.terminal is not None and s.goodbye_started and not s.unheard  # a transfer cuts the line
+            s, effects = _finish(s) if said_all else (s, _arm(s))
             return s, [*effects, Forward()]
+        case SignalKind.INTERRUPTED:
+            return replace(s, unheard=after_interruption(s.unheard, s.bot_speaking)), [Forward()]
         case SignalKind.LINE_CLOSED:  # no `Finish` while the pipeline is already ending
             hang_up = s.terminal is None and s.called and not s.ended
             stop: list[Effect] = [CancelTimer(timer) for timer in Timer]
@@ -187,9 +211,37 @@ def _arm(s: TurnState) -> list[Effect]:
     return [ArmTimer(Timer.NO_INPUT, s.timings.orphan if s.heard else s.timings.no_input)]
 
 
+def _hear(s: TurnState, heard: Heard) -> TurnState:
+    """Keep the words of one transcription; they barged in when their voice did."""
+    voice = s.voices if heard.voice is None else heard.voice
+    barged = voice in s.barged_voices
+    s = replace(s, barged_voices=voices_after(s.barged_voices, voice))
+    text = heard.text.strip()
+    if not text:
+        return s
+    alternatives = s.alternatives
+    if alternatives or heard.alternatives:
+        alternatives = (*alternatives, *((),) * (len(s.heard) - len(alternatives)), heard.alternatives)
+    return replace(
+        s,
+        heard=(*s.heard, text),
+        confidences=(*s.confidences, *(() if heard.confidence is None else (heard.confidence,))),
+        alternatives=alternatives,
+        unsure=s.unsure or heard.unsure,
+        barged_in=s.barged_in or barged,
+    )
+
+
 def _flush_turn(s: TurnState) -> Result:
-    said = CallerSaid(" ".join(s.heard), min(s.confidences) if s.confidences else None)
-    return replace(s, heard=(), confidences=(), awaiting_text=False), [QueueStep(said)]
+    said = CallerSaid(
+        " ".join(s.heard),
+        min(s.confidences) if s.confidences else None,
+        join_alternatives(s.heard, s.alternatives),
+        barged_in=s.barged_in,
+        unsure=s.unsure,
+    )
+    s = replace(s, heard=(), confidences=(), alternatives=(), unsure=False, barged_in=False, awaiting_text=False)
+    return s, [QueueStep(said)]
 
 
 def _flush_keys(s: TurnState) -> Result:
@@ -209,10 +261,10 @@ def _perform(s: TurnState, actions: tuple[Action, ...]) -> Result:
     for action in actions:
         if isinstance(action, Say):
             effects.append(Speak(action.text, action.interruptible))
-            spoke = True
+            s, spoke = replace(s, unheard=(*s.unheard, action.interruptible)), True
         elif isinstance(action, Expect):
             s = replace(s, expect=action.kind, listening=True)
-            effects.append(Hint(action.kind))
+            effects.append(Hint(action.kind, action.answers))
             if not spoke and not s.bot_speaking:
                 effects += _arm(s)  # nothing to hear first: the silence starts now
         else:
