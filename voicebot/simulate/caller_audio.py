@@ -167,6 +167,10 @@ class SpeechUnavailable(RuntimeError):
     """The caller's speech models cannot be loaded; the message says what to do."""
 
 
+class UnknownVoice(ValueError):
+    """A caller voice that the installed Kokoro voices file does not have."""
+
+
 def installed_voices() -> list[str]:
     """The Kokoro voices of the installed voices file (ModelMissing when Kokoro is not installed)."""
     from voicebot.speech.models import kokoro_paths
@@ -178,10 +182,19 @@ def installed_voices() -> list[str]:
 def caller_voice(language: str, voicing: Voicing, *, enabled: bool = True) -> CallerVoice | None:
     """The caller's voice as `voicing` says, each Kokoro speaker loaded once; None when not `enabled` and the
     recordings are not asked for (`--no-speech`: no model is loaded; `human` lines still play).
+
+    Raises:
+        UnknownVoice: A voice is not in the installed voices file.
     """
     if not enabled:
         return CallerVoice({}, None, language, human=True) if voicing.human else None
-    voices = voicing.voices or (VoiceSpec(default_voice(language, installed_voices())),)
+    installed = installed_voices()
+    named = [name for v in voicing.voices for name in (v.name, *(v.blend[:1] if v.blend else ()))]
+    unknown = [name for name in named if name not in installed]
+    if unknown:
+        have = ", ".join(sorted(installed))
+        raise UnknownVoice(f"no Kokoro voice {', '.join(unknown)} (installed: {have}; or human)")
+    voices = voicing.voices or (VoiceSpec(default_voice(language, installed)),)
     speakers = {v: KokoroVoice(v.name, language, speed=voicing.speed.low, blend=v.blend) for v in voices}
     turns = VoiceTurns(voices, voicing.speed, voicing.seed)
     return CallerVoice(speakers, turns, language, human=voicing.human)
@@ -219,8 +232,9 @@ def load_caller_speech(
     stream.write("Loading the speech models...\n")
     stream.flush()
     try:
-        return WhisperTranscriber(language), caller_voice(language, voice)
-    except NoRecording as error:
+        speaker = caller_voice(language, voice)  # first: a voice that does not exist fails at once
+        return WhisperTranscriber(language), speaker
+    except (NoRecording, UnknownVoice) as error:
         raise SpeechUnavailable(str(error)) from error
     except Exception as error:  # missing models, a voice name that does not exist...
         raise SpeechUnavailable(

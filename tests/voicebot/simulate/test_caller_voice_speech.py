@@ -17,7 +17,7 @@ import pytest
 from telephony.twilio import protocol as wire
 from telephony.twilio.call import TwilioCall
 from tests.telephony.twilio.live import live_gateway, run
-from voicebot.simulate.caller_audio import caller_voice, from_phone, to_phone
+from voicebot.simulate.caller_audio import SpeechUnavailable, caller_voice, from_phone, load_caller_speech, to_phone
 from voicebot.simulate.caller_voice import HUMAN, CallerVoice, SpeedRange, VoiceSpec, Voicing
 from voicebot.simulate.carrier import BotTurns, CallerScript
 from voicebot.simulate.human_speech import sounds_folder
@@ -58,6 +58,11 @@ def test_voices_take_turns_and_recordings_answer_what_they_can(mixed: CallerVoic
     recorded = mixed.speak("14 juillet 1982")
     assert recorded[1] == 8000
     assert [v.split("@")[0] for v in mixed.voiced] == ["ff_siwis", "pm_alex", HUMAN]
+
+
+def test_a_voice_that_does_not_exist_is_named() -> None:
+    with pytest.raises(SpeechUnavailable, match=r"no Kokoro voice xx_nope \(installed: .*ff_siwis.*; or human\)"):
+        load_caller_speech("fr", "human,ff_siwis+xx_nope:0.3")
 
 
 class Listener:
