@@ -9,10 +9,10 @@
   voices of the list (the default voice when there is none).
 
 Several Kokoro voices take the caller's spoken lines in turn: the first line in the first voice, the second in
-the second, and round again. Without `--caller-voice` the caller has the most natural voice installed for the
-language (`RANKED_VOICES`: ff_siwis in French, af_heart in English). `--caller-speed` is Kokoro's speaking rate,
-one number (0.9) or a range (0.85-1.1) from which each spoken line draws its own, at random from `--seed`
-(default 0): the same options give the same call.
+the second, and round again (a line played from recordings takes no turn). Without `--caller-voice` the caller
+has the most natural voice installed for the language (`RANKED_VOICES`: ff_siwis in French, af_heart in English).
+`--caller-speed` is Kokoro's speaking rate, one number (0.9) or a range (0.85-1.1) from which each spoken line
+draws its own, at random from `--seed` (default 0): the same options give the same call.
 """
 
 from __future__ import annotations
