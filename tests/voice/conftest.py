@@ -148,7 +148,7 @@ def caller_wavs(tmp_path: Path, lines: list[str], locale: str, voice: str | None
 
     result = []
     for index, line in enumerate(lines):
-        if line.startswith(("dtmf:", "wav:")) or line in ("", "silence", "hangup"):
+        if line.startswith(("dtmf:", "wav:", "human:")) or line in ("", "silence", "hangup"):
             result.append(line)
             continue
         pcm, rate = caller_speech(line, voice or CALLER_VOICES[locale], locale)
