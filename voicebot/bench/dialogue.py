@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import io
 import json
-import queue
 import shutil
-import subprocess
 import sys
-import threading
 import time
 import tomllib
 from collections.abc import Iterator
@@ -30,14 +27,13 @@ from booking.service import BookingService
 from booking.slots import Slot
 from booking.store import apply_clinic
 from voicebot.bench.checks import check
+from voicebot.bench.conversation import TIMEOUT_S, Call, play_process
 from voicebot.bench.offers import Window
-from voicebot.bench.patient import Patient, Persona
+from voicebot.bench.patient import Persona
 from voicebot.simulate.chat import run_chat
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "tests" / "dialogue" / "scenarios"
-TURN_CAP = 30
-TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -152,41 +148,9 @@ class _Collector(io.StringIO):
         return len(text)
 
 
-class _Call:
-    """One call's caller side: turns bot messages into caller lines, keeps the transcript."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.patient = Patient(scenario.persona, scenario.now.date())
-        self.transcript: list[str] = []
-        self.turns = 0
-        self.outcome: str | None = None
-        self.deadline = time.monotonic() + TIMEOUT_S
-        self.says: list[str] = []
-
-    def hear(self, messages: list[dict[str, Any]]) -> str | None:
-        """Record the bot's messages; the caller's answer when the last one is a `listen`, else `None`."""
-        for message in messages:
-            if message["type"] == "say":
-                self.says.append(message["text"])
-                self.transcript.append(f"bot: {message['text']}")
-            elif message["type"] == "end":
-                self.outcome = message.get("outcome")
-                self.transcript.append(f"[end: {self.outcome}]")
-        if not messages or messages[-1]["type"] != "listen":
-            return None
-        if self.turns >= TURN_CAP or time.monotonic() > self.deadline:
-            self.transcript.append(f"[caller hangs up: {'turn cap' if self.turns >= TURN_CAP else 'timeout'}]")
-            return "hangup"
-        line = self.patient.answer(self.says, messages[-1].get("expect"))
-        self.says = []
-        self.turns += 1
-        self.transcript.append(f"caller ({self.patient.last}, expect {messages[-1].get('expect')}): {line}")
-        return line
-
-
-def run_in_process(scenario: Scenario, url: str) -> _Call:
+def run_in_process(scenario: Scenario, url: str) -> Call:
     """Play the scenario through `run_chat` in JSON mode, as `voicebot chat --json` does."""
-    call = _Call(scenario)
+    call = Call(scenario.persona, scenario.now.date())
     out = _Collector()
     service = BookingService.open(url)
     zone = service.clinic().practice.zone
@@ -214,40 +178,13 @@ def run_in_process(scenario: Scenario, url: str) -> _Call:
     return call
 
 
-def run_subprocess(scenario: Scenario, url: str) -> _Call:
+def run_subprocess(scenario: Scenario, url: str) -> Call:
     """Play the scenario against a real `voicebot chat --json` process."""
-    call = _Call(scenario)
+    call = Call(scenario.persona, scenario.now.date())
     command = [sys.executable, "-m", "voicebot", "chat", "--json", "--db", url, "--clinic", str(scenario.clinic)]
     command += ["--now", scenario.now.isoformat(), "--language", scenario.persona.language]
     command += ["--caller-id", scenario.caller_id] if scenario.caller_id else []
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
-    )
-    assert process.stdin is not None and process.stdout is not None
-    lines: queue.Queue[str | None] = queue.Queue()
-    stdout = process.stdout
-
-    def pump() -> None:
-        for text in stdout:
-            lines.put(text)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + TIMEOUT_S + 10
-    try:
-        while True:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            if line is None:
-                break
-            answer = call.hear([json.loads(line)])
-            if answer is not None:
-                process.stdin.write(answer + "\n")
-                process.stdin.flush()
-    except queue.Empty:
-        call.transcript.append("[timeout: the chat process stopped answering]")
-    finally:
-        process.kill() if process.poll() is None else None
-        process.wait()
+    play_process(call, command, limit_s=TIMEOUT_S + 10)
     return call
 
 
@@ -256,9 +193,12 @@ def run_scenario(scenario: Scenario, folder: Path, templates: dict[Path, Path], 
     began = time.monotonic()
     url, seeded = prepare(scenario, folder, templates)
     call = (run_subprocess if subprocess_ else run_in_process)(scenario, url)
+    return judge(scenario, call, url, seeded, began)
+
+
+def judge(scenario: Scenario, call: Call, url: str, seeded: list[AppointmentRecord], began: float) -> Result:
+    """The scenario's result once `call` has ended: the database checked (`began`: its `time.monotonic()`)."""
     problems = check(scenario.expect, scenario.persona, url, seeded, call.outcome)
-    asked = call.patient.asked
-    worst = max(asked.items(), key=lambda item: item[1]) if asked else ("", 0)
     if call.patient.lost:
         problems.append(f"{call.patient.lost} question(s) the caller could not place") if problems else None
     return Result(
@@ -267,7 +207,7 @@ def run_scenario(scenario: Scenario, folder: Path, templates: dict[Path, Path], 
         problems,
         call.outcome,
         call.turns,
-        worst,
+        call.worst_loop,
         call.transcript,
         time.monotonic() - began,
         call.patient.refused,

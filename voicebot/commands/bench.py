@@ -124,6 +124,10 @@ def register(main: click.Group) -> None:
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
+    from voicebot.commands.bench_line import register_line
+
+    register_line(bench)
+
     @bench.command("voice")
     @click.option(
         "--language",

@@ -1,0 +1,59 @@
+"""The simulated caller's ear over the phone line: the bot's words as Whisper wrote them on the caller's side
+("que puis je faire pour vous.", "at 810am", "8.30 a.m.", "à 9h45", "mardi, le 1er"), respelled the way the
+patient (`voicebot.bench.patient`, `voicebot.bench.offers`) reads the bot's own words, so that the simulated
+caller understands what a person would, and the benchmark measures the bot, not the caller's transcription.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from voicebot.bench.patient import QUESTIONS
+
+PHRASES = tuple(dict.fromkeys(phrase for _kind, phrases in QUESTIONS for phrase in phrases))
+"""The words the patient tells questions apart by."""
+_DAYS = {
+    "fr": "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche",
+    "en": "monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+}
+_MONTHS = {
+    "fr": "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre",
+    "en": "january|february|march|april|may|june|july|august|september|october|november|december",
+}
+_EN_MERIDIEM = re.compile(r"(\d)\s*([ap])\s*\.?\s*m\b\.?", re.IGNORECASE)
+_EN_CLOCK = re.compile(r"\b(\d{1,2})[.,:]?(\d{2}) (am|pm)\b")
+_FR_CLOCK = re.compile(r"\b(\d{1,2}) ?(?:heures?|h)(?: ?(\d{2})\b)?", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """`text` without case, accents, hyphens, apostrophes nor punctuation, for loose comparisons."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+def respell(text: str, language: str) -> str:
+    """A bot line as the caller's ear wrote it, with its days and times in the bot's spelling, and the
+    patient's phrases it holds loosely ("que puis je faire" for "que puis-je faire", missing accents) added
+    at the end in the patient's spelling.
+    """
+    text = respell_times(text, language)
+    heard, folded = text.casefold(), f" {fold(text)} "
+    missing = [p for p in PHRASES if p not in heard and f" {fold(p)} " in folded]
+    return " ".join([text, *missing])
+
+
+def respell_times(text: str, language: str) -> str:
+    """Days and times as the bot writes them: "Tuesday the 1st of December at 8:10 am", "mardi 1er décembre à
+    9 h 45" (Whisper writes "Tuesday, the 1st", "810am", "8.30 a.m.", "9h45", "mardi premier décembre").
+    """
+    days, months = _DAYS[language], _MONTHS[language]
+    text = re.sub(rf"\b({days}),\s+", r"\1 ", text, flags=re.IGNORECASE)
+    if language == "en":
+        text = _EN_MERIDIEM.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}m", text)
+        return _EN_CLOCK.sub(r"\1:\2 \3", text)
+    text = re.sub(rf"\b({days}) (?:le )?(premier|1er|1)\s+({months})", r"\1 1er \3", text, flags=re.IGNORECASE)
+    text = re.sub(rf"\b({days}) (?:de|deux) ({months})", r"\1 2 \2", text, flags=re.IGNORECASE)
+    text = re.sub(rf"\b({days}) le (\d{{1,2}}) ({months})", r"\1 \2 \3", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bà (\d{1,2}), (\d{2})\b", r"à \1 h \2", text)  # "à 10, 15": Whisper's "à 10 h 15"
+    return _FR_CLOCK.sub(lambda m: f"{m.group(1)} h" + (f" {m.group(2)}" if m.group(2) else ""), text)
