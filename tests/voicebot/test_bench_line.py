@@ -15,10 +15,11 @@ import pytest
 
 from voicebot.bench.conversation import Call, play_process
 from voicebot.bench.dialogue import Result, load_scenarios
-from voicebot.bench.ear import respell, respell_times
-from voicebot.bench.line import LineCall, LineResult, server_lines
+from voicebot.bench.ear import LineCall, respell, respell_times
+from voicebot.bench.line import LineResult, server_lines
 from voicebot.bench.line_plan import Selection, SelectionError, is_native, plan, select
 from voicebot.bench.line_summary import markdown, summarise
+from voicebot.bench.line_voice import expected_lines
 from voicebot.bench.offers import read_offers
 from voicebot.bench.patient import classify
 
@@ -207,3 +208,18 @@ def test_a_call_against_a_process_reads_its_protocol_and_a_stuck_process_is_kill
     stuck = Call(scenario.persona, date(2026, 11, 28))
     play_process(stuck, [sys.executable, str(script), "hang"], limit_s=3)
     assert stuck.outcome is None and stuck.transcript[-1] == "[timeout: the process stopped answering]"
+
+
+def test_the_callers_likely_lines_are_those_the_patient_says_and_are_sent_as_spoken_beforehand() -> None:
+    scenario = next(s for s in SCENARIOS if s.id == "parc-10-move")
+    lines = expected_lines(scenario.persona)
+    assert {"vendredi matin", "Sarah Meyer", "le 1er octobre 1992", "oui", "non", "le premier"} <= set(lines)
+    assert "Bonjour, je voudrais déplacer mon rendez-vous." in lines
+    assert "Bonjour, je voudrais annuler mon rendez-vous." not in lines
+    keypad = next(s for s in SCENARIOS if s.id == "parc-08-keypad")
+    assert not [line for line in expected_lines(keypad.persona) if line.startswith("dtmf:")]
+    spoken = {"oui": "wav:/tmp/oui.wav"}
+    call = LineCall(scenario.persona, date(2026, 11, 28), send=lambda line: spoken.get(line, line))
+    call.hear([{"type": "say", "text": "Je récapitule : consultation, vendredi 4 décembre à 9 h 30. C'est bien ça ?"}])
+    assert call.hear([{"type": "listen"}]) == "wav:/tmp/oui.wav"
+    assert call.transcript[-1].endswith(": oui")

@@ -1,16 +1,24 @@
 """The simulated caller's ear over the phone line: the bot's words as Whisper wrote them on the caller's side
 ("que puis je faire pour vous.", "at 810am", "8.30 a.m.", "à 9h45", "mardi, le 1er"), respelled the way the
 patient (`voicebot.bench.patient`, `voicebot.bench.offers`) reads the bot's own words, so that the simulated
-caller understands what a person would, and the benchmark measures the bot, not the caller's transcription.
+caller understands what a person would, and the benchmark measures the bot, not the caller's transcription;
+and `LineCall`, the caller's side of a call over the line.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
-from voicebot.bench.patient import QUESTIONS
+from voicebot.bench.conversation import TIMEOUT_S, TURN_CAP, Call
+from voicebot.bench.patient import QUESTIONS, Persona, classify
 
+WAITS = 1
+"""Bot turns in a row without a question that the caller waits through before answering anyway (a question
+the caller's ear misheard is waited through too, and the bot's no-input re-prompt comes 7 s later)."""
 PHRASES = tuple(dict.fromkeys(phrase for _kind, phrases in QUESTIONS for phrase in phrases))
 """The words the patient tells questions apart by."""
 _DAYS = {
@@ -57,3 +65,47 @@ def respell_times(text: str, language: str) -> str:
     text = re.sub(rf"\b({days}) le (\d{{1,2}}) ({months})", r"\1 \2 \3", text, flags=re.IGNORECASE)
     text = re.sub(r"\bà (\d{1,2}), (\d{2})\b", r"à \1 h \2", text)  # "à 10, 15": Whisper's "à 10 h 15"
     return _FR_CLOCK.sub(lambda m: f"{m.group(1)} h" + (f" {m.group(2)}" if m.group(2) else ""), text)
+
+
+class LineCall(Call):
+    """`Call` for the phone line, where the caller hears the bot's turns as the line cuts them and as Whisper
+    writes them: the patient reads each line respelled (`voicebot.bench.ear.respell`), and a turn with no
+    question that the caller cannot place (the bot paused between two sentences, "Très bien." before a search)
+    is waited through in silence, up to `WAITS` turns in a row; a wait is not a caller turn. The transcript
+    keeps the lines as heard.
+    """
+
+    def __init__(
+        self,
+        persona: Persona,
+        today: date,
+        *,
+        turn_cap: int = TURN_CAP,
+        timeout_s: float = TIMEOUT_S,
+        send: Callable[[str], str] = lambda line: line,
+    ) -> None:
+        super().__init__(persona, today, turn_cap=turn_cap, timeout_s=timeout_s)
+        self.waits = 0
+        self.send = send
+        """The caller line sent for the patient's line (`CallerLines.line`: a WAV spoken beforehand)."""
+
+    def understood(self, says: list[str]) -> list[str]:
+        """The lines respelled."""
+        return [respell(text, self.patient.persona.language) for text in says]
+
+    def hear(self, messages: list[dict[str, Any]]) -> str | None:
+        """As `Call.hear`, with the waits."""
+        listen = bool(messages) and messages[-1]["type"] == "listen"
+        if listen and self._waits(messages[:-1]):
+            super().hear(messages[:-1])
+            self.waits += 1
+            self.transcript.append("[caller waits: no question heard]")
+            return "silence"
+        self.waits = 0 if listen else self.waits
+        answer = super().hear(messages)
+        return None if answer is None else self.send(answer)
+
+    def _waits(self, before: list[dict[str, Any]]) -> bool:
+        says = self.understood(self.says + [m["text"] for m in before if m["type"] == "say"])
+        text = " ".join(says).strip()
+        return bool(text) and "?" not in text and self.waits < WAITS and classify(says, None) == "unknown"

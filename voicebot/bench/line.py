@@ -27,13 +27,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from voicebot.bench.conversation import Call, play_process
+from voicebot.bench.conversation import play_process
 from voicebot.bench.dialogue import ROOT, Result, Scenario, judge, prepare
-from voicebot.bench.ear import respell
+from voicebot.bench.ear import LineCall
 from voicebot.bench.line_plan import Planned
-from voicebot.bench.patient import classify
+from voicebot.bench.line_voice import CallerLines
 
 TURN_CAP = 20
 """Caller turns after which the caller hangs up."""
@@ -42,9 +41,6 @@ CALL_LIMIT_S = 420.0
 TURN_GAP = 1.5
 """Seconds of the bot's silence that end its turn for the caller (`voicebot call --turn-gap`): on busy cores the
 bot's audio can pause over a second between two sentences while the next one is synthesised."""
-WAITS = 1
-"""Bot turns in a row without a question that the caller waits through before answering anyway (a question
-the caller's ear misheard is waited through too, and the bot's no-input re-prompt comes 7 s later)."""
 START_LIMIT_S = 300.0
 """Seconds for `voicebot serve` to be healthy (models loaded, prompts synthesised: under a minute usually)."""
 ACCOUNT = "AC" + "0" * 32
@@ -90,38 +86,9 @@ class LineResult:
     lost: int = 0
     load: float = 0.0
     """The machine's 1-minute load average at the call's end (real-time calls on busy cores go wrong)."""
+    lines_seconds: float = 0.0
+    """Speaking the caller's likely lines beforehand (`voicebot.bench.line_voice`)."""
     """Bot turns the caller could not place (answered "pardon ?"): its ear misheard, or the bot said no question."""
-
-
-class LineCall(Call):
-    """`Call` for the phone line, where the caller hears the bot's turns as the line cuts them and as Whisper
-    writes them: the patient reads each line respelled (`voicebot.bench.ear.respell`), and a turn with no
-    question that the caller cannot place (the bot paused between two sentences, "Très bien." before a search)
-    is waited through in silence, up to `WAITS` turns in a row; a wait is not a caller turn. The transcript
-    keeps the lines as heard.
-    """
-
-    waits = 0
-
-    def understood(self, says: list[str]) -> list[str]:
-        """The lines respelled."""
-        return [respell(text, self.patient.persona.language) for text in says]
-
-    def hear(self, messages: list[dict[str, Any]]) -> str | None:
-        """As `Call.hear`, with the waits."""
-        listen = bool(messages) and messages[-1]["type"] == "listen"
-        if listen and self._waits(messages[:-1]):
-            super().hear(messages[:-1])
-            self.waits += 1
-            self.transcript.append("[caller waits: no question heard]")
-            return "silence"
-        self.waits = 0 if listen else self.waits
-        return super().hear(messages)
-
-    def _waits(self, before: list[dict[str, Any]]) -> bool:
-        says = self.understood(self.says + [m["text"] for m in before if m["type"] == "say"])
-        text = " ".join(says).strip()
-        return bool(text) and "?" not in text and self.waits < WAITS and classify(says, None) == "unknown"
 
 
 def free_port() -> int:
@@ -211,11 +178,16 @@ def run_call(
     turn_cap: int = TURN_CAP,
     limit_s: float = CALL_LIMIT_S,
     turn_gap: float = TURN_GAP,
+    lines: CallerLines | None = None,
 ) -> LineResult:
-    """Prepare the scenario's database, start its server, place the call, stop the server, check the database."""
+    """Prepare the scenario's database and the caller's likely lines (`lines`), start its server, place the call,
+    stop the server, check the database.
+    """
     scenario, voice = planned.scenario, planned.voice
+    language = scenario.persona.language
     began = time.monotonic()
     url, seeded = prepare(scenario, folder, templates)
+    spoken = lines.prepare(scenario.persona, voice) if lines is not None else 0.0
     name = f"{scenario.id}-{voice}"
     env = line_env(free_port())
     log = folder / f"{name}.serve.log"
@@ -225,7 +197,8 @@ def run_call(
         command += ["--language", scenario.persona.language, "--caller-voice", voice]
         command += ["--caller-id", scenario.caller_id] if scenario.caller_id else []
         command += ["--turn-gap", str(turn_gap)]
-        call = LineCall(scenario.persona, scenario.now.date(), turn_cap=turn_cap, timeout_s=limit_s)
+        send = (lambda text: lines.line(text, voice, language)) if lines is not None else (lambda text: text)
+        call = LineCall(scenario.persona, scenario.now.date(), turn_cap=turn_cap, timeout_s=limit_s, send=send)
         placed = time.monotonic()
         with errors.open("wb") as err:
             play_process(call, command, limit_s=limit_s + 60, env=env, stderr=err)
@@ -239,7 +212,7 @@ def run_call(
     result = judge(scenario, call, url, seeded, began)
     heard, said = server_lines(log)
     load = round(os.getloadavg()[0], 2)
-    return LineResult(result, voice, server_seconds, call_seconds, heard, said, call.patient.lost, load)
+    return LineResult(result, voice, server_seconds, call_seconds, heard, said, call.patient.lost, load, spoken)
 
 
 def run_line(
@@ -251,6 +224,7 @@ def run_line(
     turn_cap: int = TURN_CAP,
     limit_s: float = CALL_LIMIT_S,
     turn_gap: float = TURN_GAP,
+    prerender: bool = True,
 ) -> list[LineResult]:
     """Place every call in turn; `progress` gets a line before and after each, `on_result` the results so far.
 
@@ -258,12 +232,15 @@ def run_line(
     """
     results: list[LineResult] = []
     templates: dict[Path, Path] = {}
+    lines = CallerLines(folder) if prerender else None
     with _sigterm_as_interrupt():
         for index, planned in enumerate(calls, start=1):
             scenario = planned.scenario
             head = f"[{index}/{len(calls)}] {scenario.id} ({scenario.persona.language}, {planned.voice})"
             progress(f"{head}: calling…")
-            line = run_call(planned, folder, templates, turn_cap=turn_cap, limit_s=limit_s, turn_gap=turn_gap)
+            line = run_call(
+                planned, folder, templates, turn_cap=turn_cap, limit_s=limit_s, turn_gap=turn_gap, lines=lines
+            )
             results.append(line)
             result = line.result
             mark = "ok  " if result.ok else "FAIL"
