@@ -30,7 +30,7 @@ from num2words import num2words
 
 from voicebot.speech.audio import WHISPER_RATE, read_wav, resample, to_float32
 from voicebot.speech.expect import expectation_prompt
-from voicebot.speech.stt import MIN_WINDOW, Recognizer
+from voicebot.speech.stt import BEAM_SIZE, MIN_WINDOW, Recognizer
 
 SOUNDS = Path("/usr/share/asterisk/sounds")
 DAYS = {
@@ -102,18 +102,28 @@ LETTER_NAMES = {  # how the letters' names may be written, "|" between alternati
 KIND_EXPECT = {"number": "digits", "weekday": "date", "month": "date", "letter": "spelling"}
 METHODS: dict[str, tuple[str, dict[str, object], bool]] = {
     "stock": ("stock", {}, False),
-    "trimmed_1s": ("trimmed", {"min_window": 0.0, "repetition_penalty": 1.0}, False),
+    "trimmed_1s": ("trimmed", {"min_window": 0.0, "repetition_penalty": 1.0, "beam_size": 1}, False),
+    "trimmed_greedy": ("trimmed", {"beam_size": 1}, False),
     "trimmed": ("trimmed", {}, False),
+    "trimmed_prompt_greedy": ("trimmed", {"beam_size": 1}, True),
     "trimmed_prompt": ("trimmed", {}, True),
 }
 """name: (Recognizer method, Recognizer options differing from its defaults, with the expectation prompt)."""
-DEFAULTS: dict[str, object] = {"padding": 1.0, "min_window": MIN_WINDOW, "repetition_penalty": 1.3}
+DEFAULTS: dict[str, object] = {
+    "padding": 1.0,
+    "min_window": MIN_WINDOW,
+    "repetition_penalty": 1.3,
+    "beam_size": BEAM_SIZE,
+}
 DESCRIPTIONS = {
     "stock": "faster-whisper's WhisperModel.transcribe: 30-second window, beam search 5, temperature 0",
     "trimmed_1s": "encoder on utterance + 1 s only, greedy, no repetition penalty (the first idea)",
-    "trimmed": "Recognizer default: window of utterance + 1 s but at least 8 s (16 s in French), greedy, "
-    "repetition penalty 1.3 on turns under 2 s, no_repeat_ngram_size 3, at most 100 tokens",
-    "trimmed_prompt": "the default plus the expectation prompt of the answer's kind (digits, date, spelling)",
+    "trimmed_greedy": "window of utterance + 1 s but at least 8 s (16 s in French), greedy, repetition penalty "
+    "1.3 on turns under 2 s, no_repeat_ngram_size 3, at most 100 tokens (the default until issue 16)",
+    "trimmed": f"Recognizer default: the same window and guards, beam search {BEAM_SIZE} (its {BEAM_SIZE}-best "
+    "hypotheses are the turn's alternatives)",
+    "trimmed_prompt_greedy": "trimmed_greedy plus the expectation prompt of the answer's kind (digits, date, spelling)",
+    "trimmed_prompt": "the default plus the expectation prompt of the answer's kind",
 }
 
 
@@ -179,7 +189,7 @@ def evaluate(
     ]
     for language in languages:
         items = dataset(language)[:limit]
-        clips = [to_float32(resample(*_pcm(item.path), WHISPER_RATE)) for item in items]
+        clips = [to_float32(resample(*read_wav(item.path), WHISPER_RATE)) for item in items]
         for method in methods:
             kind, window, prompted = METHODS[method]
             for option, default in DEFAULTS.items():
@@ -203,9 +213,9 @@ def evaluate(
             done = [r for r in rows if r["method"] == method and r["language"] == language]
             print(
                 f"{language} {method:<18} {sum(bool(r['right']) for r in done):>3}/{len(done)} right, "
-                f"median {statistics.median(float(r['seconds']) for r in done):.3f} s",
+                f"median {statistics.median(float(str(r['seconds'])) for r in done):.3f} s",
                 flush=True,
-            )  # type: ignore[arg-type]
+            )
     return {
         "machine": _machine(),
         "date": time.strftime("%Y-%m-%d"),
@@ -228,11 +238,6 @@ def rescore(rows: list[dict[str, object]]) -> list[dict[str, object]]:
         if item is not None:
             row["right"] = is_right(str(row["text"]), item)
     return rows
-
-
-def _pcm(path: Path) -> tuple[object, int]:
-    samples, rate = read_wav(path)
-    return samples, rate
 
 
 def summarize(rows: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -307,7 +312,9 @@ def markdown(report: dict[str, object]) -> str:
         lines.append(
             f"| {language} | {method} | {' | '.join(ratio)} | {cells['all']['median_s']} | {cells['all']['p95_s']} |"
         )
-    lines += ["", "Methods:"] + [f"- `{k}`: {v}" for k, v in report["methods"].items()]  # type: ignore[union-attr]
+    methods = report["methods"]
+    assert isinstance(methods, dict)
+    lines += ["", "Methods:"] + [f"- `{k}`: {v}" for k, v in methods.items()]
     lines += [
         "",
         "Reading the table:",

@@ -27,11 +27,14 @@ if TYPE_CHECKING:
     import ctranslate2
     from faster_whisper.tokenizer import Tokenizer
 
-FREE_SLACK = 0.25
+FREE_SLACK = 0.5
 """How far (mean log-probability per token) the best candidate may score below the free hypothesis and still
-be taken (Whisper's own best path is the free hypothesis: a candidate rarely beats it outright). Measured in
-bench/recognition.md (scripts/eval_candidates.py)."""
-CANDIDATE_MARGIN = 0.2
+be taken: the free hypothesis is Whisper's own best path, so a candidate rarely beats it outright. On 160 turns
+(scripts/eval_candidates.py, bench/recognition.md), thresholds (slack, margin) took the right candidate, leaving
+aside turns whose free text already was it, and falsely took one from lists without the truth: (0.25, 0.2) 124
+and 1; (0.5, 0.5) 140 and 1; (0.75, 0.5) 147 and 2; (1.0, 0.2) 150 and 5. No wrong candidate was ever taken
+from a list holding the truth. The false accepts are numbers that begin the same ("soixante" -> "soixante-dix")."""
+CANDIDATE_MARGIN = 0.5
 """How far the best candidate must score above the second one (mean log-probability per token)."""
 _TIME = re.compile(r"\b(\d{1,2}) ?h ?(\d{2})\b")
 
@@ -68,6 +71,25 @@ def comparable(text: str) -> str:
     return " ".join(re.sub(r"[^\w']+", " ", text.casefold()).split())
 
 
+def other_readings(hypotheses: Sequence[tuple[str, float]]) -> tuple[tuple[str, ...], float | None]:
+    """The other hypotheses' texts that read differently from the best (case and punctuation aside), best
+    first, and the best's lead over the first of them (None when there is none).
+    """
+    best_text, best_score = hypotheses[0]
+    seen = {comparable(best_text)}
+    texts: list[str] = []
+    margin = None
+    for text, score in hypotheses[1:]:
+        key = comparable(text)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        texts.append(text)
+        if margin is None:
+            margin = best_score - score
+    return tuple(texts), margin
+
+
 def forced_scores(
     model: ctranslate2.models.Whisper,
     encoded: ctranslate2.StorageView,
@@ -84,32 +106,33 @@ def forced_scores(
         texts: Token ids of each text, without end-of-text.
         eot: The end-of-text token id.
     """
-    import ctranslate2
-
-    if not texts:
-        return []
-    repeated = np.ascontiguousarray(np.repeat(np.asarray(encoded), len(texts), axis=0))
-    results = model.generate(
-        ctranslate2.StorageView.from_array(repeated),
-        [[*prompt, *tokens] for tokens in texts],
-        beam_size=1,
-        max_length=min(448, len(prompt) + 2 * (max(len(t) for t in texts) + 1) + 4),  # see below
-        return_logits_vocab=True,
-        suppress_blank=False,
-        suppress_tokens=[],
-    )
-    # Measured with CTranslate2 4.8: a batch of prompts decoded max_length // 2 steps (prefix included), not
-    # max_length - len(prompt): hence the doubled bound; a text left short of steps scores -inf.
+    # One text per call: on a 16-second window (800 encoder frames), six texts in one batch took 0.6 s and six
+    # single calls 0.2 s (CTranslate2 4.8, 2 threads). The text is the prompt's tail: CTranslate2 forces it and
+    # returns the distribution of each forced step and of the step after it (`logits`, one per step).
     scores = []
-    for tokens, result in zip(texts, results, strict=True):
-        steps = result.logits[0]
+    for tokens in texts:
         wanted = [*tokens, eot]
+        result = model.generate(
+            encoded,
+            [[*prompt, *tokens]],
+            beam_size=1,
+            # how max_length counts a forced text is not documented: with a bare prompt CTranslate2 4.8 decoded
+            # about max_length // 2 steps, with a long one max_length - len(prompt) + 1; this covers both
+            max_length=min(448, len(prompt) + 2 * len(wanted) + 4),
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )[0]
+        steps = result.logits[0]
+        if len(steps) < len(wanted):
+            scores.append(float("-inf"))
+            continue
         total = 0.0
         for step, token in zip(steps, wanted, strict=False):
             logits = np.asarray(step, dtype=np.float64).reshape(-1)
             top = logits.max()
             total += float(logits[token] - top - np.log(np.exp(logits - top).sum()))
-        scores.append(total / len(wanted) if len(steps) >= len(wanted) else float("-inf"))
+        scores.append(total / len(wanted))
     return scores
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from voicebot.speech import candidates as scoring
 from voicebot.speech.audio import WHISPER_RATE, resample, to_float32
 from voicebot.speech.models import whisper_model_dir
 
@@ -36,10 +37,14 @@ understood 27 times in 33 with 16 s, 26 with 12 s, 25 with 8 s (tests/speech/tes
 
 BEAM_SIZE = 4
 """Beam width (and n-best size) of the fast path; see bench/recognition.md for its cost."""
-UNSURE_MARGIN = 0.1
-"""Best-minus-second mean log-probability under which a transcript is unsure (provisional; see bench)."""
-UNSURE_LOGPROB = -1.0
-"""Mean log-probability under which a transcript is unsure whatever its margin (provisional)."""
+UNSURE_MARGIN = 0.05
+"""Best-minus-second mean log-probability under which a transcript is unsure. On 160 turns (bench/candidates.json:
+real recordings and synthesized sentences), with `UNSURE_LOGPROB`: 16 of the 26 misrecognised turns unsure, and
+16 of the 134 right ones. The margin alone separates badly: two readings of a sentence often differ by a space or
+a homophone ("Marc du bois", "Marc Dubois"), right or wrong alike."""
+UNSURE_LOGPROB = -0.8
+"""Mean log-probability under which a transcript is unsure whatever its margin: no right turn of those 160 scored
+below it, 10 wrong ones did."""
 
 
 @dataclass(frozen=True)
@@ -99,27 +104,6 @@ class _Decoded:
     no_speech_prob: float
     encoded: ctranslate2.StorageView
     prompt: list[int]
-
-
-def _others(hypotheses: Sequence[tuple[str, float]]) -> tuple[tuple[str, ...], float | None]:
-    """The other hypotheses' texts that read differently from the best (case and punctuation aside), best
-    first, and the best's lead over the first of them (None when there is none).
-    """
-    from voicebot.speech.candidates import comparable
-
-    best_text, best_score = hypotheses[0]
-    seen = {comparable(best_text)}
-    texts: list[str] = []
-    margin = None
-    for text, score in hypotheses[1:]:
-        key = comparable(text)
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        texts.append(text)
-        if margin is None:
-            margin = best_score - score
-    return tuple(texts), margin
 
 
 class Recognizer:
@@ -271,13 +255,12 @@ class Recognizer:
         text, logprob = hypotheses[0]
         if is_silence(text, logprob, no_speech):
             return Transcript("", logprob, no_speech, time.perf_counter() - started, audio_seconds, method)
-        alternatives, margin = _others(hypotheses)
+        alternatives, margin = scoring.other_readings(hypotheses)
         candidate = None
         if candidates and decoded is not None:
-            from voicebot.speech.candidates import choose
-
             tokenizer = self._tokenizer(language)
-            choice = choose(self.model.model, tokenizer, decoded.encoded, decoded.prompt, text, candidates)
+            model, encoded = self.model.model, decoded.encoded
+            choice = scoring.choose(model, tokenizer, encoded, decoded.prompt, text, candidates)
             if choice.candidate is not None:
                 candidate = choice.candidate
                 others = [text, *alternatives]
