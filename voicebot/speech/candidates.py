@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 FREE_SLACK = 0.5
 """How far (mean log-probability per token) the best candidate may score below the free hypothesis and still
 be taken: the free hypothesis is Whisper's own best path, so a candidate rarely beats it outright. On 160 turns
-(scripts/eval_candidates.py, bench/recognition.md), thresholds (slack, margin) took the right candidate, leaving
-aside turns whose free text already was it, and falsely took one from lists without the truth: (0.25, 0.2) 124
+(scripts/eval_candidates.py, bench/recognition.md), thresholds (slack, margin), judged on the scores alone, took
+the right candidate, and falsely took one from lists without the truth: (0.25, 0.2) 124
 and 1; (0.5, 0.5) 140 and 1; (0.75, 0.5) 147 and 2; (1.0, 0.2) 150 and 5. No wrong candidate was ever taken
 from a list holding the truth. The false accepts are numbers that begin the same ("soixante" -> "soixante-dix")."""
 CANDIDATE_MARGIN = 0.5
@@ -46,9 +46,9 @@ class Choice:
     candidate: str | None
     """The candidate taken (as given), or None."""
     free_score: float
-    """Mean log-probability of the free hypothesis, forced like the candidates."""
+    """Mean log-probability of the free hypothesis, forced like the candidates (NaN when nothing was scored)."""
     scores: tuple[float, ...]
-    """Each candidate's score (its best form), in the order given."""
+    """Each candidate's score (its best form), in the order given; empty when the free text was a candidate."""
 
 
 def whisper_forms(text: str) -> list[str]:
@@ -153,14 +153,14 @@ def choose(
     said = comparable(free_text)
     if not said or not candidates:
         return Choice(None, float("nan"), ())
+    same = [c for c in candidates if comparable(c) == said]
+    if same:  # Whisper heard it: nothing to score
+        return Choice(same[0], float("nan"), ())
     forms = [whisper_forms(c) for c in candidates]
     flat = [" " + free_text.strip(), *(f for group in forms for f in group)]
     scored = forced_scores(model, encoded, prompt, [tokenizer.encode(t) for t in flat], tokenizer.eot)
     free, rest = scored[0], iter(scored[1:])
     scores = tuple(max(next(rest) for _ in group) if group else float("-inf") for group in forms)
-    same = [c for c in candidates if comparable(c) == said]
-    if same:
-        return Choice(same[0], free, scores)
     order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
     best = order[0]
     second = scores[order[1]] if len(order) > 1 else float("-inf")
