@@ -54,7 +54,8 @@ class Transcript:
     text: str
     """The transcription, stripped; empty when nothing was recognised."""
     avg_logprob: float
-    """Mean log-probability of the decoded tokens (closer to 0 is surer)."""
+    """Mean log-probability per token of the best free hypothesis, end-of-text included, as faster-whisper
+    computes it (closer to 0 is surer); kept when a candidate wins."""
     no_speech_prob: float
     """Whisper's probability that the window holds no speech."""
     seconds: float
@@ -63,10 +64,11 @@ class Transcript:
     """Length of the audio recognised."""
     method: Method = "trimmed"
     alternatives: tuple[str, ...] = ()
-    """The other hypotheses' texts (beam search, then the free hypothesis when a candidate won), best first,
-    without `text`, deduplicated."""
+    """The other hypotheses' texts, best first, without `text`; beam hypotheses that read the same as a better
+    one (case and punctuation aside) are left out. When a candidate won, the free hypothesis comes first."""
     margin: float | None = None
-    """Best minus second hypothesis score, in mean log-probability per token; None with one hypothesis."""
+    """Best minus second hypothesis score (the first that reads differently), in mean log-probability per token;
+    None with one hypothesis."""
     candidate: str | None = None
     """The expected answer taken as `text` when one clearly won against the free hypothesis."""
 
@@ -78,7 +80,7 @@ class Transcript:
     @property
     def unsure(self) -> bool:
         """Whether the recogniser was not sure of `text`: no expected answer won, and the best hypothesis
-        led the second by less than `UNSURE_MARGIN` or its confidence was below `UNSURE_LOGPROB`.
+        led the second by less than `UNSURE_MARGIN` or its mean log-probability was below `UNSURE_LOGPROB`.
         """
         if self.candidate is not None or not self.text:
             return False
