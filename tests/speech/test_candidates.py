@@ -14,7 +14,7 @@ import pytest
 
 from tests.speech.shared import caller_speech, recognizer
 from voicebot.speech.audio import WHISPER_RATE, phone_roundtrip, read_wav, resample, to_float32
-from voicebot.speech.candidates import comparable, whisper_forms
+from voicebot.speech.candidates import closest, comparable, whisper_forms
 from voicebot.speech.expect import expectation_prompt
 from voicebot.speech.stt import Transcript
 
@@ -38,6 +38,15 @@ def test_answers_are_written_as_whisper_writes_a_turn() -> None:
     assert whisper_forms("mardi  à 10 h 30") == [" Mardi à 10 h 30.", " Mardi à 10h30."]
     assert whisper_forms(" ") == []
     assert comparable(" Le Deuxième, ") == "le deuxième"
+
+
+def test_only_the_answers_written_most_like_what_was_heard_are_scored() -> None:
+    offer = [*ORDINALS, "à 8h30", "à 9 h 10", "mardi à 9 h 10", "plus tard"]
+    kept = closest(offer, [" Le deuxième.", " Le premier."], limit=3)
+    assert kept == ["le premier", "le deuxième", "le troisième"]  # both heard: the order given
+    # a time counts its two written forms ("9 h 10" and "9h10") against the limit
+    assert closest(offer, [" A 9h10."], limit=3) == ["à 9 h 10"]
+    assert closest(offer, [], limit=100) == offer
 
 
 @pytest.mark.models

@@ -262,7 +262,7 @@ class Recognizer:
         if candidates and decoded is not None:
             tokenizer = self._tokenizer(language)
             model, encoded = self.model.model, decoded.encoded
-            choice = scoring.choose(model, tokenizer, encoded, decoded.prompt, text, candidates)
+            choice = scoring.choose(model, tokenizer, encoded, decoded.prompt, text, candidates, alternatives)
             if choice.candidate is not None:
                 candidate = choice.candidate
                 others = [text, *alternatives]
