@@ -74,17 +74,18 @@ def test_each_scenario_is_called_once_per_voice_of_its_language() -> None:
     assert is_native("ff_siwis", "fr") and is_native("bf_emma", "en") and not is_native("pm_alex", "fr")
 
 
-def test_the_caller_waits_through_a_turn_without_a_question_once_and_not_as_a_turn() -> None:
+def test_the_caller_waits_through_turns_without_a_question_twice_and_not_as_turns() -> None:
     scenario = next(s for s in SCENARIOS if s.id == "parc-01-one-shot")
     call = LineCall(scenario.persona, date(2026, 11, 28))
     assert call.hear([{"type": "say", "text": "Cabinet médical du Parc, bonjour."}]) is None
     assert call.hear([{"type": "listen"}]) == "silence"
     call.hear([{"type": "say", "text": "Que puis-je faire pour vous ?"}])
     assert call.hear([{"type": "listen"}]) == scenario.persona.opening
-    call.hear([{"type": "say", "text": "Très bien."}])
-    assert call.hear([{"type": "listen"}]) == "silence"
-    call.hear([{"type": "say", "text": "Un instant."}])
-    assert call.hear([{"type": "listen"}]) == "pardon ?"  # one wait in a row, then the caller asks
+    for line in ("Très bien.", "Un instant."):
+        call.hear([{"type": "say", "text": line}])
+        assert call.hear([{"type": "listen"}]) == "silence"
+    call.hear([{"type": "say", "text": "Je regarde."}])
+    assert call.hear([{"type": "listen"}]) == "pardon ?"  # two waits in a row, then the caller asks
     assert call.turns == 2 and call.patient.lost == 1
 
 
@@ -182,6 +183,7 @@ def test_the_summary_gives_rates_median_turns_worst_loop_and_long_calls_per_voic
     page = markdown(summary)
     assert "| fr | pm_alex (accented) | 2 | 1 | 50% | 75% (not met) | 11.0 | 1 | when ×7 (`parc-01-one-shot`) |" in page
     assert "<code>parc-01-one-shot</code> (pm_alex)" in page and "Partial run" not in page
+    assert "5 calls in 7 min; median server start 12.0 s; 2 cores (test), median load average 1.5" in page
 
 
 CHILD = """

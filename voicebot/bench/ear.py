@@ -16,9 +16,10 @@ from typing import Any
 from voicebot.bench.conversation import TIMEOUT_S, TURN_CAP, Call
 from voicebot.bench.patient import QUESTIONS, Persona, classify
 
-WAITS = 1
-"""Bot turns in a row without a question that the caller waits through before answering anyway (a question
-the caller's ear misheard is waited through too, and the bot's no-input re-prompt comes 7 s later)."""
+WAITS = 2
+"""Bot turns in a row without a question that the caller waits through before answering anyway: a read-back
+("Je récapitule :", the appointment, "C'est bien ça ?") can pause twice on busy cores. A question the caller's
+ear misheard is waited through too, until the bot's no-input re-prompt 7 s later."""
 PHRASES = tuple(dict.fromkeys(phrase for _kind, phrases in QUESTIONS for phrase in phrases))
 """The words the patient tells questions apart by."""
 _DAYS = {

@@ -101,6 +101,7 @@ def _call(line: LineResult) -> dict[str, Any]:
         "worst_loop": {"question": result.worst_loop[0], "times": result.worst_loop[1]},
         "call_seconds": round(line.call_seconds, 1),
         "server_start_seconds": round(line.server_seconds, 1),
+        "caller_lines_seconds": round(line.lines_seconds, 1),
         "load_average": line.load,
         "transcript": result.transcript,
         "bot_heard": line.heard,
@@ -148,7 +149,7 @@ def markdown(summary: dict[str, Any]) -> str:
     lines += [
         "",
         f"{summary['calls']} calls in {summary['seconds'] / 60:.0f} min; median server start "
-        f"{summary['median_server_start_seconds']} s" + (f"; {summary['machine']}." if summary["machine"] else "."),
+        f"{summary['median_server_start_seconds']} s; {_machine(summary)}.",
         "",
         "## Failure classes",
         "",
