@@ -124,7 +124,8 @@ class WhisperTranscriber:
         from voicebot.speech.stt import Recognizer
 
         self.language = language
-        self.recognizer = Recognizer()
+        # A bot turn (greeting, notice and question) runs past the 100 tokens a caller's turn is capped at
+        self.recognizer = Recognizer(max_new_tokens=224)
 
     def transcribe(self, pcm16k: bytes) -> str:
         """Whisper's text for one bot turn."""
