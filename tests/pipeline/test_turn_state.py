@@ -304,12 +304,12 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         [Hint(ExpectKind.YES_NO)],
     ),
     (
-        "goodbye to be heard",
+        "goodbye to be heard, never cut",
         LISTENING,
         Stepped((Say("Au revoir."), BYE)),
-        replace(LISTENING, listening=False, terminal=BYE, unheard=(True,)),
+        replace(LISTENING, listening=False, terminal=BYE, unheard=(False,)),
         [
-            Speak("Au revoir."),
+            Speak("Au revoir.", False),
             NO_INPUT,
             ArmTimer(Timer.GOODBYE, 30.0),
         ],

@@ -258,10 +258,14 @@ def _finish(s: TurnState, *, late: bool = False) -> Result:
 def _perform(s: TurnState, actions: tuple[Action, ...]) -> Result:
     effects: list[Effect] = []
     spoke = False
+    # The last words of a call (the booking's reference, the goodbye) are never cut: nothing said over them
+    # changes anything any more, and a "merci" over the reference would lose it.
+    last_words = any(isinstance(action, HangUp | Transfer) for action in actions)
     for action in actions:
         if isinstance(action, Say):
-            effects.append(Speak(action.text, action.interruptible))
-            s, spoke = replace(s, unheard=(*s.unheard, action.interruptible)), True
+            interruptible = action.interruptible and not last_words
+            effects.append(Speak(action.text, interruptible))
+            s, spoke = replace(s, unheard=(*s.unheard, interruptible)), True
         elif isinstance(action, Expect):
             s = replace(s, expect=action.kind, listening=True)
             effects.append(Hint(action.kind, action.answers))
