@@ -74,8 +74,10 @@ class Transcript:
 
     @property
     def confidence(self) -> float:
-        """`exp(avg_logprob)`: a rough 0..1 confidence."""
-        return math.exp(self.avg_logprob)
+        """`exp(avg_logprob)`: a rough 0..1 confidence; 1 when the turn is an expected answer (`candidate`):
+        the audio matched what the question can accept, however low Whisper's own probabilities.
+        """
+        return 1.0 if self.candidate is not None else math.exp(self.avg_logprob)
 
     @property
     def unsure(self) -> bool:
