@@ -228,7 +228,7 @@ _FR_RULES = (
             r"repete",
             r"redire",
             r"redites",
-            r"^pardon$",
+            r"^pardonn?e?$",  # "Pardon ?" as Whisper writes it on the line: "Pardonne !"
             r"^comment$",
             r"^quoi$",
             r"^hein$",
