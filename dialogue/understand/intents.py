@@ -242,6 +242,7 @@ _FR_RULES = (
         Intent.LATER,
         _any(
             r"(?<!au )plus tard",
+            r"^plutat$",  # "Plus tard !" as Whisper writes it on the line ("plutôt" folds to "plutot")
             r"un autre (?:jour|moment|creneau|horaire|date)",
             r"une autre (?:date|heure|fois)",
             r"autre chose",

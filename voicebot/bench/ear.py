@@ -61,6 +61,7 @@ def respell_times(text: str, language: str) -> str:
     if language == "en":
         text = _EN_MERIDIEM.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}m", text)
         return _EN_CLOCK.sub(r"\1:\2 \3", text)
+    text = re.sub(r"\bje dis\b(?=[\s,]+(?:\d|premier|1er))", "jeudi", text, flags=re.IGNORECASE)  # "jeudi 3"
     text = re.sub(rf"\b({days}) (?:le )?(premier|1er|1)\s+({months})", r"\1 1er \3", text, flags=re.IGNORECASE)
     text = re.sub(rf"\b({days}) (?:de|deux) ({months})", r"\1 2 \2", text, flags=re.IGNORECASE)
     text = re.sub(rf"\b({days}) le (\d{{1,2}}) ({months})", r"\1 \2 \3", text, flags=re.IGNORECASE)

@@ -2,9 +2,9 @@
 
 Whisper base on 8 kHz French audio (Kokoro voices through the phone band, checked in December 2026) writes
 "quatorze heures trente" as "14,30", "en fin de matinée" as "Enfin de matinée", "midi et demi" as
-"Midi Adamie" or "Medi-ademi", "demain matin" as "De ma matin", and years said in full ("mille neuf cent
-quatre-vingt-deux") as "1999-82", "1969-1975" or "1900 82". `respell` rewrites the first ones before
-`prepare`; `join_year` the years, in `prepare`d birth dates.
+"Midi Adamie" or "Medi-ademi", "demain matin" as "De ma matin", "jeudi matin" as "Je dis matin", and years
+said in full ("mille neuf cent quatre-vingt-deux") as "1999-82", "1969-1975" or "1900 82". `respell` rewrites
+the first ones before `prepare`; `join_year` the years, in `prepare`d birth dates.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ _SPLIT_YEAR = {
 (1982): the second part is what was said last."""
 
 
+_JEUDI = re.compile(
+    r"\bje dis\b(?=[\s,]+(?:matin|apr[eè]s|aprem|soir|prochain|en huit|premier|1er|\d|vers|dans|à|a\b))", _FLAGS
+)
+""""Je dis matin", "je dis 3 décembre": "jeudi" heard as "je dis" before a part of the day or a date."""
+
+
 def _half(match: re.Match[str]) -> str:
     hour = match[1]
     return f"{'midi' if hour.lower() in ('midi', 'medi') else hour} et demie"
@@ -60,6 +66,7 @@ def respell(text: str, lang: str, *, birth: bool = False) -> str:
         return text
     if not birth:
         text = _COMMA_TIME.sub(r"\1h\2", text)
+    text = _JEUDI.sub("jeudi", text)
     text = _ENFIN.sub("en fin ", text)
     text = _DEMAIN.sub("demain ", text)
     return _HALF.sub(_half, text)

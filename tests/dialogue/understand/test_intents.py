@@ -13,6 +13,7 @@ FRENCH = [
     ("je voudrais annuler mon rendez-vous", Intent.CANCEL),
     ("Bonjour, je voudrais rannuler mon rendez-vous.", Intent.CANCEL),  # as Whisper wrote it on the line
     ("Pardonne !", Intent.REPEAT),  # "Pardon ?" as Whisper wrote it on the line
+    ("Plutat !", Intent.LATER),  # "Plus tard !" as Whisper wrote it on the line
     ("je ne pourrai pas venir demain", Intent.CANCEL),
     ("je voudrais déplacer mon rendez-vous", Intent.MOVE),
     ("est-ce que je peux décaler mon rendez-vous", Intent.MOVE),

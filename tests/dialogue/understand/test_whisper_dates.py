@@ -40,6 +40,7 @@ WISHES_FR = [
     ("Demain matin.", on(day(11, 29), windows=(MORNING,))),
     ("demain matin", on(day(11, 29), windows=(MORNING,))),
     ("De ma matin.", on(day(11, 29), windows=(MORNING,))),  # heard
+    ("Non, je dis matin.", on(day(12, 3), windows=(MORNING,))),  # heard (bench line): "jeudi matin"
     ("après-demain", on(day(11, 30))),
     ("Après demain.", on(day(11, 30))),  # heard
     ("apres demain", on(day(11, 30))),
