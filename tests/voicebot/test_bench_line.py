@@ -96,6 +96,8 @@ def test_the_caller_waits_through_turns_without_a_question_twice_and_not_as_turn
         ("Est ce que le rendez vous est il pour Jeanne Roux", "is_patient"),
         ("Quelle est la date de naissance de la personne qui consulte", "birth"),
         ("Pouvons nous vous joindre au numero qui se termine par 33 44.", "phone_confirm"),
+        ("pouvons nous vous joindre au numéro de vos appels qui se terminent par 33-44.", "phone_confirm"),
+        ("Les nouches, c'est noté, et sont prénents.", "first_name"),
         ("Cabinet médical du Parc, bonjour.", "unknown"),
     ],
 )
@@ -124,6 +126,33 @@ def test_the_caller_understands_the_bot_as_whisper_spells_it(heard: str, kind: s
         ),
         ("J'ai de la place mardi premier décembre à 14 heures 30.", "fr", ["12-01 14:30"]),
         ("J'ai de la place mardi 1er décembre à 9 h 30, à 9 h 50.", "fr", ["12-01 09:30", "12-01 09:50"]),
+        (
+            "J'ai de la place vendredi 4 décembre 9h à 9h20 ou à 9,40. Lequel préfèrez-vous ?",
+            "fr",
+            ["12-04 09:00", "12-04 09:20", "12-04 09:40"],
+        ),
+        (
+            "J'ai de la place, lundi 30 novembre à 14h, à 14,15 ou à 14.30.",
+            "fr",
+            ["11-30 14:00", "11-30 14:15", "11-30 14:30"],
+        ),
+        (
+            "J'ai de la place, mardi premier décembre à huit heures, à hhuit heures quinze ou à hhuiteurs trente.",
+            "fr",
+            ["12-01 08:00", "12-01 08:15", "12-01 08:30"],
+        ),
+        (
+            "J'ai de la place, lundi 30 novembre a huit heures trente, à huit heure quarente-cinq ou à neuf heures.",
+            "fr",
+            ["11-30 08:30", "11-30 08:45", "11-30 09:00"],
+        ),
+        (
+            "J'ai de la place, je dis 3 décembre à 1h30, à 1,45h ou vendredi 4 décembres à 8h30.",
+            "fr",
+            ["12-03 13:30", "12-03 13:45", "12-04 08:30"],
+        ),
+        ("J'ai de la place, vendredi quatre décembre à 9 heures et demie.", "fr", ["12-04 09:30"]),
+        ("J'ai de la place, je dis trois décembre à 11h, à 11, 15h.", "fr", ["12-03 11:00", "12-03 11:15"]),
     ],
 )
 def test_the_caller_reads_offered_times_as_whisper_writes_them(heard: str, language: str, offers: list[str]) -> None:

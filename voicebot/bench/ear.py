@@ -30,6 +30,11 @@ _MONTHS = {
     "fr": "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre",
     "en": "january|february|march|april|may|june|july|august|september|october|november|december",
 }
+_FR_PHRASES = (
+    (re.compile(r"\bet (?:son|sont|sans) pr[ée]n\w*", re.IGNORECASE), "et son prénom"),  # "et sont prénents"
+    (re.compile(r"\bse terminent par\b", re.IGNORECASE), "se termine par"),
+)
+"""Whisper's spellings of the bot's question words, as the patient reads them."""
 _EN_MERIDIEM = re.compile(r"(\d)\s*([ap])\s*\.?\s*m\b\.?", re.IGNORECASE)
 _EN_CLOCK = re.compile(r"\b(\d{1,2})[.,:]?(\d{2}) (am|pm)\b")
 _FR_CLOCK = re.compile(r"\b(\d{1,2}) ?(?:heures?|h)(?: ?(\d{2})\b)?", re.IGNORECASE)
@@ -46,8 +51,10 @@ def respell(text: str, language: str) -> str:
     patient's phrases it holds loosely ("que puis je faire" for "que puis-je faire", missing accents) added
     at the end in the patient's spelling.
     """
-    text = respell_times(text, language)
-    heard, folded = text.casefold(), f" {fold(text)} "
+    text = fixed = respell_times(text, language)
+    for pattern, phrase in _FR_PHRASES if language == "fr" else ():
+        fixed = pattern.sub(phrase, fixed)
+    heard, folded = text.casefold(), f" {fold(fixed)} "
     missing = [p for p in PHRASES if p not in heard and f" {fold(p)} " in folded]
     return " ".join([text, *missing])
 
@@ -61,12 +68,63 @@ def respell_times(text: str, language: str) -> str:
     if language == "en":
         text = _EN_MERIDIEM.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}m", text)
         return _EN_CLOCK.sub(r"\1:\2 \3", text)
+    text = _fr_numbers(text)
     text = re.sub(r"\bje dis\b(?=[\s,]+(?:\d|premier|1er))", "jeudi", text, flags=re.IGNORECASE)  # "jeudi 3"
+    text = re.sub(rf"\b({months})s\b", r"\1", text, flags=re.IGNORECASE)  # "4 décembres"
     text = re.sub(rf"\b({days}) (?:le )?(premier|1er|1)\s+({months})", r"\1 1er \3", text, flags=re.IGNORECASE)
     text = re.sub(rf"\b({days}) (?:de|deux) ({months})", r"\1 2 \2", text, flags=re.IGNORECASE)
     text = re.sub(rf"\b({days}) le (\d{{1,2}}) ({months})", r"\1 \2 \3", text, flags=re.IGNORECASE)
-    text = re.sub(r"\bà (\d{1,2}), (\d{2})\b", r"à \1 h \2", text)  # "à 10, 15": Whisper's "à 10 h 15"
-    return _FR_CLOCK.sub(lambda m: f"{m.group(1)} h" + (f" {m.group(2)}" if m.group(2) else ""), text)
+    text = re.sub(
+        r"\b(\d{1,2}) ?(?:heures?|h) et (quart|demie?)\b",
+        lambda m: f"{m.group(1)} h {'15' if m.group(2).casefold() == 'quart' else '30'}",
+        text,
+        flags=re.IGNORECASE,
+    )
+    # "9,40", "14.30", "9,30h", "11, 15h", "8 h45", "10 heures 15": Whisper's ways of writing "9 h 40"
+    text = re.sub(r"\b(\d{1,2})(?:[.,] ?| ?(?:heures?|h) ?)(\d{2})(?: ?h\b)?", r"\1 h \2", text, flags=re.IGNORECASE)
+    text = _FR_CLOCK.sub(lambda m: f"{m.group(1)} h" + (f" {m.group(2)}" if m.group(2) else ""), text)
+    text = re.sub(r"(?:\ba|à) (?=\d{1,2} h\b)", "à ", text)  # "a 8 h": the accent lost
+    text = re.sub(rf"\b({months}),? (?=\d{{1,2}} h\b)", r"\1 à ", text, flags=re.IGNORECASE)  # "4 décembre 9 h"
+    # A practice is not open at 1 h 30: "1h30" is Whisper's "13 h 30"
+    return re.sub(r"\bà ([1-6]) h\b", lambda m: f"à {int(m.group(1)) + 12} h", text)
+
+
+_FR_UNITS = "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize".split()
+_FR_NUMBERS = {word: str(n) for n, word in enumerate(_FR_UNITS, start=1)} | {
+    "une": "1",
+    "dix-sept": "17",
+    "dix-huit": "18",
+    "dix-neuf": "19",
+    "vingt": "20",
+    "vingt-cinq": "25",
+    "trente": "30",
+    "trente-cinq": "35",
+    "quarante": "40",
+    "quarante-cinq": "45",
+    "quarente-cinq": "45",
+    "cinquante": "50",
+    "cinquante-cinq": "55",
+}
+_FR_NUMBER = "|".join(sorted(_FR_NUMBERS, key=len, reverse=True))
+_FR_WORD_CLOCK = re.compile(
+    rf"\b(?:h?)({_FR_NUMBER})[ -]?(?:heures?|eures?|eurs?|h)\b(?: (?:et )?({_FR_NUMBER}|quart|demie?)\b)?",
+    re.IGNORECASE,
+)
+_FR_WORD_DAY = re.compile(rf"\b({_FR_NUMBER}) (?=(?:{_MONTHS['fr']})\b)", re.IGNORECASE)
+
+
+def _fr_numbers(text: str) -> str:
+    """Times and days in words as digits: "huit heures trente" (also Whisper's "hhuiteurs trente") is "8 h 30",
+    "neuf heures et quart" "9 h 15", "quatre décembre" "4 décembre".
+    """
+
+    def clock(match: re.Match[str]) -> str:
+        hour, minutes = _FR_NUMBERS[match.group(1).casefold()], (match.group(2) or "").casefold()
+        minute = {"quart": "15", "demi": "30", "demie": "30"}.get(minutes) or _FR_NUMBERS.get(minutes, "")
+        return f"{hour} h {int(minute):02d}" if minute else f"{hour} h"
+
+    text = _FR_WORD_CLOCK.sub(clock, text)
+    return _FR_WORD_DAY.sub(lambda m: f"{_FR_NUMBERS[m.group(1).casefold()]} ", text)
 
 
 class LineCall(Call):

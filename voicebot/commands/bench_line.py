@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -58,6 +59,11 @@ def register_line(bench: click.Group) -> None:
         show_default=True,
         help="Write a short summary page, rewritten after each call.",
     )
+    @click.option(
+        "--keep",
+        type=click.Path(file_okay=False),
+        help="Keep each call's server log, caller log and two-sided recording (WAV) in this folder.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the JSON results on stdout at the end.")
     def line(
         voices: tuple[str, ...],
@@ -67,6 +73,7 @@ def register_line(bench: click.Group) -> None:
         every: bool,
         output: str,
         markdown: str,
+        keep: str | None,
         as_json: bool,
     ) -> None:
         """Play the conversation suite over the phone line: one `voicebot serve` and one `voicebot call --json`
@@ -108,7 +115,8 @@ def register_line(bench: click.Group) -> None:
             return summary
 
         click.echo(f"{len(calls)} calls to place; results in {output} and {markdown} after each.", err=True)
-        with tempfile.TemporaryDirectory(prefix="voicebot-line-") as folder:
+        with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(prefix="voicebot-line-") as folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
             try:
                 results = run_line(
                     calls, Path(folder), lambda text: click.echo(text, err=True), lambda r: save(r) and None
