@@ -21,7 +21,7 @@ from voicebot.bench.line_plan import Selection, SelectionError, is_native, plan,
 from voicebot.bench.line_summary import markdown, summarise
 from voicebot.bench.line_voice import expected_lines
 from voicebot.bench.offers import read_offers
-from voicebot.bench.patient import classify
+from voicebot.bench.patient import Patient, Persona, classify
 
 SCENARIOS = load_scenarios()
 
@@ -254,3 +254,18 @@ def test_the_callers_likely_lines_are_those_the_patient_says_and_are_sent_as_spo
     call.hear([{"type": "say", "text": "Je récapitule : consultation, vendredi 4 décembre à 9 h 30. C'est bien ça ?"}])
     assert call.hear([{"type": "listen"}]) == "wav:/tmp/oui.wav"
     assert call.transcript[-1].endswith(": oui")
+
+
+@pytest.mark.parametrize(
+    ("echo", "answer"),
+    [
+        ("Clois petit, c'est noté. Quelle est la date de naissance de la personne qui consulte ?", "non, Chloé Petit"),
+        ("Chloé Petit, c'est noté. Quelle est la date de naissance de la personne qui consulte ?", "le 3 mars 2019"),
+        ("Petit, c'est noté. Et son prénom ?", "Chloé"),
+    ],
+)
+def test_the_caller_corrects_a_name_said_back_wrong_once(echo: str, answer: str) -> None:
+    patient = Patient(Persona(first_name="Chloé", last_name="Petit", birth="le 3 mars 2019"), date(2026, 11, 28))
+    assert patient.answer(["Quels sont le prénom et le nom de la personne qui consulte ?"], None) == "Chloé Petit"
+    assert patient.answer([echo], None) == answer
+    assert patient.answer([echo], None) != "non, Chloé Petit"  # once: then the read-back shows it

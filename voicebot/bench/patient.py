@@ -10,8 +10,10 @@ persona's wished window (`voicebot.bench.offers`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from difflib import SequenceMatcher
 from typing import Any
 
 from voicebot.bench.offers import Window, read_offers
@@ -61,6 +63,10 @@ MENU = re.compile(r"(\d) (?:pour|for) (.+?)(?=,| ou | or |\.|$)")
 """A keypad menu's items: "Tapez 1 pour consultation, 2 pour vaccination ou 3 pour ..."."""
 PATIENCE = 6
 """Offers a caller turns down before hanging up."""
+ECHO = re.compile(r"([^.?!]+?),? (?:c'est noté|got it)\b", re.IGNORECASE)
+"""The bot saying back a name it was unsure of ("Jean Dupont, c'est noté.")."""
+SAME_NAME = 0.85
+"""How alike (letters without case, accents, spaces nor punctuation) a name said back must sound to pass."""
 
 
 @dataclass(frozen=True)
@@ -131,17 +137,38 @@ class Patient:
     """Offers turned down so far (after `PATIENCE` of them the caller hangs up)."""
     lost: int = 0
     """Questions it could not place (answered with a "pardon ?")."""
+    last_said: str = ""
+    """The class of the question answered last, before this one."""
+    corrected_echo: bool = False
+    """A name said back wrong was corrected (a person corrects once, then lets the read-back show it)."""
 
     def answer(self, says: list[str], expect: str | None) -> str:
         """The caller's next line (`voicebot chat` syntax) for the bot's words since the last answer."""
+        self.last_said = self.last
         kind = classify(says, expect)
         count = self.asked.get(kind, 0)
         self.asked[kind] = count + 1
         self.last = kind
         if kind in self.persona.silent and count == 0:
             return "silence"
+        correction = self._correct_echo(says)
+        if correction is not None:
+            return correction
         line: str = getattr(self, f"_{kind}", self._unknown)(says)
         return chat_up(line, kind, self.persona.language) if self.persona.chatty else line
+
+    def _correct_echo(self, says: list[str]) -> str | None:
+        """The caller's "non, Chloé Petit" when the bot says back a name not the caller's (once a call)."""
+        match = ECHO.search(" ".join(says)) if self.last_said in ("name", "first_name") else None
+        if match is None or self.corrected_echo:
+            return None
+        echoed = _letters(match.group(1))
+        mine = _letters(f"{self.persona.first_name} {self.persona.last_name}")
+        alike = SequenceMatcher(None, echoed, mine).ratio() >= SAME_NAME
+        if alike or echoed == _letters(self.persona.last_name):  # the surname alone: the first name is asked next
+            return None
+        self.corrected_echo = True
+        return f"{self._w('no')}, {self.persona.first_name} {self.persona.last_name}"
 
     # One method per question class.
     def _w(self, key: str) -> Any:
@@ -285,6 +312,12 @@ class Patient:
     def _unknown(self, says: list[str]) -> str:
         self.lost += 1
         return str(self._w("pardon"))
+
+
+def _letters(text: str) -> str:
+    """Letters only, without case or accents: how alike two names sound, roughly."""
+    plain = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in plain if c.isalpha() and not unicodedata.combining(c))
 
 
 def classify(says: list[str], expect: str | None) -> str:
