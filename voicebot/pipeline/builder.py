@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -31,7 +30,7 @@ from voicebot.pipeline.engines import Engines
 from voicebot.pipeline.stt_service import STT_SAMPLE_RATE, RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.pipeline.turns import ExpectationTurnStopStrategy
-from voicebot.pipeline.vad import PhoneVADAnalyzer
+from voicebot.pipeline.vad import phone_vad
 from voicebot.speech.expect import vocabulary_of
 
 VAD_STOP_SECS = 0.5
@@ -97,7 +96,7 @@ def build_pipeline(
     clinic = port.clinic()
     language = (locale or clinic.practice.locale)[:2]
     hints = CallHints()
-    analyzer = PhoneVADAnalyzer(params=VADParams(stop_secs=vad_stop_secs))
+    analyzer = phone_vad(vad_stop_secs)
     stt = RecognizerSTTService(
         engines.recognizer,
         language=language,

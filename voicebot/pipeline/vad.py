@@ -3,12 +3,21 @@
 pipecat's VAD reports the end of speech only after `stop_secs` of silence. Meanwhile it already knows that the
 voice stopped (its "stopping" state): `PhoneVADAnalyzer.silence_seconds` exposes that, so recognition can start
 early on the likely end of the turn (`voicebot.pipeline.stt_service`) while the VAD is still making sure.
+
+pipecat's volume gate (`min_volume`, 0.6 by default) reads the loudness of the last 0.4 s, smoothed: a short
+answer on the phone ("oui", "huit": 0.3-0.5 s) clears 0.6 for barely the 0.2 s the VAD needs to start, so
+such a word was heard or not depending on where the 32 ms analysis windows fell (`voicebot bench line`: a "oui"
+lost three times in a row). Phone calls gate at `PHONE_MIN_VOLUME`; the voice confidence (0.7) still keeps
+line noise out.
 """
 
 from __future__ import annotations
 
 from pipecat.audio.vad.silero import SileroVADAnalyzer
-from pipecat.audio.vad.vad_analyzer import VADState
+from pipecat.audio.vad.vad_analyzer import VADParams, VADState
+
+PHONE_MIN_VOLUME = 0.3
+"""The loudness a voice must reach to be speech (pipecat's default 0.6 loses short answers, see above)."""
 
 
 class PhoneVADAnalyzer(SileroVADAnalyzer):
@@ -25,3 +34,8 @@ class PhoneVADAnalyzer(SileroVADAnalyzer):
     def speaking(self) -> bool:
         """Whether the VAD hears a voice now (neither quiet nor in the pause before its end of speech)."""
         return getattr(self, "_vad_state", None) in (VADState.STARTING, VADState.SPEAKING)
+
+
+def phone_vad(stop_secs: float) -> PhoneVADAnalyzer:
+    """The VAD of a phone call: the end of speech after `stop_secs` of silence, short answers heard."""
+    return PhoneVADAnalyzer(params=VADParams(stop_secs=stop_secs, min_volume=PHONE_MIN_VOLUME))
