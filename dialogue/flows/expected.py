@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 
 from booking.clinic import Motif, Practitioner
+from booking.records import PatientRecord
 from dialogue.context import Context
 from dialogue.wording.spoken import say_practitioner
 
@@ -93,3 +94,10 @@ def choice_answers(starts: Sequence[datetime], ctx: Context, yes_no: bool = Fals
     alone = [text for text, hour in zip(at, hours, strict=True) if hours.count(hour) == 1]
     dated = [f"{weekdays[s.weekday()]} {text}" for s, text in zip(starts, at, strict=True)]
     return _short([*first, *alone, *dated, phrases.get("answers.later")])
+
+
+def known_names(patients: Sequence[PatientRecord]) -> tuple[str, ...]:
+    """The names of the patients registered at the calling number ("Sarah Meyer"): who is most likely named
+    when a caller books for the family or looks for an appointment. Nothing of them is said.
+    """
+    return _short(f"{p.details.first_name} {p.details.last_name}" for p in patients)

@@ -18,6 +18,7 @@ from dialogue.context import Context
 from dialogue.flows import request_recap
 from dialogue.flows.common import Heard, Result, ask, yes_no
 from dialogue.flows.echo import BIRTH, NAME, noted
+from dialogue.flows.expected import known_names
 from dialogue.flows.wish import ask_alt_motif
 from dialogue.state import Patient, Phase, State, Task
 from dialogue.understand.names import parse_person_name, parse_spelled, same_name, tidy_name
@@ -114,6 +115,7 @@ def ask_name(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ()) 
         pre=pre,
         example=ctx.phrases.get("example.name"),
         keypad=ctx.phrases.get(keypad),
+        answers=known_names(state.caller_patients),
     )
 
 

@@ -142,6 +142,15 @@ def test_the_which_practitioner_question_expects_the_two_names_and_ordinals() ->
     assert "le docteur Martin" not in call.answers
 
 
+def test_the_name_questions_expect_the_patients_of_the_calling_number_and_only_them() -> None:
+    known = Call(caller_id=KNOWN.phone)
+    known.send("je voudrais annuler mon rendez-vous")
+    assert known.phase() is Phase.FIND_NAME and known.answers == ("Jean Dupont",)
+    stranger = Call()
+    stranger.send("je voudrais annuler mon rendez-vous")
+    assert stranger.phase() is Phase.FIND_NAME and stranger.answers == ()
+
+
 def _written(moment: datetime) -> str:
     """A time as Whisper writes it in French: "8h30", "9h"."""
     return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
