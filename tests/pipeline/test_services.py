@@ -233,3 +233,32 @@ def test_each_spoken_text_ends_in_one_bot_stop_upstream() -> None:
     _, up = asyncio.run(run_test(pipeline, frames_to_send=frames, pipeline_params=params))
     bot = [type(f) for f in up if isinstance(f, (BotStartedSpeakingFrame, BotStoppedSpeakingFrame))]
     assert bot == [BotStartedSpeakingFrame, BotStoppedSpeakingFrame] * 2
+
+
+class Sentences:
+    """A synthesizer of the given sentence lengths (seconds), in order."""
+
+    sample_rate = 8000
+
+    def __init__(self, *seconds: float) -> None:
+        self.seconds = seconds
+
+    def stream(self, text: str) -> Iterator[AudioChunk]:
+        for length in self.seconds:
+            yield AudioChunk(bytes(int(length * self.sample_rate) * 2), self.sample_rate, text)
+
+
+def _played(*seconds: float) -> list[float]:
+    """The lengths (seconds) of the pieces of audio the service lets play, in order."""
+
+    async def collect() -> list[float]:
+        tts = SynthesizerTTSService(Sentences(*seconds))
+        return [len(pcm) / 2 / 8000 async for pcm in tts._chunks("text")]
+
+    return asyncio.run(collect())
+
+
+def test_a_short_lead_in_waits_for_the_next_sentence_so_no_pause_follows_it() -> None:
+    assert _played(0.8, 3.0, 1.0) == [3.8, 1.0]  # "Je récapitule :" plays with the clause, not before it
+    assert _played(2.0, 0.5) == [2.0, 0.5]  # a sentence long enough plays at once
+    assert _played(0.6) == [0.6]  # and a short one alone is not held back

@@ -73,7 +73,10 @@ def test_an_answer_followed_by_more_is_not_cut_to_the_answer() -> None:
 
 @pytest.mark.models
 def test_a_misheard_answer_is_recovered_from_the_list() -> None:
-    """A real Canadian-French "trois" (Debian's Asterisk prompts, 8 kHz), which Whisper base writes "Toi."."""
+    """A real Canadian-French "trois" (Debian's Asterisk prompts, 8 kHz), for which Whisper base's two best
+    hypotheses are "Toi." and "Trois." within 0.02 of each other: which comes first varies with the threads'
+    arithmetic, so the test asserts that the wrong one competes and the list settles it.
+    """
     path = Path("/usr/share/asterisk/sounds/fr_CA_f_June/digits/3.wav")
     if not path.is_file():
         pytest.skip("asterisk-core-sounds-fr-wav is not installed")
@@ -83,4 +86,4 @@ def test_a_misheard_answer_is_recovered_from_the_list() -> None:
         clip, "fr", expectation_prompt("digits", "fr"), candidates=["trois", "quatre", "cinq"]
     )
     assert heard.candidate == heard.text == "trois"
-    assert heard.alternatives and comparable(heard.alternatives[0]) != "trois"  # the free text was not it
+    assert any(comparable(a) != "trois" for a in heard.alternatives)  # the free decoding alone was unsure

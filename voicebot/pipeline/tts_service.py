@@ -3,6 +3,10 @@
 The synthesizer normalises the text, splits it into sentences and yields each sentence's audio as soon as it
 is ready (cached sentences at once); each sentence is computed in a worker thread and resampled to the
 transport's output rate by pipecat, so the first words play while the rest is still being synthesised.
+
+A short lead-in ("Je récapitule :", "J'ai de la place", cached and ready at once) is held until the next
+sentence is ready (`LEAD_IN_SECONDS`): played alone, it was followed by the seconds the long clause takes to
+synthesise on busy cores, a pause in which callers answer (and a yes over the read-back has it read again).
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from pipecat.services.tts_service import TTSService
 from voicebot.speech.tts import AudioChunk
 
 log = logging.getLogger(__name__)
+
+LEAD_IN_SECONDS = 1.5
+"""Audio shorter than this is not played before the next sentence is ready (unless it is the last)."""
 
 
 class StreamingSynthesizer(Protocol):
@@ -61,11 +68,18 @@ class SynthesizerTTSService(TTSService):
 
     async def _chunks(self, text: str) -> AsyncIterator[bytes]:
         chunks = self._synthesizer.stream(text)
+        held = b""
+        lead_in_bytes = int(LEAD_IN_SECONDS * self._synthesizer.sample_rate) * 2  # int16 mono
         while True:
             chunk = await asyncio.to_thread(_next_chunk, chunks)
             if chunk is None:
+                if held:
+                    yield held
                 return
-            yield chunk.pcm
+            held += chunk.pcm
+            if len(held) >= lead_in_bytes:
+                yield held
+                held = b""
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
         """Synthesise `text` sentence by sentence and yield audio frames at the output rate."""
