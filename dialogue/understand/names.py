@@ -1,7 +1,8 @@
 """People's names: spelled letter by letter ("M A R T I N", "B comme Bernard") or said ("je m'appelle Jean Dupont").
 
 `parse_spelled` keeps the longest run of letters, so a preamble ("c'est Martin, ça s'écrit M A R T I N") is
-ignored. `parse_person_name` assumes "first last" order, except "Dupont, Jean" (a comma: last, first);
+ignored. `parse_person_name` assumes "first last" order, except "Dupont, Jean" (a comma: last, first, unless only
+the word before it is a common first name: "Chloé, petit");
 a single word is a last name.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from dialogue.understand.name_lists import is_first_name
 from dialogue.understand.text import fold, lang_of, normalize, plain
 
 _LETTERS = {
@@ -193,11 +195,23 @@ def parse_person_name(text: str, locale: str) -> tuple[str | None, str] | None:
     if not words or len(words) > 4 or all(len(w) == 1 for w in words):
         return None
     comma = re.search(r"([^\W\d_][\w'-]*)\s*,\s*([^\W\d_][\w'-]*)", text)
-    if comma and len(words) == 2 and plain(comma[1]) == plain(words[0]):
+    if (
+        comma
+        and len(words) == 2
+        and plain(comma[1]) == plain(words[0])
+        and not _first_then_last(words[0], words[1], locale)
+    ):
         return _title(words[1]), _title(words[0])
     cut = next((i for i, w in enumerate(words) if i and plain(w) in _PARTICLES), len(words) - 1)
     first = " ".join(words[:cut]) or None
     return (_title(first) if first else None), _title(" ".join(words[cut:]))
+
+
+def _first_then_last(before: str, after: str, locale: str) -> bool:
+    """Whether "Chloé, Petit" is still first name then surname: the recogniser writes a pause as a comma, so
+    only a common first name before the comma and none after it keeps the order ("Dupont, Jean" is turned).
+    """
+    return is_first_name(before, locale) and not is_first_name(after, locale)
 
 
 def _title(name: str) -> str:

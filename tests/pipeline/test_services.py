@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 from pipecat.frames.frames import (
@@ -31,6 +31,7 @@ from dialogue.actions import ExpectKind
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.pipeline.stt_service import RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
+from voicebot.speech.candidates import Rule
 from voicebot.speech.stt import Transcript
 from voicebot.speech.tts import AudioChunk
 
@@ -41,6 +42,7 @@ class FakeRecognizer:
         """What it hears, one text per call (the last one again once they are used up)."""
         self.calls: list[tuple[int, str, str | None, int, str]] = []
         self.candidates: list[tuple[str, ...]] = []
+        self.nearby: list[Callable[[Sequence[str]], Sequence[str]] | None] = []
 
     def transcribe(
         self,
@@ -51,7 +53,10 @@ class FakeRecognizer:
         *,
         sample_rate: int = 16000,
         candidates: Sequence[str] = (),
+        nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
+        rule: Rule | None = None,
     ) -> Transcript:
+        self.nearby.append(nearby)
         self.calls.append((len(pcm), language, prompt, sample_rate, threading.current_thread().name))
         self.candidates.append(tuple(candidates))
         text = self.texts[min(len(self.calls), len(self.texts)) - 1]
@@ -211,6 +216,18 @@ def test_stt_scores_the_expected_answers_and_numbers_the_voices() -> None:
     assert heard == [("oui", 1), ("non", 3)]  # the first one guessed early; the second voice had no words
     assert stt.early_used == 1
     assert recognizer.candidates == [("oui", "non")] * 3
+
+
+def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question() -> None:
+    recognizer = FakeRecognizer("Cloi petit")
+    for expect in (ExpectKind.NAME, ExpectKind.YES_NO):
+        gauge = QuietGauge()
+        stt = GaugedSTT(recognizer, language="fr", hints=CallHints(expect=expect), vad=gauge)
+        speech = [VADUserStartedSpeakingFrame(), GaugeStep(gauge, 0.0), VADUserStoppedSpeakingFrame()]
+        asyncio.run(run_test(stt, frames_to_send=[*speech, SleepFrame(0.2)]))
+    at_name, at_yes_no = recognizer.nearby
+    assert at_name is not None and "Chloé Petit" in at_name(["Cloi petit."])
+    assert at_yes_no is None
 
 
 class SilentLine(BaseOutputTransport):

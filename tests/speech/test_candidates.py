@@ -87,3 +87,29 @@ def test_a_misheard_answer_is_recovered_from_the_list() -> None:
     )
     assert heard.candidate == heard.text == "trois"
     assert any(comparable(a) != "trois" for a in heard.alternatives)  # the free decoding alone was unsure
+
+
+def hear_name(text: str) -> Transcript:
+    """A name said by the French Kokoro caller, recognised as at the pipeline's name question."""
+    from dialogue.understand.common_names import nearby_names
+    from voicebot.pipeline.stt_service import NAME_RULE
+
+    prompt = expectation_prompt("name", "fr", (), "Quels sont le prénom et le nom de la personne qui consulte ?")
+    return recognizer().transcribe(
+        on_the_line(text), "fr", prompt, nearby=lambda heard: nearby_names(heard, "fr"), rule=NAME_RULE
+    )
+
+
+@pytest.mark.models
+def test_a_common_name_heard_as_other_words_is_found_and_stays_unsure() -> None:
+    heard = hear_name("Tom Fournier")  # Whisper base alone: "Dom fournié."
+    assert heard.text == heard.candidate == "Tom Fournier"
+    assert heard.guessed and heard.unsure  # said back, so that a "non" corrects it
+    assert heard.alternatives and comparable(heard.alternatives[0]) != "tom fournier"
+
+
+@pytest.mark.models
+def test_a_name_heard_as_itself_is_kept_as_heard() -> None:
+    heard = hear_name("Jean Dupont")
+    assert comparable(heard.text) == "jean dupont"
+    assert heard.candidate is None and not heard.guessed

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,11 +41,18 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
+from dialogue.actions import ExpectKind
+from dialogue.understand.common_names import nearby_names, sound_alike
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
+from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
 from voicebot.speech.expect import expectation_prompt
 from voicebot.speech.stt import Transcript
 
 log = logging.getLogger(__name__)
+
+NAME_RULE = Rule(GUESS_SLACK, GUESS_MARGIN, sound_alike)
+"""At a name question, the common names near what was heard are scored too (`nearby_names`), more loosely:
+the name taken is said back ("Chloé Petit, c'est noté"), and homophones ("Renaud", "Renault") are not rivals."""
 
 STT_SAMPLE_RATE = 16000
 """Whisper's rate, and the pipeline's input rate (8 kHz audio into Whisper gives garbage)."""
@@ -63,8 +70,12 @@ class SpeechRecognizer(Protocol):
         *,
         sample_rate: int = STT_SAMPLE_RATE,
         candidates: Sequence[str] = (),
+        nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
+        rule: Rule | None = None,
     ) -> Transcript:
-        """Transcribe one caller turn (blocking), scoring `candidates` (the expected answers) on its audio."""
+        """Transcribe one caller turn (blocking), scoring `candidates` (the expected answers) and the `nearby`
+        common names of a name heard on its audio.
+        """
         ...
 
 
@@ -159,9 +170,19 @@ class RecognizerSTTService(SegmentedSTTService):
         expect = self.hints.expect.value if self.hints.expect is not None else None
         return expectation_prompt(expect, self._language, self._vocabulary, self.hints.question)
 
+    def _nearby_names(self, heard: Sequence[str]) -> list[str]:
+        return nearby_names(heard, self._language)
+
     def _transcribe(self, audio: bytes) -> Transcript:
+        name = self.hints.expect is ExpectKind.NAME
         return self._recognizer.transcribe(
-            audio, self._language, self.prompt(), sample_rate=self.sample_rate, candidates=self.hints.answers
+            audio,
+            self._language,
+            self.prompt(),
+            sample_rate=self.sample_rate,
+            candidates=self.hints.answers,
+            nearby=self._nearby_names if name else None,
+            rule=NAME_RULE if name else None,
         )
 
     async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection) -> None:

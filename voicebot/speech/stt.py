@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -71,6 +71,9 @@ class Transcript:
     None with one hypothesis."""
     candidate: str | None = None
     """The expected answer taken as `text` when one clearly won against the free hypothesis."""
+    guessed: bool = False
+    """Whether `candidate` came from `nearby` (common names close to what was heard), not from the answers the
+    dialogue expects: it is the likeliest reading, not a known answer, so the turn stays `unsure`."""
 
     @property
     def confidence(self) -> float:
@@ -84,6 +87,8 @@ class Transcript:
         """Whether the recogniser was not sure of `text`: no expected answer won, and the best hypothesis
         led the second by less than `UNSURE_MARGIN` or its mean log-probability was below `UNSURE_LOGPROB`.
         """
+        if self.guessed:
+            return True
         if self.candidate is not None or not self.text:
             return False
         if self.avg_logprob < UNSURE_LOGPROB:
@@ -209,6 +214,8 @@ class Recognizer:
         sample_rate: int = WHISPER_RATE,
         method: Method = "trimmed",
         candidates: Sequence[str] = (),
+        nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
+        rule: scoring.Rule | None = None,
     ) -> Transcript:
         """Transcribe one caller turn.
 
@@ -222,6 +229,9 @@ class Recognizer:
                 beam search of 5, temperature 0).
             candidates: The answers the caller may say here (`Expect.answers`); each is scored against the
                 audio, and one that clearly wins becomes `text` (`candidate` set).
+            nearby: More candidates from the turn's hypotheses (the common names that sound like the name
+                heard); one of them that wins is `guessed`.
+            rule: How clearly a candidate must win (default: `candidates.Rule()`).
 
         Returns:
             The transcript with its scores and timing.
@@ -229,7 +239,7 @@ class Recognizer:
         with self._lock:
             self._running += 1
         try:
-            return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method, candidates)
+            return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method, candidates, nearby, rule)
         finally:
             with self._lock:
                 self._running -= 1
@@ -243,6 +253,8 @@ class Recognizer:
         sample_rate: int,
         method: Method,
         candidates: Sequence[str],
+        nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
+        rule: scoring.Rule | None = None,
     ) -> Transcript:
         samples = to_float32(pcm)
         if sample_rate != WHISPER_RATE:
@@ -260,18 +272,48 @@ class Recognizer:
         if is_silence(text, logprob, no_speech):
             return Transcript("", logprob, no_speech, time.perf_counter() - started, audio_seconds, method)
         alternatives, margin = scoring.other_readings(hypotheses)
-        candidate = None
-        if candidates and decoded is not None:
-            tokenizer = self._tokenizer(language)
-            model, encoded = self.model.model, decoded.encoded
-            choice = scoring.choose(model, tokenizer, encoded, decoded.prompt, text, candidates, alternatives)
-            if choice.candidate is not None:
-                candidate = choice.candidate
-                others = [text, *alternatives]
-                alternatives = tuple(a for a in others if a != candidate)
+        candidate, guessed = None, False
+        if decoded is not None and (candidates or nearby is not None):
+            rule = rule or scoring.Rule()
+            candidate, guessed = self._expected(decoded, language, text, alternatives, candidates, nearby, rule)
+            if candidate is not None:
+                alternatives = tuple(a for a in (text, *alternatives) if a != candidate)
                 text = candidate
         seconds = time.perf_counter() - started
-        return Transcript(text, logprob, no_speech, seconds, audio_seconds, method, alternatives, margin, candidate)
+        return Transcript(
+            text, logprob, no_speech, seconds, audio_seconds, method, alternatives, margin, candidate, guessed
+        )
+
+    def _expected(
+        self,
+        decoded: _Decoded,
+        language: str,
+        text: str,
+        alternatives: Sequence[str],
+        candidates: Sequence[str],
+        nearby: Callable[[Sequence[str]], Sequence[str]] | None,
+        rule: scoring.Rule,
+    ) -> tuple[str | None, bool]:
+        """The candidate that clearly wins on the turn's audio, if any, and whether it was `nearby`'s guess.
+
+        A guess that reads as the free text is not one: a common name heard as such stays as heard.
+        """
+        expected = list(candidates)
+        if nearby is not None:
+            known = {scoring.comparable(c) for c in expected}
+            expected += [c for c in nearby([text, *alternatives]) if scoring.comparable(c) not in known]
+        if not expected:
+            return None, False
+        tokenizer = self._tokenizer(language)
+        choice = scoring.choose(
+            self.model.model, tokenizer, decoded.encoded, decoded.prompt, text, expected, alternatives, rule
+        )
+        if choice.candidate is None:
+            return None, False
+        guessed = choice.candidate not in candidates
+        if guessed and scoring.comparable(choice.candidate) == scoring.comparable(text):
+            return None, False
+        return choice.candidate, guessed
 
     def _trimmed(self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]) -> _Decoded:
         import ctranslate2

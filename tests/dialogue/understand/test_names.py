@@ -56,6 +56,9 @@ def test_parse_spelled_en(text: str, expected: str | None) -> None:
         ("je m'appelle Jean Dupont", ("Jean", "Dupont")),
         ("Jean Dupont", ("Jean", "Dupont")),
         ("Dupont, Jean", ("Jean", "Dupont")),
+        ("Kerbrat, Solène", ("Solène", "Kerbrat")),
+        ("Chloé, petit.", ("Chloé", "Petit")),  # Whisper writes the pause after a first name as a comma
+        ("Maxime, Collin.", ("Maxime", "Collin")),
         ("c'est pour ma fille Léa Dupont", ("Léa", "Dupont")),
         ("c'est pour moi, Julie Roche", ("Julie", "Roche")),
         ("pour moi-même, Jean Dupont", ("Jean", "Dupont")),

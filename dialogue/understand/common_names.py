@@ -1,0 +1,114 @@
+"""Common names as candidates when the recogniser writes a name as other words.
+
+Whisper base writes a name it does not know as words it does ("Cloi petit" for "Chloé Petit", "Et mal le roi"
+for "Emma Leroy"). `nearby_names` turns what it heard into the common names (`dialogue.understand.name_lists`)
+that sound closest; the voice layer scores them against the audio and takes one only when it clearly wins, so
+a rare name heard right stays as heard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from dialogue.understand.name_lists import first_names, surnames
+from dialogue.understand.names import parse_person_name
+from dialogue.understand.sounds import sound
+from dialogue.understand.text import fold, lang_of
+
+NEAR_PER_PART = 3
+"""Common names kept per part of a name heard as such (first name, surname): the closest-sounding ones."""
+_LIKENESS = 55
+"""Least sound likeness (0-100, rapidfuzz's ratio on `sound`) for a common name to be a candidate."""
+_SPLIT_LIKENESS = 70
+"""Least likeness of each half when a hypothesis is cut in two ("etmalleroi": "ema" + "leroi")."""
+
+
+@lru_cache(maxsize=4)
+def _lexicon(lang: str, part: str) -> tuple[tuple[str, str], ...]:
+    """(name, its sound) for every common first name or surname of `lang`."""
+    names = first_names(lang) if part == "first" else surnames(lang)
+    return tuple((n, _sound(n)) for n in names)
+
+
+def _sound(text: str) -> str:
+    """The letters of `text` as they sound, spaces and punctuation left out ("Le Roux" -> "leroux")."""
+    return sound(re.sub(r"[^a-z]", "", fold(text)))
+
+
+@lru_cache(maxsize=4096)
+def _closest(heard: str, lang: str, part: str) -> tuple[tuple[float, str], ...]:
+    """The common names of one kind that sound most like `heard` (a `_sound`), best first, with likeness."""
+    found = process.extract(heard, [said for _, said in _lexicon(lang, part)], scorer=fuzz.ratio, limit=NEAR_PER_PART)
+    names = _lexicon(lang, part)
+    return tuple((score, names[index][0]) for _, score, index in found)
+
+
+def _as_parts(text: str, locale: str, lang: str) -> list[tuple[float, str]]:
+    """Candidates from `text` read as a name: each part paired with the common names closest to it."""
+    parsed = parse_person_name(text, locale)
+    if parsed is None:
+        return []
+    first, last = parsed
+    if not first:  # one word: a surname, or the first name asked for alone, of about its length
+        alone = [*_closest(_sound(last), lang, "last"), *_closest(_sound(last), lang, "first")]
+        return [(s, n) for s, n in alone if s >= _SPLIT_LIKENESS]
+    lasts = [(s, n) for s, n in _closest(_sound(last), lang, "last") if s >= _LIKENESS]
+    firsts = [(s, n) for s, n in _closest(_sound(first), lang, "first") if s >= _LIKENESS]
+    return [(min(fs, ls), f"{f} {n}") for fs, f in firsts for ls, n in lasts]
+
+
+def _as_cut(text: str, lang: str) -> list[tuple[float, str]]:
+    """Candidates from `text` cut in two anywhere, whatever its words ("Et mal le roi" -> "Emma Leroy")."""
+    heard = _sound(text)
+    found = []
+    for cut in range(2, len(heard) - 1):
+        head, tail = _closest(heard[:cut], lang, "first"), _closest(heard[cut:], lang, "last")
+        if head and tail and min(head[0][0], tail[0][0]) >= _SPLIT_LIKENESS:
+            found.append((min(head[0][0], tail[0][0]), f"{head[0][1]} {tail[0][1]}"))
+    return found
+
+
+def nearby_names(heard: Sequence[str], locale: str, limit: int = 8) -> list[str]:
+    """Common names ("Chloé Petit") that sound like the name in the recogniser's hypotheses `heard`.
+
+    Each hypothesis is read as a name (its first name and surname each paired with the closest common names
+    of their kind) and also cut in two anywhere, for names heard as other words ("Et mal le roi"). The
+    closest-sounding come first; at most `limit`.
+    """
+    lang = lang_of(locale)
+    found: dict[str, float] = {}
+    for text in heard:
+        for score, name in [*_as_parts(text, locale, lang), *_as_cut(text, lang)]:
+            found[name] = max(score, found.get(name, 0.0))
+    ranked = sorted(found, key=lambda name: -found[name])
+    return ranked[:limit]
+
+
+_SILENT = (
+    (r"eau|au", "o"),
+    (r"ai|ei", "e"),
+    (r"bv", "v"),
+    (r"ol[td]$", "o"),
+    (r"er$|ez$|et$", "e"),
+    (r"[sxtdz]+$", ""),
+)
+"""Spellings that sound the same at the end of a French name ("Renaud", "Renault"; "Gautier", "Gauthier")."""
+
+
+def sound_alike(left: str, right: str) -> bool:
+    """Whether two names would be heard the same ("Paul Renaud", "Paul Renault"; "Maxime Colin", "Collin")."""
+
+    def heard(name: str) -> str:
+        words = []
+        for word in fold(name).split():
+            spoken = sound(re.sub(r"[^a-z]", "", word))
+            for pattern, replacement in _SILENT:
+                spoken = re.sub(pattern, replacement, spoken)
+            words.append(spoken)
+        return " ".join(words)
+
+    return heard(left) == heard(right)

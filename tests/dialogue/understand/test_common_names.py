@@ -1,0 +1,60 @@
+"""Common names near what the recogniser heard: the candidates a name question scores on the audio."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.understand.common_names import nearby_names, sound_alike
+from dialogue.understand.name_lists import first_names, is_first_name, surnames
+from dialogue.understand.names import parse_person_name
+
+
+@pytest.mark.parametrize(
+    ("heard", "name"),
+    [
+        ("Cloi petit.", "Chloé Petit"),  # bench line, parc-08
+        ("Marie Lombard.", "Marie Lambert"),
+        ("Dom fournié.", "Tom Fournier"),
+        ("Et mal le roi.", "Emma Leroy"),  # heard as other words: cut anywhere
+        ("Fierigotiers.", "Thierry Gauthier"),
+        ("Jean-Yeroux.", "Jeanne Roux"),
+        ("Chloé, petit.", "Chloé Petit"),
+        ("Camille Du Bois", "Camille Dubois"),
+    ],
+)
+def test_the_name_said_is_among_the_candidates_of_what_was_heard(heard: str, name: str) -> None:
+    assert name in nearby_names([heard], "fr")
+
+
+def test_english_names_come_from_the_english_lists() -> None:
+    assert "Sarah Jones" in nearby_names(["Sara Joans."], "en")
+    assert all(name.split()[-1] in surnames("en") for name in nearby_names(["Sara Joans."], "en"))
+
+
+def test_a_first_name_said_alone_gets_first_names_too() -> None:
+    assert "Chloé" in nearby_names(["Cloi."], "fr")
+
+
+def test_the_candidates_are_few_and_every_one_reads_as_a_name() -> None:
+    found = nearby_names(["Cloi petit.", "Cloé petit.", "Clo y petit.", "Cloé Petite."], "fr")
+    assert 0 < len(found) <= 8
+    assert all(parse_person_name(name, "fr") is not None for name in found)
+
+
+def test_nothing_comes_of_a_turn_without_letters() -> None:
+    assert nearby_names(["", "12"], "fr") == []
+
+
+def test_homophones_sound_alike_and_close_names_do_not() -> None:
+    assert sound_alike("Paul Renaud", "Paul Renault")
+    assert sound_alike("Thierry Gauthier", "Thierry Gautier")
+    assert sound_alike("Manon Lefebvre", "Manon Lefèvre")
+    assert not sound_alike("Chloé Petit", "Claire Petit")
+    assert not sound_alike("Léa Moreau", "Léa Morel")
+
+
+def test_the_lists_are_names_and_first_names_are_told_apart() -> None:
+    assert len(first_names("fr")) > 150 and len(surnames("fr")) > 150
+    assert "Le Gall" in surnames("fr") and "Da Silva" in surnames("fr")
+    assert is_first_name("chloe", "fr") and is_first_name("Jean-Pierre", "fr")
+    assert not is_first_name("Dupont", "fr")
