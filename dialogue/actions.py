@@ -66,6 +66,9 @@ class Expect:
     """The texts the caller may say here, for the recogniser to score against the audio (roster names
     "docteur Martin", motif labels, the offered slots' ordinals and times "le premier", "mardi à 10h30",
     "oui", "non"); empty when the answers are open (names, dates, numbers, free speech)."""
+    corrects: ExpectKind | None = None
+    """The kind of a detail said back with this question ("Chloé Petit, c'est noté. Quelle est la date de
+    naissance ?"): the caller may correct it instead of answering ("non, Chloé Petit")."""
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,15 @@ def question(state: State, with_keypad: bool = False) -> list[Action]:
     actions: list[Action] = [Say(text) for text in prompt.lines]
     if (with_keypad or state.keypad_mode) and prompt.keypad:
         actions.append(Say(prompt.keypad))
-    return [*actions, Expect(prompt.expect, prompt.answers)]
+    return [*actions, expect_of(state)]
+
+
+def expect_of(state: State) -> Expect:
+    """The `Expect` of the current question, with the kind of a detail said back with it (`State.echo`)."""
+    prompt = state.prompt or Prompt((), ExpectKind.FREE)
+    echo = state.echo
+    corrects = ExpectKind.NAME if echo is not None and echo.what == "name" and echo.prompt == prompt else None
+    return Expect(prompt.expect, prompt.answers, corrects)
 
 
 def reprompt(state: State, lines: Sequence[str], with_keypad: bool = False) -> Result:

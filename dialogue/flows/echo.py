@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogue.actions import Say
+from dialogue.actions import Expect, Say
 from dialogue.context import Context
-from dialogue.flows.common import Heard, Result
+from dialogue.flows.common import Heard, Result, expect_of
 from dialogue.state import Echo, Phase, State
 from dialogue.wording.spoken import say_birth_date
 
@@ -50,5 +50,6 @@ def noted(result: Result, heard: Heard, what: str, ctx: Context) -> Result:
         return result
     first = state.prompt.lines[0] if state.prompt.lines else None
     at = next((i for i, a in enumerate(actions) if isinstance(a, Say) and a.text == first), len(actions) - 1)
-    said = [*actions[:at], Say(line), *actions[at:]]
-    return replace(state, echo=Echo(what, state.prompt)), said
+    echoed = replace(state, echo=Echo(what, state.prompt))
+    said = [*actions[:at], Say(line), *(expect_of(echoed) if isinstance(a, Expect) else a for a in actions[at:])]
+    return echoed, said

@@ -88,6 +88,20 @@ def nearby_names(heard: Sequence[str], locale: str, limit: int = 8) -> list[str]
     return ranked[:limit]
 
 
+_LEADING_NO = {"fr": re.compile(r"^\W*(?:non|nan)\b[\W_]*", re.I), "en": re.compile(r"^\W*(?:no|nope)\b[\W_]*", re.I)}
+
+
+def corrected_names(heard: Sequence[str], locale: str, limit: int = 6) -> list[str]:
+    """A correction of a name said back ("non, Chloé Petit"): `nearby_names` of the hypotheses that begin with
+    a no, written with it ("non, Chloé Petit"); none when no hypothesis begins with one (the caller answered).
+    """
+    lang = lang_of(locale)
+    no = _LEADING_NO[lang]
+    rests = [text[match.end() :] for text in heard if (match := no.match(text)) and match.end() < len(text)]
+    word = "non" if lang == "fr" else "no"
+    return [f"{word}, {name}" for name in nearby_names(rests, locale, limit)] if rests else []
+
+
 _SILENT = (
     (r"eau|au", "o"),
     (r"ai|ei", "e"),

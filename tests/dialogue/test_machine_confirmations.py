@@ -344,6 +344,23 @@ def test_an_unsure_name_is_said_back_with_the_next_question() -> None:
     assert "c'est noté" not in sure.send("Jean Dupont")
 
 
+def test_the_question_after_a_name_said_back_tells_the_recogniser_a_correction_may_come() -> None:
+    call = _at_name()
+    call.send(CallerSaid("Jean Dupont", unsure=True))
+    expect = call.last[-1]
+    assert isinstance(expect, Expect) and expect.kind is ExpectKind.DATE and expect.corrects is ExpectKind.NAME
+    call.send("pardon ?")  # asked again: still correctable
+    again = call.last[-1]
+    assert isinstance(again, Expect) and again.corrects is ExpectKind.NAME
+    call.send("le 14 juillet 1982")  # the next question no longer says the name back
+    after = call.last[-1]
+    assert isinstance(after, Expect) and after.corrects is None
+    sure = _at_name()
+    sure.send("Jean Dupont")
+    plain = sure.last[-1]
+    assert isinstance(plain, Expect) and plain.corrects is None
+
+
 def test_a_bare_no_drops_the_unsure_name_and_asks_it_again() -> None:
     call = _at_name()
     call.send(CallerSaid("Jean Dupont", unsure=True))

@@ -218,15 +218,22 @@ def test_stt_scores_the_expected_answers_and_numbers_the_voices() -> None:
     assert recognizer.candidates == [("oui", "non")] * 3
 
 
-def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question() -> None:
+def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_its_correction() -> None:
     recognizer = FakeRecognizer("Cloi petit")
-    for expect in (ExpectKind.NAME, ExpectKind.YES_NO):
+    asked = [
+        CallHints(expect=ExpectKind.NAME),
+        CallHints(expect=ExpectKind.DATE, corrects=ExpectKind.NAME),  # "Chloé Petit, c'est noté. Quelle est…"
+        CallHints(expect=ExpectKind.YES_NO),
+    ]
+    for hints in asked:
         gauge = QuietGauge()
-        stt = GaugedSTT(recognizer, language="fr", hints=CallHints(expect=expect), vad=gauge)
+        stt = GaugedSTT(recognizer, language="fr", hints=hints, vad=gauge)
         speech = [VADUserStartedSpeakingFrame(), GaugeStep(gauge, 0.0), VADUserStoppedSpeakingFrame()]
         asyncio.run(run_test(stt, frames_to_send=[*speech, SleepFrame(0.2)]))
-    at_name, at_yes_no = recognizer.nearby
+    at_name, at_correction, at_yes_no = recognizer.nearby
     assert at_name is not None and "Chloé Petit" in at_name(["Cloi petit."])
+    assert at_correction is not None and "non, Chloé Petit" in at_correction(["Non, Cloi petit."])
+    assert at_correction(["Le 14 juillet 1982."]) == []  # the question answered: no names
     assert at_yes_no is None
 
 

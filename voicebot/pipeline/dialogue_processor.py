@@ -90,6 +90,8 @@ class CallHints:
     """The last thing the agent said before waiting: Whisper reads it as the preceding context."""
     answers: tuple[str, ...] = ()
     """The texts the caller may say now (`Expect.answers`): the recogniser scores them against the audio."""
+    corrects: ExpectKind | None = None
+    """The kind of a detail just said back, which the caller may correct now (`Expect.corrects`)."""
 
 
 VOICE_METADATA = "voicebot.voice"
@@ -237,8 +239,8 @@ class DialogueProcessor(FrameProcessor):
             case Speak(text, interruptible):
                 self.hints.question = text
                 await self._say(text, interruptible)
-            case Hint(expect, answers):
-                self.hints.expect, self.hints.answers = expect, answers
+            case Hint(expect, answers, corrects):
+                self.hints.expect, self.hints.answers, self.hints.corrects = expect, answers, corrects
             case Apologise():  # the question before it stands: the hint for recognition is kept
                 await self._say(self._phrases().get("misunderstood.repeat"), True)
             case Finish(action, late):

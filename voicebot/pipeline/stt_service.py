@@ -25,6 +25,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from pipecat.frames.frames import (
@@ -42,7 +43,7 @@ from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
 from dialogue.actions import ExpectKind
-from dialogue.understand.common_names import nearby_names, sound_alike
+from dialogue.understand.common_names import corrected_names, nearby_names, sound_alike
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
 from voicebot.speech.expect import expectation_prompt
@@ -170,19 +171,26 @@ class RecognizerSTTService(SegmentedSTTService):
         expect = self.hints.expect.value if self.hints.expect is not None else None
         return expectation_prompt(expect, self._language, self._vocabulary, self.hints.question)
 
-    def _nearby_names(self, heard: Sequence[str]) -> list[str]:
-        return nearby_names(heard, self._language)
+    def _nearby(self) -> Callable[[Sequence[str]], Sequence[str]] | None:
+        """The common names to score on this turn: near a name asked for, or after the "non" of a correction
+        of the name just said back.
+        """
+        if self.hints.expect is ExpectKind.NAME:
+            return partial(nearby_names, locale=self._language)
+        if self.hints.corrects is ExpectKind.NAME:
+            return partial(corrected_names, locale=self._language)
+        return None
 
     def _transcribe(self, audio: bytes) -> Transcript:
-        name = self.hints.expect is ExpectKind.NAME
+        nearby = self._nearby()
         return self._recognizer.transcribe(
             audio,
             self._language,
             self.prompt(),
             sample_rate=self.sample_rate,
             candidates=self.hints.answers,
-            nearby=self._nearby_names if name else None,
-            rule=NAME_RULE if name else None,
+            nearby=nearby,
+            rule=NAME_RULE if nearby is not None else None,
         )
 
     async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection) -> None:

@@ -166,6 +166,8 @@ class Hint:
     expect: ExpectKind
     answers: tuple[str, ...] = ()
     """The texts the caller may say (`Expect.answers`), for the recogniser to score."""
+    corrects: ExpectKind | None = None
+    """The kind of a detail said back with the question, which the caller may correct (`Expect.corrects`)."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.understand.common_names import nearby_names, sound_alike
+from dialogue.understand.common_names import corrected_names, nearby_names, sound_alike
 from dialogue.understand.name_lists import first_names, is_first_name, surnames
 from dialogue.understand.names import parse_person_name
 
@@ -58,3 +58,9 @@ def test_the_lists_are_names_and_first_names_are_told_apart() -> None:
     assert "Le Gall" in surnames("fr") and "Da Silva" in surnames("fr")
     assert is_first_name("chloe", "fr") and is_first_name("Jean-Pierre", "fr")
     assert not is_first_name("Dupont", "fr")
+
+
+def test_a_correction_gets_the_names_near_it_after_its_no() -> None:
+    assert "non, Chloé Petit" in corrected_names(["Non, Cloi petit.", "Le 14 juillet."], "fr")
+    assert "no, Sarah Jones" in corrected_names(["No, Sara Joans."], "en")
+    assert corrected_names(["Le 14 juillet 1982.", "non"], "fr") == []  # an answer, a bare no: nothing to guess
