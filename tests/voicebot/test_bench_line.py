@@ -269,3 +269,18 @@ def test_the_caller_corrects_a_name_said_back_wrong_once(echo: str, answer: str)
     assert patient.answer(["Quels sont le prénom et le nom de la personne qui consulte ?"], None) == "Chloé Petit"
     assert patient.answer([echo], None) == answer
     assert patient.answer([echo], None) != "non, Chloé Petit"  # once: then the read-back shows it
+
+
+@pytest.mark.parametrize(
+    ("echo", "answer"),
+    [
+        ("Le 3 février 1990 s'est noté. Pouvons-nous vous joindre au numéro qui se termine par 56-78 ?", "non"),
+        ("Le 3 février 1980, c'est noté. Pouvons-nous vous joindre au numéro qui se termine par 56-78 ?", "oui"),
+    ],
+)
+def test_the_caller_corrects_a_birth_date_said_back_wrong_once(echo: str, answer: str) -> None:
+    patient = Patient(Persona(birth="le 3 février 1980"), date(2026, 11, 28))
+    assert patient.answer(["Quelle est la date de naissance de la personne qui consulte ?"], None) == "le 3 février 1980"
+    wanted = "non, le 3 février 1980" if answer == "non" else "oui"
+    assert patient.answer([echo], None) == wanted
+    assert patient.answer([echo], None) == "oui"  # once: then the call goes on

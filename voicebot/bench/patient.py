@@ -16,6 +16,7 @@ from datetime import date, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
+from dialogue.understand.when import parse_birth_date
 from voicebot.bench.offers import Window, read_offers
 from voicebot.bench.talk import WORDS, chat_up
 
@@ -63,8 +64,9 @@ MENU = re.compile(r"(\d) (?:pour|for) (.+?)(?=,| ou | or |\.|$)")
 """A keypad menu's items: "Tapez 1 pour consultation, 2 pour vaccination ou 3 pour ..."."""
 PATIENCE = 6
 """Offers a caller turns down before hanging up."""
-ECHO = re.compile(r"([^.?!]+?),? (?:c'est noté|got it)\b", re.IGNORECASE)
-"""The bot saying back a name it was unsure of ("Jean Dupont, c'est noté.")."""
+ECHO = re.compile(r"([^.?!]+?),? (?:[cs]'est noté|c est noté|got it)\b", re.IGNORECASE)
+"""The bot saying back a name or birth date it was unsure of ("Jean Dupont, c'est noté."; Whisper on the
+caller's side may write "s'est noté")."""
 SAME_NAME = 0.85
 """How alike (letters without case, accents, spaces nor punctuation) a name said back must sound to pass."""
 
@@ -158,17 +160,28 @@ class Patient:
         return chat_up(line, kind, self.persona.language) if self.persona.chatty else line
 
     def _correct_echo(self, says: list[str]) -> str | None:
-        """The caller's "non, Chloé Petit" when the bot says back a name not the caller's (once a call)."""
-        match = ECHO.search(" ".join(says)) if self.last_said in ("name", "first_name") else None
+        """The caller's "non, Chloé Petit" or "non, le 3 février 1980" when the bot says back a name or a birth
+        date not the caller's (once a call: then the read-back shows the name; the birth date is not read back).
+        """
+        match = ECHO.search(" ".join(says))
+        persona = self.persona
         if match is None or self.corrected_echo:
             return None
-        echoed = _letters(match.group(1))
-        mine = _letters(f"{self.persona.first_name} {self.persona.last_name}")
-        alike = SequenceMatcher(None, echoed, mine).ratio() >= SAME_NAME
-        if alike or echoed == _letters(self.persona.last_name):  # the surname alone: the first name is asked next
+        if self.last_said == "birth":
+            heard, mine = (parse_birth_date(t, persona.language) for t in (match.group(1), persona.birth))
+            right: str | None = persona.birth if heard is not None and heard != mine else None
+        elif self.last_said in ("name", "first_name"):
+            echoed = _letters(match.group(1))
+            alike = SequenceMatcher(None, echoed, _letters(f"{persona.first_name} {persona.last_name}")).ratio()
+            # the surname alone passes: the first name is asked next
+            same = alike >= SAME_NAME or echoed == _letters(persona.last_name)
+            right = None if same else f"{persona.first_name} {persona.last_name}"
+        else:
+            return None
+        if right is None:
             return None
         self.corrected_echo = True
-        return f"{self._w('no')}, {self.persona.first_name} {self.persona.last_name}"
+        return f"{self._w('no')}, {right}"
 
     # One method per question class.
     def _w(self, key: str) -> Any:
