@@ -280,7 +280,8 @@ def test_the_caller_corrects_a_name_said_back_wrong_once(echo: str, answer: str)
 )
 def test_the_caller_corrects_a_birth_date_said_back_wrong_once(echo: str, answer: str) -> None:
     patient = Patient(Persona(birth="le 3 février 1980"), date(2026, 11, 28))
-    assert patient.answer(["Quelle est la date de naissance de la personne qui consulte ?"], None) == "le 3 février 1980"
+    asked = "Quelle est la date de naissance de la personne qui consulte ?"
+    assert patient.answer([asked], None) == "le 3 février 1980"
     wanted = "non, le 3 février 1980" if answer == "non" else "oui"
     assert patient.answer([echo], None) == wanted
     assert patient.answer([echo], None) == "oui"  # once: then the call goes on
