@@ -37,6 +37,16 @@ class OutcomeKind(enum.StrEnum):
     """The caller hung up before the end; nothing half-done was kept."""
 
 
+class Detail(enum.StrEnum):
+    """A patient detail that the agent says back when unsure, and that the recogniser may guess."""
+
+    NAME = "name"
+    """The patient's name: the recogniser may take a common name that sounds like what was heard ("Dom
+    fournié": "Tom Fournier")."""
+    BIRTH = "birth"
+    """The patient's birth date."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The result of a call."""
@@ -66,9 +76,11 @@ class Expect:
     """The texts the caller may say here, for the recogniser to score against the audio (roster names
     "docteur Martin", motif labels, the offered slots' ordinals and times "le premier", "mardi à 10h30",
     "oui", "non"); empty when the answers are open (names, dates, numbers, free speech)."""
-    corrects: ExpectKind | None = None
-    """The kind of a detail said back with this question ("Chloé Petit, c'est noté. Quelle est la date de
-    naissance ?"): the caller may correct it instead of answering ("non, Chloé Petit")."""
+    guess: Detail | None = None
+    """The detail asked for, when the recogniser may guess it near what it heard (`Detail.NAME`)."""
+    corrects: Detail | None = None
+    """A detail said back with this question ("Chloé Petit, c'est noté. Quelle est la date de naissance ?"):
+    the caller may correct it instead of answering ("non, Chloé Petit")."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date
 
 from booking.records import AppointmentRecord, PatientRecord, RequestCategory
 from booking.slots import Slot, TimeWindow
-from dialogue.actions import ExpectKind, Outcome
+from dialogue.actions import Detail, ExpectKind, Outcome
 
 
 class Phase(enum.StrEnum):
@@ -108,6 +108,8 @@ class Prompt:
     """The keypad way to answer, offered after failures or silence."""
     answers: tuple[str, ...] = ()
     """The texts the caller may say here, passed on in `Expect.answers` (empty for open answers)."""
+    guess: Detail | None = None
+    """The detail asked for, when the recogniser may guess it (`Expect.guess`)."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,8 @@ class Echo:
     c'est noté. ..."), so that a "non" to that question corrects it.
     """
 
-    what: str
-    """"name" or "birth"."""
+    what: Detail
+    """The name or the birth date."""
     prompt: Prompt
     """The question it was said with (a "non" corrects it only while that question is asked)."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from booking.slots import holiday_dates
-from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
+from dialogue.actions import Action, Detail, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.state import Phase, Prompt, State
 from dialogue.understand.yesno import parse_yes_no
@@ -45,19 +45,23 @@ def ask(
     example: str = "",
     keypad: str = "",
     answers: Sequence[str] = (),
+    guess: Detail | None = None,
 ) -> Result:
     """Say `pre` (not repeated later), then ask the question `lines` and wait for an answer.
 
     `answers`: the texts the caller may say here (for the recogniser, see `Expect.answers`); yes/no questions
-    get the locale's yes and no when none are given.
+    get the locale's yes and no when none are given. `guess`: the detail the recogniser may guess near what
+    it heard (`Expect.guess`); a name question guesses names.
     """
+    if guess is None and expect is ExpectKind.NAME:
+        guess = Detail.NAME
     if not keypad:
         keypad = ctx.phrases.get("keypad.yes_no") if expect is ExpectKind.YES_NO else ctx.phrases.get("keypad.none")
     if not example and expect is ExpectKind.YES_NO:
         example = ctx.phrases.get("example.yes_no")
     if not answers and expect is ExpectKind.YES_NO:
         answers = ctx.phrases.words("answers.yes_no")
-    prompt = Prompt(tuple(lines), expect, example, keypad, tuple(answers))
+    prompt = Prompt(tuple(lines), expect, example, keypad, tuple(answers), guess)
     misses = state.misses if phase is state.phase else 0
     new = replace(state, phase=phase, prompt=prompt, misses=misses)
     return new, [*(Say(text) for text in pre), *question(new)]
@@ -76,8 +80,8 @@ def expect_of(state: State) -> Expect:
     """The `Expect` of the current question, with the kind of a detail said back with it (`State.echo`)."""
     prompt = state.prompt or Prompt((), ExpectKind.FREE)
     echo = state.echo
-    corrects = ExpectKind.NAME if echo is not None and echo.what == "name" and echo.prompt == prompt else None
-    return Expect(prompt.expect, prompt.answers, corrects)
+    corrects = Detail(echo.what) if echo is not None and echo.prompt == prompt else None
+    return Expect(prompt.expect, prompt.answers, prompt.guess, corrects)
 
 
 def reprompt(state: State, lines: Sequence[str], with_keypad: bool = False) -> Result:

@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogue.actions import Expect, Say
+from dialogue.actions import Detail, Expect, Say
 from dialogue.context import Context
 from dialogue.flows.common import Heard, Result, expect_of
 from dialogue.state import Echo, Phase, State
 from dialogue.wording.spoken import say_birth_date
 
-NAME = "name"
-BIRTH = "birth"
+NAME = Detail.NAME
+BIRTH = Detail.BIRTH
 
 _SELF_CONFIRMING = frozenset({Phase.CALLER_IS_PATIENT})
 """Questions that confirm the detail themselves: the birth date matched a patient, who is named."""
 
 
-def value_said(state: State, what: str, ctx: Context) -> str | None:
+def value_said(state: State, what: Detail, ctx: Context) -> str | None:
     """The detail as the agent says it ("Jean Dupont", "14 juillet 1982"), or `None` when it is not known."""
     patient = state.patient
     if what == BIRTH:
@@ -29,7 +29,7 @@ def value_said(state: State, what: str, ctx: Context) -> str | None:
     return name or None
 
 
-def echo_line(state: State, what: str, ctx: Context) -> str | None:
+def echo_line(state: State, what: Detail, ctx: Context) -> str | None:
     """The line saying the detail back ("Jean Dupont, c'est noté."), or `None` when it is not known."""
     value = value_said(state, what, ctx)
     if value is None:
@@ -37,7 +37,7 @@ def echo_line(state: State, what: str, ctx: Context) -> str | None:
     return ctx.phrases.get("echo.birth", born=value) if what == BIRTH else ctx.phrases.get("echo.name", name=value)
 
 
-def noted(result: Result, heard: Heard, what: str, ctx: Context) -> Result:
+def noted(result: Result, heard: Heard, what: Detail, ctx: Context) -> Result:
     """`result` (the next question, after `what` was taken from `heard`), with the detail said back before
     the question when `heard` was unsure; unchanged when the question already says it (the read-back).
     """

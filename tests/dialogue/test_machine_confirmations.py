@@ -12,7 +12,7 @@ import pytest
 
 from booking.clinic import Clinic, load_clinic
 from booking.records import AppointmentRecord, PatientDetails, Source, Status
-from dialogue.actions import Action, Expect, ExpectKind, HangUp, OutcomeKind, Say
+from dialogue.actions import Action, Detail, Expect, ExpectKind, HangUp, OutcomeKind, Say
 from dialogue.context import Context
 from dialogue.events import CallerSaid, CallStarted, Event, KeypadPressed
 from dialogue.flows.booking import present
@@ -348,10 +348,10 @@ def test_the_question_after_a_name_said_back_tells_the_recogniser_a_correction_m
     call = _at_name()
     call.send(CallerSaid("Jean Dupont", unsure=True))
     expect = call.last[-1]
-    assert isinstance(expect, Expect) and expect.kind is ExpectKind.DATE and expect.corrects is ExpectKind.NAME
+    assert isinstance(expect, Expect) and expect.kind is ExpectKind.DATE and expect.corrects is Detail.NAME
     call.send("pardon ?")  # asked again: still correctable
     again = call.last[-1]
-    assert isinstance(again, Expect) and again.corrects is ExpectKind.NAME
+    assert isinstance(again, Expect) and again.corrects is Detail.NAME
     call.send("le 14 juillet 1982")  # the next question no longer says the name back
     after = call.last[-1]
     assert isinstance(after, Expect) and after.corrects is None
@@ -359,6 +359,16 @@ def test_the_question_after_a_name_said_back_tells_the_recogniser_a_correction_m
     sure.send("Jean Dupont")
     plain = sure.last[-1]
     assert isinstance(plain, Expect) and plain.corrects is None
+
+
+def test_a_name_question_lets_the_recogniser_guess_a_name_and_others_do_not() -> None:
+    call = Call(FR)
+    call.send(BOOK_FR)
+    first = call.last[-1]
+    assert isinstance(first, Expect) and first.guess is None
+    call.send("le premier")
+    asked = call.last[-1]
+    assert isinstance(asked, Expect) and asked.kind is ExpectKind.NAME and asked.guess is Detail.NAME
 
 
 def test_a_bare_no_drops_the_unsure_name_and_asks_it_again() -> None:

@@ -27,7 +27,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.transports.base_transport import TransportParams
 
-from dialogue.actions import ExpectKind
+from dialogue.actions import Detail, ExpectKind
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.pipeline.stt_service import RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
@@ -221,8 +221,8 @@ def test_stt_scores_the_expected_answers_and_numbers_the_voices() -> None:
 def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_its_correction() -> None:
     recognizer = FakeRecognizer("Cloi petit")
     asked = [
-        CallHints(expect=ExpectKind.NAME),
-        CallHints(expect=ExpectKind.DATE, corrects=ExpectKind.NAME),  # "Chloé Petit, c'est noté. Quelle est…"
+        CallHints(expect=ExpectKind.NAME, guess=Detail.NAME),
+        CallHints(expect=ExpectKind.DATE, corrects=Detail.NAME),  # "Chloé Petit, c'est noté. Quelle est…"
         CallHints(expect=ExpectKind.YES_NO),
     ]
     for hints in asked:

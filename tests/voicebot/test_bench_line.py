@@ -262,6 +262,7 @@ def test_the_callers_likely_lines_are_those_the_patient_says_and_are_sent_as_spo
         ("Clois petit, c'est noté. Quelle est la date de naissance de la personne qui consulte ?", "non, Chloé Petit"),
         ("Chloé Petit, c'est noté. Quelle est la date de naissance de la personne qui consulte ?", "le 3 mars 2019"),
         ("Petit, c'est noté. Et son prénom ?", "Chloé"),
+        ("Chloé Petitjean, c'est noté. Quelle est la date de naissance ?", "non, Chloé Petit"),
     ],
 )
 def test_the_caller_corrects_a_name_said_back_wrong_once(echo: str, answer: str) -> None:

@@ -68,7 +68,8 @@ ECHO = re.compile(r"([^.?!]+?),? (?:[cs]'est noté|c est noté|got it)\b", re.IG
 """The bot saying back a name or birth date it was unsure of ("Jean Dupont, c'est noté."; Whisper on the
 caller's side may write "s'est noté")."""
 SAME_NAME = 0.85
-"""How alike (letters without case, accents, spaces nor punctuation) a name said back must sound to pass."""
+"""How alike (letters without case, accents, spaces nor punctuation) a name said back must sound to pass; it
+must also have as many letters, give or take one ("Paul Girard" does not pass for Paul Girardin)."""
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,10 @@ class Patient:
             heard, mine = (parse_birth_date(t, persona.language) for t in (match.group(1), persona.birth))
             right: str | None = persona.birth if heard is not None and heard != mine else None
         elif self.last_said in ("name", "first_name"):
-            echoed = _letters(match.group(1))
-            alike = SequenceMatcher(None, echoed, _letters(f"{persona.first_name} {persona.last_name}")).ratio()
+            echoed, mine = _letters(match.group(1)), _letters(f"{persona.first_name} {persona.last_name}")
+            alike = SequenceMatcher(None, echoed, mine).ratio() >= SAME_NAME and abs(len(echoed) - len(mine)) <= 1
             # the surname alone passes: the first name is asked next
-            same = alike >= SAME_NAME or echoed == _letters(persona.last_name)
+            same = alike or echoed == _letters(persona.last_name)
             right = None if same else f"{persona.first_name} {persona.last_name}"
         else:
             return None

@@ -40,7 +40,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.errors import ErrorCategory
 
-from dialogue.actions import Action, ExpectKind, HangUp, Transfer
+from dialogue.actions import Action, Detail, ExpectKind, HangUp, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerSaid, Event, KeypadPressed
 from dialogue.machine import step
@@ -90,8 +90,10 @@ class CallHints:
     """The last thing the agent said before waiting: Whisper reads it as the preceding context."""
     answers: tuple[str, ...] = ()
     """The texts the caller may say now (`Expect.answers`): the recogniser scores them against the audio."""
-    corrects: ExpectKind | None = None
-    """The kind of a detail just said back, which the caller may correct now (`Expect.corrects`)."""
+    guess: Detail | None = None
+    """The detail asked for, when the recogniser may guess it near what it heard (`Expect.guess`)."""
+    corrects: Detail | None = None
+    """A detail just said back, which the caller may correct now (`Expect.corrects`)."""
 
 
 VOICE_METADATA = "voicebot.voice"
@@ -239,8 +241,9 @@ class DialogueProcessor(FrameProcessor):
             case Speak(text, interruptible):
                 self.hints.question = text
                 await self._say(text, interruptible)
-            case Hint(expect, answers, corrects):
-                self.hints.expect, self.hints.answers, self.hints.corrects = expect, answers, corrects
+            case Hint(expect, answers, guess, corrects):
+                self.hints.expect, self.hints.answers = expect, answers
+                self.hints.guess, self.hints.corrects = guess, corrects
             case Apologise():  # the question before it stands: the hint for recognition is kept
                 await self._say(self._phrases().get("misunderstood.repeat"), True)
             case Finish(action, late):

@@ -42,7 +42,7 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
-from dialogue.actions import ExpectKind
+from dialogue.actions import Detail
 from dialogue.understand.common_names import corrected_names, nearby_names, sound_alike
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
@@ -175,10 +175,10 @@ class RecognizerSTTService(SegmentedSTTService):
         """The common names to score on this turn: near a name asked for, or after the "non" of a correction
         of the name just said back.
         """
-        if self.hints.expect is ExpectKind.NAME:
+        if self.hints.guess is Detail.NAME:
             return partial(nearby_names, locale=self._language)
-        if self.hints.corrects is ExpectKind.NAME:
-            return partial(corrected_names, locale=self._language)
+        if self.hints.corrects is Detail.NAME:
+            return partial(corrected_names, locale=self._language, said_back=self.hints.question or "")
         return None
 
     def _transcribe(self, audio: bytes) -> Transcript:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from dialogue.actions import Action, ExpectKind, HangUp, Transfer
+from dialogue.actions import Action, Detail, ExpectKind, HangUp, Transfer
 from dialogue.events import Event
 
 
@@ -166,8 +166,10 @@ class Hint:
     expect: ExpectKind
     answers: tuple[str, ...] = ()
     """The texts the caller may say (`Expect.answers`), for the recogniser to score."""
-    corrects: ExpectKind | None = None
-    """The kind of a detail said back with the question, which the caller may correct (`Expect.corrects`)."""
+    guess: Detail | None = None
+    """The detail asked for, when the recogniser may guess it near what it heard (`Expect.guess`)."""
+    corrects: Detail | None = None
+    """A detail said back with the question, which the caller may correct (`Expect.corrects`)."""
 
 
 @dataclass(frozen=True)

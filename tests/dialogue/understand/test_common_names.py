@@ -64,3 +64,10 @@ def test_a_correction_gets_the_names_near_it_after_its_no() -> None:
     assert "non, Chloé Petit" in corrected_names(["Non, Cloi petit.", "Le 14 juillet."], "fr")
     assert "no, Sarah Jones" in corrected_names(["No, Sara Joans."], "en")
     assert corrected_names(["Le 14 juillet 1982.", "non"], "fr") == []  # an answer, a bare no: nothing to guess
+
+
+def test_a_correction_never_gets_back_the_name_it_refuses() -> None:
+    said_back = "Paul Girard, c'est noté. Quelle est la date de naissance de la personne qui consulte ?"
+    found = corrected_names(["Non, Paul Girardin."], "fr", said_back)
+    assert "non, Paul Girard" not in found
+    assert "non, Paul Girard" in corrected_names(["Non, Paul Girardin."], "fr")
