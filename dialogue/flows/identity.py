@@ -74,15 +74,17 @@ def advance_identity(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
     return ask_confirm(state, ctx, lines)
 
 
-def ask_birth(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ()) -> Result:
+def ask_birth(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = (), *, misheard: bool = False) -> Result:
     """Ask the patient's birth date (spoken, or keyed as DDMMYYYY).
 
     The keypad is offered after one miss (the re-prompt's example ends "ou tapez-la : jour, mois, année"),
-    and with the question itself once a name and birth-date check has failed in the call.
+    and with the question itself once a name and birth-date check has failed in the call, or when the
+    caller said the date heard was not theirs (`misheard`).
     """
     phrases = ctx.phrases
     lines = [phrases.get("identity.birth_question")]
-    if phase is Phase.FIND_BIRTH and state.find_failures and not state.keypad_mode:
+    failed = phase is Phase.FIND_BIRTH and state.find_failures > 0
+    if (failed or misheard) and not state.keypad_mode:
         lines.append(phrases.get("identity.birth_keypad"))
     return ask(
         state,

@@ -1,7 +1,8 @@
 """A "non" to the question that said back an unsure name or birth date (`dialogue.flows.echo`) corrects it.
 
 "Jean Dupont, c'est noté. Quelle est la date de naissance ?" — "non, c'est Dupond": the name is replaced and
-the question asked again; "non" alone: the name is dropped and asked again. When the question itself is a
+the question asked again; "non" alone, or the same name heard again: the name is dropped and asked again (a
+birth date with the keypad offered). When the question itself is a
 yes/no one ("Pouvons-nous vous joindre au ... ?"), a bare "non" answers it; only a correction carrying the
 value ("non, c'est Dupond") changes the detail.
 """
@@ -14,7 +15,7 @@ from dataclasses import replace
 from dialogue.actions import ExpectKind
 from dialogue.context import Context
 from dialogue.flows.common import Heard, Result
-from dialogue.flows.echo import BIRTH, echo_line
+from dialogue.flows.echo import BIRTH, echo_line, value_said
 from dialogue.flows.identity import advance_identity, ask_birth, ask_name, read_birth, read_name
 from dialogue.state import Patient, Phase, State
 from dialogue.understand.when import parse_birth_date
@@ -43,6 +44,8 @@ def on_echoed(state: State, heard: Heard, ctx: Context) -> Result | None:
     corrected = _replaced(state, echo.what, rest, ctx)
     if corrected is None:
         return None
+    if value_said(corrected, echo.what, ctx) == value_said(state, echo.what, ctx):
+        return _ask_again(state, echo.what, ctx)  # heard the same again: the keypad is offered for a birth date
     line = echo_line(corrected, echo.what, ctx)
     pre = [line] if line else []
     if state.phase is Phase.FIND_BIRTH:
@@ -72,7 +75,7 @@ def _ask_again(state: State, what: str, ctx: Context) -> Result:
     patient = state.patient
     if what == BIRTH:
         dropped = replace(state, patient=replace(patient, birth_date=None, record_id=None))
-        return ask_birth(dropped, ctx, Phase.BIRTH, pre)
+        return ask_birth(dropped, ctx, Phase.BIRTH, pre, misheard=True)
     finding = state.phase is Phase.FIND_BIRTH
     fresh = Patient() if finding else replace(patient, first_name=None, last_name=None, record_id=None)
     return ask_name(replace(state, patient=fresh), ctx, Phase.FIND_NAME if finding else Phase.NAME, pre)

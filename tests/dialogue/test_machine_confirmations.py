@@ -408,6 +408,24 @@ def test_an_unsure_birth_date_is_said_back_and_a_no_corrects_it() -> None:
     assert call.state.patient.birth_date == date(1982, 7, 15) and call.phase() is Phase.PHONE_CONFIRM
 
 
+def test_a_correction_heard_as_the_refused_birth_date_asks_it_again_with_the_keypad() -> None:
+    call = _at_name()
+    call.send("Jean Dupont")
+    call.send(CallerSaid("le 3 février 1990", unsure=True))
+    said = call.send(CallerSaid("non, le 3 février 1990", unsure=True))  # "1980" misheard the same way again
+    assert said.startswith("Pardon, j'ai mal compris.") and "Vous pouvez aussi la taper" in said
+    assert call.phase() is Phase.BIRTH and call.state.patient.birth_date is None
+    call.send("dtmf:03021980")
+    assert call.state.patient.birth_date == date(1980, 2, 3)
+
+
+def test_a_bare_no_to_the_name_said_back_asks_it_again_and_a_refused_name_heard_again_too() -> None:
+    call = _at_name()
+    call.send(CallerSaid("Paul Girard", unsure=True))
+    said = call.send(CallerSaid("non, Paul Girard", unsure=True))
+    assert said.startswith("Pardon, j'ai mal compris.") and call.phase() is Phase.NAME
+
+
 def test_a_bare_no_to_a_yes_no_question_answers_it_and_keeps_the_detail() -> None:
     call = _at_name()
     call.send("Jean Dupont")

@@ -286,3 +286,13 @@ def test_the_caller_corrects_a_birth_date_said_back_wrong_once(echo: str, answer
     wanted = "non, le 3 février 1980" if answer == "non" else "oui"
     assert patient.answer([echo], None) == wanted
     assert patient.answer([echo], None) == "oui"  # once: then the call goes on
+
+
+def test_the_caller_keys_the_birth_date_in_when_asked_again_with_the_keypad() -> None:
+    patient = Patient(Persona(birth="le 3 février 1980", birth_keys="03021980"), date(2026, 11, 28))
+    first = "Quelle est la date de naissance de la personne qui consulte ? Vous pouvez aussi la taper : jour, mois."
+    assert patient.answer([first], None) == "le 3 février 1980"  # offered at once: said all the same
+    again = (
+        "Pardon, j'ai mal compris. Quelle est la date de naissance ? Vous pouvez aussi la taper : jour, mois, année."
+    )
+    assert patient.answer([again], None) == "dtmf:03021980"

@@ -271,7 +271,10 @@ class Patient:
         return f"celui de {slot.hour} h {slot.minute:02d}" if slot.minute else f"celui de {slot.hour} h"
 
     def _birth(self, says: list[str]) -> str:
-        return f"dtmf:{self.persona.birth_keys}" if self._keys() else self.persona.birth
+        """The birth date; keyed in when the bot asks it again and offers the keypad ("tapez-la")."""
+        offered = any(word in " ".join(says).casefold() for word in ("tapez-la", "la taper", "key it in"))
+        keyed = self._keys() or (offered and self.asked.get("birth", 0) > 1)
+        return f"dtmf:{self.persona.birth_keys}" if keyed else self.persona.birth
 
     def _name(self, says: list[str]) -> str:
         return f"{self.persona.first_name} {self.persona.last_name}"
