@@ -43,6 +43,8 @@ class Detail(enum.StrEnum):
     NAME = "name"
     """The patient's name: the recogniser may take a common name that sounds like what was heard ("Dom
     fournié": "Tom Fournier")."""
+    FIRST_NAME = "first_name"
+    """The patient's first name, asked alone when only the surname came ("Cloi": "Chloé")."""
     BIRTH = "birth"
     """The patient's birth date."""
 

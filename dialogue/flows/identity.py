@@ -13,7 +13,7 @@ from datetime import date
 
 from booking.records import PatientRecord
 from booking.slots import Slot
-from dialogue.actions import ExpectKind
+from dialogue.actions import Detail, ExpectKind
 from dialogue.context import Context
 from dialogue.flows import request_recap
 from dialogue.flows.common import Heard, Result, ask, yes_no
@@ -220,6 +220,7 @@ def on_name(state: State, heard: Heard, ctx: Context) -> Result | None:
             ExpectKind.NAME,
             example=ctx.phrases.get("example.name"),
             keypad=ctx.phrases.get("keypad.name"),
+            guess=Detail.FIRST_NAME,
         )
         return noted(result, heard, NAME, ctx)
     return noted(advance_identity(state, ctx), heard, NAME, ctx)

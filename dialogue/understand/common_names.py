@@ -53,9 +53,8 @@ def _as_parts(text: str, locale: str, lang: str) -> list[tuple[float, str]]:
     if parsed is None:
         return []
     first, last = parsed
-    if not first:  # one word: a surname, or the first name asked for alone, of about its length
-        alone = [*_closest(_sound(last), lang, "last"), *_closest(_sound(last), lang, "first")]
-        return [(s, n) for s, n in alone if s >= _SPLIT_LIKENESS]
+    if not first:  # one word: a surname of about its length (a first name alone is `nearby_first_names`)
+        return [(s, n) for s, n in _closest(_sound(last), lang, "last") if s >= _SPLIT_LIKENESS]
     lasts = [(s, n) for s, n in _closest(_sound(last), lang, "last") if s >= _LIKENESS]
     firsts = [(s, n) for s, n in _closest(_sound(first), lang, "first") if s >= _LIKENESS]
     return [(min(fs, ls), f"{f} {n}") for fs, f in firsts for ls, n in lasts]
@@ -86,6 +85,20 @@ def nearby_names(heard: Sequence[str], locale: str, limit: int = 8) -> list[str]
             found[name] = max(score, found.get(name, 0.0))
     ranked = sorted(found, key=lambda name: -found[name])
     return ranked[:limit]
+
+
+def nearby_first_names(heard: Sequence[str], locale: str, limit: int = 6) -> list[str]:
+    """Common first names that sound like a first name said alone ("Cloi." -> "Chloé"), closest first."""
+    lang = lang_of(locale)
+    found: dict[str, float] = {}
+    for text in heard:
+        words = re.sub(r"[^\w\s'-]", " ", text).split()
+        if len(words) != 1:
+            continue
+        for score, name in _closest(_sound(words[0]), lang, "first"):
+            if score >= _SPLIT_LIKENESS:
+                found[name] = max(score, found.get(name, 0.0))
+    return sorted(found, key=lambda name: -found[name])[:limit]
 
 
 _LEADING_NO = {"fr": re.compile(r"^\W*(?:non|nan)\b[\W_]*", re.I), "en": re.compile(r"^\W*(?:no|nope)\b[\W_]*", re.I)}

@@ -223,6 +223,7 @@ def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_
     asked = [
         CallHints(expect=ExpectKind.NAME, guess=Detail.NAME),
         CallHints(expect=ExpectKind.DATE, corrects=Detail.NAME),  # "Chloé Petit, c'est noté. Quelle est…"
+        CallHints(expect=ExpectKind.NAME, guess=Detail.FIRST_NAME),  # "Et son prénom ?"
         CallHints(expect=ExpectKind.YES_NO),
     ]
     for hints in asked:
@@ -230,10 +231,11 @@ def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_
         stt = GaugedSTT(recognizer, language="fr", hints=hints, vad=gauge)
         speech = [VADUserStartedSpeakingFrame(), GaugeStep(gauge, 0.0), VADUserStoppedSpeakingFrame()]
         asyncio.run(run_test(stt, frames_to_send=[*speech, SleepFrame(0.2)]))
-    at_name, at_correction, at_yes_no = recognizer.nearby
+    at_name, at_correction, at_first_name, at_yes_no = recognizer.nearby
     assert at_name is not None and "Chloé Petit" in at_name(["Cloi petit."])
     assert at_correction is not None and "non, Chloé Petit" in at_correction(["Non, Cloi petit."])
     assert at_correction(["Le 14 juillet 1982."]) == []  # the question answered: no names
+    assert at_first_name is not None and at_first_name(["Cloi."]) and at_first_name(["Cloi."])[0] == "Chloé"
     assert at_yes_no is None
 
 

@@ -43,7 +43,7 @@ from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
 from dialogue.actions import Detail
-from dialogue.understand.common_names import corrected_names, nearby_names, sound_alike
+from dialogue.understand.common_names import corrected_names, nearby_first_names, nearby_names, sound_alike
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
 from voicebot.speech.expect import expectation_prompt
@@ -177,6 +177,8 @@ class RecognizerSTTService(SegmentedSTTService):
         """
         if self.hints.guess is Detail.NAME:
             return partial(nearby_names, locale=self._language)
+        if self.hints.guess is Detail.FIRST_NAME:
+            return partial(nearby_first_names, locale=self._language)
         if self.hints.corrects is Detail.NAME:
             return partial(corrected_names, locale=self._language, said_back=self.hints.question or "")
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.understand.common_names import corrected_names, nearby_names, sound_alike
+from dialogue.understand.common_names import corrected_names, nearby_first_names, nearby_names, sound_alike
 from dialogue.understand.name_lists import first_names, is_first_name, surnames
 from dialogue.understand.names import parse_person_name
 
@@ -31,8 +31,11 @@ def test_english_names_come_from_the_english_lists() -> None:
     assert all(name.split()[-1] in surnames("en") for name in nearby_names(["Sara Joans."], "en"))
 
 
-def test_a_first_name_said_alone_gets_first_names_too() -> None:
-    assert "Chloé" in nearby_names(["Cloi."], "fr")
+def test_one_word_gets_surnames_and_a_first_name_asked_alone_first_names() -> None:
+    assert "Dupont" in nearby_names(["Dupond."], "fr")
+    assert "Léo" not in nearby_names(["Léo."], "fr")  # at the name question, one word is a surname
+    assert nearby_first_names(["Cloi."], "fr")[0] == "Chloé"
+    assert nearby_first_names(["Cloi petit."], "fr") == []
 
 
 def test_the_candidates_are_few_and_every_one_reads_as_a_name() -> None:
