@@ -4,9 +4,10 @@ names as scored candidates (`dialogue.understand.common_names`).
     python scripts/eval_names.py [--voice ff_siwis] [--output bench/names.json]
 
 Each name is said by a Kokoro voice as a caller answers the name question ("Chloé Petit"), through the phone
-line (8 kHz mu-law), and recognised with the pipeline's name prompt. Three readings:
+line (8 kHz mu-law), and recognised with the pipeline's name prompt. Two readings:
 - `free`: the Recognizer's beam, the dialogue's name reading of its best hypothesis;
-- `common`: the same, with the common names near its hypotheses scored against the audio (`nearby_names`);
+- `common`: the same, with the common names near its hypotheses scored against the audio (`nearby_names`), as
+  the pipeline's name question does;
 Names are of two sets: `common` (first name and surname both in the lists; the bench's callers and others)
 and `rare` (surnames not in the lists: a wrong candidate taken there is a false accept).
 """
@@ -119,9 +120,9 @@ def main() -> None:
         voices = args.voice or (["ff_siwis", "pm_alex"] if language == "fr" else ["af_heart"])
         prompt = expectation_prompt("name", language, (), QUESTION[language])
         if args.prompt_names:
-            from dialogue.understand.common_names import _lexicon
+            from dialogue.understand.name_lists import first_names
 
-            firsts = [n for n, _ in _lexicon(language, "first")][:: max(1, 200 // args.prompt_names)]
+            firsts = list(first_names(language))[:: max(1, 200 // args.prompt_names)]
             prompt = f"Prénoms : {', '.join(firsts[: args.prompt_names])}. {prompt}"
             print(prompt)
         for voice_name in voices:
@@ -144,6 +145,7 @@ def main() -> None:
                         "truth": truth,
                         "free": free.text,
                         "free_right": right(free.text, truth, language),
+                        "free_unsure": free.unsure,
                         "alternatives": list(free.alternatives),
                         "nearby": near,
                         "nearby_has_truth": any(right(n, truth, language) for n in near),

@@ -296,3 +296,6 @@ def test_the_caller_keys_the_birth_date_in_when_asked_again_with_the_keypad() ->
         "Pardon, j'ai mal compris. Quelle est la date de naissance ? Vous pouvez aussi la taper : jour, mois, année."
     )
     assert patient.answer([again], None) == "dtmf:03021980"
+    other = Patient(Persona(birth="le 4 mars 1981", birth_keys="03021980"), date(2026, 11, 28))
+    other.answer([first], None)
+    assert other.answer([again], None) == "le 4 mars 1981"  # keys only the date it says

@@ -273,7 +273,9 @@ class Patient:
     def _birth(self, says: list[str]) -> str:
         """The birth date; keyed in when the bot asks it again and offers the keypad ("tapez-la")."""
         offered = any(word in " ".join(says).casefold() for word in ("tapez-la", "la taper", "key it in"))
-        keyed = self._keys() or (offered and self.asked.get("birth", 0) > 1)
+        persona = self.persona
+        same = parse_birth_date(persona.birth, persona.language) == parse_birth_date(persona.birth_keys, "fr")
+        keyed = self._keys() or (offered and same and self.asked.get("birth", 0) > 1)
         return f"dtmf:{self.persona.birth_keys}" if keyed else self.persona.birth
 
     def _name(self, says: list[str]) -> str:
