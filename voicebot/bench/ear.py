@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from voicebot.bench.conversation import TIMEOUT_S, TURN_CAP, Call
-from voicebot.bench.patient import QUESTIONS, Persona, classify
+from voicebot.bench.patient import Persona
+from voicebot.bench.questions import QUESTIONS, classify
 
 WAITS = 2
 """Bot turns in a row without a question that the caller waits through before answering anyway: a read-back

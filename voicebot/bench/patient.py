@@ -10,7 +10,6 @@ persona's wished window (`voicebot.bench.offers`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -18,46 +17,8 @@ from typing import Any
 
 from dialogue.understand.when import parse_birth_date
 from voicebot.bench.offers import Window, read_offers
+from voicebot.bench.questions import classify, letters
 from voicebot.bench.talk import WORDS, chat_up
-
-# Question classes, first match wins: (class, words of the question in French and English, casefolded).
-QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("confirm", ("c'est bien ça", "is that right")),
-    ("fix", ("que faut-il changer", "what should i change")),
-    ("cancel_confirm", ("voulez-vous l'annuler", "would you like to cancel it")),
-    ("pick", ("lequel voulez-vous", "which one would you like to")),
-    ("retry", ("réessayer", "try again")),
-    ("transfer", ("vous passe", "put you through")),
-    ("known", ("déjà suivi", "registered here", "registered with the surgery")),
-    ("alt_motif", ("proposer plutôt", "instead")),
-    ("motif", ("quel motif", "autre motif", "what is the appointment for", "else would you like")),
-    (
-        "is_patient",
-        ("le rendez-vous est-il pour", "is the appointment for", "la demande est-elle pour", "is the request for"),
-    ),
-    ("topic", ("à quel sujet", "what is it about", "what's it about")),
-    ("phone_confirm", ("se termine par", "ending in")),
-    ("phone", ("à quel numéro", "what number")),
-    ("first_name", ("et son prénom", "and the first name")),
-    ("name", ("prénom et le nom", "first name and surname")),
-    ("birth", ("date de naissance", "date of birth")),
-    (
-        "offer",
-        (
-            "préférez-vous",
-            "vous convient",
-            "choisissez-vous",
-            "would you prefer",
-            "would that suit you",
-            "one would you",
-        ),
-    ),
-    ("when", ("quel jour", "autre moment", "quel moment", "which day", "what other time", "when would you like")),
-    ("practitioner", ("quel praticien", "who would you like to see")),
-    ("more", ("autre chose", "anything else")),
-    ("open", ("que puis-je faire", "how can i help", "je vous écoute", "i'm listening")),
-)
-BY_EXPECT = {"yes_no": "yes_no", "name": "name", "date": "when", "digits": "phone", "free": "open"}
 
 KEYS = {"book": "1", "move": "2", "cancel": "3"}
 MENU = re.compile(r"(\d) (?:pour|for) (.+?)(?=,| ou | or |\.|$)")
@@ -172,10 +133,10 @@ class Patient:
             heard, mine = (parse_birth_date(t, persona.language) for t in (match.group(1), persona.birth))
             right: str | None = persona.birth if heard is not None and heard != mine else None
         elif self.last_said in ("name", "first_name"):
-            echoed, mine = _letters(match.group(1)), _letters(f"{persona.first_name} {persona.last_name}")
+            echoed, mine = letters(match.group(1)), letters(f"{persona.first_name} {persona.last_name}")
             alike = SequenceMatcher(None, echoed, mine).ratio() >= SAME_NAME and abs(len(echoed) - len(mine)) <= 1
             # the surname alone passes: the first name is asked next
-            same = alike or echoed == _letters(persona.last_name)
+            same = alike or echoed == letters(persona.last_name)
             right = None if same else f"{persona.first_name} {persona.last_name}"
         else:
             return None
@@ -331,25 +292,3 @@ class Patient:
     def _unknown(self, says: list[str]) -> str:
         self.lost += 1
         return str(self._w("pardon"))
-
-
-def _letters(text: str) -> str:
-    """Letters only, without case or accents: how alike two names sound, roughly."""
-    plain = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in plain if c.isalpha() and not unicodedata.combining(c))
-
-
-def classify(says: list[str], expect: str | None) -> str:
-    """The question's class: from the bot's last words, the `expect` hint when the words are not known."""
-    lines = [s.casefold() for s in says if s.strip()]
-    for text in (lines[-1:], lines[-2:], lines):
-        joined = " ".join(text)
-        for kind, words in QUESTIONS:
-            if any(word in joined for word in words):
-                if kind == "motif" and expect == "date":
-                    continue
-                return kind
-    last = lines[-1] if lines else ""
-    if last.endswith("?") and (" ou " in last or " or " in last):
-        return "which"
-    return BY_EXPECT.get(expect or "", "unknown")
