@@ -83,6 +83,9 @@ class Expect:
     corrects: Detail | None = None
     """A detail said back with this question ("Chloé Petit, c'est noté. Quelle est la date de naissance ?"):
     the caller may correct it instead of answering ("non, Chloé Petit")."""
+    refused: tuple[str, ...] = ()
+    """Names the recogniser must not guess: refused by the caller, or the one just said back (a correction is
+    not it)."""
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,8 @@ class State:
     prompt: Prompt | None = None
     echo: Echo | None = None
     """The unsure name or birth date said back with the current question (see `Echo`)."""
+    refused_names: tuple[str, ...] = ()
+    """Names said back that the caller said were not theirs ("non, ..."): never guessed again in the call."""
     keypad_mode: bool = False
     """The caller's last answer was keyed in: questions then also read their keypad menu."""
     no_input: int = 0

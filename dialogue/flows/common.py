@@ -81,7 +81,11 @@ def expect_of(state: State) -> Expect:
     prompt = state.prompt or Prompt((), ExpectKind.FREE)
     echo = state.echo
     corrects = Detail(echo.what) if echo is not None and echo.prompt == prompt else None
-    return Expect(prompt.expect, prompt.answers, prompt.guess, corrects)
+    refused = state.refused_names
+    if corrects is Detail.NAME:
+        said = " ".join(n for n in (state.patient.first_name, state.patient.last_name) if n)
+        refused = (*refused, said) if said and said not in refused else refused
+    return Expect(prompt.expect, prompt.answers, prompt.guess, corrects, refused)
 
 
 def reprompt(state: State, lines: Sequence[str], with_keypad: bool = False) -> Result:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from dialogue.actions import ExpectKind
+from dialogue.actions import Detail, ExpectKind
 from dialogue.context import Context
 from dialogue.flows.common import Heard, Result
-from dialogue.flows.echo import BIRTH, echo_line, value_said
+from dialogue.flows.echo import BIRTH, NAME, echo_line, value_said
 from dialogue.flows.identity import advance_identity, ask_birth, ask_name, read_birth, read_name
 from dialogue.state import Patient, Phase, State
 from dialogue.understand.when import parse_birth_date
@@ -40,17 +40,25 @@ def on_echoed(state: State, heard: Heard, ctx: Context) -> Result | None:
     if bare:
         if state.prompt is not None and state.prompt.expect is ExpectKind.YES_NO:
             return None
-        return _ask_again(state, echo.what, ctx)
-    corrected = _replaced(state, echo.what, rest, ctx)
+        return _ask_again(_refused(state, echo.what, ctx), echo.what, ctx)
+    corrected = _replaced(_refused(state, echo.what, ctx), echo.what, rest, ctx)
     if corrected is None:
         return None
     if value_said(corrected, echo.what, ctx) == value_said(state, echo.what, ctx):
-        return _ask_again(state, echo.what, ctx)  # heard the same again: the keypad is offered for a birth date
+        return _ask_again(corrected, echo.what, ctx)  # heard the same again: the keypad is offered for a birth date
     line = echo_line(corrected, echo.what, ctx)
     pre = [line] if line else []
     if state.phase is Phase.FIND_BIRTH:
         return ask_birth(corrected, ctx, Phase.FIND_BIRTH, pre)
     return advance_identity(corrected, ctx, pre)
+
+
+def _refused(state: State, what: str, ctx: Context) -> State:
+    """The state with the name said back counted as refused (never guessed again in the call)."""
+    said = value_said(state, Detail(what), ctx)
+    if what != NAME or said is None or said in state.refused_names:
+        return state
+    return replace(state, refused_names=(*state.refused_names, said))
 
 
 def _replaced(state: State, what: str, rest: str, ctx: Context) -> State | None:

@@ -116,18 +116,18 @@ def nearby_first_names(heard: Sequence[str], locale: str, limit: int = GUESSES) 
 _LEADING_NO = {"fr": re.compile(r"^\W*(?:non|nan)\b[\W_]*", re.I), "en": re.compile(r"^\W*(?:no|nope)\b[\W_]*", re.I)}
 
 
-def corrected_names(heard: Sequence[str], locale: str, said_back: str = "", limit: int = GUESSES) -> list[str]:
+def corrected_names(heard: Sequence[str], locale: str, refused: Sequence[str] = (), limit: int = GUESSES) -> list[str]:
     """A correction of a name said back ("non, Chloé Petit"): `nearby_names` of the hypotheses that begin with
     a no, written with it ("non, Chloé Petit"); none when no hypothesis begins with one (the caller answered).
-    A name in `said_back` (what the agent said, "Paul Girard, c'est noté. ...") is left out: it was refused.
+    The `refused` names (the one said back among them) are left out.
     """
     lang = lang_of(locale)
     no = _LEADING_NO[lang]
     rests = [text[match.end() :] for text in heard if (match := no.match(text)) and match.end() < len(text)]
     word = "non" if lang == "fr" else "no"
-    refused = fold(said_back)
-    names = [name for name in nearby_names(rests, locale, limit) if fold(name) not in refused]
-    return [f"{word}, {name}" for name in names] if rests else []
+    gone = {_sound(name) for name in refused}
+    names = [name for name in nearby_names(rests, locale, limit + len(gone)) if _sound(name) not in gone]
+    return [f"{word}, {name}" for name in names[:limit]] if rests else []
 
 
 _SILENT = (

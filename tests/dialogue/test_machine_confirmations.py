@@ -422,8 +422,13 @@ def test_a_correction_heard_as_the_refused_birth_date_asks_it_again_with_the_key
 def test_a_bare_no_to_the_name_said_back_asks_it_again_and_a_refused_name_heard_again_too() -> None:
     call = _at_name()
     call.send(CallerSaid("Paul Girard", unsure=True))
+    correcting = call.last[-1]
+    assert isinstance(correcting, Expect) and correcting.refused == ("Paul Girard",)  # a correction is not it
     said = call.send(CallerSaid("non, Paul Girard", unsure=True))
     assert said.startswith("Pardon, j'ai mal compris.") and call.phase() is Phase.NAME
+    asked = call.last[-1]
+    assert isinstance(asked, Expect) and asked.refused == ("Paul Girard",)  # never guessed again in the call
+    assert call.state.refused_names == ("Paul Girard",)
 
 
 def test_a_bare_no_to_a_yes_no_question_answers_it_and_keeps_the_detail() -> None:

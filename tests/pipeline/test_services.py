@@ -222,7 +222,9 @@ def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_
     recognizer = FakeRecognizer("Cloi petit")
     asked = [
         CallHints(expect=ExpectKind.NAME, guess=Detail.NAME),
-        CallHints(expect=ExpectKind.DATE, corrects=Detail.NAME),  # "Chloé Petit, c'est noté. Quelle est…"
+        CallHints(
+            expect=ExpectKind.DATE, corrects=Detail.NAME, refused=("Claire Petit",)
+        ),  # "Claire Petit, c'est noté."
         CallHints(expect=ExpectKind.NAME, guess=Detail.FIRST_NAME),  # "Et son prénom ?"
         CallHints(expect=ExpectKind.YES_NO),
     ]
@@ -235,6 +237,7 @@ def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_
     assert at_name is not None and "Chloé Petit" in at_name(["Cloi petit."])
     assert at_correction is not None and "non, Chloé Petit" in at_correction(["Non, Cloi petit."])
     assert at_correction(["Le 14 juillet 1982."]) == []  # the question answered: no names
+    assert not any("Claire Petit" in name for name in at_correction(["Non, Cloi petit."]))  # refused
     assert at_first_name is not None and at_first_name(["Cloi."]) and at_first_name(["Cloi."])[0] == "Chloé"
     assert at_yes_no is None
 

@@ -94,6 +94,8 @@ class CallHints:
     """The detail asked for, when the recogniser may guess it near what it heard (`Expect.guess`)."""
     corrects: Detail | None = None
     """A detail just said back, which the caller may correct now (`Expect.corrects`)."""
+    refused: tuple[str, ...] = ()
+    """Names the recogniser must not guess now (`Expect.refused`)."""
 
 
 VOICE_METADATA = "voicebot.voice"
@@ -241,9 +243,9 @@ class DialogueProcessor(FrameProcessor):
             case Speak(text, interruptible):
                 self.hints.question = text
                 await self._say(text, interruptible)
-            case Hint(expect, answers, guess, corrects):
+            case Hint(expect, answers, guess, corrects, refused):
                 self.hints.expect, self.hints.answers = expect, answers
-                self.hints.guess, self.hints.corrects = guess, corrects
+                self.hints.guess, self.hints.corrects, self.hints.refused = guess, corrects, refused
             case Apologise():  # the question before it stands: the hint for recognition is kept
                 await self._say(self._phrases().get("misunderstood.repeat"), True)
             case Finish(action, late):

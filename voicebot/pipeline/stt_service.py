@@ -44,6 +44,7 @@ from pipecat.utils.time import time_now_iso8601
 
 from dialogue.actions import Detail
 from dialogue.understand.common_names import corrected_names, nearby_first_names, nearby_names, sound_alike
+from dialogue.understand.names import same_name
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
 from voicebot.speech.expect import expectation_prompt
@@ -103,6 +104,13 @@ class _Early:
     task: asyncio.Task[Transcript]
     valid: bool = True
     """False once the caller spoke again: the segment goes on past this audio."""
+
+
+def _without(
+    heard: Sequence[str], guesses: Callable[[Sequence[str]], Sequence[str]], refused: Sequence[str]
+) -> list[str]:
+    """`guesses` of `heard` but those that are a refused name."""
+    return [g for g in guesses(heard) if not any(same_name(g, name) for name in refused)]
 
 
 class RecognizerSTTService(SegmentedSTTService):
@@ -173,15 +181,18 @@ class RecognizerSTTService(SegmentedSTTService):
 
     def _nearby(self) -> Callable[[Sequence[str]], Sequence[str]] | None:
         """The common names to score on this turn: near a name asked for, or after the "non" of a correction
-        of the name just said back.
+        of the name just said back; never a name refused (`CallHints.refused`).
         """
+        language, refused = self._language, self.hints.refused
         if self.hints.guess is Detail.NAME:
-            return partial(nearby_names, locale=self._language)
-        if self.hints.guess is Detail.FIRST_NAME:
-            return partial(nearby_first_names, locale=self._language)
-        if self.hints.corrects is Detail.NAME:
-            return partial(corrected_names, locale=self._language, said_back=self.hints.question or "")
-        return None
+            guesses = partial(nearby_names, locale=language)
+        elif self.hints.guess is Detail.FIRST_NAME:
+            guesses = partial(nearby_first_names, locale=language)
+        elif self.hints.corrects is Detail.NAME:
+            guesses = partial(corrected_names, locale=language, refused=refused)
+        else:
+            return None
+        return partial(_without, guesses=guesses, refused=refused)
 
     def _transcribe(self, audio: bytes) -> Transcript:
         nearby = self._nearby()

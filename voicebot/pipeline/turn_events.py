@@ -170,6 +170,8 @@ class Hint:
     """The detail asked for, when the recogniser may guess it near what it heard (`Expect.guess`)."""
     corrects: Detail | None = None
     """A detail said back with the question, which the caller may correct (`Expect.corrects`)."""
+    refused: tuple[str, ...] = ()
+    """Names the recogniser must not guess (`Expect.refused`)."""
 
 
 @dataclass(frozen=True)

@@ -268,7 +268,7 @@ def _perform(s: TurnState, actions: tuple[Action, ...]) -> Result:
             s, spoke = replace(s, unheard=(*s.unheard, interruptible)), True
         elif isinstance(action, Expect):
             s = replace(s, expect=action.kind, listening=True)
-            effects.append(Hint(action.kind, action.answers, action.guess, action.corrects))
+            effects.append(Hint(action.kind, action.answers, action.guess, action.corrects, action.refused))
             if not spoke and not s.bot_speaking:
                 effects += _arm(s)  # nothing to hear first: the silence starts now
         else:
