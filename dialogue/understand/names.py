@@ -156,7 +156,8 @@ _TITLES = r"(?:monsieur|madame|mademoiselle|mme|mlle|mr|mrs|ms|miss|mister|dr|do
 _PARTICLES = frozenset("de du des la le van von der den da di del della st".split())
 _COMMON = frozenset(
     "oui non merci bonjour bonsoir allo euh je j voudrais veux un une rendez vous rdv pour avec et est c ce "
-    "demain aujourd hui matin soir s il plait svp appelle suis nom prenom ne nee qui a au le la les mon ma "
+    "demain aujourd hui matin soir s il plait svp appelle suis nom prenom ne nee qui que qu quoi mais donc alors "
+    "pas a au le la les mon ma "
     "yes no thanks thank hello hi please appointment my name is i m am for and the a an to with this it "
     "booking book today tomorrow morning moi meme me myself".split()
 )

@@ -72,6 +72,7 @@ def test_parse_spelled_en(text: str, expected: str | None) -> None:
         ("mon nom est Hélène d'Arcy", ("Hélène", "d'Arcy")),
         ("Jean de la Fontaine", ("Jean", "de la Fontaine")),
         ("oui", None),
+        ("c'est que l'embaire", None),  # a garbled "non, Hugo Lambert": not a name
         ("je voudrais un rendez-vous", None),
         ("M A R T I N", None),
         ("", None),
