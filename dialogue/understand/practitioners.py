@@ -205,6 +205,8 @@ class _Mention:
     words: set[str]
     scores: dict[str, tuple[int, int, float]]
     """Per practitioner id: (words spelled, words sounded, total score)."""
+    adjacent: bool = False
+    """Said right after another mention, with no word between ("monsieur Petitjean Martin")."""
 
 
 def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[_Mention]:
@@ -219,7 +221,8 @@ def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[_Men
                 continue
             if not set(previous) & set(scores):
                 negated = bool(_NEGATION[lang].search(" ".join(clause[:index]) + " "))
-                mentions.append(_Mention(negated, TITLE_KINDS.get(clause[index - 1]) if index else None, set(), {}))
+                title = TITLE_KINDS.get(clause[index - 1]) if index else None
+                mentions.append(_Mention(negated, title, set(), {}, adjacent=bool(previous)))
             mention = mentions[-1]
             mention.words.add(word)
             for pid, (tier, score) in scores.items():
@@ -308,7 +311,10 @@ def match_practitioner(text: str, roster: Sequence[Practitioner], locale: str) -
     mentions = _mentions(text, lang, roster)
     said = [mention for mention in mentions if not mention.negated]
     if said:
-        return PractitionerMatch(_ranked(said[-1], roster))
+        last = said[-1]
+        if len(said) > 1 and last.adjacent and last.title is None and said[-2].title is not None:
+            last = said[-2]  # "monsieur Petitjean Martin-Matta" (Whisper's "mardi matin"): the titled name was meant
+        return PractitionerMatch(_ranked(last, roster))
     whole = plain(text)
     if _ANYONE[lang].search(whole):
         excluded = {pid for mention in mentions if mention.negated for pid in _ranked(mention, roster)}

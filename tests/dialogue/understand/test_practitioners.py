@@ -360,3 +360,20 @@ def test_match_title_that_does_not_separate() -> None:
 def test_a_last_name_beats_a_first_name(text: str, expected: tuple[str, ...]) -> None:
     roster = [_doctor("a", "Martin", "Dupont"), _doctor("b", "Sophie", "Martin")]
     assert match_practitioner(text, roster, "fr") == PractitionerMatch(expected)
+
+
+TILLEULS_ROSTER = load_clinic(ROOT / "config" / "clinic.tilleuls.toml").practitioners
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Whisper wrote "mardi matin" as a roster name right after the titled one: the titled one was meant
+        ("je voudrais une séance de kiné, avec monsieur Petitjean Martin-Matta.", ("petitjean",)),
+        ("avec monsieur Petitjean ou madame Martin", ("martin",)),  # two titled names: the last one
+        ("avec monsieur Petitjean, non, Martin", ("martin",)),  # a correction in its own clause
+    ],
+)
+def test_a_name_run_into_a_titled_one_does_not_replace_it(text: str, expected: tuple[str, ...]) -> None:
+    match = match_practitioner(text, TILLEULS_ROSTER, "fr")
+    assert match is not None and match.ids == expected
