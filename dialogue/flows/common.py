@@ -80,7 +80,7 @@ def expect_of(state: State) -> Expect:
     """The `Expect` of the current question, with the kind of a detail said back with it (`State.echo`)."""
     prompt = state.prompt or Prompt((), ExpectKind.FREE)
     echo = state.echo
-    corrects = Detail(echo.what) if echo is not None and echo.prompt == prompt else None
+    corrects = echo.what if echo is not None and echo.prompt == prompt else None
     refused = state.refused_names
     if corrects is Detail.NAME:
         said = " ".join(n for n in (state.patient.first_name, state.patient.last_name) if n)

@@ -53,15 +53,15 @@ def on_echoed(state: State, heard: Heard, ctx: Context) -> Result | None:
     return advance_identity(corrected, ctx, pre)
 
 
-def _refused(state: State, what: str, ctx: Context) -> State:
+def _refused(state: State, what: Detail, ctx: Context) -> State:
     """The state with the name said back counted as refused (never guessed again in the call)."""
-    said = value_said(state, Detail(what), ctx)
+    said = value_said(state, what, ctx)
     if what != NAME or said is None or said in state.refused_names:
         return state
     return replace(state, refused_names=(*state.refused_names, said))
 
 
-def _replaced(state: State, what: str, rest: str, ctx: Context) -> State | None:
+def _replaced(state: State, what: Detail, rest: str, ctx: Context) -> State | None:
     """The state with the detail `rest` carries ("c'est Dupond", "le 15 juillet 1982"), or `None`."""
     patient = state.patient
     if what == BIRTH:
@@ -77,7 +77,7 @@ def _replaced(state: State, what: str, rest: str, ctx: Context) -> State | None:
     return replace(state, patient=fixed)
 
 
-def _ask_again(state: State, what: str, ctx: Context) -> Result:
+def _ask_again(state: State, what: Detail, ctx: Context) -> Result:
     """Drop the detail and ask for it again ("Pardon, j'ai mal compris. Quelle est la date de naissance ?")."""
     pre = [ctx.phrases.get("echo.again")]
     patient = state.patient
