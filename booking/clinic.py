@@ -27,11 +27,14 @@ from booking.clinic_entry import (
     read_aliases,
 )
 from booking.errors import ClinicFileError
+from booking.privacy_retention import Retention, parse_retention
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday keys of `[practitioners.hours]`, Monday first (index = `date.weekday()`)."""
 
 LOCALES: tuple[str, ...] = ("fr", "en")
+
+_SECTIONS = ("practice", "motifs", "practitioners", "closures", "privacy")
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -144,6 +147,8 @@ class Clinic:
     motifs: tuple[Motif, ...]
     practitioners: tuple[Practitioner, ...]
     closures: tuple[Closure, ...] = ()
+    privacy: Retention = Retention()
+    """How long calls, transcripts and patients' identities are kept (`[privacy]`)."""
 
     def motif(self, motif_id: str) -> Motif:
         """The motif with this id; `KeyError` if unknown."""
@@ -190,12 +195,13 @@ def parse_clinic(data: Mapping[str, Any], source: str = "<clinic>") -> Clinic:
     closures = parse_list(
         data, "closures", lambda e, w: _parse_closure(e, w, practitioner_ids), problems, required=False
     )
+    privacy = parse_retention(data.get("privacy"), problems)
     for key in data:
-        if key not in ("practice", "motifs", "practitioners", "closures"):
-            problems.append(f"unknown section [{key}] (expected practice, motifs, practitioners, closures)")
+        if key not in _SECTIONS:
+            problems.append(f"unknown section [{key}] (expected {', '.join(_SECTIONS)})")
     if problems or practice is None:
         raise ClinicFileError(source, problems or ["[practice] is missing"])
-    return Clinic(practice, tuple(motifs), tuple(practitioners), tuple(closures))
+    return Clinic(practice, tuple(motifs), tuple(practitioners), tuple(closures), privacy)
 
 
 def _parse_practice(table: Any, problems: list[str]) -> Practice | None:

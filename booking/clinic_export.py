@@ -8,6 +8,7 @@ from typing import Any
 import tomli_w
 
 from booking.clinic import WEEKDAYS, Clinic, Closure
+from booking.privacy_retention import retention_to_dict
 
 
 def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
     result: dict[str, Any] = {"practice": practice_table, "motifs": motifs, "practitioners": practitioners}
     if clinic.closures:
         result["closures"] = [_closure_to_dict(c) for c in clinic.closures]
+    result["privacy"] = retention_to_dict(clinic.privacy)
     return result
 
 

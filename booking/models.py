@@ -52,6 +52,12 @@ class PracticeRow(SQLModel, table=True):
     min_notice_minutes: int
     horizon_days: int
     slot_step_minutes: int | None = None
+    transcript_days: int = 30
+    """Days a call's pseudonymised transcript is kept (`[privacy]` of the clinic file)."""
+    call_log_days: int = 90
+    """Days a call stays in the call log."""
+    patient_data_years: int = 3
+    """Years after their last appointment that a patient's identity is kept (3 at most)."""
     config_version: int = 1
     """Bumped by every configuration change, so running bots reload it."""
     bookings_version: int = 0
@@ -136,6 +142,10 @@ class PatientRow(SQLModel, table=True):
     phone: str = Field(index=True, max_length=20)
     """E.164."""
     created_at: datetime = Field(sa_type=UTCDateTime)
+    reuse_refused: bool = False
+    """The patient refused any reuse of their calls (kept through purges and erasure)."""
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the purge or an erasure removed their identity (names and phone emptied, birth date replaced)."""
 
 
 class AppointmentRow(SQLModel, table=True):
@@ -214,3 +224,42 @@ class RequestRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_by: str | None = Field(default=None, max_length=64)
+
+
+class CallLogRow(SQLModel, table=True):
+    """A finished call: what it did, and its pseudonymised transcript (never audio)."""
+
+    __tablename__ = "call_log"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_call_log_key"),
+        Index("ix_call_log_started", "started_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128)
+    """The line's id of the call (CallSid, SIP Call-ID, a random id for chat)."""
+    channel: str = Field(max_length=8)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str = Field(max_length=16)
+    caller_phone: str | None = Field(default=None, max_length=20)
+    booked: str = ""
+    """Space-separated references."""
+    moved: str = ""
+    cancelled: str = ""
+    identity_failures: int = 0
+    caller_turns: int = 0
+    latency_replies: int | None = None
+    latency_p50_ms: int | None = None
+    latency_p95_ms: int | None = None
+    latency_max_ms: int | None = None
+    refused: bool = False
+    transcript: str | None = None
+    """JSON list of {"speaker", "text"}, pseudonymised; null once past `transcript_days`."""
+
+
+class CallPatientRow(SQLModel, table=True):
+    """Which patients a call identified, booked for or changed."""
+
+    __tablename__ = "call_patient"
+    call_id: int = Field(foreign_key="call_log.id", primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True, index=True)

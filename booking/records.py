@@ -126,3 +126,127 @@ class RequestRecord:
             },
             "callback_phone": self.patient.phone,
         }
+
+
+class CallChannel(enum.StrEnum):
+    """The line a call came in on."""
+
+    TWILIO = "twilio"
+    SIP = "sip"
+    CHAT = "chat"
+    """The text simulator (`voicebot chat`)."""
+
+
+CALL_OUTCOMES = (
+    "booked",
+    "moved",
+    "cancelled",
+    "requested",
+    "transferred",
+    "emergency",
+    "goodbye",
+    "no_input",
+    "hung_up",
+    "closed",
+)
+"""The values of `CallEntry.outcome`: the dialogue's outcome kinds (`dialogue.actions.OutcomeKind`), and `closed`
+(the server closed the call while draining). A call the caller left before the end is `hung_up`."""
+
+CHART_GROUPS: dict[str, tuple[str, ...]] = {
+    "booked": ("booked", "moved"),
+    "transferred": ("transferred", "emergency"),
+    "abandoned": ("hung_up", "no_input", "closed"),
+}
+"""How the console's 30-day chart groups outcomes (every call counts in `calls`)."""
+
+
+@dataclass(frozen=True)
+class ReplyLatency:
+    """How long the caller waited for the bot's replies on a voice line (end of their speech → the bot's audio)."""
+
+    replies: int
+    p50_ms: int
+    p95_ms: int
+    max_ms: int
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One utterance of a call, already pseudonymised (names, birth dates, phones, references replaced)."""
+
+    speaker: str
+    """`bot` or `caller`."""
+    text: str
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    """A finished call, as its line hands it to the call log."""
+
+    key: str
+    """The line's id of the call: Twilio's CallSid, the SIP Call-ID, a random id for `chat`."""
+    channel: CallChannel
+    started_at: datetime
+    ended_at: datetime
+    outcome: str
+    """One of `CALL_OUTCOMES`."""
+    caller_phone: str | None = None
+    """The caller's number (E.164) when the line gave one."""
+    booked: tuple[str, ...] = ()
+    """References of the appointments booked in the call."""
+    moved: tuple[str, ...] = ()
+    """References of the new appointments made by a move."""
+    cancelled: tuple[str, ...] = ()
+    """References of the appointments cancelled (the old ones of a move are not listed here)."""
+    identity_failures: int = 0
+    caller_turns: int = 0
+    latency: ReplyLatency | None = None
+    """`None` on the text simulator."""
+    refused: bool = False
+    """The caller refused any reuse of the call ("je refuse")."""
+    patient_ids: tuple[int, ...] = ()
+    """The patients the call identified, booked for or changed."""
+    transcript: tuple[TranscriptLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    """A call in the call log; `transcript` is `None` once the retention purge removed it."""
+
+    id: int
+    entry: CallEntry
+    transcript: tuple[TranscriptLine, ...] | None
+
+    def as_json(self, *, with_transcript: bool = False) -> dict[str, object]:
+        """The stable JSON shape of `voicebot calls list --json` (and of `calls show --json`, with the transcript)."""
+        e = self.entry
+        out: dict[str, object] = {
+            "id": self.id,
+            "key": e.key,
+            "channel": e.channel.value,
+            "started_at": e.started_at.isoformat(),
+            "ended_at": e.ended_at.isoformat(),
+            "duration_s": round((e.ended_at - e.started_at).total_seconds(), 1),
+            "outcome": e.outcome,
+            "caller_phone": e.caller_phone,
+            "booked": list(e.booked),
+            "moved": list(e.moved),
+            "cancelled": list(e.cancelled),
+            "identity_failures": e.identity_failures,
+            "caller_turns": e.caller_turns,
+            "latency": None
+            if e.latency is None
+            else {
+                "replies": e.latency.replies,
+                "p50_ms": e.latency.p50_ms,
+                "p95_ms": e.latency.p95_ms,
+                "max_ms": e.latency.max_ms,
+            },
+            "refused": e.refused,
+            "transcript_kept": self.transcript is not None,
+        }
+        if with_transcript:
+            out["transcript"] = (
+                None if self.transcript is None else [{"speaker": t.speaker, "text": t.text} for t in self.transcript]
+            )
+        return out

@@ -20,6 +20,7 @@ from booking.models import (
     PractitionerMotifRow,
     PractitionerRow,
 )
+from booking.privacy_retention import Retention
 from booking.slots import unavailable_reason
 
 
@@ -98,7 +99,8 @@ def read_clinic(session: Session) -> Clinic:
         )
         for c in session.scalars(select(ClosureRow).order_by(ClosureRow.id))
     )
-    return Clinic(practice, motifs, practitioners, closures)
+    privacy = Retention(practice_row.transcript_days, practice_row.call_log_days, practice_row.patient_data_years)
+    return Clinic(practice, motifs, practitioners, closures, privacy)
 
 
 def config_version(session: Session) -> int | None:
@@ -220,6 +222,9 @@ def _write(session: Session, clinic: Clinic, version: int) -> None:
             min_notice_minutes=p.min_notice_minutes,
             horizon_days=p.horizon_days,
             slot_step_minutes=p.slot_step_minutes,
+            transcript_days=clinic.privacy.transcript_days,
+            call_log_days=clinic.privacy.call_log_days,
+            patient_data_years=clinic.privacy.patient_data_years,
             config_version=version,
         )
     )
