@@ -12,15 +12,19 @@ from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, Outcom
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
 from dialogue.flows import answers, confirm, day_choice, general, identity, manage, request, unsure
-from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, reprompt
+from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, question, reprompt
 from dialogue.state import Phase, Prompt, State, Task
 from dialogue.understand.intents import Intent, detect_intent, is_emergency
+from dialogue.understand.refusal import is_refusal
 from dialogue.understand.yesno import parse_yes_no
 
 __all__ = ["Context", "State", "step"]
 
 HUMAN_KEY = "0"
 REPEAT_KEY = "*"
+REFUSE_KEY = "#"
+"""Refuses any reuse of the call, like "je refuse". Free: digit entries end with "#" after their digits, and no
+menu uses it; the voice layer passes a "#" pressed alone as `KeypadPressed("#")`."""
 MAX_MISSES = 3
 """The loop bound, for every question: turns without progress (`State.misses`: not understood, `State.stalls`:
 understood but changing nothing, such as the same answer again, a time not offered, "répétez"; and silences)
@@ -110,6 +114,8 @@ def _keys(state: State, digits: str, ctx: Context) -> Result:
         return hand_over(state, ctx)
     if keys == REPEAT_KEY:
         return _settle(state, reprompt(state, []), ctx)
+    if keys == REFUSE_KEY:
+        return _refuse(state, ctx)
     return _dispatch(state, Heard(digits=keys), ctx, None)
 
 
@@ -122,6 +128,8 @@ def _speech(state: State, event: CallerSaid, ctx: Context) -> Result:
     intent = detect_intent(text, locale)
     if intent is Intent.EMERGENCY or is_emergency(text, locale):
         return _settle(state, general.emergency(state, ctx), ctx)
+    if is_refusal(text, locale):
+        return _refuse(state, ctx)
     if event.confidence is not None and event.confidence < ctx.min_confidence:
         return _miss(state, ctx)
     if intent is Intent.HUMAN:
@@ -130,7 +138,10 @@ def _speech(state: State, event: CallerSaid, ctx: Context) -> Result:
         return _settle(state, reprompt(state, []), ctx)
     if intent is Intent.RESTART:
         fresh = State(
-            caller_id=state.caller_id, caller_patients=state.caller_patients, find_failures=state.find_failures
+            caller_id=state.caller_id,
+            caller_patients=state.caller_patients,
+            find_failures=state.find_failures,
+            reuse_refused=state.reuse_refused,
         )
         return _settle(state, general.ask_open(fresh, ctx, [ctx.phrases.get("restart")]), ctx)
     if intent is Intent.GOODBYE and parse_yes_no(text, locale) is not True:
@@ -160,9 +171,18 @@ def _dispatch(
 
 
 _BOOKKEEPING = frozenset(
-    {"phase", "prompt", "echo", "visited", "keypad_mode", "no_input", "misses", "stalls", "seen", "outcome"}
+    "phase prompt echo visited keypad_mode no_input misses stalls seen outcome reuse_refused".split()
 )
-"""The state's fields that say how the conversation goes, not what it has found out."""
+"""The state's fields that say how the conversation goes, not what it has found out (a refusal is no progress)."""
+
+
+def _refuse(state: State, ctx: Context) -> Result:
+    """The caller refused any reuse of the call: say it is noted, then the question again.
+
+    Neither progress nor a miss (the loop bound's counters stay as they were), and nothing booked changes.
+    """
+    refused = replace(state, reuse_refused=True)
+    return refused, [Say(ctx.phrases.get("privacy.refused")), *question(refused)]
 
 
 def _point(state: State) -> int:

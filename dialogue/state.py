@@ -165,5 +165,8 @@ class State:
     visited: frozenset[int] = frozenset()
     """Every (what the call found out, question asked) pair of the call so far, hashed: coming back to one is
     not progress (the A, B, A rounds of the loop bound)."""
+    reuse_refused: bool = False
+    """The caller refused any reuse of the call ("je refuse", or the # key), at any question: the call log keeps
+    it on the call and on the patient, and leaves both out of any corpus."""
     outcome: Outcome | None = None
     """Set when the call has ended."""

@@ -94,6 +94,11 @@ _SKIPPED = frozenset(
 _AS_IN = {"fr": ("comme",), "en": ("as", "for", "like")}
 
 
+def letter_names(locale: str) -> dict[str, tuple[str, ...]]:
+    """How each letter may be said when a name is spelled ("m": "m", "em", "emme", "aime"), without accents."""
+    return {letter: tuple(names.split()) for letter, names in _LETTERS[lang_of(locale)].items()}
+
+
 def parse_spelled(text: str, locale: str) -> str | None:
     """Read a name spelled letter by letter.
 

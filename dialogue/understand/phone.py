@@ -11,7 +11,7 @@ _EN_DIGIT_WORDS = frozenset("zero oh o one two three four five six seven eight n
 _REPEATS = {"double": 2, "triple": 3}
 
 
-def _english_digit_words(text: str) -> str:
+def english_digit_words(text: str) -> str:
     """How the British say phone numbers: "oh" is zero next to other digits, "double seven" is "seven seven",
     "nine hundred" is "nine oh oh" (a phone number is read digit by digit, never as an amount).
     """
@@ -58,6 +58,6 @@ def _read_phone(text: str, country: str, locale: str) -> str | None:
     """The digits said or keyed in `text`, handed to `booking.phones` for the numbering plan."""
     international = text.strip().startswith("+")
     if not locale.lower().startswith("fr") and not international:
-        text = _english_digit_words(text)
+        text = english_digit_words(text)
     digits = "".join(c for c in words_to_digits(text, locale) if c.isdigit())
     return to_e164(f"+{digits}" if international else digits, country) if digits else None
