@@ -13,7 +13,7 @@ from tests.console.conftest import Console, csrf_of, login
 
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
 """The login form must answer anonymous visitors, of course."""
-ADMIN_ONLY = ("/admin/config", "/admin/audit")
+ADMIN_ONLY = ("/admin/config", "/admin/audit", "/admin/privacy")
 
 
 def admin_routes(console: Console) -> list[tuple[str, str]]:

@@ -1,4 +1,6 @@
-"""The clinic staff console: server-rendered pages under `/admin` (appointment book and configuration)."""
+"""The clinic staff console: server-rendered pages under `/admin` (appointment book, call log, configuration,
+privacy).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from booking.service import BookingService
 from voicebot.console.context import PREFIX, STATIC, ConsoleContext, Denied
 from voicebot.console.routes_auth import auth_routers
 from voicebot.console.routes_book import book_router
+from voicebot.console.routes_calls import calls_router
 from voicebot.console.routes_catalog import catalog_router
 from voicebot.console.routes_config import config_router
+from voicebot.console.routes_privacy import privacy_router
 from voicebot.console.routes_requests import requests_router
 from voicebot.console.routes_transfer import transfer_router
 from voicebot.settings import Clock
@@ -48,7 +52,15 @@ def install_console(
     """
     ctx = ConsoleContext(service, clock, secret_key or secrets.token_urlsafe(32), monotonic, hasher)
     public, private = auth_routers(ctx)
-    routers = (book_router(ctx), requests_router(ctx), config_router(ctx), catalog_router(ctx), transfer_router(ctx))
+    routers = (
+        book_router(ctx),
+        requests_router(ctx),
+        calls_router(ctx),
+        config_router(ctx),
+        catalog_router(ctx),
+        transfer_router(ctx),
+        privacy_router(ctx),
+    )
     for router in (public, private, *routers):
         app.include_router(router)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static")

@@ -159,7 +159,7 @@ def week_grid(
                 "appointment",
                 a.start.replace(tzinfo=None),
                 a.end.replace(tzinfo=None),
-                f"{a.patient.last_name} {a.patient.first_name[:1]}.",
+                f"{a.patient.last_name} {a.patient.first_name[:1]}." if a.patient.last_name else "—",
                 a,
             )
             for a in appointments

@@ -61,6 +61,13 @@ class Translator:
         """A wall-clock time, "09:30"."""
         return f"{value:%H:%M}"
 
+    def seconds(self, milliseconds: int | None) -> str:
+        """A delay in seconds, one decimal in the language's style ("1,2 s" / "1.2 s"); a dash for `None`."""
+        if milliseconds is None:
+            return "—"
+        text = f"{milliseconds / 1000:.1f} s"
+        return text.replace(".", ",") if self.lang == "fr" else text
+
     def moment(self, value: datetime) -> str:
         """A short date and time: "mar. 1 déc. 09:30"."""
         return f"{self.day(value, short=True)} {self.time(value)}"

@@ -13,6 +13,7 @@ from booking.records import PatientDetails, Source, Status
 from booking.slots import Slot, SlotQuery
 from voicebot.console.book_views import parse_clock, parse_day, patient_query, reason_key, to_e164, week_grid
 from voicebot.console.context import PREFIX, ConsoleContext
+from voicebot.console.routes_calls import calls_chart
 from voicebot.console.routes_requests import request_counts
 
 
@@ -35,7 +36,9 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
 
     @router.get("/day")
     def day_list(request: Request, day: str = "") -> Response:
-        """Every booked appointment of the practice on one day, earliest first; the patients' requests counted."""
+        """Every booked appointment of the practice on one day, earliest first; the patients' requests counted;
+        a chart of the last 30 days' calls.
+        """
         shown = parse_day(day) or today()
         start, end = day_bounds(shown)
         records = ctx.service.list_appointments(start_from=start, until=end, status=Status.BOOKED)
@@ -49,6 +52,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             prev_day=shown - timedelta(days=1),
             next_day=shown + timedelta(days=1),
             requests=request_counts(ctx.service, shown, clinic.practice.zone),
+            chart=calls_chart(ctx),
         )
 
     @router.get("/week")
@@ -152,8 +156,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
         ctx.audit(
             request.state.user,
             "appointment.book",
-            f"{record.reference} {practitioner} {motif} {start:%Y-%m-%d %H:%M} "
-            f"{patient.first_name} {patient.last_name}",
+            f"{record.reference} {practitioner} {motif} {start:%Y-%m-%d %H:%M} patient {record.patient_id}",
         )
         return ctx.redirect(request, f"/appointments/{record.reference}", ok="booked")
 
@@ -179,8 +182,7 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
         ctx.audit(
             request.state.user,
             "appointment.cancel",
-            f"{reference} {record.practitioner_id} {record.start:%Y-%m-%d %H:%M} "
-            f"{record.patient.first_name} {record.patient.last_name}",
+            f"{reference} {record.practitioner_id} {record.start:%Y-%m-%d %H:%M} patient {record.patient_id}",
         )
         return ctx.redirect(request, f"/day?day={record.start.date().isoformat()}", ok="cancelled")
 
@@ -217,9 +219,9 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
 
     @router.get("/patients")
     def patients(request: Request, q: str = "") -> Response:
-        """Find patients by name, birth date or phone, with all their appointments."""
+        """Find patients by name, birth date or phone, with all their appointments (anonymised ones are left out)."""
         criteria = patient_query(q, ctx.clinic().practice.country)
-        found = ctx.service.find_patients(**criteria) if criteria else []
+        found = [p for p in ctx.service.find_patients(**criteria) if p.details.last_name] if criteria else []
         results = [(p, ctx.service.list_appointments(patient_id=p.id)) for p in found[:50]]
         return ctx.render(request, "patients.html", q=q, results=results, searched=bool(q.strip()), clinic=ctx.clinic())
 

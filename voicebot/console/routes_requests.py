@@ -56,12 +56,7 @@ def requests_router(ctx: ConsoleContext) -> APIRouter:
             return page(request, "all", "requests.error.not_found", 404)
         except RequestAlreadyDone:
             return page(request, "all", "requests.error.already_done", 409)
-        patient = record.patient
-        ctx.audit(
-            user,
-            "request.done",
-            f"{record.id} {record.category.value} {patient.first_name} {patient.last_name} {patient.phone}",
-        )
+        ctx.audit(user, "request.done", f"{record.id} {record.category.value}")  # no name or number in the trail
         return ctx.redirect(request, "/requests", ok="request_done")
 
     return router
