@@ -6,6 +6,7 @@ calls `build_server` then `run_server`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
+from booking.calls import CallLog
 from booking.service import BookingService
 from telephony.sip.errors import ListenFailed
 from voicebot.settings import BadSetting, Clock, SipSettings, twilio_settings
@@ -23,6 +27,14 @@ if TYPE_CHECKING:
     from telephony.sip.gateway import SipGateway
     from telephony.twilio.gateway import TwilioGateway
     from voicebot.pipeline.engines import Engines
+
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY_SECONDS = 24 * 3600.0
+"""How often `voicebot serve` applies the retention limits (`booking.privacy.purge`), the first time at start-up."""
+PURGE_RETRY_SECONDS = 3600.0
+"""How soon a purge that failed is tried again."""
 
 
 def note(message: str) -> None:
@@ -97,7 +109,8 @@ def twilio_gateway(
     if engines is None:
         note("warning: no speech models: calls only hear beeps (install them: voicebot models install).")
         return TwilioGateway(settings, ToneHandler(), refusal=refusal(service))
-    return TwilioGateway(settings, PipelineCallHandler(settings, service, clock, engines), refusal=refusal(service))
+    handler = PipelineCallHandler(settings, service, clock, engines, call_log=CallLog(service.engine))
+    return TwilioGateway(settings, handler, refusal=refusal(service))
 
 
 def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], bytes]:
@@ -131,7 +144,12 @@ def sip_gateway(
     if engines is None:
         return SipGateway(settings, SipToneHandler())
     handler = SipPipelineHandler(
-        service, clock, engines, staff_uri=settings.staff_uri, staff_host=settings.staff_host or settings.host
+        service,
+        clock,
+        engines,
+        staff_uri=settings.staff_uri,
+        staff_host=settings.staff_host or settings.host,
+        call_log=CallLog(service.engine),
     )
     return SipGateway(settings, handler, refusal=refusal_audio(service, engines))
 
@@ -157,13 +175,48 @@ def show_our_logs(level: str) -> None:
             logger.propagate = False
 
 
+def purge_once(engine: Engine, now: datetime) -> bool:
+    """Apply the retention limits once, logged with counts only; `False` (logged) when it failed."""
+    from booking.privacy import purge
+
+    try:
+        report = purge(engine, now)
+    except Exception as error:  # the server goes on; the purge is tried again later
+        log.warning("privacy purge failed (%s): it will be tried again", type(error).__name__)
+        return False
+    if report.skipped:
+        log.info("privacy purge: another server is running it, skipped")
+    else:
+        log.info("privacy purge: %s", report.details())
+    return True
+
+
+async def purge_daily(
+    engine: Engine,
+    now: Callable[[], datetime],
+    *,
+    every: float = PURGE_EVERY_SECONDS,
+    retry: float = PURGE_RETRY_SECONDS,
+) -> None:
+    """Purge at once, then every `every` seconds (`retry` after a failure), in a worker thread; until cancelled."""
+    while True:
+        done = await asyncio.to_thread(purge_once, engine, now())
+        await asyncio.sleep(every if done else retry)
+
+
 @dataclass
 class Server:
-    """What `build_server` put together: the web application and the two phone gateways (each may be off)."""
+    """What `build_server` put together: the web application, the two phone gateways (each may be off), and the
+    daily purge's clock.
+    """
 
     app: FastAPI
     twilio: TwilioGateway | None
     sip: SipGateway | None
+    engine: Engine | None = None
+    """The database the daily purge cleans (`None`: no purge)."""
+    now: Callable[[], datetime] | None = None
+    """The server's now, in the practice's zone (frozen by `--now`)."""
 
 
 def build_server(
@@ -182,7 +235,7 @@ def build_server(
     app = create_app(
         service, clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio, speech_ready=speech_ready
     )
-    return Server(app, twilio, sip_gw)
+    return Server(app, twilio, sip_gw, service.engine, lambda: clock.now(zone))
 
 
 async def start_sip(gateway: SipGateway) -> None:
@@ -218,11 +271,17 @@ def run_server(server: Server, *, host: str, port: int, drain_seconds: float) ->
     async def drain() -> None:
         await asyncio.gather(*(drain_one(drain_seconds) for drain_one in drains))
 
+    purging: list[asyncio.Task[None]] = []
+
     async def on_startup() -> None:
         if server.sip is not None:
             await start_sip(server.sip)
+        if server.engine is not None and server.now is not None:
+            purging.append(asyncio.create_task(purge_daily(server.engine, server.now), name="privacy-purge"))
 
     async def on_shutdown() -> None:
+        for task in purging:
+            task.cancel()
         if server.sip is not None:
             await server.sip.close()
 

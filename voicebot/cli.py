@@ -16,9 +16,11 @@ def _register() -> None:
         appointments,
         bench,
         call,
+        calls,
         chat,
         clinic,
         models,
+        privacy,
         requests,
         serve,
         slots,
@@ -26,7 +28,22 @@ def _register() -> None:
         staff,
     )
 
-    for module in (clinic, slots, appointments, requests, chat, bench, serve, staff, models, call, softphone):
+    modules = (
+        clinic,
+        slots,
+        appointments,
+        requests,
+        calls,
+        privacy,
+        chat,
+        bench,
+        serve,
+        staff,
+        models,
+        call,
+        softphone,
+    )
+    for module in modules:
         module.register(main)
 
 

@@ -169,7 +169,20 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         replace(LISTENING, expect=ExpectKind.DATE),
         [NO_INPUT, KEYS, QueueStep(KeypadPressed("0505"))],
     ),
-    ("# alone: listen on", LISTENING, KeyPressed("#"), LISTENING, [NO_INPUT, KEYS, SILENCE]),
+    (
+        "# alone: the refusal key",
+        LISTENING,
+        KeyPressed("#"),
+        LISTENING,
+        [NO_INPUT, KEYS, QueueStep(KeypadPressed("#"))],
+    ),
+    (
+        "# alone, even for a date",
+        replace(LISTENING, expect=ExpectKind.DATE),
+        KeyPressed("#"),
+        replace(LISTENING, expect=ExpectKind.DATE),
+        [NO_INPUT, KEYS, QueueStep(KeypadPressed("#"))],
+    ),
     (
         "* alone at once, even for a date",
         replace(LISTENING, expect=ExpectKind.DATE),

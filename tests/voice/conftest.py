@@ -81,16 +81,20 @@ class Server:
 
     def appointments(self) -> list[dict[str, Any]]:
         """`voicebot appointments list --json` on the server's database."""
+        result: list[dict[str, Any]] = self.query("appointments", "list")
+        return result
+
+    def query(self, *command: str) -> Any:
+        """`voicebot COMMAND --json` on the server's database, its JSON (`calls list`, `calls show 1`...)."""
         done = subprocess.run(
-            [*VOICEBOT, "appointments", "list", "--json", "--db", self.db, "--now", NOW],
+            [*VOICEBOT, *command, "--json", "--db", self.db, "--now", NOW],
             capture_output=True,
             text=True,
             env=self.env,
             check=True,
             cwd=ROOT,
         )
-        result: list[dict[str, Any]] = json.loads(done.stdout)
-        return result
+        return json.loads(done.stdout)
 
 
 def free_udp_port() -> int:
@@ -117,9 +121,10 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
     pytest.fail(f"voicebot serve not healthy within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def start_server(tmp_path: Path, locale: str) -> Iterator[Server]:
-    """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1."""
-    processes = serve_process(tmp_path, locale, "--log-level", "debug")  # the calls' delays are read from it
+def start_server(tmp_path: Path, locale: str, *options: str) -> Iterator[Server]:
+    """`voicebot serve` on `locale`'s sample clinic, frozen at `NOW`, Twilio REST pointed at 127.0.0.1, with more
+    `serve` options."""
+    processes = serve_process(tmp_path, locale, *options)
     try:
         yield next(processes).server
     finally:
@@ -128,13 +133,13 @@ def start_server(tmp_path: Path, locale: str) -> Iterator[Server]:
 
 @pytest.fixture
 def english_server(tmp_path: Path) -> Iterator[Server]:
-    """`voicebot serve` on the English sample surgery."""
-    yield from start_server(tmp_path, "en")
+    """`voicebot serve` on the English sample surgery, its log at debug (the calls' delays are read from it)."""
+    yield from start_server(tmp_path, "en", "--log-level", "debug")
 
 
 @pytest.fixture
 def french_server(tmp_path: Path) -> Iterator[Server]:
-    """`voicebot serve` on the French sample practice."""
+    """`voicebot serve` on the French sample practice, its log at the default level (what a practice keeps)."""
     yield from start_server(tmp_path, "fr")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,9 +128,54 @@ def test_french_call_books_with_the_keypad_birth_date(tmp_path: Path, french_ser
     tail = _words(bot_tail_text(tmp_path / "call.wav", 8.0, "fr"))
     # "Merci de votre appel. Au revoir, et bonne journée.": 4 of its 5 words (one may be misheard).
     assert heard_words(tail, ("merci", "appel", "revoir", "bonne", "journ"), 4), (tail, said)
-    delays = reply_delays(french_server.log)
+    assert_no_caller_data(french_server, booked[0])
+    (logged,) = french_server.query("calls", "list")
+    assert (logged["channel"], logged["outcome"], logged["booked"]) == ("twilio", "booked", [booked[0]["reference"]])
+    assert logged["caller_phone"] == "+33698765432" and logged["caller_turns"] >= 6
+    latency = logged["latency"]
+    assert latency is not None and latency["replies"] >= 3 and 0 < latency["p50_ms"] <= latency["max_ms"], latency
     print(
-        f"\nFrench call: {took:.0f} s; end of caller speech -> first bot audio: "
-        + ", ".join(f"{delay:.2f}" for delay in delays)
-        + " s"
+        f"\nFrench call: {took:.0f} s; end of caller speech -> first bot audio: p50 {latency['p50_ms']} ms, "
+        f"p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms over {latency['replies']} replies"
     )
+
+
+def birth_date_forms(born: str) -> list[str]:
+    """A birth date ("1985-07-14") as a log could write it: ISO, "14/07/1985", keyed "14071985", as the bot says it
+    ("14 juillet 1985", "14 July 1985")."""
+    from datetime import date
+
+    from dialogue.wording.phrases import load_phrases
+    from dialogue.wording.spoken import say_birth_date
+
+    day = date.fromisoformat(born)
+    spoken = [say_birth_date(day, load_phrases(locale)) for locale in ("fr", "en")]
+    return [born, f"{day:%d/%m/%Y}", f"{day:%d%m%Y}", *spoken]
+
+
+def assert_no_caller_data(server: Server, booked: dict[str, Any]) -> None:
+    """Neither the server's output at the default log level nor the call's stored transcript holds the patient's
+    name, birth date or phone digits; the transcript is there, pseudonymised."""
+    patient = booked["patient"]
+    national = "0" + patient["phone"][3:]  # +33698765432 -> 0698765432
+    secrets = [
+        patient["first_name"],
+        patient["last_name"],
+        *birth_date_forms(patient["birth_date"]),
+        patient["phone"],
+        national,
+        national[1:],
+        " ".join(national[i : i + 2] for i in range(0, 10, 2)),  # "06 98 76 54 32"
+        national[-4:-2] + " " + national[-2:],  # "54 32", as the bot reads it back
+    ]
+    output = server.log.read_text(errors="replace")
+    assert "privacy purge: 0 transcript(s) deleted" in output  # the daily purge ran at start-up
+    for secret in secrets:
+        assert secret.casefold() not in output.casefold(), (secret, output[-3000:])
+    (listed,) = server.query("calls", "list")
+    transcript = server.query("calls", "show", str(listed["id"]))["transcript"]
+    assert len(transcript) > 10 and {line["speaker"] for line in transcript} == {"bot", "caller"}
+    text = " ".join(line["text"] for line in transcript)
+    for secret in (*secrets, booked["reference"]):
+        assert secret.casefold() not in text.casefold(), (secret, transcript)
+    assert "⟨NAME⟩" in text and "⟨BIRTH_DATE⟩" in text and "⟨PHONE⟩" in text and "⟨REFERENCE⟩" in text

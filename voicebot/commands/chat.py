@@ -56,7 +56,9 @@ def register(main: click.Group) -> None:
         """Talk to the bot in text, as a caller would (the same dialogue as on the phone).
 
         Without --script or --json, type what the caller says; an empty line is silence, Ctrl-D hangs up.
+        The call is written to the call log (channel chat), its transcript pseudonymised.
         """
+        from booking.calls import CallLog
         from voicebot.simulate.chat import run_chat
 
         ensure_practice(env, clinic_file)
@@ -70,5 +72,6 @@ def register(main: click.Group) -> None:
             now_fn=lambda: env.clock.now(zone),
             lines=lines,
             json_mode=json_mode,
+            call_log=CallLog(service.engine),
         )
         sys.exit(code)

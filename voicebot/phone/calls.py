@@ -12,16 +12,22 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pipecat.frames.frames import EndWorkerFrame, Frame, InterruptionFrame, STTMuteFrame, TTSSpeakFrame
 from pipecat.workers.runner import WorkerRunner
 
+from booking.records import CallChannel, CallEntry
 from dialogue.actions import HangUp
 from dialogue.port import BookingPort
 from dialogue.wording.phrases import load_phrases
+from voicebot.phone.call_log import CallStart, call_entry, logged_outcome, write_call_async
+from voicebot.phone.recording import RecordingPort
 from voicebot.pipeline.builder import CallPipeline
 from voicebot.pipeline.engines import Engines
+
+if TYPE_CHECKING:
+    from booking.calls import CallLog
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +179,11 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         locale: The calls' language; `None` = the practice's.
         keep: How many finished calls to remember in `finished`.
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
+        call_log: Where each finished call is written (`None`: nowhere).
     """
+
+    channel: ClassVar[CallChannel]
+    """The line, as the call log names it."""
 
     def __init__(
         self,
@@ -184,8 +194,10 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         locale: str | None = None,
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
+        call_log: CallLog | None = None,
     ) -> None:
         self.port = port
+        self.call_log = call_log
         self.clock = clock
         self._engines = engines
         self.locale = locale
@@ -217,6 +229,10 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
     def call_id(self, call: CallT) -> str:
         """The call's id (Twilio's CallSid, the SIP Call-ID)."""
 
+    def caller(self, call: CallT) -> str | None:
+        """The caller's number in E.164, when the line gave one (none here)."""
+        return None
+
     @abstractmethod
     def transport(self, call: CallT) -> TransportT:
         """Pipecat's transport for the call."""
@@ -234,6 +250,7 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
 
     async def handle(self, call: CallT) -> None:
         """Talk with the caller until the dialogue ends the call or the caller leaves."""
+        start = CallStart.now(self.call_id(call), self.channel, self.clock, self.caller(call))
         transport = self.transport(call)
         progress = CallInProgress(self.call_id(call), self.build(call, transport), transport)
         self.watch(call, progress)
@@ -249,7 +266,25 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
             dialogue = progress.pipeline.dialogue
             failures = dialogue.outcome.outcome.identity_failures if dialogue.outcome is not None else 0
             self.remember(CallRecord(progress.call_id, outcome, list(dialogue.transcript), failures))
+            if self.call_log is not None:
+                await write_call_async(self.call_log, start.key, lambda: self.entry(start, progress, outcome))
         await self.wrap_up(call, outcome)
+
+    def entry(self, start: CallStart, progress: CallInProgress[TransportT], outcome: CallOutcome) -> CallEntry:
+        """The call log's entry of a call whose pipeline has ended (built in a worker thread)."""
+        pipeline, dialogue = progress.pipeline, progress.pipeline.dialogue
+        booking = pipeline.booking or RecordingPort(self.port)
+        closed = outcome in (CallOutcome.CLOSED, CallOutcome.CANCELLED)
+        return call_entry(
+            start,
+            outcome=logged_outcome(dialogue.outcome, booking.changes, closed=closed),
+            state=dialogue.state,
+            port=booking,
+            transcript=list(dialogue.transcript),
+            facts=dialogue.facts,
+            locale=call_language(self.port, self.locale),
+            latency=pipeline.latency.summary if pipeline.latency is not None else None,
+        )
 
     def transfer_refused(self, call_id: str) -> None:
         """Note that the call's transfer was refused (its outcome becomes `transfer_failed`)."""

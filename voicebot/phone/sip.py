@@ -25,17 +25,22 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booking.phones import to_e164
+from booking.records import CallChannel
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.sip.call import SipCall
 from telephony.sip.events import EndReason
 from telephony.sip.transport import SipTransport
+from voicebot.phone.call_log import mask_phone
 from voicebot.phone.calls import CallInProgress, CallOutcome, CallRecord, PipelineHandler
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
+
+if TYPE_CHECKING:
+    from booking.calls import CallLog
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,10 @@ class SipPipelineHandler(PipelineHandler[SipCall, SipTransport]):
         staff_host: The host of the derived staff URI (the PBX or carrier the staff phone is reached through).
         keep: How many finished calls to remember in `finished`.
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
+        call_log: Where each finished call is written (`None`: nowhere).
     """
+
+    channel = CallChannel.SIP
 
     def __init__(
         self,
@@ -84,14 +92,21 @@ class SipPipelineHandler(PipelineHandler[SipCall, SipTransport]):
         staff_host: str = "127.0.0.1",
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
+        call_log: CallLog | None = None,
     ) -> None:
-        super().__init__(port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options)
+        super().__init__(
+            port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options, call_log=call_log
+        )
         self.staff_uri = staff_uri
         self.staff_host = staff_host
 
     def call_id(self, call: SipCall) -> str:
         """The call's Call-ID."""
         return call.call_id
+
+    def caller(self, call: SipCall) -> str | None:
+        """The caller's number in E.164, from the From URI when it is one."""
+        return phone_number(call.caller, self.port.clinic().practice.country)
 
     def transport(self, call: SipCall) -> SipTransport:
         """The call's transport: its audio and keys in, the bot's audio paced onto it."""
@@ -108,19 +123,18 @@ class SipPipelineHandler(PipelineHandler[SipCall, SipTransport]):
 
         async def transfer(number: str) -> None:
             target = self.transfer_target(number)
-            log.info("call %s: transferring to %s", call.call_id, target)
+            log.info("call %s: transferring to %s", call.call_id, mask_phone(target))
             if not await call.transfer(target):
-                log.warning("call %s: the transfer to %s was refused, hanging up", call.call_id, target)
+                log.warning("call %s: the transfer to %s was refused, hanging up", call.call_id, mask_phone(target))
                 self.transfer_refused(call.call_id)
 
-        country = self.port.clinic().practice.country
         return build_pipeline(
             transport,
             self.engines(),
             self.port,
             self.clock,
             self.locale,
-            phone_number(call.caller, country),
+            self.caller(call),
             on_transfer=transfer,
             **self.pipeline_options,
         )

@@ -31,11 +31,13 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams
 
+from booking.phones import to_e164
+from booking.records import CallChannel
 from dialogue.port import BookingPort
 from telephony.errors import TelephonyError
 from telephony.twilio.call import TwilioCall
@@ -44,6 +46,9 @@ from telephony.twilio.transport import CallTwilioSerializer, CallWebsocketTransp
 from voicebot.phone.calls import CallInProgress, CallOutcome, PipelineHandler
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
+
+if TYPE_CHECKING:
+    from booking.calls import CallLog
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +84,12 @@ class PipelineCallHandler(PipelineHandler[TwilioCall, TwilioCallTransport]):
         locale: The calls' language; `None` = the practice's.
         keep: How many finished calls to remember in `finished`.
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
+        call_log: Where each finished call is written (`None`: nowhere).
     """
 
     takes_socket = True
     """The gateway hands over the websocket: pipecat's transport reads it."""
+    channel = CallChannel.TWILIO
 
     def __init__(
         self,
@@ -94,13 +101,20 @@ class PipelineCallHandler(PipelineHandler[TwilioCall, TwilioCallTransport]):
         locale: str | None = None,
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
+        call_log: CallLog | None = None,
     ) -> None:
-        super().__init__(port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options)
+        super().__init__(
+            port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options, call_log=call_log
+        )
         self.settings = settings
 
     def call_id(self, call: TwilioCall) -> str:
         """The call's CallSid."""
         return call.call_sid
+
+    def caller(self, call: TwilioCall) -> str | None:
+        """Twilio's `From`, when it is a phone number in E.164 (not "anonymous" nor a client's name)."""
+        return to_e164(call.caller, "") if call.caller and call.caller.startswith("+") else None
 
     def transport(self, call: TwilioCall) -> TwilioCallTransport:
         """Pipecat's transport on the call's websocket, speaking Twilio's media-stream protocol."""

@@ -25,8 +25,10 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from booking.clinic import Clinic
 from dialogue.port import BookingPort
+from voicebot.phone.recording import RecordingPort
 from voicebot.pipeline.dialogue_processor import CallHints, DialogueProcessor, TransferCallback
 from voicebot.pipeline.engines import Engines
+from voicebot.pipeline.latency import ReplyLatencyObserver
 from voicebot.pipeline.stt_service import STT_SAMPLE_RATE, RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.pipeline.turns import ExpectationTurnStopStrategy
@@ -49,6 +51,10 @@ class CallPipeline:
     """The call's dialogue: its `outcome` and `transcript` once the call ended."""
     stt: RecognizerSTTService
     hints: CallHints
+    booking: RecordingPort | None = None
+    """The dialogue's booking port, which noted what the call booked, moved or cancelled and for whom."""
+    latency: ReplyLatencyObserver | None = None
+    """How long the caller waited for each reply."""
 
 
 def practice_vocabulary(clinic: Clinic, locale: str) -> list[str]:
@@ -91,7 +97,7 @@ def build_pipeline(
         vocabulary: Words to bias recognition toward; default: the practice's practitioners and motifs.
         early_recognition: Start recognizing when the caller goes quiet, before the VAD's end of speech
             (`voicebot.pipeline.stt_service`).
-        observers: pipecat observers (latency measurement).
+        observers: More pipecat observers (the reply latency is always measured: `CallPipeline.latency`).
     """
     clinic = port.clinic()
     language = (locale or clinic.practice.locale)[:2]
@@ -110,8 +116,10 @@ def build_pipeline(
             stop=[ExpectationTurnStopStrategy(hints, locale=language)],
         )
     )
+    booking = RecordingPort(port)
+    latency = ReplyLatencyObserver(vad_stop_secs)
     dialogue = DialogueProcessor(
-        port,
+        booking,
         clock,
         locale=language,
         caller_id=caller_id,
@@ -127,7 +135,7 @@ def build_pipeline(
         params=PipelineParams(
             audio_in_sample_rate=STT_SAMPLE_RATE, audio_out_sample_rate=audio_out_sample_rate, enable_metrics=True
         ),
-        observers=observers or [],
+        observers=[latency, *(observers or [])],
         enable_rtvi=False,
     )
-    return CallPipeline(worker, pipeline, dialogue, stt, hints)
+    return CallPipeline(worker, pipeline, dialogue, stt, hints, booking, latency)

@@ -45,6 +45,7 @@ from dialogue.context import Context
 from dialogue.events import CallerSaid, Event, KeypadPressed
 from dialogue.machine import step
 from dialogue.port import BookingPort
+from dialogue.privacy import CallFacts, facts_of
 from dialogue.state import State
 from dialogue.wording.phrases import LOCALES, Phrases, load_phrases
 from voicebot.pipeline.turn_events import (
@@ -171,6 +172,8 @@ class DialogueProcessor(FrameProcessor):
         self._timers: dict[Timer, asyncio.Task[None]] = {}
         self.transcript: list[tuple[str, str]] = []
         """("bot" | "caller", text) pairs, in order: what was said on the call."""
+        self.facts = CallFacts.empty()
+        """The personal facts every state of the call held (to pseudonymise `transcript`)."""
 
     @property
     def state(self) -> State:
@@ -261,8 +264,11 @@ class DialogueProcessor(FrameProcessor):
                 self._state, actions = await asyncio.to_thread(self._step, self._state, event)
             else:
                 self._state, actions = self._step(self._state, event)
+            self.facts = self.facts.merge(facts_of(self._state))
         except Exception as error:  # the caller must hear something, not silence
-            log.exception("%s: dialogue step failed on %s", self, type(event).__name__)  # never what was said
+            # never what was said, nor the error's text (a database error quotes the patient's details)
+            log.error("%s: dialogue step failed on %s (%s)", self, type(event).__name__, type(error).__name__)
+            log.debug("%s: the failed step", self, exc_info=error)
             await self._report(f"dialogue step failed ({type(error).__name__})", error)
             await self._dispatch(StepFailed(event))
             return

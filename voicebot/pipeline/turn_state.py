@@ -137,8 +137,10 @@ def turn_step(state: TurnState, event: TurnEvent) -> Result:
             s, effects = _flush_turn(s) if s.awaiting_text else (s, [])
             return s, [CancelTimer(Timer.NO_INPUT), *effects]
         case KeyPressed(key):
-            s = replace(s, keys=s.keys + key if key != "#" else s.keys)
             cancel: list[Effect] = [CancelTimer(Timer.NO_INPUT), CancelTimer(Timer.KEYS)]
+            if key == "#" and not s.keys:  # "#" alone is the refusal of reuse (`dialogue.machine.REFUSE_KEY`)
+                return s, [*cancel, QueueStep(KeypadPressed("#"))]
+            s = replace(s, keys=s.keys + key if key != "#" else s.keys)
             if key == "#" or s.expect not in COLLECTED_KEYS or s.keys == "*":
                 s, effects = _flush_keys(s)
                 return s, cancel + effects

@@ -13,6 +13,9 @@ then read; `expect` is what kind of answer the question wants: `dialogue.actions
 "digits", "name", "date" or "free"; older clients ignore it),
 and `{"type": "end", "outcome": ..., "reference": ...}` when the call ends (`"transfer_to"` is added for a
 transfer, `"identity_failures"` when name and birth-date checks failed). Logs and errors go to stderr.
+
+With a call log, the call is written there at its end like a phone call (channel `chat`), its transcript
+pseudonymised (`voicebot.phone.call_log`).
 """
 
 from __future__ import annotations
@@ -21,14 +24,21 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from booking.records import CallChannel, CallEntry
 from dialogue.actions import Action, Expect, HangUp, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
 from dialogue.machine import step
 from dialogue.port import BookingPort
+from dialogue.privacy import CallFacts, facts_of
 from dialogue.state import State
+from voicebot.phone.call_log import CallStart, call_entry, logged_outcome, write_call
+from voicebot.phone.recording import RecordingPort
+
+if TYPE_CHECKING:
+    from booking.calls import CallLog
 
 BOT = "bot> "
 CALLER = "you> "
@@ -46,6 +56,49 @@ def parse_caller_line(line: str) -> Event | None:
     if text.casefold() == "hangup":
         return CallerHungUp()
     return CallerSaid(text)
+
+
+class _Call:
+    """What the call log needs of one simulated call, noted as it goes."""
+
+    def __init__(self, port: BookingPort, now_fn: Callable[[], datetime], caller_id: str | None) -> None:
+        self.port = RecordingPort(port)
+        self.start = CallStart.now(None, CallChannel.CHAT, now_fn, caller_id)
+        self.state = State()
+        self.facts = CallFacts.empty()
+        self.transcript: list[tuple[str, str]] = []
+        self.ending: HangUp | Transfer | None = None
+
+    def step(self, event: Event, ctx: Context) -> list[Action]:
+        """One dialogue step, with what was said on both sides."""
+        if isinstance(event, CallerSaid):
+            self.transcript.append(("caller", event.text))
+        elif isinstance(event, KeypadPressed):
+            self.transcript.append(("caller", f"dtmf:{event.digits}"))
+        self.state, actions = step(self.state, event, ctx)
+        self.facts = self.facts.merge(facts_of(self.state))
+        for action in actions:
+            if isinstance(action, Say):
+                self.transcript.append(("bot", action.text))
+            elif isinstance(action, HangUp | Transfer):
+                self.ending = action
+        return actions
+
+    def write(self, call_log: CallLog, locale: str | None) -> None:
+        """Write the ended call to the call log (a failure is logged, never raised)."""
+
+        def entry() -> CallEntry:
+            return call_entry(
+                self.start,
+                outcome=logged_outcome(self.ending, self.port.changes, closed=False),
+                state=self.state,
+                port=self.port,
+                transcript=self.transcript,
+                facts=self.facts,
+                locale=locale or self.port.clinic().practice.locale,
+            )
+
+        write_call(call_log, self.start.key, entry)
 
 
 class _Printer:
@@ -109,6 +162,7 @@ def run_chat(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     inp: TextIO | None = None,
+    call_log: CallLog | None = None,
 ) -> int:
     """Run one simulated call until it ends; return the process exit status.
 
@@ -123,6 +177,7 @@ def run_chat(
         out: Where the bot's side goes (stdout).
         err: Where logs and errors go (stderr).
         inp: Where caller lines are read from when `lines` is `None` (default: stdin).
+        call_log: Where the call is written once it ended (`None`: nowhere).
 
     Returns:
         0 when the call ended normally (including the caller hanging up or the input ending),
@@ -133,9 +188,10 @@ def run_chat(
     feed = lines if lines is not None else iter(source.readline, "")
     printer = _Printer(out, json_mode)
     echo = lines is not None and not json_mode
+    call = _Call(port, now_fn, caller_id)
     try:
-        ctx = Context.create(port, now_fn(), locale)
-        state, actions = step(State(), CallStarted(caller_id), ctx)
+        ctx = Context.create(call.port, now_fn(), locale)
+        actions = call.step(CallStarted(caller_id), ctx)
         while not printer.actions(actions):
             event: Event | None = None
             while event is None:
@@ -149,10 +205,13 @@ def run_chat(
                 event = parse_caller_line(line.rstrip("\r\n"))
                 if event is not None and echo:
                     out.write(f"{CALLER}{line.strip()}\n")
-            state, actions = step(state, event, ctx.at(now_fn()))
+            actions = call.step(event, ctx.at(now_fn()))
     except Exception as error:  # the simulator reports any failure instead of a traceback on stdout
         err.write(f"voicebot chat: {type(error).__name__}: {error}\n")
         if json_mode:
             printer.emit({"type": "end", "outcome": "error", "reference": None})
         return 1
+    finally:
+        if call_log is not None:
+            call.write(call_log, locale)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,7 +15,11 @@ from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from booking.calls import CallLog
+from booking.records import CallChannel
 from dialogue.actions import HangUp, Outcome, OutcomeKind, Transfer
+from dialogue.privacy import CallFacts
+from dialogue.state import State
 from voicebot.phone.calls import (
     CallInProgress,
     CallOutcome,
@@ -61,6 +66,8 @@ def test_call_outcome(
 class FakeDialogue:
     outcome: HangUp | Transfer | None = None
     transcript: list[tuple[str, str]] = field(default_factory=lambda: [("bot", "Hello.")])
+    state: State = field(default_factory=State)
+    facts: CallFacts = field(default_factory=CallFacts.empty)
 
 
 @dataclass
@@ -96,8 +103,11 @@ class Recorder(FrameProcessor):
 class FakeHandler(PipelineHandler[FakeCall, FakeTransport]):
     """The shared part with the smallest line: a one-processor pipeline, a transport that only mutes."""
 
-    def __init__(self, keep: int = 20) -> None:
-        super().__init__(None, lambda: datetime(2026, 12, 1, tzinfo=UTC), lambda: None, keep=keep)  # type: ignore[arg-type]
+    channel = CallChannel.SIP
+
+    def __init__(self, keep: int = 20, call_log: CallLog | None = None) -> None:
+        clock = lambda: datetime(2026, 12, 1, tzinfo=UTC)  # noqa: E731
+        super().__init__(None, clock, lambda: None, keep=keep, locale="en", call_log=call_log)  # type: ignore[arg-type]
         self.progress: dict[str, CallInProgress[FakeTransport]] = {}
         self.wrapped: list[tuple[str, CallOutcome]] = []
 
@@ -234,3 +244,51 @@ def test_only_the_last_calls_are_kept() -> None:
         assert [r.call_sid for r in handler.finished] == ["CA1", "CA2"]
 
     run(scenario())
+
+
+def test_every_finished_call_is_written_to_the_call_log(sqlite_url: str) -> None:
+    from booking.service import BookingService
+
+    engine = BookingService.open(sqlite_url).engine  # migrated
+
+    async def scenario() -> None:
+        handler = FakeHandler(call_log=CallLog(engine))
+        call = FakeCall("CA7")
+        task = await started(handler, call)
+        handler.active["CA7"].dialogue.transcript.append(("caller", "My number is 07700 900555."))
+        await handler.progress["CA7"].end(gone=True, reason="caller hung up")
+        await task
+        call = FakeCall("CA8")
+        task = await started(handler, call)
+        assert await handler.close("CA8")
+        await task
+
+    run(scenario())
+    second, first = CallLog(engine).find()
+    assert (first.entry.key, first.entry.channel, first.entry.outcome) == ("CA7", "sip", "hung_up")
+    assert first.entry.started_at == datetime(2026, 12, 1, tzinfo=UTC) <= first.entry.ended_at
+    assert [(t.speaker, t.text) for t in first.transcript or ()] == [
+        ("bot", "Hello."),
+        ("caller", "My number is ⟨PHONE⟩."),
+    ]
+    assert first.entry.caller_turns == 1 and first.entry.latency is None  # the fake pipeline measures nothing
+    assert (second.entry.key, second.entry.outcome) == ("CA8", "closed")
+
+
+def test_a_call_log_that_fails_does_not_break_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    from sqlalchemy import create_engine
+
+    broken = CallLog(create_engine("sqlite://"))  # an empty database: no call_log table
+
+    async def scenario() -> None:
+        handler = FakeHandler(call_log=broken)
+        call = FakeCall("CA9")
+        task = await started(handler, call)
+        await handler.progress["CA9"].end(gone=True, reason="caller hung up")
+        await task
+        assert [r.outcome for r in handler.finished] == [CallOutcome.HUNG_UP]
+        assert handler.wrapped == [("CA9", CallOutcome.HUNG_UP)]
+
+    with caplog.at_level(logging.WARNING):
+        run(scenario())
+    assert "call CA9: not written to the call log (OperationalError)" in caplog.text
