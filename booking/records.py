@@ -148,14 +148,16 @@ CALL_OUTCOMES = (
     "no_input",
     "hung_up",
     "closed",
+    "transfer_failed",
 )
 """The values of `CallEntry.outcome`: the dialogue's outcome kinds (`dialogue.actions.OutcomeKind`), and `closed`
-(the server closed the call while draining). A call the caller left before the end is `hung_up`."""
+(the server closed the call while draining), and `transfer_failed` (the line refused the dialogue's transfer: the
+call was hung up). A call the caller left before the end is `hung_up`."""
 
 CHART_GROUPS: dict[str, tuple[str, ...]] = {
     "booked": ("booked", "moved"),
     "transferred": ("transferred", "emergency"),
-    "abandoned": ("hung_up", "no_input", "closed"),
+    "abandoned": ("hung_up", "no_input", "closed", "transfer_failed"),
 }
 """How the console's 30-day chart groups outcomes (every call counts in `calls`)."""
 

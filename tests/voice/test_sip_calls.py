@@ -159,6 +159,27 @@ def test_sipp_caller_is_heard_and_its_key_reaches_the_dialogue(tmp_path: Path, s
     assert heard(" ".join(said), KEY_WORDS, 3), transcript  # and the dialogue got the words
     assert "Riverside Surgery" in transcript[0][1], transcript  # the bot's greeting, in the same call
     assert outcomes(text)[-1] == "hung_up", text[-3000:]  # the caller's BYE ended it
+    logged = logged_call(sip_server, call_ids(text)[-1])  # and the call log has it, pseudonymised
+    assert (logged["channel"], logged["outcome"]) == ("sip", "hung_up"), logged
+    assert ("caller", "dtmf:1") in [(line["speaker"], line["text"]) for line in logged["transcript"]], logged
+    assert logged["latency"] is not None and logged["latency"]["replies"] >= 1, logged
+
+
+def call_ids(log: str) -> list[str]:
+    """The SIP Call-IDs of the finished calls whose transcript was logged, in order."""
+    return re.findall(r"voicebot\.phone\.sip: call (\S+): transcript \[", log, re.MULTILINE)
+
+
+def logged_call(server: ServeProcess, key: str, tries: int = 20) -> dict[str, object]:
+    """`voicebot calls show` of the call whose key is `key`, once the handler has written it (just after it logs
+    its record: a few tries, half a second apart)."""
+    for _ in range(tries):
+        found = [call for call in server.server.query("calls", "list") if call["key"] == key]
+        if found:
+            shown: dict[str, object] = server.server.query("calls", "show", str(found[0]["id"]))
+            return shown
+        time.sleep(0.5)
+    raise AssertionError(f"call {key} is not in the call log")
 
 
 @pytest.mark.parametrize(
@@ -178,6 +199,7 @@ def test_a_caller_pressing_0_is_transferred_by_refer_to_the_staff_line(
     assert outcomes(text) == [outcome], text[-3000:]
     (transcript,) = transcripts(text)
     assert ("caller", "dtmf:0") in transcript and transcript[-1][0] == "bot", transcript  # its words, then REFER
+    assert logged_call(sip_server, call_ids(text)[-1])["outcome"] == outcome  # the call log says the same
 
 
 BARESIP_ACCOUNT = "<sip:patient@127.0.0.1:{port}>;regint=0;audio_codecs=PCMU\n"

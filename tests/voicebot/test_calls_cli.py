@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from booking.calls import CallLog
 from booking.clinic import load_clinic
 from booking.service import BookingService
+from booking.staff import StaffStore
 from booking.store import apply_clinic
 from tests.conftest import NOW as PARIS_NOW
 from tests.conftest import SAMPLE_CLINIC
@@ -157,3 +158,15 @@ def test_a_purged_transcript_says_so(two_calls: str) -> None:
     assert shown["transcript"] is None and shown["transcript_kept"] is False and shown["outcome"] == "booked"
     people = ok("calls", "show", str(first["id"]), db=two_calls)
     assert "Transcript: deleted by the retention purge" in people
+
+
+def test_reading_the_call_log_is_audited_without_personal_data(two_calls: str) -> None:
+    first = listed(two_calls, "--outcome", "booked")[0]
+    ok("calls", "show", str(first["id"]), db=two_calls)
+    lines = [
+        (entry.username, entry.action, entry.details)
+        for entry in reversed(StaffStore(BookingService.open(two_calls).engine).recent(10))
+    ]
+    assert ("cli", "calls.view", "outcome=booked") in lines and ("cli", "call.view", str(first["id"])) in lines
+    for secret in (*JEAN_SECRETS, "+33698765432"):
+        assert all(secret not in details for _, _, details in lines), secret

@@ -8,6 +8,7 @@ import click
 
 from booking.calls import CallLog
 from booking.records import CALL_OUTCOMES, LoggedCall
+from booking.staff import StaffStore
 from voicebot.commands.base import Env, command, emit_json
 
 
@@ -84,6 +85,9 @@ def register(main: click.Group) -> None:
         start = datetime.combine(first_day.date(), datetime.min.time(), zone) if first_day else None
         until = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), zone) if last_day else None
         found = CallLog(service.engine).find(started_from=start, started_until=until, outcome=outcome)
+        filters = [f"{name}={value:%Y-%m-%d}" for name, value in (("from", first_day), ("until", last_day)) if value]
+        filters += [f"outcome={outcome}"] if outcome else []
+        StaffStore(service.engine).record("cli", "calls.view", " ".join(filters) or "all", env.now())
         if as_json:
             emit_json([call.as_json() for call in found])
             return
@@ -99,6 +103,7 @@ def register(main: click.Group) -> None:
         """Show call number ID: what it did, and its pseudonymised transcript."""
         service = env.service()
         call = CallLog(service.engine).get(call_id)
+        StaffStore(service.engine).record("cli", "call.view", str(call.id), env.now())
         if as_json:
             emit_json(call.as_json(with_transcript=True))
             return

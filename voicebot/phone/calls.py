@@ -275,9 +275,10 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         pipeline, dialogue = progress.pipeline, progress.pipeline.dialogue
         booking = pipeline.booking or RecordingPort(self.port)
         closed = outcome in (CallOutcome.CLOSED, CallOutcome.CANCELLED)
+        logged = logged_outcome(dialogue.outcome, booking.changes, closed=closed)
         return call_entry(
             start,
-            outcome=logged_outcome(dialogue.outcome, booking.changes, closed=closed),
+            outcome="transfer_failed" if outcome is CallOutcome.TRANSFER_FAILED else logged,
             state=dialogue.state,
             port=booking,
             transcript=list(dialogue.transcript),
