@@ -195,7 +195,7 @@ def test_a_caller_pressing_0_is_transferred_by_refer_to_the_staff_line(
     assert done.returncode == 0, (
         f"sipp exit {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}\n{text[-4000:]}"
     )
-    assert "transferring to sip:+442079460001@127.0.0.1" in text, text[-3000:]
+    assert "transferring to sip:…01@127.0.0.1" in text, text[-3000:]  # the number masked in the log
     assert outcomes(text) == [outcome], text[-3000:]
     (transcript,) = transcripts(text)
     assert ("caller", "dtmf:0") in transcript and transcript[-1][0] == "bot", transcript  # its words, then REFER
