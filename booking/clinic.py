@@ -28,13 +28,14 @@ from booking.clinic_entry import (
 )
 from booking.errors import ClinicFileError
 from booking.privacy_retention import Retention, parse_retention
+from booking.sms import SmsSettings, parse_sms
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday keys of `[practitioners.hours]`, Monday first (index = `date.weekday()`)."""
 
 LOCALES: tuple[str, ...] = ("fr", "en")
 
-_SECTIONS = ("practice", "motifs", "practitioners", "closures", "privacy")
+_SECTIONS = ("practice", "motifs", "practitioners", "closures", "privacy", "sms")
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -149,6 +150,8 @@ class Clinic:
     closures: tuple[Closure, ...] = ()
     privacy: Retention = Retention()
     """How long calls, transcripts and patients' identities are kept (`[privacy]`)."""
+    sms: SmsSettings = SmsSettings()
+    """Texts to patients (`[sms]`; off without the section)."""
 
     def motif(self, motif_id: str) -> Motif:
         """The motif with this id; `KeyError` if unknown."""
@@ -196,12 +199,13 @@ def parse_clinic(data: Mapping[str, Any], source: str = "<clinic>") -> Clinic:
         data, "closures", lambda e, w: _parse_closure(e, w, practitioner_ids), problems, required=False
     )
     privacy = parse_retention(data.get("privacy"), problems)
+    sms = parse_sms(data.get("sms"), problems)
     for key in data:
         if key not in _SECTIONS:
             problems.append(f"unknown section [{key}] (expected {', '.join(_SECTIONS)})")
     if problems or practice is None:
         raise ClinicFileError(source, problems or ["[practice] is missing"])
-    return Clinic(practice, tuple(motifs), tuple(practitioners), tuple(closures), privacy)
+    return Clinic(practice, tuple(motifs), tuple(practitioners), tuple(closures), privacy, sms)
 
 
 def _parse_practice(table: Any, problems: list[str]) -> Practice | None:

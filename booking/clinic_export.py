@@ -9,6 +9,7 @@ import tomli_w
 
 from booking.clinic import WEEKDAYS, Clinic, Closure
 from booking.privacy_retention import retention_to_dict
+from booking.sms import sms_to_dict
 
 
 def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
@@ -59,6 +60,9 @@ def clinic_to_dict(clinic: Clinic) -> dict[str, Any]:
     if clinic.closures:
         result["closures"] = [_closure_to_dict(c) for c in clinic.closures]
     result["privacy"] = retention_to_dict(clinic.privacy)
+    sms = sms_to_dict(clinic.sms)
+    if sms is not None:
+        result["sms"] = sms
     return result
 
 

@@ -58,6 +58,10 @@ class PracticeRow(SQLModel, table=True):
     """Days a call stays in the call log."""
     patient_data_years: int = 3
     """Years after their last appointment that a patient's identity is kept (3 at most)."""
+    sms_enabled: bool = False
+    """Whether patients get texts (`[sms]` of the clinic file)."""
+    sms_reminder_hours: int | None = None
+    """Hours before an appointment that its reminder goes out; `None`: no reminders."""
     config_version: int = 1
     """Bumped by every configuration change, so running bots reload it."""
     bookings_version: int = 0
@@ -263,3 +267,43 @@ class CallPatientRow(SQLModel, table=True):
     __tablename__ = "call_patient"
     call_id: int = Field(foreign_key="call_log.id", primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", primary_key=True, index=True)
+
+
+class SmsMessageRow(SQLModel, table=True):
+    """A text message to a patient, written in the transaction of the change it reports (the outbox)."""
+
+    __tablename__ = "sms_message"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_sms_message_idempotency_key"),
+        UniqueConstraint("dedup_key", name="uq_sms_message_dedup_key"),
+        Index("ix_sms_message_status_due", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    """`confirmation`, `move`, `cancellation`, `reminder` or `reply`."""
+    to_phone: str = Field(max_length=20)
+    """E.164."""
+    body: str
+    reference: str | None = Field(default=None, max_length=12, index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    status: str = Field(default="queued", max_length=8)
+    """`queued`, `sending` (claimed by a sender), `sent` or `failed`."""
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    idempotency_key: str = Field(max_length=32)
+    """Sent to Twilio with every try: a retry after a lost answer never makes a second message."""
+    twilio_sid: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dedup_key: str | None = Field(default=None, max_length=64)
+    """Makes a message once only ("reminder:<appointment id>")."""
+
+
+class SmsOptOutRow(SQLModel, table=True):
+    """A number that answered STOP: it gets no more texts."""
+
+    __tablename__ = "sms_opt_out"
+    phone: str = Field(primary_key=True, max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)

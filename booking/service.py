@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,7 @@ from booking.records import (
 )
 from booking.requests import RequestBook
 from booking.slots import ALREADY_BOOKED, Busy, Order, Slot, SlotQuery, find_slots, slot_refusal
+from booking.sms import SmsKind, TextChange, TextComposer, queue_in
 from booking.store import read_clinic, versions
 
 BUSY_MARGIN = timedelta(hours=12)
@@ -55,8 +57,12 @@ def new_reference() -> str:
 class BookingService:
     """Finds slots and books, cancels and moves appointments; satisfies `dialogue.port.BookingPort`."""
 
-    def __init__(self, engine: Engine, make_reference: Callable[[], str] = new_reference) -> None:
+    def __init__(
+        self, engine: Engine, make_reference: Callable[[], str] = new_reference, texts: TextComposer | None = None
+    ) -> None:
         self.engine = engine
+        self.texts = texts
+        """Writes the texts telling patients of their bookings, moves and cancellations (`None`: no texts)."""
         self._reader = reader(engine)
         self._make_reference = make_reference
         self._clinic: tuple[int, Clinic] | None = None
@@ -249,20 +255,27 @@ class BookingService:
         *,
         source: Source = Source.PHONE,
         enforce_notice: bool | None = None,
+        notify: bool = True,
     ) -> AppointmentRecord:
         """Book `slot` for `patient`; raise `SlotUnavailable` (taken, closed, off hours) or `UnknownEntity`.
 
-        Notice and horizon apply to phone bookings; staff may book any free time inside opening hours.
+        Notice and horizon apply to phone bookings; staff may book any free time inside opening hours. With
+        `notify` (and texts on), the patient's confirmation is queued in the same transaction.
         """
         enforce = source is Source.PHONE if enforce_notice is None else enforce_notice
         with self._writing() as session:
             clinic = self._current_clinic(session)
             self._check_ids(clinic, slot.motif_id, slot.practitioner_id)
             row = self._insert(session, clinic, slot, now, enforce, source, patient_id=None, patient=patient)
-            return self._record(session, row)
+            record = self._record(session, row)
+            self._text(session, clinic, SmsKind.CONFIRMATION, record, row, now, notify)
+            return record
 
-    def cancel(self, reference: str, now: datetime) -> AppointmentRecord:
-        """Cancel a booked appointment; `AppointmentNotFound` if none is booked under this reference."""
+    def cancel(self, reference: str, now: datetime, *, notify: bool = True) -> AppointmentRecord:
+        """Cancel a booked appointment; `AppointmentNotFound` if none is booked under this reference.
+
+        With `notify` (and texts on), the patient's text is queued in the same transaction.
+        """
         with self._writing() as session:
             row = self._row(session, reference)
             if row.status != Status.BOOKED.value:
@@ -270,7 +283,9 @@ class BookingService:
             row.status = Status.CANCELLED.value
             row.cancelled_at = now
             _bookings_changed(session)
-            return self._record(session, row)
+            record = self._record(session, row)
+            self._text(session, self._current_clinic(session), SmsKind.CANCELLATION, record, row, now, notify)
+            return record
 
     def reschedule(
         self,
@@ -280,9 +295,11 @@ class BookingService:
         *,
         source: Source = Source.PHONE,
         enforce_notice: bool | None = None,
+        notify: bool = True,
     ) -> AppointmentRecord:
         """Move an appointment to `slot` in one transaction: the new one is booked, then the old one
-        cancelled; on any failure (`SlotUnavailable`...) the original appointment stays as it was.
+        cancelled; on any failure (`SlotUnavailable`...) the original appointment stays as it was. With `notify`
+        (and texts on), one text telling of the move is queued in the same transaction.
         """
         enforce = source is Source.PHONE if enforce_notice is None else enforce_notice
         with self._writing() as session:
@@ -297,7 +314,29 @@ class BookingService:
             old.status = Status.CANCELLED.value
             old.cancelled_at = now
             session.flush()
-            return self._record(session, new)
+            record = self._record(session, new)
+            previous = self._record(session, old)
+            self._text(session, clinic, SmsKind.MOVE, record, new, now, notify, previous=previous)
+            return record
+
+    def _text(
+        self,
+        session: Session,
+        clinic: Clinic,
+        kind: SmsKind,
+        record: AppointmentRecord,
+        row: AppointmentRow,
+        now: datetime,
+        notify: bool,
+        previous: AppointmentRecord | None = None,
+    ) -> None:
+        """Queue the patient's text of a change in its own transaction (texts on, a mobile, no STOP)."""
+        if not notify or self.texts is None or not clinic.sms.enabled:
+            return
+        change = TextChange(kind, record, clinic.practice, clinic.practitioner(record.practitioner_id), previous)
+        body = self.texts.compose(change)
+        if body is not None:
+            queue_in(session, kind, record.patient.phone, body, now, reference=record.reference, appointment_id=row.id)
 
     def _insert(
         self,
@@ -440,22 +479,26 @@ class BookingService:
         return row
 
     def _record(self, session: Session, row: AppointmentRow) -> AppointmentRecord:
-        zone = self._current_clinic(session).practice.zone
-        patient = session.get(PatientRow, row.patient_id)
-        assert patient is not None and row.id is not None
-        return AppointmentRecord(
-            reference=row.reference,
-            status=Status(row.status),
-            practitioner_id=row.practitioner_id,
-            motif_id=row.motif_id,
-            start=row.start_at.astimezone(zone),
-            end=row.end_at.astimezone(zone),
-            patient=_patient_record(patient).details,
-            patient_id=row.patient_id,
-            source=Source(row.source),
-            created_at=row.created_at,
-            cancelled_at=row.cancelled_at,
-        )
+        return appointment_record(session, row, self._current_clinic(session).practice.zone)
+
+
+def appointment_record(session: Session, row: AppointmentRow, zone: ZoneInfo) -> AppointmentRecord:
+    """The plain record of an appointment row, its times in `zone`."""
+    patient = session.get(PatientRow, row.patient_id)
+    assert patient is not None and row.id is not None
+    return AppointmentRecord(
+        reference=row.reference,
+        status=Status(row.status),
+        practitioner_id=row.practitioner_id,
+        motif_id=row.motif_id,
+        start=row.start_at.astimezone(zone),
+        end=row.end_at.astimezone(zone),
+        patient=_patient_record(patient).details,
+        patient_id=row.patient_id,
+        source=Source(row.source),
+        created_at=row.created_at,
+        cancelled_at=row.cancelled_at,
+    )
 
 
 def _bookings_changed(session: Session) -> None:

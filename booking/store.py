@@ -22,6 +22,7 @@ from booking.models import (
 )
 from booking.privacy_retention import Retention
 from booking.slots import unavailable_reason
+from booking.sms import SmsSettings
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def read_clinic(session: Session) -> Clinic:
         for c in session.scalars(select(ClosureRow).order_by(ClosureRow.id))
     )
     privacy = Retention(practice_row.transcript_days, practice_row.call_log_days, practice_row.patient_data_years)
-    return Clinic(practice, motifs, practitioners, closures, privacy)
+    sms = SmsSettings(practice_row.sms_enabled, practice_row.sms_reminder_hours)
+    return Clinic(practice, motifs, practitioners, closures, privacy, sms)
 
 
 def config_version(session: Session) -> int | None:
@@ -225,6 +227,8 @@ def _write(session: Session, clinic: Clinic, version: int) -> None:
             transcript_days=clinic.privacy.transcript_days,
             call_log_days=clinic.privacy.call_log_days,
             patient_data_years=clinic.privacy.patient_data_years,
+            sms_enabled=clinic.sms.enabled,
+            sms_reminder_hours=clinic.sms.reminder_hours,
             config_version=version,
         )
     )
