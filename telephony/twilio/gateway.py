@@ -1,9 +1,12 @@
-"""The Twilio gateway: the voice webhook and the media-stream websocket, as a FastAPI router.
+"""The Twilio gateway: the voice webhook, the media-stream websocket and the inbound SMS webhook, as a FastAPI
+router.
 
 `POST /twilio/voice` checks Twilio's signature and answers `<Connect><Stream>` with a fresh per-call token;
 `WS /twilio/stream` checks the signature of the upgrade and the token of the `start` message, then hands the
 call to a `CallHandler` (the voice pipeline; `ToneHandler` until then). The caller hanging up (`stop`) or the
 socket vanishing ends the handler: after a short grace for `stop`, at once for a vanished socket.
+`POST /twilio/sms` (a patient's text) is checked like the voice webhook, then `From` and `Body` go to the
+`SmsReplier` the composition gave; its answer comes back as `<Response><Message>` (or an empty `<Response />`).
 
 Draining (`drain`, on SIGTERM; `telephony.draining`, shared with the SIP gateway): new calls are answered with
 a polite `<Say>` and `<Hangup/>` (or 503 when no wording was given), calls in progress go on for a grace period,
@@ -17,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, WebSocket
@@ -40,14 +43,28 @@ from telephony.twilio.auth import (
 from telephony.twilio.call import CallHandler, StreamEnd, TwilioCall
 from telephony.twilio.rest import TwilioRestClient
 from telephony.twilio.settings import TwilioSettings
-from telephony.twilio.twiml import public_url, public_ws_url, stream_twiml
+from telephony.twilio.twiml import message_twiml, public_url, public_ws_url, stream_twiml
 
 log = logging.getLogger(__name__)
 
 VOICE_PATH = "/twilio/voice"
 STREAM_PATH = "/twilio/stream"
+SMS_PATH = "/twilio/sms"
 
-__all__ = ["CallHandler", "ToneHandler", "TwilioCall", "TwilioGateway", "VOICE_PATH", "STREAM_PATH", "say_twiml"]
+SmsReplier = Callable[[str, str], Awaitable[str | None]]
+"""`async (from_, body) -> the text to answer, or None`: what a patient's SMS gets (written by the composition)."""
+
+__all__ = [
+    "CallHandler",
+    "SMS_PATH",
+    "STREAM_PATH",
+    "SmsReplier",
+    "ToneHandler",
+    "TwilioCall",
+    "TwilioGateway",
+    "VOICE_PATH",
+    "say_twiml",
+]
 
 
 def say_twiml(text: str, language: str) -> str:
@@ -96,6 +113,7 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         start_timeout: Seconds allowed between the upgrade and the `start` message.
         refusal: What a call arriving while the server drains hears, and its language ("fr-FR"): `<Say>`
             then `<Hangup/>`; `None` = HTTP 503.
+        sms_reply: Answers a patient's SMS (`None`: texts get no answer).
     """
 
     def __init__(
@@ -107,6 +125,7 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         stop_grace: float = 2.0,
         start_timeout: float = 10.0,
         refusal: tuple[str, str] | None = None,
+        sms_reply: SmsReplier | None = None,
     ) -> None:
         super().__init__("Twilio")
         self.settings = settings
@@ -115,6 +134,8 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         self.stop_grace = stop_grace
         self.start_timeout = start_timeout
         self.refusal = refusal
+        self.sms_reply = sms_reply
+        self.sms_url = public_url(settings.public_base_url, SMS_PATH)
         self.voice_url = public_url(settings.public_base_url, VOICE_PATH)
         self.stream_url = public_ws_url(settings.public_base_url, STREAM_PATH)
         self.rest = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
@@ -123,17 +144,44 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         self.router = APIRouter()
         self.router.add_api_route(VOICE_PATH, self.voice, methods=["POST"], include_in_schema=False)
         self.router.add_api_websocket_route(STREAM_PATH, self.stream)
+        self.router.add_api_route(SMS_PATH, self.sms, methods=["POST"], include_in_schema=False)
+
+    def _signed(self, request: Request, public: str, fields: list[tuple[str, str]], account: object) -> bool:
+        """Whether Twilio signed this form post to our public URL `public`, for our account."""
+        url = public + (f"?{request.url.query}" if request.url.query else "")
+        return (
+            validate_webhook(self.settings.auth_token, url, fields, request.headers.get(SIGNATURE_HEADER))
+            and account == self.settings.account_sid
+        )
+
+    async def sms(self, request: Request) -> Response:
+        """The inbound SMS webhook: the replier's answer as `<Message>`, or an empty `<Response />`.
+
+        Nothing of the text is logged (a patient may write anything, health included).
+        """
+        form = await request.form()
+        fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        if not self._signed(request, self.sms_url, fields, form.get("AccountSid")):
+            log.warning("SMS webhook refused: bad signature or account (from %s)", request.client)
+            return Response(status_code=403)
+        sender, body = form.get("From"), form.get("Body")
+        if not isinstance(sender, str) or not sender or not isinstance(body, str):
+            return Response(status_code=400)
+        answer: str | None = None
+        if self.sms_reply is not None:
+            try:
+                answer = await self.sms_reply(sender, body)
+            except Exception as error:  # the patient gets no answer; Twilio is told it went wrong
+                log.error("SMS %s: the reply failed (%s)", form.get("MessageSid"), type(error).__name__)
+                return Response(status_code=500)
+        log.info("SMS %s received: %s", form.get("MessageSid"), "answered" if answer else "no answer")
+        return Response(message_twiml(answer), media_type="text/xml")
 
     async def voice(self, request: Request) -> Response:
         """The voice webhook: `<Connect><Stream>` with a per-call token and the caller's number."""
         form = await request.form()
         fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-        url = self.voice_url + (f"?{request.url.query}" if request.url.query else "")
-        token = self.settings.auth_token
-        if (
-            not validate_webhook(token, url, fields, request.headers.get(SIGNATURE_HEADER))
-            or form.get("AccountSid") != self.settings.account_sid
-        ):
+        if not self._signed(request, self.voice_url, fields, form.get("AccountSid")):
             log.warning("voice webhook refused: bad signature or account (from %s)", request.client)
             return Response(status_code=403)
         call_sid = form.get("CallSid")

@@ -1,8 +1,9 @@
-"""The two Twilio REST calls the agent makes: end a call, and redirect it to new TwiML (a transfer).
+"""The Twilio REST calls the agent makes: end a call, redirect it to new TwiML (a transfer), send an SMS.
 
-Both update the Call resource, `POST {base}/2010-04-01/Accounts/{AC}/Calls/{CA}.json`, with HTTP basic auth
-(account SID, auth token). The base URL is configurable, so that tests and `voicebot call` point it at the
-local fake (`telephony.twilio.sim.fake_rest`).
+The first two update the Call resource, `POST {base}/2010-04-01/Accounts/{AC}/Calls/{CA}.json`; an SMS is a
+`POST {base}/2010-04-01/Accounts/{AC}/Messages.json` with an idempotency token, so that a retry after a lost
+answer does not send it twice. All use HTTP basic auth (account SID, auth token). The base URL is configurable,
+so that tests and `voicebot call` point it at the local fake (`telephony.twilio.sim.fake_rest`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from typing import Any
 import aiohttp
 
 from telephony.errors import TwilioRestError
-from telephony.twilio.twiml import TWILIO_API_URL, call_resource_url, dial_twiml
+from telephony.twilio.twiml import TWILIO_API_URL, call_resource_url, dial_twiml, messages_resource_url
 
 log = logging.getLogger(__name__)
 
 CALL_NOT_FOUND = 20404
 """Twilio's error code for an unknown (or already finished and purged) call."""
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+"""The header that makes Twilio answer a repeated create with the message it already made."""
+NO_ANSWER = 0
+"""`MessageResult.status_code` when the API gave no HTTP answer (timeout, connection refused or reset)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,43 @@ class CallUpdateResult:
 
 
 @dataclass(frozen=True)
+class MessageResult:
+    """Twilio's answer to a message create (never raised: a send that failed is a result too)."""
+
+    status_code: int
+    """HTTP status (201 when the message was accepted); `NO_ANSWER` (0) without an answer."""
+    sid: str | None = None
+    """The message's SID (`SM...`) when accepted."""
+    error_code: int | None = None
+    """Twilio's error `code` on failure (21211: invalid `To` number, 20429: too many requests...)."""
+    message: str = ""
+    """Twilio's error message, or why there was no answer."""
+    status: str | None = None
+    """The message's `status` when accepted (`queued`, `accepted`...)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether Twilio accepted the message (it will deliver it)."""
+        return 200 <= self.status_code < 300 and bool(self.sid)
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again later may work: no answer, a server error (5xx), or too many requests (429)."""
+        return (
+            self.status_code in (NO_ANSWER, 429)
+            or self.status_code >= 500
+            or (200 <= self.status_code < 300 and not self.sid)
+        )
+
+    def describe(self) -> str:
+        """A short line for the outbox and the log: `429 20429: Too Many Requests` (no body, no number)."""
+        if self.status_code == NO_ANSWER:
+            return f"no answer: {self.message}"
+        code = f" {self.error_code}" if self.error_code is not None else ""
+        return f"{self.status_code}{code}: {self.message}" if self.message else f"{self.status_code}{code}"
+
+
+@dataclass(frozen=True)
 class TwilioRestClient:
     """Updates calls of one Twilio account.
 
@@ -64,6 +106,45 @@ class TwilioRestClient:
     def call_url(self, call_sid: str) -> str:
         """The call's resource URL."""
         return call_resource_url(self.base_url, self.account_sid, call_sid)
+
+    @property
+    def messages_url(self) -> str:
+        """The account's Messages resource URL."""
+        return messages_resource_url(self.base_url, self.account_sid)
+
+    async def send_message(self, to: str, from_: str, body: str, idempotency_key: str) -> MessageResult:
+        """Ask Twilio to send the SMS `body` from `from_` to `to` (E.164 numbers).
+
+        The same `idempotency_key` on a retry gets the message already created, not a second one. Never raises:
+        a timeout or a refused connection is a `MessageResult` with `status_code` 0 (retryable).
+        """
+        headers = {
+            "Authorization": aiohttp.encode_basic_auth(self.account_sid, self.auth_token),
+            IDEMPOTENCY_HEADER: idempotency_key,
+        }
+        fields = {"To": to, "From": from_, "Body": body}
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        status = NO_ANSWER
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(self.messages_url, data=fields, headers=headers) as response:
+                    status = response.status
+                    answer: Any = await response.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            if status == NO_ANSWER:
+                return MessageResult(NO_ANSWER, message=type(error).__name__)
+            return MessageResult(status, message=f"answer cut short ({type(error).__name__})")
+        except ValueError:
+            return MessageResult(status, message="not JSON")
+        if not isinstance(answer, dict):
+            answer = {}
+        if status < 300:
+            sid = answer.get("sid")
+            return MessageResult(status, sid if isinstance(sid, str) and sid else None, status=answer.get("status"))
+        code = answer.get("code")
+        result = MessageResult(status, None, code if isinstance(code, int) else None, str(answer.get("message") or ""))
+        log.warning("Twilio refused a message: %s", result.describe())
+        return result
 
     async def hang_up(self, call_sid: str) -> CallUpdateResult:
         """End the call (`Status=completed`)."""

@@ -19,3 +19,5 @@ class TwilioSettings:
     """Twilio's REST API root (`VOICEBOT_TWILIO_API_URL`; a local fake in tests and `voicebot call`)."""
     staff_number: str | None = None
     """Where transfers go (`VOICEBOT_STAFF_NUMBER`; else the practice's `staff_phone`)."""
+    sms_from: str | None = None
+    """The number texts are sent from (`VOICEBOT_TWILIO_SMS_FROM`; else the practice's `phone`)."""

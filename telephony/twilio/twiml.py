@@ -1,4 +1,4 @@
-"""TwiML and URL building for Twilio voice calls: pure functions, no network.
+"""TwiML and URL building for Twilio voice calls and messages: pure functions, no network.
 
 The answer to the voice webhook connects the call to our media-stream websocket; the stream URL is a `wss://`
 URL without a query string (Twilio drops query strings on stream URLs), and per-call values travel as
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Connect, Dial, Parameter, Stream, VoiceResponse
 
 from telephony.errors import BadTelephonySetting
@@ -89,6 +90,20 @@ def call_resource_url(api_base_url: str, account_sid: str, call_sid: str) -> str
     """The REST URL of a call: `{base}/2010-04-01/Accounts/{AC}/Calls/{CA}.json`."""
     root = (api_base_url or TWILIO_API_URL).rstrip("/")
     return f"{root}/{API_VERSION}/Accounts/{quote(account_sid, safe='')}/Calls/{quote(call_sid, safe='')}.json"
+
+
+def messages_resource_url(api_base_url: str, account_sid: str) -> str:
+    """The REST URL of the account's messages: `{base}/2010-04-01/Accounts/{AC}/Messages.json`."""
+    root = (api_base_url or TWILIO_API_URL).rstrip("/")
+    return f"{root}/{API_VERSION}/Accounts/{quote(account_sid, safe='')}/Messages.json"
+
+
+def message_twiml(text: str | None) -> str:
+    """The answer to an inbound SMS: `<Response><Message>text</Message></Response>`, or `<Response />` (none)."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response.to_xml())
 
 
 def _check_ws_url(url: str) -> None:

@@ -1,7 +1,8 @@
-"""A local stand-in for Twilio's REST API (the Call resource), for tests and `voicebot call`.
+"""A local stand-in for Twilio's REST API (the Call and Messages resources), for tests and `voicebot call`.
 
 It speaks the real protocol for what the agent uses: `POST /2010-04-01/Accounts/{AC}/Calls/{CA}.json` with
-`Status=completed` (hang up) or `Twiml=...` / `Url=...` (redirect), and `GET` of the same resource; HTTP basic
+`Status=completed` (hang up) or `Twiml=...` / `Url=...` (redirect), and `GET` of the same resource; the
+Messages resource (`fake_messages`: create with an idempotency token, list, failures on demand); HTTP basic
 auth with the account SID and auth token; JSON answers shaped like Twilio's (the call resource, or an error
 with `code`, `message`, `more_info`, `status`). It listens on 127.0.0.1 (a free port unless told one) and
 records every request.
@@ -21,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from telephony.twilio.sim.fake_messages import IDEMPOTENCY_HEADER, Failure, FakeMessage, FakeMessages, error_response
 from telephony.twilio.twiml import API_VERSION
 
 UpdateListener = Callable[[str, dict[str, str]], None]
@@ -37,6 +39,8 @@ class RecordedRequest:
     status: int
     """The HTTP status it answered."""
     call_sid: str | None = None
+    message_sid: str | None = None
+    """The message a Messages create made or found again."""
 
 
 @dataclass
@@ -56,15 +60,7 @@ class FakeCall:
     ended: datetime | None = None
 
 
-def _error(status: int, code: int, message: str) -> web.Response:
-    body = {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else None
-    return web.json_response(body, status=status, headers=headers)
+_error = error_response
 
 
 class FakeTwilio:
@@ -76,6 +72,7 @@ class FakeTwilio:
         host: Address to listen on.
         port: TCP port; 0 picks a free one.
         on_update: Called after each accepted call update.
+        hang_seconds: How long an injected message `"timeout"` holds its answer.
     """
 
     def __init__(
@@ -86,6 +83,7 @@ class FakeTwilio:
         host: str = "127.0.0.1",
         port: int = 0,
         on_update: UpdateListener | None = None,
+        hang_seconds: float = 30.0,
     ) -> None:
         self.account_sid = account_sid
         self._token = auth_token
@@ -94,6 +92,7 @@ class FakeTwilio:
         self.on_update = on_update
         self.calls: dict[str, FakeCall] = {}
         self.requests: list[RecordedRequest] = []
+        self.sms = FakeMessages(account_sid, hang_seconds=hang_seconds)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -108,12 +107,26 @@ class FakeTwilio:
         self.calls[call_sid] = call
         return call
 
+    @property
+    def messages(self) -> list[FakeMessage]:
+        """Every SMS the fake accepted, oldest first (one per idempotency token)."""
+        return self.sms.messages
+
+    def fail_messages(self, kind: Failure, count: int = 1) -> None:
+        """Make the next `count` message creates fail: `"timeout"` (made, but the answer comes too late), 500,
+        429 or 400 (nothing made).
+        """
+        self.sms.fail(kind, count)
+
     async def start(self) -> str:
         """Start listening; returns the base URL."""
         app = web.Application()
         route = f"/{API_VERSION}/Accounts/{{account}}/Calls/{{call}}.json"
         app.router.add_post(route, self._update)
         app.router.add_get(route, self._fetch)
+        messages = f"/{API_VERSION}/Accounts/{{account}}/Messages.json"
+        app.router.add_post(messages, self._create_message)
+        app.router.add_get(messages, self._list_messages)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -151,17 +164,40 @@ class FakeTwilio:
             return False
         return hmac.compare_digest(user, self.account_sid) and hmac.compare_digest(password, self._token)
 
-    def _record(self, request: web.Request, form: dict[str, str], response: web.Response) -> web.Response:
+    def _record(
+        self, request: web.Request, form: dict[str, str], response: web.Response, message_sid: str | None = None
+    ) -> web.Response:
         call_sid = request.match_info.get("call")
-        self.requests.append(RecordedRequest(request.method, request.path, form, response.status, call_sid))
+        self.requests.append(
+            RecordedRequest(request.method, request.path, form, response.status, call_sid, message_sid)
+        )
         self._changed.set()
         return response
 
-    def _check(self, request: web.Request) -> web.Response | FakeCall:
+    def _check_account(self, request: web.Request) -> web.Response | None:
         if not self._authorized(request):
             return _error(401, 20003, "Authentication Error - invalid username or password")
         if request.match_info["account"] != self.account_sid:
             return _error(403, 20003, "Authentication Error - account does not match the credentials")
+        return None
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        refused = self._check_account(request)
+        if refused is not None:
+            return self._record(request, form, refused)
+        response, made = await self.sms.create(form, request.headers.get(IDEMPOTENCY_HEADER))
+        return self._record(request, form, response, made.sid if made else None)
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        refused = self._check_account(request)
+        response = refused if refused is not None else self.sms.listing(dict(request.query))
+        return self._record(request, {}, response)
+
+    def _check(self, request: web.Request) -> web.Response | FakeCall:
+        refused = self._check_account(request)
+        if refused is not None:
+            return refused
         call = self.calls.get(request.match_info["call"])
         if call is None:
             return _error(404, 20404, f"The requested resource {request.path} was not found")
