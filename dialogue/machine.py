@@ -54,6 +54,7 @@ HANDLERS: dict[Phase, Handler] = {
     Phase.FIRST_NAME: identity.on_first_name,
     Phase.PHONE_CONFIRM: identity.on_phone_confirm,
     Phase.PHONE: identity.on_phone,
+    Phase.MOBILE: identity.on_mobile,
     Phase.CONFIRM: confirm.after_read_back(confirm.on_confirm),
     Phase.FIX: confirm.on_fix,
     Phase.FIND_NAME: manage.on_find_name,

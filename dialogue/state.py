@@ -33,6 +33,8 @@ class Phase(enum.StrEnum):
     FIRST_NAME = "first_name"
     PHONE_CONFIRM = "phone_confirm"
     PHONE = "phone"
+    MOBILE = "mobile"
+    """The caller's number gets no texts: a mobile number for the confirmation, or none."""
     CONFIRM = "confirm"
     FIX = "fix"
     FIND_NAME = "find_name"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from booking.phones import is_mobile
 from booking.slots import holiday_dates
 from dialogue.actions import Action, Detail, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
@@ -211,3 +212,10 @@ def _day_span(ctx: Context, day: date) -> tuple[datetime, datetime] | None:
     if not ranges or day in holiday_dates(practice.country, practice.subdivision, day.year):
         return None
     return datetime.combine(day, min(r.start for r in ranges)), datetime.combine(day, max(r.end for r in ranges))
+
+
+def text_follows(ctx: Context, phone: str) -> list[str]:
+    """The sentence that says a text will follow, when the practice sends texts and `phone` is a mobile."""
+    if ctx.clinic.sms.enabled and phone and is_mobile(phone):
+        return [ctx.phrases.get("texting.will_follow")]
+    return []

@@ -11,7 +11,18 @@ from dialogue.context import Context
 from dialogue.flows import identity
 from dialogue.flows.answers import acknowledge, ask_other_time, corrected
 from dialogue.flows.booking import advance
-from dialogue.flows.common import Handler, Heard, Result, ask, ask_more, finish, hand_over, reprompt, yes_no
+from dialogue.flows.common import (
+    Handler,
+    Heard,
+    Result,
+    ask,
+    ask_more,
+    finish,
+    hand_over,
+    reprompt,
+    text_follows,
+    yes_no,
+)
 from dialogue.state import Patient, Phase, State, Task, Wish
 from dialogue.understand.choices import parse_menu_key
 from dialogue.understand.intents import correction_target
@@ -75,7 +86,8 @@ def commit(state: State, ctx: Context) -> Result:
     except BookingError:
         return hand_over(state, ctx, [phrases.get("done.failed")])
     reference = phrases.get("done.reference", digits=say_digits(record.reference))
-    return finish(state, kind, [done, reference, phrases.get("goodbye")], record.reference)
+    lines = [done, *text_follows(ctx, record.patient.phone), reference, phrases.get("goodbye")]
+    return finish(state, kind, lines, record.reference)
 
 
 def ask_fix(state: State, ctx: Context) -> Result:

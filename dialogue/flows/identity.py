@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from booking.phones import is_mobile
 from booking.records import PatientRecord
 from booking.slots import Slot
 from dialogue.actions import Detail, ExpectKind
@@ -23,6 +24,7 @@ from dialogue.flows.wish import ask_alt_motif
 from dialogue.state import Patient, Phase, State, Task
 from dialogue.understand.names import parse_person_name, parse_spelled, same_name, tidy_name
 from dialogue.understand.phone import parse_phone
+from dialogue.understand.texting import declines_text
 from dialogue.understand.when import parse_birth_date
 from dialogue.wording.spoken import say_phone_tail, say_slot, say_spelled
 
@@ -54,6 +56,8 @@ def advance_identity(state: State, ctx: Context, pre: Sequence[str] = ()) -> Res
             )
         return ask_name(state, ctx, Phase.NAME, lines)
     if patient.phone is None:
+        if state.caller_id is not None and ctx.clinic.sms.enabled and not is_mobile(state.caller_id):
+            return ask_mobile(state, ctx, lines)
         if state.caller_id is not None:
             question = phrases.get("identity.phone_confirm", tail=say_phone_tail(state.caller_id, phrases))
             return ask(state, ctx, Phase.PHONE_CONFIRM, [question], ExpectKind.YES_NO, pre=lines)
@@ -133,6 +137,24 @@ def ask_phone(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
         pre=pre,
         example=phrases.get("example.phone"),
         keypad=phrases.get("keypad.phone"),
+    )
+
+
+def ask_mobile(state: State, ctx: Context, pre: Sequence[str] = ()) -> Result:
+    """The practice sends texts and the caller's number gets none: a mobile number, or "pas de SMS"."""
+    phrases = ctx.phrases
+    assert state.caller_id is not None, "asked only of a caller whose number is known"
+    landline = phrases.get("texting.landline", tail=say_phone_tail(state.caller_id, phrases))
+    return ask(
+        state,
+        ctx,
+        Phase.MOBILE,
+        [landline, phrases.get("texting.mobile_question")],
+        ExpectKind.DIGITS,
+        pre=pre,
+        example=phrases.get("texting.example"),
+        keypad=phrases.get("texting.keypad"),
+        answers=phrases.words("texting.answers"),
     )
 
 
@@ -257,3 +279,24 @@ def on_phone(state: State, heard: Heard, ctx: Context) -> Result | None:
     if phone is None:
         return None
     return advance_identity(replace(state, patient=replace(state.patient, phone=phone)), ctx)
+
+
+def on_mobile(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """A mobile number (spoken or keyed) for the confirmation text, or none ("pas de SMS", "non", key 2).
+
+    The caller's own number stays the number to reach them on when they go without; a number given that is no
+    mobile either is taken as the number to reach them on, and the caller is told it gets no text.
+    """
+    phrases = ctx.phrases
+    keys = heard.digits.strip().rstrip("#") if heard.digits is not None else None
+    said = keys if keys is not None else heard.text
+    phone = parse_phone(said, ctx.clinic.practice.country, ctx.locale) if said else None
+    if phone is not None:
+        line = "texting.mobile_noted" if is_mobile(phone) else "texting.not_mobile"
+        with_phone = replace(state, patient=replace(state.patient, phone=phone))
+        return advance_identity(with_phone, ctx, [phrases.get(line, tail=say_phone_tail(phone, phrases))])
+    declined = keys == "2" or (keys is None and heard.text is not None and declines_text(heard.text, ctx.locale))
+    if not declined and yes_no(heard, ctx) is not False:
+        return None
+    without = replace(state, patient=replace(state.patient, phone=state.caller_id))
+    return advance_identity(without, ctx, [phrases.get("texting.no_text")])

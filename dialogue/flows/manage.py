@@ -20,7 +20,7 @@ from booking.slots import Slot
 from dialogue.actions import ExpectKind, OutcomeKind
 from dialogue.context import Context
 from dialogue.flows.booking import advance
-from dialogue.flows.common import Heard, Result, ask, ask_more, can_transfer, finish, hand_over, yes_no
+from dialogue.flows.common import Heard, Result, ask, ask_more, can_transfer, finish, hand_over, text_follows, yes_no
 from dialogue.flows.echo import NAME, noted
 from dialogue.flows.expected import choice_answers
 from dialogue.flows.identity import ask_birth, ask_name, read_birth, read_name
@@ -172,7 +172,11 @@ def on_cancel_confirm(state: State, heard: Heard, ctx: Context) -> Result | None
         record = ctx.port.cancel(state.target.reference, ctx.now)
     except BookingError:
         return hand_over(state, ctx, [phrases.get("done.failed")])
-    lines = [phrases.get("done.cancelled", slot=_read(state.target, ctx)), phrases.get("goodbye")]
+    lines = [
+        phrases.get("done.cancelled", slot=_read(state.target, ctx)),
+        *text_follows(ctx, record.patient.phone),
+        phrases.get("goodbye"),
+    ]
     return finish(state, OutcomeKind.CANCELLED, lines, record.reference)
 
 
