@@ -1,6 +1,6 @@
 """The composition of `voicebot serve`: the speech engines, the Twilio and SIP gateways with their call handlers,
-the web application, and how they start, drain and stop together. The `serve` command only reads its options and
-calls `build_server` then `run_server`.
+the SMS sender, the web application, and how they start, drain and stop together. The `serve` command only reads
+its options and calls `build_server` then `run_server`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from telephony.sip.gateway import SipGateway
-    from telephony.twilio.gateway import TwilioGateway
+    from telephony.twilio.gateway import SmsReplier, TwilioGateway
     from voicebot.pipeline.engines import Engines
+    from voicebot.sms_sender import SmsSender
 
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ PURGE_EVERY_SECONDS = 24 * 3600.0
 """How often `voicebot serve` applies the retention limits (`booking.privacy.purge`), the first time at start-up."""
 PURGE_RETRY_SECONDS = 3600.0
 """How soon a purge that failed is tried again."""
+SMS_STOP_SECONDS = 12.0
+"""How long the stopping server waits for the SMS sends in progress (longer than one send's timeout)."""
 
 
 def note(message: str) -> None:
@@ -89,12 +92,20 @@ def refusal(service: BookingService) -> tuple[str, str]:
     return load_phrases(language).get("closing.refused"), f"{language}-{practice.country.upper()}"
 
 
+def sms_reply_hook(service: BookingService, clock: Callable[[], datetime]) -> SmsReplier:
+    """What a patient's text to the practice's Twilio number gets (`voicebot.sms_replies`)."""
+    from booking.sms_outbox import Outbox
+    from voicebot.sms_replies import sms_replier
+
+    return sms_replier(service, Outbox(service.engine), clock)
+
+
 def twilio_gateway(
     service: BookingService, clock: Callable[[], datetime], local_url: str, engines: Engines | None
 ) -> TwilioGateway | None:
     """The Twilio gateway when TWILIO_AUTH_TOKEN (or its file) is set; transfers go to the practice's staff phone
     unless VOICEBOT_STAFF_NUMBER says otherwise. Calls go through the voice pipeline when the speech engines are
-    loaded, else they hear `ToneHandler`'s beeps.
+    loaded, else they hear `ToneHandler`'s beeps; texts to the number get `sms_reply_hook`'s answers.
     """
     from telephony.twilio.gateway import ToneHandler, TwilioGateway
     from voicebot.phone.twilio import PipelineCallHandler
@@ -108,9 +119,11 @@ def twilio_gateway(
     note(f"Twilio voice webhook: {settings.public_base_url}/twilio/voice")
     if engines is None:
         note("warning: no speech models: calls only hear beeps (install them: voicebot models install).")
-        return TwilioGateway(settings, ToneHandler(), refusal=refusal(service))
+        return TwilioGateway(
+            settings, ToneHandler(), refusal=refusal(service), sms_reply=sms_reply_hook(service, clock)
+        )
     handler = PipelineCallHandler(settings, service, clock, engines, call_log=CallLog(service.engine))
-    return TwilioGateway(settings, handler, refusal=refusal(service))
+    return TwilioGateway(settings, handler, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock))
 
 
 def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], bytes]:
@@ -217,13 +230,18 @@ class Server:
     """The database the daily purge cleans (`None`: no purge)."""
     now: Callable[[], datetime] | None = None
     """The server's now, in the practice's zone (frozen by `--now`)."""
+    sms: SmsSender | None = None
+    """Delivers the outbox's texts (`None` without Twilio: they wait in the outbox)."""
 
 
 def build_server(
     service: BookingService, clock: Clock, *, host: str, port: int, voice: bool, sip: SipSettings | None
 ) -> Server:
-    """The speech engines (when `voice` and a gateway is on), both gateways and the web application."""
+    """The speech engines (when `voice` and a gateway is on), both gateways, the SMS sender (with Twilio) and the
+    web application.
+    """
     from voicebot.server import create_app
+    from voicebot.sms_sender import compose_sender
 
     zone = service.clinic().practice.zone
     local_url = f"http://{host}:{port}"
@@ -235,7 +253,10 @@ def build_server(
     app = create_app(
         service, clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio, speech_ready=speech_ready
     )
-    return Server(app, twilio, sip_gw, service.engine, lambda: clock.now(zone))
+    sender = compose_sender(service, clock, twilio.settings) if twilio is not None else None
+    if sender is None:
+        note("SMS sender off (it needs Twilio): texts wait in the outbox.")
+    return Server(app, twilio, sip_gw, service.engine, lambda: clock.now(zone), sender)
 
 
 async def start_sip(gateway: SipGateway) -> None:
@@ -272,16 +293,25 @@ def run_server(server: Server, *, host: str, port: int, drain_seconds: float) ->
         await asyncio.gather(*(drain_one(drain_seconds) for drain_one in drains))
 
     purging: list[asyncio.Task[None]] = []
+    sending: list[asyncio.Task[None]] = []
 
     async def on_startup() -> None:
         if server.sip is not None:
             await start_sip(server.sip)
         if server.engine is not None and server.now is not None:
             purging.append(asyncio.create_task(purge_daily(server.engine, server.now), name="privacy-purge"))
+        if server.sms is not None:
+            sending.append(asyncio.create_task(server.sms.run(), name="sms-sender"))
 
     async def on_shutdown() -> None:
         for task in purging:
             task.cancel()
+        if server.sms is not None:
+            server.sms.stop()  # the sends in progress are recorded; a message cut short is sent again later, once
+            if sending:
+                await asyncio.wait(sending, timeout=SMS_STOP_SECONDS)
+            for task in sending:
+                task.cancel()
         if server.sip is not None:
             await server.sip.close()
 

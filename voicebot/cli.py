@@ -24,6 +24,7 @@ def _register() -> None:
         requests,
         serve,
         slots,
+        sms,
         softphone,
         staff,
     )
@@ -33,6 +34,7 @@ def _register() -> None:
         slots,
         appointments,
         requests,
+        sms,
         calls,
         privacy,
         chat,

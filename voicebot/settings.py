@@ -110,6 +110,7 @@ def twilio_settings(
         auth_token=token,
         api_base_url=env.get("VOICEBOT_TWILIO_API_URL", "").strip() or "https://api.twilio.com",
         staff_number=env.get("VOICEBOT_STAFF_NUMBER", "").strip() or None,
+        sms_from=env.get("VOICEBOT_TWILIO_SMS_FROM", "").strip() or None,
     )
 
 

@@ -61,6 +61,7 @@ def register(main: click.Group) -> None:
     @click.option("--birth-date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
     @click.option("--phone", required=True, help="e.g. +33612345678, or as dialled in the practice's country.")
     @click.option("--json", "as_json", is_flag=True, help="Print the appointment as JSON.")
+    @click.option("--no-sms", "no_sms", is_flag=True, help="Send the patient no text message about it.")
     def book(
         env: Env,
         practitioner_id: str,
@@ -71,8 +72,12 @@ def register(main: click.Group) -> None:
         birth_date: datetime,
         phone: str,
         as_json: bool,
+        no_sms: bool,
     ) -> None:
-        """Book an appointment; prints its reference (exit 1 with the reason if that time is not free)."""
+        """Book an appointment; prints its reference (exit 1 with the reason if that time is not free).
+
+        The patient gets a text when their number is a mobile and the practice sends texts, unless --no-sms.
+        """
         if not first_name.strip() or not last_name.strip():
             raise BookingError("first and last name must not be empty")
         service = env.service()
@@ -81,7 +86,8 @@ def register(main: click.Group) -> None:
         motif = service.clinic().motif(motif_id) if motif_id in {m.id for m in service.clinic().motifs} else None
         end = begin + timedelta(minutes=motif.duration_minutes if motif else 0)
         patient = PatientDetails(first_name.strip(), last_name.strip(), birth_date.date(), phone)
-        record = service.book(Slot(begin, end, practitioner_id, motif_id), patient, env.now(), source=Source.STAFF)
+        slot = Slot(begin, end, practitioner_id, motif_id)
+        record = service.book(slot, patient, env.now(), source=Source.STAFF, notify=not no_sms)
         if as_json:
             emit_json(record.as_json())
         else:
@@ -124,21 +130,26 @@ def register(main: click.Group) -> None:
 
     @command(appointments, "cancel")
     @click.argument("reference")
-    def cancel(env: Env, reference: str) -> None:
-        """Cancel the appointment with this REFERENCE."""
-        record = env.service().cancel(reference, env.now())
+    @click.option("--no-sms", "no_sms", is_flag=True, help="Send the patient no text message about it.")
+    def cancel(env: Env, reference: str, no_sms: bool) -> None:
+        """Cancel the appointment with this REFERENCE (the patient gets a text unless --no-sms)."""
+        record = env.service().cancel(reference, env.now(), notify=not no_sms)
         click.echo(f"Cancelled: {describe(record)}")
 
     @command(appointments, "move")
     @click.argument("reference")
     @click.option("--start", required=True, metavar="LOCAL-DATETIME", help="New time, e.g. 2026-12-09T11:00.")
     @click.option("--practitioner", "practitioner_id", help="New practitioner (default: the same).")
-    def move(env: Env, reference: str, start: str, practitioner_id: str | None) -> None:
-        """Move an appointment; the original is kept if the new time is not free. Prints the new reference."""
+    @click.option("--no-sms", "no_sms", is_flag=True, help="Send the patient no text message about it.")
+    def move(env: Env, reference: str, start: str, practitioner_id: str | None, no_sms: bool) -> None:
+        """Move an appointment; the original is kept if the new time is not free. Prints the new reference.
+
+        The patient gets one text with the new time unless --no-sms.
+        """
         service = env.service()
         old = service.get(reference)
         begin = parse_local(start, env)
         slot = Slot(begin, begin + (old.end - old.start), practitioner_id or old.practitioner_id, old.motif_id)
-        record = service.reschedule(reference, slot, env.now(), source=Source.STAFF)
+        record = service.reschedule(reference, slot, env.now(), source=Source.STAFF, notify=not no_sms)
         click.echo(record.reference)
         click.echo(f"Moved: {describe(record)}", err=True)

@@ -15,10 +15,12 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.clinic import Clinic, load_clinic
+from booking.db import migrate, open_engine
 from booking.errors import BookingError, ClinicFileError, NotConfigured
 from booking.service import BookingService
 from booking.store import ApplyReport, apply_clinic
 from voicebot.settings import BadSetting, Clock, db_url
+from voicebot.sms_texts import SmsTexts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,9 +34,13 @@ class Env:
         self._service: BookingService | None = None
 
     def service(self) -> BookingService:
-        """The booking service on the chosen database (migrated on first use)."""
+        """The booking service on the chosen database (migrated on first use), writing the patients' texts
+        (`SmsTexts`; the clinic file's `[sms]` decides whether any is sent).
+        """
         if self._service is None:
-            self._service = BookingService.open(self.url)
+            engine = open_engine(self.url)
+            migrate(engine)
+            self._service = BookingService(engine, texts=SmsTexts())
         return self._service
 
     def now(self) -> Any:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from booking.errors import AppointmentNotFound, SlotUnavailable, UnknownEntity
 from booking.records import PatientDetails, Source, Status
 from booking.slots import Slot, SlotQuery
+from booking.sms_outbox import Outbox
 from voicebot.console.book_views import parse_clock, parse_day, patient_query, reason_key, to_e164, week_grid
 from voicebot.console.context import PREFIX, ConsoleContext
 from voicebot.console.routes_calls import calls_chart
@@ -165,11 +166,14 @@ def book_router(ctx: ConsoleContext) -> APIRouter:
             record = ctx.service.get(reference)
         except AppointmentNotFound:
             return ctx.render(request, "error.html", status=404, message="book.error.not_found")
-        return ctx.render(request, "appointment.html", status=status, record=record, clinic=ctx.clinic(), error=error)
+        texts = Outbox(ctx.service.engine).find(reference=record.reference)
+        return ctx.render(
+            request, "appointment.html", status=status, record=record, clinic=ctx.clinic(), error=error, texts=texts
+        )
 
     @router.get("/appointments/{reference}")
     def appointment(request: Request, reference: str) -> Response:
-        """One appointment, with the forms to move or cancel it."""
+        """One appointment, the texts sent to the patient about it, and the forms to move or cancel it."""
         return detail(request, reference)
 
     @router.post("/appointments/{reference}/cancel")
