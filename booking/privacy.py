@@ -1,10 +1,10 @@
 """Privacy by design: the retention purge, finding a patient, erasing one, and the exports (`privacy_export`).
 
 The purge applies the clinic file's `[privacy]` limits (`Retention`): transcripts past `transcript_days` are
-emptied, calls past `call_log_days` deleted, and every patient whose last appointment ended more than
-`patient_data_years` ago is anonymised everywhere (appointments stay, as anonymous counts). One purge runs at a
-time: on PostgreSQL a second one finds the advisory lock taken and skips; on SQLite it waits for the first
-one's `BEGIN IMMEDIATE` transaction and then finds nothing left to do.
+emptied, calls and text messages (sent or given up) past `call_log_days` deleted, and every patient whose last
+appointment ended more than `patient_data_years` ago is anonymised everywhere (appointments stay, as anonymous
+counts). One purge runs at a time: on PostgreSQL a second one finds the advisory lock taken and skips; on SQLite
+it waits for the first one's `BEGIN IMMEDIATE` transaction and then finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from booking.models import (
     PatientRow,
     PracticeRow,
     RequestRow,
+    SmsMessageRow,
 )
 from booking.privacy_export import PatientNotFound, export_corpus, export_patient, read_retention
 from booking.privacy_retention import MAX_PATIENT_DATA_YEARS, Retention
@@ -61,6 +62,8 @@ class PurgeReport:
     calls_deleted: int = 0
     patients_anonymised: int = 0
     requests_anonymised: int = 0
+    texts_deleted: int = 0
+    """Text messages sent or given up more than `call_log_days` ago, and those of the patients anonymised."""
     skipped: bool = False
     """Another purge held the lock: this one did nothing."""
     dry_run: bool = False
@@ -73,7 +76,8 @@ class PurgeReport:
         """The counts, as the audit line says them (no name, no number)."""
         return (
             f"{self.transcripts_deleted} transcript(s) deleted, {self.calls_deleted} call(s) deleted, "
-            f"{self.patients_anonymised} patient(s) anonymised, {self.requests_anonymised} request(s) anonymised"
+            f"{self.patients_anonymised} patient(s) anonymised, {self.requests_anonymised} request(s) anonymised, "
+            f"{self.texts_deleted} text(s) deleted"
         )
 
 
@@ -86,6 +90,7 @@ class EraseReport:
     """Future appointments cancelled (the time is free again)."""
     transcripts_deleted: int
     requests_anonymised: int
+    texts_deleted: int
 
     def as_json(self) -> dict[str, object]:
         """The stable JSON shape of `voicebot privacy erase --json`."""
@@ -145,7 +150,12 @@ def _purge(session: Session, now: datetime, dry_run: bool) -> PurgeReport:
     )
     scrub_audit(session, [Identity(r.first_name, r.last_name, r.birth_date, r.callback_phone) for r in old_requests])
     requests = scrubbed.requests + anonymise_requests(session, old_requests)
-    return PurgeReport(transcripts + scrubbed.transcripts, calls, len(patients), requests, dry_run=dry_run)
+    old_texts = delete(SmsMessageRow).where(
+        col(SmsMessageRow.status).in_(["sent", "failed"]),
+        col(SmsMessageRow.created_at) < now - timedelta(days=retention.call_log_days),
+    )
+    texts = scrubbed.texts + _count(session.execute(old_texts))
+    return PurgeReport(transcripts + scrubbed.transcripts, calls, len(patients), requests, texts, dry_run=dry_run)
 
 
 def _expired_patients(session: Session, cutoff: datetime) -> list[PatientRow]:
@@ -233,10 +243,11 @@ def erase_patient(engine: Engine, patient_id: int, now: datetime, *, by: str) ->
                 .values(bookings_version=PracticeRow.bookings_version + 1)
             )
         scrubbed = anonymise_patients(session, [row], now)
-        report = EraseReport(patient_id, len(future), scrubbed.transcripts, scrubbed.requests)
+        report = EraseReport(patient_id, len(future), scrubbed.transcripts, scrubbed.requests, scrubbed.texts)
         details = (
             f"patient {patient_id}: {report.appointments_cancelled} appointment(s) cancelled, "
-            f"{report.transcripts_deleted} transcript(s) deleted, {report.requests_anonymised} request(s) anonymised"
+            f"{report.transcripts_deleted} transcript(s) deleted, {report.requests_anonymised} request(s) "
+            f"anonymised, {report.texts_deleted} text(s) deleted"
         )
         session.add(AuditEntryRow(at=now, username=by, action="privacy.erase", details=details))
         session.commit()

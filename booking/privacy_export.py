@@ -5,16 +5,24 @@ that may be used to tune recognition and understanding (refused calls and patien
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, col
 
 from booking.calls import CallLog, read_transcript
 from booking.db import reader
 from booking.errors import BookingError
-from booking.models import AppointmentRow, CallLogRow, CallPatientRow, PatientRow, PracticeRow, RequestRow
+from booking.models import (
+    AppointmentRow,
+    CallLogRow,
+    CallPatientRow,
+    PatientRow,
+    PracticeRow,
+    RequestRow,
+    SmsMessageRow,
+)
 from booking.privacy_retention import Retention
 from booking.privacy_scrub import Identity, identity_patterns, scrub_text
 from booking.records import PatientDetails, RequestCategory, RequestRecord, RequestStatus
@@ -40,7 +48,8 @@ def export_patient(
     engine: Engine, patient_id: int, *, by: str = "cli", now: datetime | None = None
 ) -> dict[str, object]:
     """Everything held on a patient, JSON-ready: identity, preferences, appointments, calls with their
-    transcripts, requests. Audited (`privacy.export`, the patient's number only); `now` defaults to the clock.
+    transcripts, requests, text messages. Audited (`privacy.export`, the patient's number only); `now` defaults
+    to the clock.
 
     Raises:
         PatientNotFound: no patient has this number.
@@ -80,6 +89,7 @@ def export_patient(
             "anonymised_at": row.anonymised_at.isoformat() if row.anonymised_at else None,
         }
         preferences = {"reuse_refused": row.reuse_refused}
+        texts = [_text(m, zone) for m in _texts_of(session, row)]
     calls = [call.as_json(with_transcript=True) for call in CallLog(engine).for_patient(patient_id)]
     StaffStore(engine).record(by, "privacy.export", f"patient {patient_id}", now or datetime.now(UTC))
     return {
@@ -88,6 +98,7 @@ def export_patient(
         "appointments": appointments,
         "calls": calls,
         "requests": requests,
+        "texts": texts,
     }
 
 
@@ -166,3 +177,23 @@ def _request(row: RequestRow) -> RequestRecord:
         done_at=row.done_at,
         done_by=row.done_by,
     )
+
+
+def _texts_of(session: Session, patient: PatientRow) -> list[SmsMessageRow]:
+    """The text messages about the patient's appointments or to their number, oldest first."""
+    theirs = select(col(AppointmentRow.id)).where(col(AppointmentRow.patient_id) == patient.id)
+    to_them = col(SmsMessageRow.to_phone) == (patient.phone or None)
+    condition = or_(col(SmsMessageRow.appointment_id).in_(theirs), to_them)
+    return list(session.scalars(select(SmsMessageRow).where(condition).order_by(col(SmsMessageRow.created_at))))
+
+
+def _text(row: SmsMessageRow, zone: tzinfo) -> dict[str, object]:
+    return {
+        "kind": row.kind,
+        "to": row.to_phone,
+        "body": row.body,
+        "reference": row.reference,
+        "status": row.status,
+        "created_at": row.created_at.astimezone(zone).isoformat(),
+        "sent_at": row.sent_at.astimezone(zone).isoformat() if row.sent_at else None,
+    }

@@ -10,10 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import phonenumbers
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
-from booking.models import AuditEntryRow, CallLogRow, CallPatientRow, PatientRow, RequestRow
+from booking.models import (
+    AppointmentRow,
+    AuditEntryRow,
+    CallLogRow,
+    CallPatientRow,
+    PatientRow,
+    RequestRow,
+    SmsMessageRow,
+)
 from booking.service import fold_name
 
 ANONYMOUS_BIRTH_DATE = date(1900, 1, 1)
@@ -46,11 +54,14 @@ class Scrubbed:
     """Transcripts emptied (calls of the patients)."""
     requests: int = 0
     """Request rows anonymised."""
+    texts: int = 0
+    """Text messages deleted (to their numbers, or about their appointments)."""
 
 
 def anonymise_patients(session: Session, rows: Sequence[PatientRow], now: datetime) -> Scrubbed:
     """Remove these patients' identities everywhere: their rows (`reuse_refused` kept), the caller number and
-    transcript of their calls, the requests in their name or with their number, and the audit trail.
+    transcript of their calls, the requests in their name or with their number, the text messages about their
+    appointments or to their numbers (a STOP stays: it is honoured for the number), and the audit trail.
     """
     identities = [Identity.of(row) for row in rows]
     ids = [row.id for row in rows if row.id is not None]
@@ -69,6 +80,11 @@ def anonymise_patients(session: Session, rows: Sequence[PatientRow], now: dateti
     if phones:
         session.execute(update(CallLogRow).where(col(CallLogRow.caller_phone).in_(phones)).values(caller_phone=None))
     done.requests = anonymise_requests(session, _their_requests(session, identities, phones))
+    their_appointments = select(col(AppointmentRow.id)).where(col(AppointmentRow.patient_id).in_(ids))
+    texts = delete(SmsMessageRow).where(
+        or_(col(SmsMessageRow.appointment_id).in_(their_appointments), col(SmsMessageRow.to_phone).in_(phones or [""]))
+    )
+    done.texts = int(session.execute(texts).rowcount)  # type: ignore[attr-defined]
     scrub_audit(session, identities)
     return done
 

@@ -105,6 +105,7 @@ def test_erasure_cancels_the_future_and_leaves_nothing_of_the_patient(db_url: st
         "appointments_cancelled": 1,
         "transcripts_deleted": 1,
         "requests_anonymised": 1,
+        "texts_deleted": 0,
     }
     assert service.get(future).status is Status.CANCELLED and service.get(past).status is Status.BOOKED
     with Session(service.engine) as session:

@@ -118,6 +118,7 @@ def test_purge_past_each_limit_leaves_nothing_of_the_patients(db_url: str, tmp_p
     call(tmp_path, db_url, JEAN, "+33698765432")  # through the program: `voicebot chat` writes the call log
     chat_here(db_url, MARIE, "+33611223344")
     counts = {"transcripts_deleted": 2, "calls_deleted": 0, "patients_anonymised": 0, "requests_anonymised": 0}
+    counts["texts_deleted"] = 0
     month = "2026-12-29T10:00"  # 31 days later: past transcript_days
     assert purged(db_url, month, "--dry-run") == {**counts, "skipped": False, "dry_run": True}
     assert [c["transcript_kept"] for c in listed(db_url)] == [True, True]  # a dry run changes nothing
@@ -127,7 +128,7 @@ def test_purge_past_each_limit_leaves_nothing_of_the_patients(db_url: str, tmp_p
     said = ok("privacy", "purge", "--dry-run", db=db_url, now="2027-03-01T10:00").strip()  # past call_log_days
     assert said == (
         "Dry run, nothing changed: would have 0 transcript(s) deleted, 2 call(s) deleted, 0 patient(s) anonymised, "
-        "0 request(s) anonymised."
+        "0 request(s) anonymised, 0 text(s) deleted."
     )
     assert purged(db_url, "2027-03-01T10:00")["calls_deleted"] == 2 and listed(db_url) == []
     assert purged(db_url, "2029-12-01T10:00")["patients_anonymised"] == 0  # not 3 years after 1-2 December yet

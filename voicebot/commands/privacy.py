@@ -162,5 +162,5 @@ def register(main: click.Group) -> None:
         click.echo(
             f"Erased patient {found}: {report.appointments_cancelled} future appointment(s) cancelled, "
             f"{report.transcripts_deleted} transcript(s) deleted, {report.requests_anonymised} request(s) "
-            "anonymised. Their refusal of reuse, if any, is kept."
+            f"anonymised, {report.texts_deleted} text(s) deleted. Their refusal of reuse, if any, is kept."
         )
