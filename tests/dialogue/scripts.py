@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from booking.clinic import Clinic, load_clinic
 from booking.records import AppointmentRecord, PatientDetails, Source, Status
+from booking.sms import SmsSettings
 from dialogue.actions import Action, Expect, HangUp, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
@@ -43,7 +44,9 @@ def event_for(line: str) -> Event:
 
 
 def clinic_for(spec: dict[str, Any]) -> Clinic:
-    return load_clinic(CLINICS[spec.get("clinic", spec.get("locale", "fr"))])
+    """The script's practice (`clinic`, else its locale's sample); `texts = true` turns its text messages on."""
+    clinic = load_clinic(CLINICS[spec.get("clinic", spec.get("locale", "fr"))])
+    return replace(clinic, sms=SmsSettings(enabled=True)) if spec.get("texts") else clinic
 
 
 def make_port(spec: dict[str, Any], clinic: Clinic, now: datetime) -> FakePort:

@@ -32,6 +32,7 @@ TYPED = {
     Phase.BIRTH: "14071985",
     Phase.FIND_BIRTH: "14071985",
     Phase.PHONE: "0612345678",
+    Phase.MOBILE: "0612345678",
 }
 """Questions answered with a keyed number rather than a menu key."""
 
@@ -116,8 +117,8 @@ def test_every_offered_key_is_understood(question: Question) -> None:
     assert prompt is not None
     if phase in TYPED:
         keys = TYPED[phase]
-        if phase is Phase.PHONE and question.ctx.clinic.practice.country == "GB":
-            keys = "07700900123"
+        if phase in (Phase.PHONE, Phase.MOBILE) and question.ctx.clinic.practice.country == "GB":
+            keys = "07911123456" if phase is Phase.MOBILE else "07700900123"
         _understood(question, keys)
         return
     if phase is Phase.WHEN:
