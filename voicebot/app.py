@@ -64,9 +64,13 @@ def fixed_prompts(service: BookingService, locale: str) -> list[str]:
     ]
 
 
-def load_speech(service: BookingService) -> Engines | None:
+def load_speech(service: BookingService) -> Engines:
     """Load the speech engines for the practice's language (shared by every call) and pre-render its fixed
-    prompts; `None`, with a warning, when the models are not installed.
+    prompts.
+
+    Raises:
+        BadSetting: The models are not installed: the message names `voicebot models install`, and
+            `--no-voice` for a server without phone lines.
     """
     from voicebot.pipeline.engines import load_engines, shared_engines
     from voicebot.speech.errors import ModelMissing
@@ -76,8 +80,7 @@ def load_speech(service: BookingService) -> Engines | None:
     try:
         engines = shared_engines(lambda: load_engines((locale,)))
     except ModelMissing as error:
-        note(f"warning: {error}")
-        return None
+        raise BadSetting(f"{error}. Or serve the console alone, without phone lines: add --no-voice") from error
     seconds = engines.synthesizer(locale).prerender(fixed_prompts(service, locale))
     note(f"Speech models ready in {engines.load_seconds:.1f} s, fixed prompts in {seconds:.1f} s.")
     return engines
