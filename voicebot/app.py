@@ -22,6 +22,7 @@ from telephony.sip.errors import ListenFailed
 from voicebot.settings import BadSetting, Clock, SipSettings, twilio_settings
 
 if TYPE_CHECKING:
+    import uvicorn
     from fastapi import FastAPI
 
     from telephony.sip.gateway import SipGateway
@@ -282,14 +283,38 @@ async def start_sip(gateway: SipGateway) -> None:
     )
 
 
-def run_server(server: Server, *, host: str, port: int, drain_seconds: float) -> None:
-    """Serve until stopped: SIGTERM drains both gateways for `drain_seconds`, then the process exits."""
+def web_config(app: FastAPI, *, host: str, port: int, forwarded_allow_ips: tuple[str, ...] = ()) -> uvicorn.Config:
+    """The web application's uvicorn settings. uvicorn believes `X-Forwarded-For` and `-Proto` only from the
+    proxies in `forwarded_allow_ips` (`voicebot.settings.forwarded_allow_ips`); without any, they are ignored and
+    the connecting address is the client's (what the console's login throttle counts).
+    """
     import uvicorn
 
+    if not forwarded_allow_ips:  # uvicorn would otherwise trust loopback (or $FORWARDED_ALLOW_IPS)
+        return uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=list(forwarded_allow_ips),
+        server_header=False,
+    )
+
+
+def run_server(
+    server: Server, *, host: str, port: int, drain_seconds: float, forwarded_allow_ips: tuple[str, ...] = ()
+) -> None:
+    """Serve until stopped: SIGTERM drains both gateways for `drain_seconds`, then the process exits; forwarded
+    headers are believed only from `forwarded_allow_ips` (see `web_config`).
+    """
     from voicebot.server import DrainingServer
 
     note(f"Staff console: http://{host}:{port}/admin  (create an account: voicebot staff add NAME --role admin)")
-    config = uvicorn.Config(server.app, host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+    if forwarded_allow_ips:
+        note(f"Client addresses: from X-Forwarded-For when sent by {', '.join(forwarded_allow_ips)}")
+    config = web_config(server.app, host=host, port=port, forwarded_allow_ips=forwarded_allow_ips)
     drains = [gateway.drain for gateway in (server.twilio, server.sip) if gateway is not None]
 
     async def drain() -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "SipSettings",
     "TwilioSettings",
     "db_url",
+    "forwarded_allow_ips",
     "sip_settings",
     "twilio_settings",
 ]
@@ -43,6 +44,32 @@ def db_url(option: str | None) -> str:
 
 class BadSetting(ValueError):
     """A setting has a value we cannot use; the message says which and why."""
+
+
+def forwarded_allow_ips(option: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The reverse proxies whose `X-Forwarded-For` names the client: `--forwarded-allow-ips`, else
+    `VOICEBOT_FORWARDED_ALLOW_IPS`; comma-separated addresses or CIDR networks, returned in canonical form.
+    Empty (the default): forwarded headers are ignored and the connecting address is the client's.
+
+    Raises:
+        BadSetting: An item is neither an IP address nor a network.
+    """
+    import ipaddress
+
+    env = os.environ if environ is None else environ
+    source = "--forwarded-allow-ips" if option is not None else "VOICEBOT_FORWARDED_ALLOW_IPS"
+    text = option if option is not None else env.get("VOICEBOT_FORWARDED_ALLOW_IPS", "")
+    proxies: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)))
+        except ValueError as err:
+            raise BadSetting(
+                f"{source} {item!r} is not the IP address or network (CIDR) of a proxy (e.g. 127.0.0.1 or 10.0.0.0/8)"
+            ) from err
+    return tuple(dict.fromkeys(proxies))
 
 
 @dataclass(frozen=True)

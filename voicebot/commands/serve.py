@@ -9,7 +9,7 @@ import click
 from booking.clinic import load_clinic
 from booking.errors import NotConfigured
 from voicebot.commands.base import Env, command, load_clinic_or_fail
-from voicebot.settings import SAMPLE_CLINIC, sip_settings
+from voicebot.settings import SAMPLE_CLINIC, forwarded_allow_ips, sip_settings
 
 
 def register(main: click.Group) -> None:
@@ -68,6 +68,15 @@ def register(main: click.Group) -> None:
         help="A network SIP calls may come from (repeatable; default: loopback only).",
     )
     @click.option(
+        "--forwarded-allow-ips",
+        "forwarded_ips",
+        metavar="LIST",
+        help="Behind a reverse proxy (nginx, Caddy...): its addresses or networks, comma-separated "
+        "(e.g. 127.0.0.1 or 10.0.0.0/8). Only requests coming from them may name the real client in "
+        "X-Forwarded-For, which the console's login limits and the log then use. Default: none, "
+        "forwarded headers are ignored (env VOICEBOT_FORWARDED_ALLOW_IPS).",
+    )
+    @click.option(
         "--log-level",
         type=click.Choice(["debug", "info", "warning"]),
         default="info",
@@ -85,6 +94,7 @@ def register(main: click.Group) -> None:
         sip_port: int,
         sip_max_calls: int,
         sip_allow: tuple[str, ...],
+        forwarded_ips: str | None,
         log_level: str,
     ) -> None:
         """Serve the staff console on http://HOST:PORT/admin, the Twilio gateway when configured, and the SIP
@@ -97,6 +107,7 @@ def register(main: click.Group) -> None:
         from voicebot.app import build_server, run_server, show_our_logs
 
         sip = sip_settings(sip_host, sip_port, sip_max_calls, sip_allow)  # bad values stop here, before the models
+        proxies = forwarded_allow_ips(forwarded_ips)
         show_our_logs(log_level)
         service = env.service()
         if clinic_file:
@@ -111,4 +122,4 @@ def register(main: click.Group) -> None:
                 env.apply(load_clinic(SAMPLE_CLINIC))
                 click.echo(f"No practice configured yet: applied the sample {SAMPLE_CLINIC}.", err=True)
         server = build_server(service, env.clock, host=host, port=port, voice=voice, sip=sip)
-        run_server(server, host=host, port=port, drain_seconds=drain_seconds)
+        run_server(server, host=host, port=port, drain_seconds=drain_seconds, forwarded_allow_ips=proxies)

@@ -20,6 +20,9 @@ def _safe_next(target: str) -> str:
 
 
 def _address(request: Request) -> str:
+    """The client's address: the connecting one, or what a trusted proxy says (`voicebot serve
+    --forwarded-allow-ips`, applied by uvicorn before the request reaches us).
+    """
     return request.client.host if request.client else "?"
 
 
@@ -62,7 +65,7 @@ def auth_routers(ctx: ConsoleContext) -> tuple[APIRouter, APIRouter]:
         password: Annotated[str, Form()] = "",
         next_url: Annotated[str, Form(alias="next")] = "",
     ) -> Response:
-        """Check the password (throttled per user name and address) and open a session."""
+        """Check the password (wrong ones counted per user name and per address) and open a session."""
         address = _address(request)
         wait = ctx.throttle.retry_after(username, address)
         if wait > 0:

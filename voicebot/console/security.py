@@ -2,16 +2,18 @@
 
 A session is a signed cookie (itsdangerous) holding the user name, a CSRF token, a session id and a
 fingerprint of the password hash: changing a password or removing an account ends its sessions, and
-logging out revokes the session id for as long as the cookie could still be valid.
+logging out revokes the session id for as long as the cookie could still be valid. Wrong passwords are counted
+per user name and per client address (`LoginThrottle`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -115,46 +117,97 @@ def csrf_matches(session: SessionData | None, token: object) -> bool:
     return secrets.compare_digest(session.csrf.encode(), token.encode())
 
 
-@dataclass
+MAX_TRACKED = 50_000
+"""Entries kept per count at most: beyond, stale ones go, then the oldest (guessed names cannot fill memory)."""
+
+
 class _Failures:
-    times: list[float] = field(default_factory=list)
+    """Times of recent failures per key (an account name or an address), within `window` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._times: dict[str, list[float]] = {}
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds before `key` may try again (0: allowed now)."""
+        times = [t for t in self._times.get(key, ()) if now - t < self.window]
+        if len(times) < self.limit:
+            return 0.0
+        return max(0.0, times[-1] + self.window - now)
+
+    def add(self, key: str, now: float) -> None:
+        if key not in self._times and len(self._times) >= MAX_TRACKED:
+            self._forget_stale(now)
+        times = [t for t in self._times.pop(key, ()) if now - t < self.window]
+        self._times[key] = [*times[-(self.limit - 1) :], now] if self.limit > 1 else [now]
+
+    def forget(self, key: str) -> None:
+        self._times.pop(key, None)
+
+    def _forget_stale(self, now: float) -> None:
+        self._times = {k: v for k, v in self._times.items() if now - v[-1] < self.window}
+        excess = len(self._times) - MAX_TRACKED // 2
+        if excess > 0:  # still full of fresh entries: drop those whose last failure is oldest (insertion order)
+            self._times = dict(list(self._times.items())[excess:])
+
+
+def account_key(username: str) -> str:
+    """What the throttle counts for a user name: its normalised form (as `StaffStore` looks it up), digested
+    so that long made-up names cost no memory; the same for names of no account.
+    """
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+
+
+def address_key(address: str) -> str:
+    """What the throttle counts for a client address: the address, or its /64 for IPv6 (one subscriber's block)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class LoginThrottle:
-    """After `limit` wrong passwords for one user name from one address within `window` seconds, refuse
-    every attempt (right password included) until `window` seconds after the last failure.
+    """Wrong passwords are counted twice: per user name, whatever the address, and per client address, whatever
+    the names. After `account_limit` failures for a name, or `address_limit` from an address, within `window`
+    seconds, every attempt with that name, or from that address, is refused (right password included) until
+    `window` seconds after its last failure. Names of no account are counted the same way, so the answer never
+    tells whether an account exists.
     """
 
-    def __init__(self, monotonic: Callable[[], float], limit: int = 10, window: float = 15 * 60) -> None:
+    def __init__(
+        self,
+        monotonic: Callable[[], float],
+        account_limit: int = 10,
+        address_limit: int = 30,
+        window: float = 15 * 60,
+    ) -> None:
         self._monotonic = monotonic
-        self.limit = limit
-        self.window = window
-        self._failures: dict[tuple[str, str], _Failures] = {}
+        self._accounts = _Failures(account_limit, window)
+        self._addresses = _Failures(address_limit, window)
         self._lock = threading.Lock()
 
     def retry_after(self, username: str, address: str) -> float:
-        """Seconds before this user name may try again from this address (0: allowed now)."""
+        """Seconds before this user name may be tried again from this address (0: allowed now)."""
         now = self._monotonic()
         with self._lock:
-            entry = self._failures.get((username.strip().lower(), address))
-            if entry is None:
-                return 0.0
-            entry.times = [t for t in entry.times if now - t < self.window]
-            if len(entry.times) < self.limit:
-                return 0.0
-            return max(0.0, entry.times[-1] + self.window - now)
+            return max(self._accounts.wait(account_key(username), now), self._addresses.wait(address_key(address), now))
 
     def failed(self, username: str, address: str) -> None:
-        """Record a wrong password."""
+        """Record a wrong password (or an unknown name), against the name and against the address."""
         now = self._monotonic()
         with self._lock:
-            if len(self._failures) > 10_000:  # forget stale entries so guessing names cannot fill memory
-                self._failures = {
-                    k: v for k, v in self._failures.items() if v.times and now - v.times[-1] < self.window
-                }
-            self._failures.setdefault((username.strip().lower(), address), _Failures()).times.append(now)
+            self._accounts.add(account_key(username), now)
+            self._addresses.add(address_key(address), now)
 
     def succeeded(self, username: str, address: str) -> None:
-        """Forget the failures of a user who logged in."""
+        """Forget the failures of a user name that logged in (the address keeps its count: logging in to an
+        account of one's own must not reset the guesses made at others).
+        """
         with self._lock:
-            self._failures.pop((username.strip().lower(), address), None)
+            self._accounts.forget(account_key(username))
