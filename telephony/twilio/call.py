@@ -204,10 +204,10 @@ class TwilioCall:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     return StreamEnd.DISCONNECT
-                parsed = wire.parse_inbound(message.get("text") or message.get("bytes") or "")
+                data = message.get("text") or message.get("bytes") or ""
+                parsed = wire.parse_inbound(data)
                 if isinstance(parsed, wire.Rejected | wire.Connected | wire.Start):
-                    self.rejected += 1
-                    log.debug("call %s: skipped a message (%s)", self.call_sid, getattr(parsed, "reason", parsed))
+                    self._skip(parsed, data)
                 elif isinstance(parsed, wire.Media):
                     for media in self._reorder.push(parsed):
                         self._inbox.put(media)
@@ -223,6 +223,16 @@ class TwilioCall:
                     self._inbox.put(parsed)
         finally:
             self.closed = True
+
+    def _skip(self, parsed: wire.Rejected | wire.Connected | wire.Start, data: str | bytes) -> None:
+        """Count a message the call cannot use; the first is logged as a warning, the others at debug level.
+
+        Described by its reason and length only: a message may hold anything, the caller's number included.
+        """
+        self.rejected += 1
+        reason = parsed.reason if isinstance(parsed, wire.Rejected) else f"unexpected {type(parsed).__name__.lower()}"
+        level = logging.WARNING if self.rejected == 1 else logging.DEBUG
+        log.log(level, "call %s: skipped a message (%s; %d characters)", self.call_sid, reason, len(data))
 
     def finish(self) -> None:
         """The stream is over: end the event iterator and release `wait_played` waiters."""

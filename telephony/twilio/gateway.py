@@ -216,15 +216,29 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
             await self._run(call)
 
     async def _read_start(self, websocket: WebSocket) -> wire.Start | None:
+        """The stream's `start`, or `None` (logged) when the socket closed or sent something else first.
+
+        Twilio sends only `connected` before `start`: an unreadable message there is refused, not skipped.
+        The log line describes it by its reason and length only (a payload may hold anything).
+        """
         try:
             async with asyncio.timeout(self.start_timeout):
                 for _ in range(10):
                     message = await websocket.receive()
                     if message["type"] == "websocket.disconnect":
                         return None
-                    parsed = wire.parse_inbound(message.get("text") or message.get("bytes") or "")
+                    data = message.get("text") or message.get("bytes") or ""
+                    parsed = wire.parse_inbound(data)
                     if isinstance(parsed, wire.Start):
                         return parsed
+                    if isinstance(parsed, wire.Rejected):
+                        log.warning(
+                            "media stream refused: unreadable message before start (%s; %d characters)",
+                            parsed.reason,
+                            len(data),
+                        )
+                        return None
+                log.warning("media stream refused: no start message in the first 10")
         except TimeoutError:
             log.warning("media stream: no start message within %.0f s", self.start_timeout)
         return None

@@ -5,8 +5,10 @@ mark, echoed once the audio before it was played) and `stop`; sequence numbers, 
 strings of digits. We may send only `media`, `mark` and `clear` (anything else is Twilio error 31924).
 
 Parsing never raises: malformed JSON, bad base64, unknown events and missing fields come back as `Rejected`,
-so that one bad message does not end a call. The same parsers serve pipecat's `TwilioFrameSerializer` wire
-format (identical JSON), and the simulated carrier uses the builders of the other direction.
+so that one bad message does not end a call; so does JSON nested deeper than `MAX_DEPTH`, refused before it is
+decoded (Python's decoder recurses once per level). A rejection's reason never quotes the message. The same
+parsers serve pipecat's `TwilioFrameSerializer` wire format (identical JSON, read through `transport.py`), and
+the simulated carrier uses the builders of the other direction.
 """
 
 from __future__ import annotations
@@ -14,14 +16,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from telephony.g711 import PHONE_RATE
 
 MAX_MESSAGE_CHARS = 256 * 1024
 """Longer messages are rejected unread (a media frame is about 300 characters)."""
+MAX_DEPTH = 32
+"""Deeper nesting of arrays and objects is rejected undecoded (Twilio's messages nest 3 deep)."""
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+"""A JSON string (or what is left of an unterminated one): its brackets do not nest. Possessive, so linear."""
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 
 
 @dataclass(frozen=True)
@@ -129,12 +138,23 @@ class _Bad(Exception):
     pass
 
 
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than `MAX_DEPTH` in `text` (without decoding it)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if brackets.count("[") + brackets.count("{") <= MAX_DEPTH:
+        return False
+    return max(accumulate(1 if bracket in "[{" else -1 for bracket in brackets)) > MAX_DEPTH
+
+
 def _load(data: str | bytes) -> dict[str, Any]:
     if len(data) > MAX_MESSAGE_CHARS:
         raise _Bad(f"message too long ({len(data)} characters)")
     try:
-        message = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
+        text = data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data
+        if _too_deep(text):
+            raise _Bad(f"JSON nested deeper than {MAX_DEPTH} levels")
+        message = json.loads(text)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise _Bad("malformed JSON") from error
     if not isinstance(message, dict):
         raise _Bad("not a JSON object")
@@ -232,7 +252,7 @@ def _inbound(message: dict[str, Any], event: str) -> InboundMessage:
         return Connected(
             _text(message.get("protocol", "Call"), "protocol"), _text(message.get("version", "1.0.0"), "version")
         )
-    raise _Bad(f"unknown event {event!r}")
+    raise _Bad(f"unknown event {event[:24]!r}")
 
 
 def parse_inbound(data: str | bytes) -> InboundMessage | Rejected:
@@ -260,7 +280,7 @@ def parse_outbound(data: str | bytes) -> OutboundMessage | Rejected:
             return OutboundMark(_text(_section(message, "mark").get("name"), "name"))
         if event == "clear":
             return Clear()
-        raise _Bad(f"31924: event {event!r} may not be sent to Twilio")
+        raise _Bad(f"31924: event {event and event[:24]!r} may not be sent to Twilio")
     except _Bad as error:
         return Rejected(str(error), event)
 

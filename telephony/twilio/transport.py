@@ -1,8 +1,10 @@
 """Twilio's media stream as a pipecat transport: pipecat's websocket transport and Twilio serializer, with two
 changes a phone call needs.
 
-* `CallTwilioSerializer` can stop listening to the caller (`muted`): the server mutes a call it is closing, so no
-  half-heard answer reaches the dialogue.
+* `CallTwilioSerializer` reads each message with `protocol.parse_inbound` first, so that a malformed one (deep
+  nesting, bad JSON, bad base64...) is skipped and logged by its reason only; pipecat's own parser would end the
+  call's input on it, or log the whole message. It can also stop listening to the caller (`muted`): the server
+  mutes a call it is closing, so no half-heard answer reaches the dialogue.
 * Barge-in: pipecat's websocket output sends Twilio a `clear` on every interruption, which would also drop the
   part of a non-interruptible prompt (the data notice) that Twilio has buffered; `CallWebsocketTransport` sends
   it only when the audio last written was interruptible.
@@ -10,6 +12,7 @@ changes a phone call needs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pipecat.frames.frames import Frame, InputAudioRawFrame, InputDTMFFrame, InterruptionFrame, OutputAudioRawFrame
@@ -22,20 +25,43 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
+from telephony.twilio import protocol as wire
+
 __all__ = ["CallTwilioSerializer", "CallWebsocketTransport"]
+
+log = logging.getLogger(__name__)
 
 
 class CallTwilioSerializer(TwilioFrameSerializer):
-    """pipecat's Twilio serializer that can stop listening to the caller (`muted`: audio and keys dropped)."""
+    """pipecat's Twilio serializer that skips malformed messages (counted in `rejected`) and can stop listening
+    to the caller (`muted`: audio and keys dropped).
+    """
 
     muted = False
+    rejected = 0
+    """Messages from Twilio that could not be used, skipped (the first one logged as a warning)."""
 
     async def deserialize(self, data: str | bytes) -> Frame | None:
-        """Twilio's message as a frame; nothing from the caller once muted."""
-        frame = await super().deserialize(data)
+        """Twilio's message as a frame (`None`: nothing for the pipeline, or muted); never raises."""
+        parsed = wire.parse_inbound(data)
+        if isinstance(parsed, wire.Rejected):
+            self._skip(parsed.reason, data)
+            return None
+        if not isinstance(parsed, wire.Media | wire.Dtmf):
+            return None  # connected, start, mark, stop: nothing pipecat's serializer makes a frame of
+        try:
+            frame = await super().deserialize(data)
+        except Exception as error:  # a checked message pipecat still fails on must not end the call's input
+            self._skip(type(error).__name__, data)
+            return None
         if self.muted and isinstance(frame, InputAudioRawFrame | InputDTMFFrame):
             return None
         return frame
+
+    def _skip(self, reason: str, data: str | bytes) -> None:
+        self.rejected += 1
+        level = logging.WARNING if self.rejected == 1 else logging.DEBUG
+        log.log(level, "call %s: skipped a message (%s; %d characters)", self._call_sid, reason, len(data))
 
 
 class _CallOutputTransport(FastAPIWebsocketOutputTransport):
