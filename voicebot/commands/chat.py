@@ -33,13 +33,14 @@ def register(main: click.Group) -> None:
     @click.option(
         "--script",
         type=click.Path(exists=True, dir_okay=False),
-        help="Play the caller's lines from FILE (one turn per line; dtmf:123 = keys, silence = no input).",
+        help="Play the caller's lines from FILE (one turn per line; dtmf:123 = keys, silence = no input, "
+        "# = a comment).",
     )
     @click.option(
         "--json",
         "json_mode",
         is_flag=True,
-        help="One JSON object per line on stdout (say/listen/end); caller lines are read from stdin.",
+        help="One JSON object per line on stdout (say/listen/end); every line of stdin is the caller's.",
     )
     @click.option("--language", type=click.Choice(["fr", "en"]), help="Language (default: the practice's).")
     @click.option("--locale", "language", type=click.Choice(["fr", "en"]), hidden=True)  # the former name
@@ -73,5 +74,6 @@ def register(main: click.Group) -> None:
             lines=lines,
             json_mode=json_mode,
             call_log=CallLog(service.engine),
+            comments=script is not None,  # comments belong to script files; stdin lines are all the caller's
         )
         sys.exit(code)

@@ -5,7 +5,9 @@ Caller lines (typed, from a `--script` file, or from stdin in JSON mode):
 * any text: what the caller says;
 * `dtmf:123`: keys pressed on the keypad;
 * `silence` (or an empty line): the no-input timeout;
-* `hangup`, or the end of the input: the caller hangs up (nothing half-booked is kept).
+* `hangup`, or the end of the input: the caller hangs up (nothing half-booked is kept);
+* `# ...`: a comment, skipped, in a `--script` file only; anywhere else (stdin, typed, JSON mode) a line that
+  starts with `#` is what the caller says, like any other.
 
 In JSON mode stdout carries only one JSON object per line: `{"type": "say", "text": ...}` for each bot
 utterance, `{"type": "listen", "expect": ...}` whenever the bot waits for the caller (the next caller line is
@@ -44,10 +46,10 @@ BOT = "bot> "
 CALLER = "you> "
 
 
-def parse_caller_line(line: str) -> Event | None:
-    """One caller line as an event; `None` for a comment line ("# ...") that scripts may contain."""
+def parse_caller_line(line: str, *, comments: bool = True) -> Event | None:
+    """One caller line as an event; `None` for a comment line ("# ...") when `comments` (a script's lines)."""
     text = line.strip()
-    if text.startswith("#"):
+    if comments and text.startswith("#"):
         return None
     if text.casefold().startswith("dtmf:"):
         return KeypadPressed(text[5:].strip())
@@ -163,6 +165,7 @@ def run_chat(
     err: TextIO = sys.stderr,
     inp: TextIO | None = None,
     call_log: CallLog | None = None,
+    comments: bool | None = None,
 ) -> int:
     """Run one simulated call until it ends; return the process exit status.
 
@@ -178,6 +181,8 @@ def run_chat(
         err: Where logs and errors go (stderr).
         inp: Where caller lines are read from when `lines` is `None` (default: stdin).
         call_log: Where the call is written once it ended (`None`: nowhere).
+        comments: Whether lines starting with `#` are comments, skipped (`--script` files); `None`: for `lines`
+            outside JSON mode only. Otherwise every line read is the caller's.
 
     Returns:
         0 when the call ended normally (including the caller hanging up or the input ending),
@@ -188,6 +193,7 @@ def run_chat(
     feed = lines if lines is not None else iter(source.readline, "")
     printer = _Printer(out, json_mode)
     echo = lines is not None and not json_mode
+    skip_comments = echo if comments is None else comments
     call = _Call(port, now_fn, caller_id)
     try:
         ctx = Context.create(call.port, now_fn(), locale)
@@ -202,7 +208,7 @@ def run_chat(
                 if line is None:
                     event = CallerHungUp()
                     break
-                event = parse_caller_line(line.rstrip("\r\n"))
+                event = parse_caller_line(line.rstrip("\r\n"), comments=skip_comments)
                 if event is not None and echo:
                     out.write(f"{CALLER}{line.strip()}\n")
             actions = call.step(event, ctx.at(now_fn()))
