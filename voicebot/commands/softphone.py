@@ -154,11 +154,13 @@ def register(main: click.Group) -> None:
             hint = " (type what the caller says; dtmf:5 presses 5; hangup or Ctrl-D hangs up)" if interactive else ""
             click.echo(f"Calling {target.uri} ...{hint}", err=True)
 
+        comments = script is not None  # "# ..." is a comment in a script file; on stdin it is said
+
         async def place() -> int:
             if wav is None:
-                return await runner.run(caller_lines(script_lines))
+                return await runner.run(caller_lines(script_lines), comments=comments)
             rest = caller_lines(script_lines) if script_lines is not None or json_mode else None
-            return await runner.run(_with_first([f"wav:{wav}"], rest))
+            return await runner.run(_with_first([f"wav:{wav}"], rest), comments=comments)
 
         code = asyncio.run(place())
         if record:

@@ -68,11 +68,13 @@ class CallerLine:
     """For a line said over the bot: seconds after the start of the bot's turn."""
 
 
-def parse_line(line: str) -> CallerLine | None:
-    """A caller line (see the module docstring); `None` for a comment ("# ...")."""
+def parse_line(line: str, *, comments: bool = True) -> CallerLine | None:
+    """A caller line (see the module docstring); `None` for a comment ("# ...") when `comments` (script files):
+    without, a line starting with "#" is said like any other (stdin in JSON mode is all caller input).
+    """
     text = line.strip()
     folded = text.casefold()
-    if text.startswith("#"):
+    if comments and text.startswith("#"):
         return None
     if (over := OVER.match(text)) is not None:
         inner = parse_line(over.group(2))
@@ -93,8 +95,9 @@ class Lines:
     bot speaks); the end of the input reads as `hangup`.
     """
 
-    def __init__(self, lines: AsyncIterator[str]) -> None:
+    def __init__(self, lines: AsyncIterator[str], *, comments: bool = True) -> None:
         self._lines = lines
+        self._comments = comments
         self._task: asyncio.Task[CallerLine] | None = None
         self._head: CallerLine | None = None
         self.taken = False
@@ -103,7 +106,7 @@ class Lines:
     async def _read(self) -> CallerLine:
         while True:
             text = await anext(self._lines, None)
-            line = CallerLine("hangup") if text is None else parse_line(text)
+            line = CallerLine("hangup") if text is None else parse_line(text, comments=self._comments)
             if line is not None:
                 return line
 

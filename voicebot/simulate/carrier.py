@@ -282,10 +282,13 @@ class CallerScript(Generic[CallT]):
             text = {"say": line.value, "hangup": "hangup"}.get(line.kind, f"{line.kind}:{line.value}")
             self._emit({}, f"you> {over}{text}")
 
-    async def run(self, lines: AsyncIterator[str]) -> int:
-        """Place the call, alternate bot turns and caller lines until the call ends; the exit status."""
+    async def run(self, lines: AsyncIterator[str], *, comments: bool = True) -> int:
+        """Place the call, alternate bot turns and caller lines until the call ends; the exit status.
+
+        `comments`: lines starting with "#" are skipped (a script file's); else they are said.
+        """
         outcome = "error"
-        reader = Lines(lines)
+        reader = Lines(lines, comments=comments)
         try:
             await self.call.start()
             while True:
