@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from booking.clinic_bounds import BUFFER, DURATION, HORIZON, MIN_NOTICE, SLOT_STEP, bounded, check_notice_within_horizon
 from booking.clinic_entry import (
     Entry,
     check_aliases,
@@ -181,6 +182,10 @@ def load_clinic(path: str | Path) -> Clinic:
         raise ClinicFileError(source, ["the file is not UTF-8 text"]) from err
     except tomllib.TOMLDecodeError as err:
         raise ClinicFileError(source, [f"not valid TOML: {err}"]) from err
+    except ValueError as err:  # tomllib lets Python's own refusal of a number thousands of digits long through
+        raise ClinicFileError(source, ["a number in the file has thousands of digits: no setting needs one"]) from err
+    except RecursionError as err:
+        raise ClinicFileError(source, ["lists nested thousands deep: no setting needs them"]) from err
     return parse_clinic(data, source)
 
 
@@ -238,9 +243,10 @@ def _parse_practice(table: Any, problems: list[str]) -> Practice | None:
                 entry.fail("subdivision", f'"{country.upper()}" has no region "{subdivision}" for public holidays')
     phone = entry.text("phone")
     address = entry.text("address")
-    min_notice = entry.number("min_notice_minutes", 120)
-    horizon = entry.number("horizon_days", 60, minimum=1)
-    step = entry.number("slot_step_minutes", None, minimum=5)
+    min_notice = bounded(entry, "min_notice_minutes", MIN_NOTICE, 120)
+    horizon = bounded(entry, "horizon_days", HORIZON, 60)
+    check_notice_within_horizon(min_notice, horizon, entry)
+    step = bounded(entry, "slot_step_minutes", SLOT_STEP, None)
     staff_phone = entry.text("staff_phone", None)
     entry.finish()
     if len(problems) > before:
@@ -264,9 +270,9 @@ def _parse_motif(table: Any, entry: Entry) -> Motif | None:
     before = len(entry.problems)
     motif_id = identifier(entry)
     label = entry.text("label")
-    duration = entry.number("duration_minutes", minimum=5)
+    duration = bounded(entry, "duration_minutes", DURATION)
     new_patients = entry.get("new_patients", bool, True)
-    buffer = entry.number("buffer_minutes", 0)
+    buffer = bounded(entry, "buffer_minutes", BUFFER, 0)
     aliases = read_aliases(entry)
     entry.finish()
     if len(entry.problems) > before or aliases is None:

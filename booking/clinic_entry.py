@@ -12,6 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any, Protocol
 
+CEILING = 36_500
+"""The largest whole number a key takes when it names no maximum of its own: a hundred years in days, so that a
+date computed from any number of the file is still a real date."""
+
 
 class Entry:
     """Reads keys of one table, recording problems that name the entry and the key."""
@@ -38,10 +42,10 @@ class Entry:
             return default
         value = self.table[key]
         if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
+            self.fail(key, f"must be {what or _kind_name(kind)}, not {shown(value)}")
             return None
         if not isinstance(value, kind):
-            self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
+            self.fail(key, f"must be {what or _kind_name(kind)}, not {shown(value)}")
             return None
         return value
 
@@ -52,11 +56,18 @@ class Entry:
             self.fail(key, "must not be empty")
         return value
 
-    def number(self, key: str, default: Any = ..., minimum: int = 0) -> Any:
-        """A whole number of at least `minimum`."""
+    def number(self, key: str, default: Any = ..., minimum: int = 0, maximum: int | None = None, unit: str = "") -> Any:
+        """A whole number from `minimum` to `maximum` (`CEILING` unless given); `unit` ("minutes") words the range."""
         value = self.get(key, int, default, "a whole number")
-        if isinstance(value, int) and value < minimum:
-            self.fail(key, f"must be at least {minimum}, not {value}")
+        if key not in self.table or not isinstance(value, int):
+            return value
+        allowed = f" ({minimum} to {maximum}{' ' + unit if unit else ''})" if maximum is not None else ""
+        maximum = CEILING if maximum is None else maximum
+        if value < minimum:
+            self.fail(key, f"must be at least {minimum}{allowed}, not {shown(value)}")
+            return None
+        if value > maximum:
+            self.fail(key, f"must be at most {maximum}{allowed}, not {shown(value)}")
             return None
         return value
 
@@ -65,6 +76,19 @@ class Entry:
         for key in self.table:
             if key not in self.used:
                 self.fail(key, "unknown key")
+
+
+def shown(value: Any) -> str:
+    """`value` as a problem quotes it: its Python form, dates as written in TOML, long values cut short."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        return f"a number of {len(str(abs(value))) if value.bit_length() < 10_000 else 'thousands of'} digits"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer too long to write out, nested in a list
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:

@@ -6,22 +6,50 @@ from datetime import date, datetime, timedelta
 
 import click
 
+from booking.clinic_bounds import HORIZON
 from booking.errors import BookingError
 from booking.phones import to_e164
 from booking.records import AppointmentRecord, PatientDetails, Source, Status
 from booking.slots import Slot
-from voicebot.commands.base import Env, command, emit_json
+from voicebot.commands.base import Env, check_calendar, command, emit_json
+
+STAFF_REACH_DAYS = HORIZON.maximum
+"""How far from today staff may book or move an appointment, either way: the longest horizon a clinic file may
+give (staff are not held to the practice's own `horizon_days`, which is for callers)."""
 
 
-def parse_local(text: str, env: Env) -> datetime:
-    """A date-time given on the command line; without an offset it is the practice's wall clock."""
+def parse_local(text: str, env: Env, option: str = "--start") -> datetime:
+    """A date-time given on the command line; without an offset it is the practice's wall clock.
+
+    Raises:
+        BookingError: Not a date-time, or more than `STAFF_REACH_DAYS` days from today.
+    """
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError as err:
         raise BookingError(f'"{text}" is not a date-time like 2026-12-08T10:30') from err
+    zone = env.service().clinic().practice.zone
+    today = env.now().astimezone(zone).date()
+    check_reach(value.date(), today, option)  # the day as written first: converting 9999-12-31 would overflow
     if value.tzinfo is None:
-        value = value.replace(tzinfo=env.service().clinic().practice.zone)
+        value = value.replace(tzinfo=zone)
+    check_reach(value.astimezone(zone).date(), today, option)
     return value
+
+
+def check_reach(day: date, today: date, option: str) -> None:
+    """Refuse, with a sentence, a day more than `STAFF_REACH_DAYS` days from `today`."""
+    first, last = today - timedelta(days=STAFF_REACH_DAYS), today + timedelta(days=STAFF_REACH_DAYS)
+    if day > last:
+        raise BookingError(
+            f"{option} {day.isoformat()} is too far ahead: appointments can be booked up to "
+            f"{STAFF_REACH_DAYS} days from today ({today.isoformat()}), until {last.isoformat()}"
+        )
+    if day < first:
+        raise BookingError(
+            f"{option} {day.isoformat()} is too far back: appointments can be booked no more than "
+            f"{STAFF_REACH_DAYS} days before today ({today.isoformat()}), from {first.isoformat()}"
+        )
 
 
 def parse_phone(text: str, country: str) -> str:
@@ -109,6 +137,9 @@ def register(main: click.Group) -> None:
         as_json: bool,
     ) -> None:
         """List appointments, earliest first."""
+        for option, day in (("--from", first_day), ("--until", last_day)):
+            if day is not None:
+                check_calendar(day.date(), option)
         service = env.service()
         zone = service.clinic().practice.zone
         start_day: date = first_day.date() if first_day else env.now().astimezone(zone).date()

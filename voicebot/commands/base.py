@@ -8,6 +8,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,11 @@ from voicebot.sms_texts import SmsTexts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EARLIEST_DAY = date(1900, 1, 1)
+"""The first day a date on the command line may name (`--now`, `--from`, `--until`, `--start`)."""
+LATEST_DAY = date(2999, 12, 31)
+"""The last: far beyond any appointment, yet every time computed from it (a horizon ahead) is still a real time."""
+
 
 class Env:
     """What every command gets: the database URL and the clock, from options or the environment."""
@@ -31,6 +37,8 @@ class Env:
     def __init__(self, db: str | None, now: str | None) -> None:
         self.url = db_url(db)
         self.clock = Clock.from_option(now)
+        if self.clock.frozen is not None:
+            check_calendar(self.clock.frozen.date(), "--now", BadSetting)
         self._service: BookingService | None = None
 
     def service(self) -> BookingService:
@@ -54,6 +62,15 @@ class Env:
     def apply(self, clinic: Clinic) -> ApplyReport:
         """Apply a clinic configuration to the database."""
         return apply_clinic(self.service().engine, clinic, self.clock.now(clinic.practice.zone))
+
+
+def check_calendar(day: date, option: str, error: type[Exception] = BookingError) -> None:
+    """Refuse, with a sentence, a day outside the calendar the command line works in (`EARLIEST_DAY`...)."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise error(
+            f"{option} {day.isoformat()}: that date is out of range "
+            f"(voicebot works with dates from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()})"
+        )
 
 
 def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:

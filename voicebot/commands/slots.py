@@ -6,10 +6,25 @@ from datetime import date, time, timedelta
 
 import click
 
+from booking.clinic import Practice
+from booking.errors import BookingError
 from booking.slots import AFTERNOON, EVENING, MORNING, SlotQuery, TimeWindow
 from voicebot.commands.base import Env, command, emit_json
 
 PARTS = {"morning": MORNING, "afternoon": AFTERNOON, "evening": EVENING}
+
+
+def first_day_within_horizon(day: date, today: date, practice: Practice) -> date:
+    """`--from`, refused with a sentence when no slot can start that day or later (past or beyond the horizon)."""
+    last = today + timedelta(days=practice.horizon_days)
+    if day > last:
+        raise BookingError(
+            f"--from {day.isoformat()} is beyond the booking horizon ({practice.horizon_days} days from "
+            f"{today.isoformat()}): no slot is offered after {last.isoformat()}"
+        )
+    if day < today:
+        raise BookingError(f"--from {day.isoformat()} is in the past: free slots start today ({today.isoformat()})")
+    return day
 
 
 def register(main: click.Group) -> None:
@@ -40,7 +55,9 @@ def register(main: click.Group) -> None:
         """List free slots for a motif, earliest first."""
         service = env.service()
         now = env.now()
-        start: date = first_day.date() if first_day else now.astimezone(service.clinic().practice.zone).date()  # type: ignore[attr-defined]
+        practice = service.clinic().practice
+        today = now.astimezone(practice.zone).date()
+        start = first_day_within_horizon(first_day.date(), today, practice) if first_day else today  # type: ignore[attr-defined]
         windows: list[TimeWindow] = [PARTS[part]] if part else []
         if not_before is not None:
             earliest: time = not_before.time()  # type: ignore[attr-defined]
