@@ -10,6 +10,7 @@ gets the appointment, the practice and the practitioner, and writes no motif, sp
 from __future__ import annotations
 
 import enum
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,20 @@ from booking.records import AppointmentRecord
 
 MAX_REMINDER_HOURS = 168
 """The earliest a reminder may go out: a week before."""
+MAX_SEGMENTS = 2
+"""Every text the product writes fits in this many SMS segments."""
+
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+"""The GSM 03.38 default alphabet (one septet each). Its only c cedilla is the capital Ç: a lowercase ç is counted
+as outside it (some networks map it to Ç, others send the whole text as UCS-2; counting it out is the safe side)."""
+GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+"""The extension table: two septets each (an escape, then the character)."""
+SEGMENT_SIZES = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
+"""Per encoding: the units of a text sent alone, and those of each part of a concatenated text (the rest of each
+part holds the header that joins them)."""
 
 
 class SmsKind(enum.StrEnum):
@@ -66,6 +81,82 @@ class TextComposer(Protocol):
 
     def compose(self, change: TextChange) -> str | None:
         """The body of the text telling of `change`; `None`: no text."""
+
+
+def sms_encoding(body: str) -> str:
+    """How Twilio sends `body`: "GSM-7" when every character is in the GSM alphabet, else "UCS-2"."""
+    return "GSM-7" if all(c in GSM_BASIC or c in GSM_EXTENSION for c in body) else "UCS-2"
+
+
+GSM_PUNCTUATION = str.maketrans(
+    {
+        "\u2019": "'",  # ’
+        "\u2018": "'",  # ‘
+        "\u02bc": "'",  # ʼ
+        "\u201c": '"',  # “
+        "\u201d": '"',  # ”
+        "\u00ab": '"',  # «
+        "\u00bb": '"',  # »
+        "\u2013": "-",  # –
+        "\u2014": "-",  # —
+        "\u2011": "-",  # non-breaking hyphen
+        "\u00a0": " ",  # non-breaking space
+        "\u202f": " ",  # narrow non-breaking space (before « : » in French typography)
+        "\u2009": " ",  # thin space
+        "\u2026": "...",  # …
+    }
+)
+"""Typographic punctuation outside the GSM alphabet, and its plain look-alike inside it."""
+_LIGATURES = {"œ": "oe", "Œ": "OE"}
+
+
+def gsm_punctuation(text: str) -> str:
+    """`text` with typographic quotes, dashes and spaces made plain, so that one curly apostrophe in a practice's
+    name does not send the whole text as UCS-2 (70 characters a segment instead of 160); letters are kept as
+    they are ("août" stays UCS-2).
+    """
+    return text.translate(GSM_PUNCTUATION)
+
+
+def gsm_letters(text: str) -> str:
+    """`text` with each letter outside the GSM alphabet written without its accent when that brings it inside
+    ("ê" -> "e", "ô" -> "o", "ç" -> "c", "œ" -> "oe"); the accents GSM has ("é", "è", "à", "ù") are kept, and
+    what has no plain form (an emoji) stays.
+    """
+    out = []
+    for char in text:
+        if char in GSM_BASIC or char in GSM_EXTENSION:
+            out.append(char)
+            continue
+        plain = _LIGATURES.get(char) or "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        out.append(plain if plain and all(c in GSM_BASIC for c in plain) else char)
+    return "".join(out)
+
+
+def _units(char: str, encoding: str) -> int:
+    if encoding == "GSM-7":
+        return 2 if char in GSM_EXTENSION else 1
+    return 2 if ord(char) > 0xFFFF else 1  # UTF-16: a character beyond the BMP (an emoji) is a surrogate pair
+
+
+def segments(body: str) -> int:
+    """How many SMS segments `body` takes (at least 1): GSM-7 160 septets alone or 153 a part (extension characters
+    such as € count 2), UCS-2 70 characters alone or 67 a part (an emoji counts 2); a character is never split
+    between two parts.
+    """
+    encoding = sms_encoding(body)
+    single, part = SEGMENT_SIZES[encoding]
+    costs = [_units(c, encoding) for c in body]
+    if sum(costs) <= single:
+        return 1
+    count, used = 1, 0
+    for cost in costs:
+        if used + cost > part:
+            count, used = count + 1, 0
+        used += cost
+    return count
 
 
 def parse_sms(table: Any, problems: list[str]) -> SmsSettings:

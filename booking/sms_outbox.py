@@ -9,6 +9,7 @@ LOCKED`); on SQLite a claim is one write transaction (`BEGIN IMMEDIATE`), so two
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +105,35 @@ class Outbox:
                 dedup_key=dedup_key,
             )
             return _record(row) if row is not None else None
+
+    def record_reply(self, to_phone: str, body: str, now: datetime, *, reference: str | None = None) -> SmsRecord:
+        """Keep the answer the bot gave to a patient's text, so that the exchange shows with the others.
+
+        The answer went back in the webhook's own response, so the row is `sent` at once and no sender ever claims
+        it; `reference`, when the answer concerns one appointment, ties it to that appointment. The patient's own
+        text is not kept (it may hold health data).
+        """
+        with self._writing() as session:
+            appointment_id = None
+            if reference is not None:
+                found = select(col(AppointmentRow.id)).where(col(AppointmentRow.reference) == reference)
+                appointment_id = session.scalar(found)
+            row = SmsMessageRow(
+                kind=SmsKind.REPLY.value,
+                to_phone=to_phone[:20],
+                body=body,
+                reference=reference if appointment_id is not None else None,
+                appointment_id=appointment_id,
+                status="sent",
+                attempts=1,
+                next_attempt_at=now,
+                idempotency_key=uuid.uuid4().hex,
+                created_at=now,
+                sent_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return _record(row)
 
     def claim(self, now: datetime, *, limit: int = 10, lease_seconds: float = 60) -> list[OutgoingSms]:
         """Take up to `limit` messages due now (and those a dead sender left past their lease) for sending."""

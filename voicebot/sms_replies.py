@@ -8,18 +8,22 @@
 - "STOP" / "ARRET" / "ARRÊT": no more texts to that number (`opt_out`, honoured by every later message).
 - Anything else: the practice's phone number.
 
-"That number" is the sender's: the patients whose stored phone (E.164) equals `From`. Nothing of the text is
-logged (it may hold health data).
+"That number" is the sender's: the patients whose stored phone (E.164) equals `From`. Each answer (within two
+SMS segments) is kept in the outbox as a `reply`, already sent, tied to the appointment it cancelled; nothing of
+the patient's text is kept or logged (it may hold health data).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from booking.clinic import Clinic
 from booking.errors import AppointmentNotFound
@@ -27,7 +31,9 @@ from booking.phones import to_e164
 from booking.records import AppointmentRecord
 from booking.service import BookingService
 from dialogue.wording.phrases import Phrases
-from voicebot.sms_texts import display_phone, phrases_for, say_when
+from voicebot.sms_texts import display_phone, phrases_for, say_when, shorten, within_segments
+
+log = logging.getLogger(__name__)
 
 CANCEL_WORDS = frozenset({"annuler", "annule", "annulation", "cancel", "cancellation"})
 """Words asking to cancel, folded (no case, no accents)."""
@@ -40,11 +46,15 @@ Reply = Callable[[str, str], Awaitable[str | None]]
 """`async (from_, body) -> the text to answer, or None for no answer`."""
 
 
-class OptOuts(Protocol):
+class RepliesOutbox(Protocol):
     """The part of the outbox (`booking`'s `Outbox`) the replies use."""
 
     def opt_out(self, phone: str, now: datetime) -> object:
         """Stop every later text to `phone` (E.164)."""
+        ...
+
+    def record_reply(self, to_phone: str, body: str, now: datetime, *, reference: str | None = None) -> object:
+        """Keep the answer sent to `to_phone` (already sent: the webhook's response carries it)."""
         ...
 
 
@@ -69,8 +79,10 @@ def find_reference(words: list[str]) -> str | None:
     return None
 
 
-def sms_replier(service: BookingService, outbox: OptOuts, clock: Callable[[], datetime]) -> Reply:
-    """The function that answers a text from `from_` (E.164) saying `body`; `clock()` is now."""
+def sms_replier(service: BookingService, outbox: RepliesOutbox, clock: Callable[[], datetime]) -> Reply:
+    """The function that answers a text from `from_` (E.164) saying `body`; `clock()` is now. Each answer is kept
+    in the outbox as a `reply` (with the appointment's reference when it concerns one), not the patient's text.
+    """
 
     def answer(from_: str, body: str) -> str | None:
         clinic = service.clinic()
@@ -78,12 +90,20 @@ def sms_replier(service: BookingService, outbox: OptOuts, clock: Callable[[], da
         phone = to_e164(from_, clinic.practice.country) or from_.strip()
         words = fold(body)
         now = clock()
+        reference: str | None = None
         if words and words[0] in STOP_WORDS:
             outbox.opt_out(phone, now)
-            return phrases.get("sms.reply.stopped", practice=clinic.practice.name)
-        if CANCEL_WORDS.intersection(words):
-            return _cancel(service, clinic, phrases, phone, find_reference(words), now)
-        return _other(clinic, phrases)
+            text = phrases.get("sms.reply.stopped", practice=clinic.practice.name)
+        elif CANCEL_WORDS.intersection(words):
+            text, reference = _cancel(service, clinic, phrases, phone, find_reference(words), now)
+        else:
+            text = _other(clinic, phrases)
+        text = shorten(text)
+        try:
+            outbox.record_reply(phone, text, now, reference=reference)
+        except SQLAlchemyError as error:  # the answer still goes back; only its copy in the outbox is missing
+            log.warning("SMS reply not kept in the outbox (%s)", type(error).__name__)
+        return text
 
     async def reply(from_: str, body: str) -> str | None:
         return await asyncio.to_thread(answer, from_, body)
@@ -93,8 +113,10 @@ def sms_replier(service: BookingService, outbox: OptOuts, clock: Callable[[], da
 
 def _cancel(
     service: BookingService, clinic: Clinic, phrases: Phrases, phone: str, reference: str | None, now: datetime
-) -> str:
-    """Cancel the one upcoming appointment of this number (or the one with `reference`), or say why not."""
+) -> tuple[str, str | None]:
+    """Cancel the one upcoming appointment of this number (or the one with `reference`), or say why not; the
+    answer and the reference of the appointment cancelled (`None`: none was).
+    """
     upcoming = sorted(
         (a for patient in service.find_patients(phone=phone) for a in service.upcoming(patient.id, now)),
         key=lambda a: a.start,
@@ -103,22 +125,31 @@ def _cancel(
     if reference is not None:
         chosen = [a for a in upcoming if a.reference == reference]
         if not chosen:
-            return phrases.get("sms.reply.unknown_reference", reference=reference, phone=practice_phone)
+            return phrases.get("sms.reply.unknown_reference", reference=reference, phone=practice_phone), None
     elif len(upcoming) > 1:
-        listed = [
-            phrases.get("sms.reply.item", when=say_when(a.start, phrases), reference=a.reference)
-            for a in upcoming[:MAX_LISTED]
-        ]
-        return phrases.get("sms.reply.which", appointments=", ".join(listed), example=upcoming[0].reference)
+        return _which(upcoming, phrases), None
     else:
         chosen = upcoming
     if not chosen:
-        return phrases.get("sms.reply.none", phone=practice_phone)
+        return phrases.get("sms.reply.none", phone=practice_phone), None
     try:
         record = service.cancel(chosen[0].reference, now)
     except AppointmentNotFound:  # cancelled meanwhile (the console, a call)
-        return phrases.get("sms.reply.none", phone=practice_phone)
-    return _cancelled(record, phrases)
+        return phrases.get("sms.reply.none", phone=practice_phone), None
+    return _cancelled(record, phrases), record.reference
+
+
+def _which(upcoming: list[AppointmentRecord], phrases: Phrases) -> str:
+    """Which one to cancel: the first `MAX_LISTED` upcoming appointments, fewer when the list would not fit."""
+    for count in range(min(len(upcoming), MAX_LISTED), 0, -1):
+        listed = [
+            phrases.get("sms.reply.item", when=say_when(a.start, phrases), reference=a.reference)
+            for a in upcoming[:count]
+        ]
+        text = phrases.get("sms.reply.which", appointments=", ".join(listed), example=upcoming[0].reference)
+        if within_segments(text):
+            break
+    return text
 
 
 def _cancelled(record: AppointmentRecord, phrases: Phrases) -> str:

@@ -3,23 +3,23 @@
 Written in the practice's language from `dialogue/wording/locales/<locale>.toml` (`[sms]`), with the day and time
 the way the agent says them on the phone ("mardi 8 décembre à 10 h 30"). A message names the practice, the day and
 time, the practitioner, the reference, the address and how to cancel; never the motif, the specialty or a reason
-(health data). Each one fits in two SMS segments: a long address is left out first, then the text is cut.
+(health data). Each one fits in two SMS segments, counted in the encoding it needs (`booking.sms.segments`): a text
+too long as it is loses the accents outside the GSM alphabet first, then the address, then the end of its first
+sentence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import phonenumbers
 
 from booking.clinic import Practice
 from booking.records import AppointmentRecord
-from booking.sms import TextChange
+from booking.sms import MAX_SEGMENTS, TextChange, gsm_letters, gsm_punctuation, segments
 from dialogue.wording.phrases import Phrases, load_phrases
 from dialogue.wording.spoken import say_date, say_time
-
-MAX_LENGTH = 306
-"""Two concatenated GSM-7 segments (153 characters each): every message stays within this many characters."""
 
 KINDS = ("confirmation", "move", "cancellation", "reminder")
 """The kinds of message `SmsTexts` writes (a reply to a patient's text is `voicebot.sms_replies`' business)."""
@@ -46,22 +46,43 @@ def display_phone(phone: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def fit(sentences: list[str], optional: set[int], limit: int = MAX_LENGTH) -> str:
-    """Sentences joined by spaces within `limit` characters: the optional ones (by index) are left out first,
-    then the first sentence (the one holding the practice's name) is cut at a word, so the reference and how to
-    cancel always remain.
+def within_segments(text: str) -> bool:
+    """Whether `text` fits in the segments a message may take (`booking.sms.MAX_SEGMENTS`)."""
+    return segments(text) <= MAX_SEGMENTS
+
+
+def fit(sentences: list[str], optional: set[int], fits: Callable[[str], bool] = within_segments) -> str:
+    """Sentences joined by spaces so that `fits` (two SMS segments, counted in the encoding the text needs).
+
+    Typographic punctuation is always made plain (`gsm_punctuation`). A text too long as it is has its letters
+    outside the GSM alphabet written without their accents first (`gsm_letters`: "août" becomes "aout", and the
+    text goes as GSM-7, 153 characters a part instead of UCS-2's 67: the patient keeps every detail); then the
+    optional sentences (by index) are left out; then the first sentence (the one holding the practice's name) is
+    cut at a word. The reference and how to cancel always remain.
     """
-    text = " ".join(sentences)
-    if len(text) <= limit:
+    text = gsm_punctuation(" ".join(sentences))
+    if fits(text):
         return text
-    kept = [s for i, s in enumerate(sentences) if i not in optional]
+    plain = [gsm_letters(gsm_punctuation(s)) for s in sentences]
+    text = " ".join(plain)
+    if fits(text):
+        return text
+    kept = [s for i, s in enumerate(plain) if i not in optional]
     text = " ".join(kept)
-    if len(text) <= limit:
-        return text
-    rest = " ".join(kept[1:])
-    room = max(limit - len(rest) - 1, 0)
-    head = kept[0][: room + 1].rsplit(" ", 1)[0] if len(kept[0]) > room else kept[0]
-    return f"{head} {rest}"[:limit].strip()
+    head, rest = kept[0].split(" "), kept[1:]
+    while head and not fits(text):
+        head.pop()
+        text = " ".join([" ".join(head), *rest] if head else rest)
+    while text and not fits(text):  # the fixed sentences alone are too long: cut at the end
+        text = text[:-1]
+    return text.strip()
+
+
+def shorten(text: str, fits: Callable[[str], bool] = within_segments) -> str:
+    """`text` within `fits`, as `fit` makes a sentence of its own: plain punctuation, then plain letters, then cut
+    at a word (a reply naming a very long practice).
+    """
+    return fit([text], optional=set(), fits=fits)
 
 
 class SmsTexts:

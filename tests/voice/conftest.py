@@ -63,6 +63,8 @@ class Server:
             caller_id,
             "--turn-gap",
             str(turn_gap),
+            "--texts-wait",
+            "0",
         ]
         if record is not None:
             command += ["--record", str(record)]

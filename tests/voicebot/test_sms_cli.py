@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CLINIC
+from booking.db import open_engine
+from booking.service import BookingService
+from booking.sms_outbox import Outbox
+from tests.conftest import NOW, SAMPLE_CLINIC
 from tests.voicebot.test_cli import voicebot
+from voicebot.sms_replies import sms_replier
+from voicebot.sms_texts import SmsTexts
 
 MOBILE = "+33612345678"
 LANDLINE = "+33142000000"
@@ -90,3 +96,21 @@ def test_the_sample_practice_sends_no_text_until_it_turns_them_on(sqlite_url: st
     assert applied.returncode == 0, applied.stderr
     book(sqlite_url, "2026-12-08T10:30")
     assert listed(sqlite_url) == []
+
+
+def test_a_patients_annuler_and_the_bots_answer_are_listed_with_the_appointments_texts(texting: str) -> None:
+    reference = book(texting, "2026-12-08T10:30")
+    engine = open_engine(texting)
+    service = BookingService(engine, texts=SmsTexts())
+    reply = sms_replier(service, Outbox(engine), lambda: NOW)
+    answer = asyncio.run(reply(MOBILE, "ANNULER svp, je suis malade"))
+    engine.dispose()
+    exchange = listed(texting, "--reference", reference)
+    assert [(m["kind"], m["status"]) for m in exchange] == [
+        ("reply", "sent"),
+        ("cancellation", "queued"),
+        ("confirmation", "queued"),
+    ]
+    assert exchange[0]["body"] == answer and exchange[0]["to"] == MOBILE and exchange[0]["sent_at"] is not None
+    shown = voicebot("sms", "list", "--reference", reference, db=texting).stdout
+    assert "reply" in shown and "malade" not in shown

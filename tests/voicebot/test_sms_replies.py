@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,12 @@ from booking.clinic import load_clinic
 from booking.db import migrate, open_engine
 from booking.records import PatientDetails, Status
 from booking.service import BookingService
+from booking.sms import segments
 from booking.sms_outbox import Outbox
 from booking.store import apply_clinic
 from tests.booking.service_helpers import slot
 from tests.conftest import NOW, SAMPLE_CLINIC, SAMPLE_CLINIC_EN
-from voicebot.sms_replies import find_reference, fold, sms_replier
+from voicebot.sms_replies import MAX_LISTED, find_reference, fold, sms_replier
 from voicebot.sms_texts import SmsTexts
 
 MOBILE = "+33612345678"
@@ -67,8 +68,10 @@ def test_annuler_cancels_the_only_upcoming_appointment_and_its_text_goes_through
         f"C'est fait : votre rendez-vous du mardi 8 décembre à 10 h 30 (référence {booked.reference}) est annulé."
     )
     assert service.get(booked.reference).status is Status.CANCELLED
-    kinds = [m.kind for m in Outbox(service.engine).find(reference=booked.reference)]
-    assert sorted(kinds) == ["cancellation", "confirmation"]
+    kept = Outbox(service.engine).find(reference=booked.reference)
+    assert sorted(m.kind for m in kept) == ["cancellation", "confirmation", "reply"]
+    (reply,) = [m for m in kept if m.kind == "reply"]
+    assert (reply.to_phone, reply.body, reply.status, reply.sent_at) == (MOBILE, answer, "sent", NOW)
 
 
 def test_several_upcoming_ask_for_the_reference_then_the_reference_picks_one(service: BookingService) -> None:
@@ -106,7 +109,9 @@ def test_stop_and_arret_stop_every_later_text(service: BookingService) -> None:
     assert texted(service, OTHER_MOBILE, "Arrêt.") is not None and outbox.is_opted_out(OTHER_MOBILE)
     booked = service.book(slot("martin", "consultation", "2026-12-08T10:30", 20), person("Jean"), NOW)
     assert outbox.find(reference=booked.reference) == []
-    assert outbox.find(to_phone=MOBILE) == []
+    assert [(m.kind, m.body) for m in outbox.find(to_phone=MOBILE)] == [  # only the answer to STOP itself
+        ("reply", "C'est noté : vous ne recevrez plus de SMS de Cabinet médical du Parc.")
+    ]
 
 
 def test_anything_else_gets_the_practice_phone_and_changes_nothing(service: BookingService) -> None:
@@ -140,3 +145,49 @@ def test_reading_the_words() -> None:
     assert find_reference(fold("annuler 481 207")) == "481207"
     assert find_reference(fold("annuler le 12 décembre à 10 h 30")) is None
     assert find_reference(fold("annuler")) is None
+
+
+def test_every_answer_is_kept_as_a_sent_reply_never_the_patients_text(service: BookingService) -> None:
+    outbox = Outbox(service.engine)
+    first = service.book(slot("martin", "consultation", "2026-12-08T10:30", 20), person("Jean"), NOW)
+    second = service.book(slot("bernard", "consultation", "2026-12-09T11:00", 20), person("Lucie"), NOW)
+    theirs = service.book(slot("martin", "consultation", "2026-12-10T10:30", 20), person("Paul", OTHER_MOBILE), NOW)
+    answers = [
+        texted(service, MOBILE, "Bonjour, mon fils a de la fièvre"),
+        texted(service, MOBILE, "annuler"),
+        texted(service, MOBILE, f"annuler {theirs.reference}"),
+        texted(service, MOBILE, f"annuler {second.reference}"),
+    ]
+    replies = [m for m in reversed(outbox.find(to_phone=MOBILE)) if m.kind == "reply"]
+    assert [m.body for m in replies] == answers
+    assert {(m.status, m.attempts, m.sent_at) for m in replies} == {("sent", 1, NOW)}
+    assert [m.reference for m in replies] == [None, None, None, second.reference]  # another's reference: not tied
+    assert all("fièvre" not in m.body for m in outbox.find())
+    claimed = {c.id for c in outbox.claim(NOW + timedelta(days=1), limit=100)}  # the texts queued, no reply
+    assert claimed and not claimed & {m.id for m in replies}
+    assert [m.kind for m in outbox.find(reference=theirs.reference)] == ["confirmation"]
+    assert first.reference not in {m.reference for m in replies}
+
+
+def test_answers_stay_within_two_segments_even_for_a_name_outside_gsm(sqlite_url: str, tmp_path: Path) -> None:
+    renamed = tmp_path / "hotel-dieu.toml"
+    long_name = "Maison de santé pluridisciplinaire de l’Hôtel-Dieu et de la Fontaine Saint-Côme"
+    renamed.write_text(
+        SAMPLE_CLINIC.read_text(encoding="utf-8").replace("Cabinet médical du Parc", long_name), encoding="utf-8"
+    )
+    service = open_service(sqlite_url, renamed, tmp_path)
+    as_written = (
+        f"Ce numéro ne lit pas les messages. Pour joindre {long_name}, appelez le 01 84 80 00 00. "
+        "Pour annuler un rendez-vous, répondez ANNULER."
+    )
+    assert segments(as_written) > 2
+    answer = texted(service, MOBILE, "bonjour")
+    assert answer == as_written.replace("l’Hôtel", "l'Hotel").replace("Côme", "Come")
+    assert segments(answer) == 2
+    for day in ("08", "09", "10", "11"):
+        service.book(slot("martin", "consultation", f"2026-12-{day}T10:30", 20), person("Jean"), NOW)
+    which = texted(service, MOBILE, "annuler")
+    assert which is not None and segments(which) <= 2 and which.count("(référence") == MAX_LISTED
+    stopped = texted(service, MOBILE, "stop")
+    assert stopped is not None and segments(stopped) <= 2 and stopped.startswith("C'est noté")
+    service.engine.dispose()

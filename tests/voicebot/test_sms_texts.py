@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 
 from booking.clinic import Clinic, load_clinic
 from booking.records import AppointmentRecord, PatientDetails, Source, Status
-from booking.sms import SmsKind, TextChange
-from voicebot.sms_texts import KINDS, MAX_LENGTH, SmsTexts, display_phone, fit
+from booking.sms import MAX_SEGMENTS, SmsKind, TextChange, segments, sms_encoding
+from voicebot.sms_texts import KINDS, SmsTexts, display_phone, fit, shorten
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "config").glob("clinic*.toml"))
@@ -94,7 +95,7 @@ def test_every_kind_in_every_sample_says_what_it_must_and_nothing_of_health(name
     for doctor in clinic.practitioners:
         for motif_id in doctor.motifs:
             text = body(change(kind, clinic, doctor.id, motif_id))
-            assert len(text) <= MAX_LENGTH < 320, text
+            assert segments(text) <= MAX_SEGMENTS == 2, text
             assert clinic.practice.name in text and "481207" in text and doctor.display_name in text
             french = clinic.practice.locale.startswith("fr")
             assert ("mardi 8 décembre à 10 h 30" if french else "Tuesday the 8th of December at 10:30 am") in text
@@ -163,18 +164,74 @@ def test_a_long_address_is_left_out_and_a_long_name_cut_but_the_reference_and_ho
     clinic = CLINICS["clinic.toml"]
     long_address = replace(clinic.practice, address="Bâtiment B, " * 20 + "75011 Paris")
     text = body(replace(change("confirmation", clinic), practice=long_address))
-    assert len(text) <= MAX_LENGTH and "Bâtiment" not in text
+    assert segments(text) <= 2 and "Bâtiment" not in text
     assert text.endswith("Référence 481207. Répondez ANNULER pour annuler.")
     long_name = replace(long_address, name="Centre " * 60)
     text = body(replace(change("reminder", clinic), practice=long_name))
-    assert len(text) <= MAX_LENGTH and text.startswith("Rappel : Centre Centre")
+    assert segments(text) <= 2 and text.startswith("Rappel : Centre Centre")
     assert text.endswith("Référence 481207. Répondez ANNULER pour annuler.")
 
 
 def test_fit_keeps_what_fits() -> None:
-    assert fit(["a b", "c", "d"], optional={1}, limit=7) == "a b c d"
-    assert fit(["a b", "c", "d"], optional={1}, limit=6) == "a b d"
-    assert fit(["aaa bbb ccc", "c", "d"], optional={1}, limit=9) == "aaa bbb d"
+    def within(limit: int) -> Callable[[str], bool]:
+        return lambda text: len(text) <= limit
+
+    assert fit(["a b", "c", "d"], optional={1}, fits=within(7)) == "a b c d"
+    assert fit(["a b", "c", "d"], optional={1}, fits=within(6)) == "a b d"
+    assert fit(["aaa bbb ccc", "c", "d"], optional={1}, fits=within(9)) == "aaa bbb d"
+    assert fit(["aaa", "bbbbbbbbbb"], optional=set(), fits=within(5)) == "bbbbb"
+
+
+def french_change(kind: str, **practice: str) -> TextChange:
+    """A French change in August ("août": outside the GSM alphabet) at a practice with other names."""
+    clinic = CLINICS["clinic.toml"]
+    base = change(kind, clinic, "martin")
+    start = datetime(2026, 8, 18, 10, 30, tzinfo=clinic.practice.zone)
+    return replace(
+        base,
+        practice=replace(clinic.practice, **practice),
+        appointment=replace(base.appointment, start=start, end=start + timedelta(minutes=20)),
+        previous=replace(base.appointment, start=start - timedelta(days=1)) if kind == "move" else None,
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_text_that_would_need_ucs2_fits_two_segments_and_keeps_every_detail(kind: str) -> None:
+    change_ = french_change(kind, name="Maison de santé de l'Hôtel-Dieu", address="3 rue de la Fête, 75004 Paris")
+    text = body(change_)
+    assert segments(text) <= 2, text
+    assert "481207" in text and "mardi 18 aout à 10 h 30" in text and "Dr Martin" in text and "Hotel-Dieu" in text
+    if kind == "cancellation":
+        assert text.endswith("appelez le 01 84 80 00 00.")
+    else:
+        assert text.endswith("Adresse : 3 rue de la Fete, 75004 Paris. Répondez ANNULER pour annuler.")
+
+
+def test_accents_outside_gsm_go_first_then_the_address_and_the_words_stay_as_they_are_when_they_fit() -> None:
+    short = body(french_change("reminder", name="Cabinet", address="1 rue du Four"))
+    assert short.startswith("Rappel : Cabinet, rendez-vous le mardi 18 aout à 10 h 30 avec Dr Martin.")
+    assert sms_encoding(short) == "GSM-7" and "Adresse : 1 rue du Four." in short
+    as_written = "Rappel : Cabinet, rendez-vous le mardi 18 août à 10 h 30 avec Dr Martin. Référence 481207."
+    assert segments(as_written) == 2 and len(as_written) < 153  # UCS-2 parts are 67 characters, not 153
+    reply = shorten("C'est fait : votre rendez-vous du mardi 18 août à 10 h 30 est annulé.")
+    assert "août" in reply  # one UCS-2 part is enough
+    long = body(french_change("confirmation", name="Maison de santé " * 12, address="3 rue de la Fête"))
+    assert "Adresse" not in long and sms_encoding(long) == "GSM-7" and segments(long) == 2
+    assert long.endswith("Référence 481207. Répondez ANNULER pour annuler.")
+
+
+def test_typographic_punctuation_does_not_turn_a_text_into_ucs2() -> None:
+    clinic = CLINICS["clinic.toml"]
+    curly = replace(clinic.practice, name="Cabinet de l\u2019Horloge\u00a0\u2013 Paris")
+    text = body(replace(change("confirmation", clinic), practice=curly))
+    assert text.startswith("Cabinet de l'Horloge - Paris : votre rendez-vous est confirmé le mardi 8 décembre")
+    assert sms_encoding(text) == "GSM-7" and "Adresse" in text
+
+
+def test_shorten_cuts_a_reply_at_a_word_within_two_segments() -> None:
+    assert shorten("Appelez le cabinet.") == "Appelez le cabinet."
+    cut = shorten("Pour joindre " + "Hôpital " * 60 + "appelez.")
+    assert segments(cut) <= 2 and cut.startswith("Pour joindre Hopital Hopital") and cut.endswith("Hopital")
 
 
 def test_display_phone() -> None:

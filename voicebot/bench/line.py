@@ -196,7 +196,7 @@ def run_call(
         command = [sys.executable, "-m", "voicebot", "call", "--json", "--server", base]
         command += ["--language", scenario.persona.language, "--caller-voice", voice]
         command += ["--caller-id", scenario.caller_id] if scenario.caller_id else []
-        command += ["--turn-gap", str(turn_gap), "--record", str(folder / f"{name}.wav")]
+        command += ["--turn-gap", str(turn_gap), "--record", str(folder / f"{name}.wav"), "--texts-wait", "0"]
         send = (lambda text: lines.line(text, voice, language)) if lines is not None else (lambda text: text)
         call = LineCall(scenario.persona, scenario.now.date(), turn_cap=turn_cap, timeout_s=limit_s, send=send)
         placed = time.monotonic()
