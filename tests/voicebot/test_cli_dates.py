@@ -123,8 +123,9 @@ def test_slots_accept_the_first_and_the_last_day_of_the_horizon(applied: str) ->
 @pytest.mark.parametrize(
     ("option", "day"), [("--until", "9999-12-31"), ("--from", "0001-01-01"), ("--from", "3000-01-01")]
 )
-def test_list_refuses_days_outside_the_calendar(applied: str, option: str, day: str) -> None:
-    assert refused(run(applied, "appointments", "list", option, day)) == f"{option} {day}: {OUT_OF_RANGE}"
+@pytest.mark.parametrize("listing", [["appointments", "list"], ["calls", "list"]])
+def test_list_refuses_days_outside_the_calendar(applied: str, option: str, day: str, listing: list[str]) -> None:
+    assert refused(run(applied, *listing, option, day)) == f"{option} {day}: {OUT_OF_RANGE}"
 
 
 def test_list_accepts_both_ends_of_the_calendar(applied: str) -> None:

@@ -9,7 +9,7 @@ import click
 from booking.calls import CallLog
 from booking.records import CALL_OUTCOMES, LoggedCall
 from booking.staff import StaffStore
-from voicebot.commands.base import Env, command, emit_json
+from voicebot.commands.base import Env, check_calendar, command, emit_json
 
 
 def duration(call: LoggedCall) -> str:
@@ -80,6 +80,9 @@ def register(main: click.Group) -> None:
         env: Env, first_day: datetime | None, last_day: datetime | None, outcome: str | None, as_json: bool
     ) -> None:
         """List the calls, newest first."""
+        for option, day in (("--from", first_day), ("--until", last_day)):
+            if day is not None:
+                check_calendar(day.date(), option)
         service = env.service()
         zone = service.clinic().practice.zone
         start = datetime.combine(first_day.date(), datetime.min.time(), zone) if first_day else None
