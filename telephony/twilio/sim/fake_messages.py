@@ -34,6 +34,19 @@ _FAILURES: dict[int, tuple[int, str]] = {
 }
 
 
+_GSM_EXTRA = set("£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤ÄÖÑÜ§¿äöñüà\n\r")
+
+
+def segment_count(body: str) -> int:
+    """How many SMS parts Twilio bills for `body`: GSM-7 (160 alone, 153 a part) when every character is in the
+    GSM alphabet (ASCII printable and its accented letters; the fake counts the extension characters as one),
+    else UCS-2 (70 alone, 67 a part).
+    """
+    gsm = all((" " <= c <= "~" and c != "`") or c in _GSM_EXTRA for c in body)
+    single, part = (160, 153) if gsm else (70, 67)
+    return 1 if len(body) <= single else -(-len(body) // part)
+
+
 def error_response(status: int, code: int, message: str) -> web.Response:
     """An error answer shaped like Twilio's (`code`, `message`, `more_info`, `status`)."""
     body = {
@@ -157,7 +170,7 @@ class FakeMessages:
             "body": message.body,
             "status": message.status,
             "direction": "outbound-api",
-            "num_segments": str(max(1, -(-len(message.body) // 153))),
+            "num_segments": str(segment_count(message.body)),
             "num_media": "0",
             "messaging_service_sid": None,
             "error_code": None,

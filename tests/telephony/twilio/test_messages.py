@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from telephony.twilio.rest import IDEMPOTENCY_HEADER, MessageResult, TwilioRestClient
+from telephony.twilio.sim.fake_messages import segment_count
 from telephony.twilio.sim.fake_rest import FakeTwilio
 from tests.pg import free_port
 
@@ -142,3 +143,11 @@ def test_the_fake_lists_messages_newest_first() -> None:
 def test_unknown_failure_kinds_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown failure"):
         FakeTwilio(ACCOUNT, TOKEN).fail_messages(404)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("body", "parts"),
+    [("a" * 160, 1), ("a" * 161, 2), ("é" * 160, 1), ("ê" * 70, 1), ("ê" * 71, 2), ("’" * 134, 2), ("ê" * 135, 3)],
+)
+def test_the_fake_bills_segments_in_the_encoding_the_body_needs(body: str, parts: int) -> None:
+    assert segment_count(body) == parts
