@@ -27,8 +27,12 @@ logging.getLogger("aiosipua.message").addFilter(_not_about_length)
 MAX_DATAGRAM = 16_384
 """Larger datagrams are dropped unread (a real INVITE with SDP is about 1 kB)."""
 MAX_BODY = 8_192
+_MAX_CSEQ = 2**31 - 1
+"""RFC 3261 §8.1.1.5: a CSeq number is below 2**31."""
 _METHOD = re.compile(r"[A-Z]{2,16}")
 _ANSWER_HEADERS = ("via", "from", "to", "call-id", "cseq")
+_SINGLE_HEADERS = ("from", "to", "call-id", "cseq", "content-length")
+"""Headers a request carries once (RFC 3261 §7.3.1): two of them are ambiguous, refused with a 400."""
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO"
 
 __all__ = [
@@ -88,23 +92,26 @@ def parse(data: bytes) -> SipRequest | SipResponse | Malformed | None:
 def _check(message: SipRequest | SipResponse, data: bytes) -> SipRequest | SipResponse | Malformed | None:
     if any(not message.get_header(name) for name in _ANSWER_HEADERS):
         return None
-    cseq = parse_cseq(message.get_header("cseq") or "")
     if isinstance(message, SipResponse):
+        cseq = parse_cseq(message.get_header("cseq") or "")
         if not 100 <= message.status_code <= 699 or not cseq.method:
             return None
         return message
     if not _METHOD.fullmatch(message.method) or not branch_of(message):
         return None
+    number_and_method = (message.get_header("cseq") or "").split(None, 1)
+    if len(number_and_method) != 2:  # no method: a response could not be matched to the request
+        return None
     if not message.uri.lower().startswith(("sip:", "sips:", "tel:")):
         return Malformed(message, "Bad Request-URI")
-    if cseq.method != message.method or cseq.seq < 0:
+    if any(len(message.get_header_values(name)) > 1 for name in _SINGLE_HEADERS):
+        return Malformed(message, "Duplicate Header")
+    number, method = number_and_method
+    if not _is_number(number, _MAX_CSEQ) or method != message.method:
         return Malformed(message, "Bad CSeq")
     raw_length = message.get_header("content-length")
     if raw_length is not None:
-        if not raw_length.strip().isdigit():
-            return Malformed(message, "Bad Content-Length")
-        declared = int(raw_length)
-        if declared > MAX_BODY or declared > len(message.body):
+        if not _is_number(raw_length.strip(), min(MAX_BODY, len(message.body))):
             return Malformed(message, "Bad Content-Length")
     if len(message.body) > MAX_BODY:
         return Malformed(message, "Body Too Large")
@@ -113,6 +120,15 @@ def _check(message: SipRequest | SipResponse, data: bytes) -> SipRequest | SipRe
         if not address.uri.host:
             return Malformed(message, f"Bad {name.title()} header")
     return message
+
+
+def _is_number(text: str, limit: int) -> bool:
+    """Whether `text` is ASCII digits worth at most `limit`.
+
+    Refused now: Unicode digits ("²", "٤"), signs and underscores that `int` would take or choke on, and numbers
+    too long to convert (these used to be dropped in silence instead of getting their 400).
+    """
+    return text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(limit)) and int(text) <= limit
 
 
 def branch_of(message: SipMessage) -> str:

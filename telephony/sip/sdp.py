@@ -75,7 +75,11 @@ class Negotiated:
 
 
 def read_sdp(body: bytes | str) -> RemoteMedia | None:
-    """The audio stream of an SDP body; `None` when the body is not usable SDP with an active audio stream."""
+    """The audio stream of an SDP body; `None` when the body is not usable SDP with an active audio stream.
+
+    The address comes back in its canonical spelling, so that a hold to "0:0::0" is seen as one to "::" (it used
+    to be taken for an address to send RTP to).
+    """
     try:
         text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
         if not text.lstrip().startswith("v="):
@@ -87,8 +91,7 @@ def read_sdp(body: bytes | str) -> RemoteMedia | None:
         connection = audio.connection or sdp.connection
         if connection is None:
             return None
-        host = connection.address.split("/", 1)[0]
-        ipaddress.ip_address(host)
+        host = str(ipaddress.ip_address(connection.address.split("/", 1)[0]))  # "0::0" is "::", a hold
     except Exception:  # noqa: BLE001 - a hostile body can break any parser
         return None
     payload_types: dict[str, int] = {}
