@@ -13,21 +13,28 @@ A message is never sent twice: its stored state says whether it is due, and each
 idempotency key, so that a retry after a lost answer (or a worker killed after Twilio accepted the message but
 before `mark_sent`) gets back the message Twilio already made. Several servers share one outbox: `claim` hands
 each message to one of them. Nothing of a message's body is logged.
+
+The pace has defaults fit for a practice; `sender_tuning` reads four environment variables that change it (tests,
+and a practice that wants its texts out sooner): `VOICEBOT_SMS_EVERY_SECONDS` (between rounds, 5),
+`VOICEBOT_SMS_TIMEOUT_SECONDS` (one send, 10), `VOICEBOT_SMS_LEASE_SECONDS` (how long a claimed message stays
+this server's, 60; longer than a send), `VOICEBOT_SMS_RETRY_SECONDS` (the waits after failed tries, comma-separated,
+the last one repeating: 5,30,120,600,1800,3600).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from telephony.twilio.rest import MessageResult
-from voicebot.settings import Clock
+from voicebot.settings import BadSetting, Clock
 
 if TYPE_CHECKING:
     from booking.service import BookingService
@@ -68,7 +75,7 @@ class Outgoing(Protocol):
 class OutboxPort(Protocol):
     """What the sender needs of the outbox (`booking`'s `Outbox`)."""
 
-    def claim(self, now: datetime, *, limit: int = 10, lease_seconds: int = 60) -> Sequence[Outgoing]:
+    def claim(self, now: datetime, *, limit: int = 10, lease_seconds: float = 60) -> Sequence[Outgoing]:
         """Take the messages due at `now` (status `sending`, `attempts` + 1)."""
         ...
 
@@ -141,7 +148,7 @@ class SmsSender:
         policy: RetryPolicy | None = None,
         every: float = 5.0,
         batch: int = 10,
-        lease_seconds: int = 60,
+        lease_seconds: float = 60,
     ) -> None:
         self.outbox = outbox
         self.api = api
@@ -206,16 +213,80 @@ class SmsSender:
         self._stopping.set()
 
 
-def compose_sender(service: BookingService, clock: Clock, settings: TwilioSettings) -> SmsSender:
+@dataclass(frozen=True)
+class SenderTuning:
+    """The pace of `voicebot serve`'s sender (`sender_tuning` reads it from the environment)."""
+
+    every: float = 5.0
+    """Seconds between rounds that found nothing more to send."""
+    timeout: float = 10.0
+    """Seconds one send may take (Twilio's answer included)."""
+    lease_seconds: float = 60.0
+    """How long a claimed message is this server's; a server killed meanwhile leaves it to be claimed again."""
+    retry_delays: tuple[float, ...] = field(default_factory=lambda: RetryPolicy().delays)
+    """`RetryPolicy.delays`."""
+
+
+TUNING_ENV = {
+    "every": "VOICEBOT_SMS_EVERY_SECONDS",
+    "timeout": "VOICEBOT_SMS_TIMEOUT_SECONDS",
+    "lease_seconds": "VOICEBOT_SMS_LEASE_SECONDS",
+    "retry_delays": "VOICEBOT_SMS_RETRY_SECONDS",
+}
+"""The environment variable of each `SenderTuning` field."""
+
+
+def _seconds(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 86400:
+        raise BadSetting(f"{name} must be a number of seconds, more than 0 and at most 86400 (not {text!r})")
+    return value
+
+
+def sender_tuning(environ: Mapping[str, str] | None = None) -> SenderTuning:
+    """The sender's pace from the environment (default `os.environ`); unset variables keep the defaults.
+
+    Raises:
+        BadSetting: A value is not a positive number of seconds, or the lease is not longer than a send.
+    """
+    env = os.environ if environ is None else environ
+    default = SenderTuning()
+    values: dict[str, float] = {}
+    for name in ("every", "timeout", "lease_seconds"):
+        text = env.get(TUNING_ENV[name], "").strip()
+        values[name] = _seconds(TUNING_ENV[name], text) if text else getattr(default, name)
+    delays_text = env.get(TUNING_ENV["retry_delays"], "").strip()
+    delays = default.retry_delays
+    if delays_text:
+        delays = tuple(_seconds(TUNING_ENV["retry_delays"], part.strip()) for part in delays_text.split(","))
+    if values["lease_seconds"] <= values["timeout"]:
+        raise BadSetting(
+            f"{TUNING_ENV['lease_seconds']} ({values['lease_seconds']:g}) must be longer than a send, "
+            f"{TUNING_ENV['timeout']} ({values['timeout']:g}): else another server could take a text still being "
+            "sent"
+        )
+    return SenderTuning(values["every"], values["timeout"], values["lease_seconds"], delays)
+
+
+def compose_sender(
+    service: BookingService, clock: Clock, settings: TwilioSettings, tuning: SenderTuning | None = None
+) -> SmsSender:
     """The sender of `voicebot serve`: Twilio's Messages resource of the gateway's account, from
     VOICEBOT_TWILIO_SMS_FROM or else the practice's phone; reminders queued while the clinic file's `[sms]` is on
-    with a `reminder_hours`.
+    with a `reminder_hours`; its pace from `tuning` (default: `sender_tuning()`, the environment).
+
+    Raises:
+        BadSetting: The environment's pace is unusable (`sender_tuning`).
     """
     from booking.phones import to_e164
     from booking.sms_outbox import Outbox
     from telephony.twilio.rest import TwilioRestClient
     from voicebot.sms_texts import SmsTexts
 
+    tuning = tuning or sender_tuning()
     outbox, texts = Outbox(service.engine), SmsTexts()
 
     def from_number() -> str:
@@ -230,5 +301,14 @@ def compose_sender(service: BookingService, clock: Clock, settings: TwilioSettin
             return 0
         return int(outbox.queue_reminders(now, sms.reminder_hours, texts, service.engine))
 
-    api = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
-    return SmsSender(outbox, api, from_number, moving_clock(clock, service.clinic().practice.zone), reminders=reminders)
+    api = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url, timeout=tuning.timeout)
+    return SmsSender(
+        outbox,
+        api,
+        from_number,
+        moving_clock(clock, service.clinic().practice.zone),
+        reminders=reminders,
+        policy=RetryPolicy(delays=tuning.retry_delays),
+        every=tuning.every,
+        lease_seconds=tuning.lease_seconds,
+    )
