@@ -75,3 +75,16 @@ class RemovalRefused(BookingError):
 
 class NotConfigured(BookingError):
     """The database holds no practice yet: apply a clinic file first."""
+
+
+class BookingUnavailable(Exception):
+    """The appointment book cannot be reached right now (database down, locked too long, connections exhausted).
+
+    Not a `BookingError`: nothing is wrong with the request, and the flows that answer a refused change
+    ("I couldn't record that change") must not take an outage for one. Nothing was written: the transaction
+    that failed was rolled back. The database's own error is the `__cause__` (its text may quote a patient, so
+    it is not repeated in the message).
+    """
+
+    def __init__(self, message: str = "the appointment book cannot be reached right now") -> None:
+        super().__init__(message)

@@ -2,23 +2,39 @@
 
 Deterministic: the time and the bookings come in through `Context` (no clock, environment or randomness is
 read here), so a conversation replays identically in tests, in `voicebot chat` and on the phone.
+
+When the appointment book cannot be reached (`booking.errors.BookingUnavailable`, whatever the phase), the
+caller hears an apology and is handed to the staff or told when to call back (`flows.common.unavailable`).
 """
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
 
+from booking.errors import BookingUnavailable
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
 from dialogue.flows import answers, confirm, day_choice, general, identity, manage, request, unsure
-from dialogue.flows.common import Handler, Heard, Result, finish, give_up, goodbye, hand_over, question, reprompt
+from dialogue.flows.common import (
+    Handler,
+    Heard,
+    Result,
+    finish,
+    give_up,
+    goodbye,
+    hand_over,
+    question,
+    reprompt,
+    unavailable,
+)
 from dialogue.state import Phase, Prompt, State, Task
 from dialogue.understand.intents import Intent, detect_intent, is_emergency
 from dialogue.understand.refusal import is_refusal
 from dialogue.understand.yesno import parse_yes_no
+from dialogue.wording.phrases import Phrases
 
-__all__ = ["Context", "State", "step"]
+__all__ = ["Context", "State", "cannot_go_on", "step"]
 
 HUMAN_KEY = "0"
 REPEAT_KEY = "*"
@@ -85,12 +101,35 @@ def step(state: State, event: Event, ctx: Context) -> tuple[State, list[Action]]
     """
     if state.outcome is not None:
         return state, []
-    new, actions = _step(state, event, ctx)
+    try:
+        new, actions = _step(state, event, ctx)
+    except BookingUnavailable:  # the failed call wrote nothing: the same apology and way out in every phase
+        new, actions = unavailable(state, ctx)
     if new.outcome is None or not new.find_failures:
         return new, actions
     outcome = replace(new.outcome, identity_failures=new.find_failures)
     ends = [replace(a, outcome=outcome) if isinstance(a, HangUp | Transfer) else a for a in actions]
     return replace(new, outcome=outcome), ends
+
+
+def cannot_go_on(state: State, ctx: Context | None, phrases: Phrases) -> tuple[State, list[Action]]:
+    """End a call whose steps keep failing (the voice layer gives up after two in a row).
+
+    Args:
+        state: The state after the last step that returned.
+        ctx: The call's context; `None` when the practice itself could not be read.
+        phrases: The call's wording (used without a context).
+
+    Returns:
+        An apology, then the staff or when to call back (`flows.common.unavailable`); without a context, the
+        apology and "call back a little later". No actions once the call has ended.
+    """
+    if state.outcome is not None:
+        return state, []
+    if ctx is not None:
+        return unavailable(state, ctx, "unavailable.failing")
+    lines = [phrases.get("unavailable.failing"), phrases.get("unavailable.later"), phrases.get("goodbye")]
+    return finish(state, OutcomeKind.GOODBYE, lines)
 
 
 def _step(state: State, event: Event, ctx: Context) -> Result:

@@ -72,6 +72,10 @@ class Cluster:
             "--locale=C.UTF-8",
             "--no-sync",
         )
+        self._launch()
+
+    def _launch(self) -> None:
+        """Start the server on the cluster's port and data directory (waits until it accepts connections)."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -89,6 +93,18 @@ class Cluster:
             "60",
             "start",
         )
+
+    def pause(self) -> None:
+        """Stop the server, keeping its files (see `resume`): its connections are cut, new ones refused.
+
+        Fast mode, not immediate: its shutdown checkpoint keeps what was committed (commits are not synchronous
+        here, so an immediate stop could lose the last ones).
+        """
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def resume(self) -> None:
+        """Start the paused server again, on the same port and data directory, with the same databases."""
+        self._launch()
 
     def stop(self) -> None:
         """Stop the server and delete its files."""

@@ -159,6 +159,21 @@ def give_up(state: State, ctx: Context) -> Result:
     return finish(state, OutcomeKind.GOODBYE, [*call_back(ctx), ctx.phrases.get("goodbye")])
 
 
+def unavailable(state: State, ctx: Context, sorry: str = "unavailable.sorry") -> Result:
+    """The call cannot be served (the appointment book is out of reach, or the steps keep failing).
+
+    The apology `sorry` (a phrase key), then the staff while the practice is open and has a transfer number;
+    else "call back a little later" while it is open, or when it opens again. Nothing is booked or changed.
+    """
+    phrases = ctx.phrases
+    lines = [phrases.get(sorry)]
+    is_open = practice_open(ctx)
+    if is_open and can_transfer(ctx):
+        return hand_over(state, ctx, lines)
+    later = [phrases.get("unavailable.later")] if is_open else call_back(ctx)
+    return finish(state, OutcomeKind.GOODBYE, [*lines, *later, phrases.get("goodbye")])
+
+
 def call_back(ctx: Context) -> list[str]:
     """What to do when the practice is closed ("call back tomorrow from 8:30"), with its opening hours."""
     phrases = ctx.phrases

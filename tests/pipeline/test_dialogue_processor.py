@@ -284,6 +284,18 @@ def test_after_a_failing_step_the_silence_is_timed_again(english: tuple[BookingS
     assert ends(down) == []
 
 
+def test_a_second_failing_step_in_a_row_ends_the_call_with_a_way_out(english: tuple[BookingService, datetime]) -> None:
+    service, now = english
+    processor = DialogueProcessor(FlakyPort(service, failures=5), lambda: now, locale="en")
+    frames: list[Frame] = [SleepFrame(0.1), *heard(), *said(BOOKING_TURNS[0]), *heard(), *said(BOOKING_TURNS[0])]
+    frames += [frame for _ in range(8) for frame in heard()]  # the way out, heard to its last word
+    down, _ = asyncio.run(run_test(processor, frames_to_send=frames))
+    spoken = speech(down)
+    assert spoken.count(APOLOGY) == 1, spoken
+    assert load_phrases("en").get("unavailable.failing") in spoken, spoken
+    assert len(ends(down)) == 1  # the call ended: no third apology, no waiting on the caller
+
+
 def test_a_failing_greeting_is_apologised_for(english: tuple[BookingService, datetime]) -> None:
     service, now = english
 

@@ -359,7 +359,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "failed step: apologise, listen again",
         S(called=True, expect=ExpectKind.FREE),
         StepFailed(SAID),
-        replace(LISTENING, unheard=(True,)),
+        replace(LISTENING, unheard=(True,), failed_steps=1),
         [
             Apologise(),
             SILENCE,
@@ -369,7 +369,7 @@ ROWS: list[tuple[str, TurnState, TurnEvent, TurnState, list[Effect]]] = [
         "failed step while the bot speaks: silence counts from its end",
         S(called=True, bot_speaking=True),
         StepFailed(NoInput()),
-        S(called=True, bot_speaking=True, listening=True, unheard=(True,)),
+        S(called=True, bot_speaking=True, listening=True, unheard=(True,), failed_steps=1),
         [Apologise()],
     ),
     (

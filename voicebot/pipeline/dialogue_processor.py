@@ -5,7 +5,9 @@ this adapter performs the effects: it passes frames on, queues the end-of-turn m
 dialogue (one step at a time, in a worker thread), speaks (`TTSSpeakFrame`), publishes `Expect` (its kind and
 answers) in `CallHints` for recognition and turn-taking, and ends the call (`EndWorkerFrame`, after the transfer
 callback for a transfer) once the last words were heard. A failing step is logged once, reported as an
-`ErrorFrame`, and the caller hears an apology and is listened to again. A transcription's `Transcript` gives the
+`ErrorFrame`, and the caller hears an apology and is listened to again; a second failure in a row ends the call
+with the dialogue's way out (`dialogue.machine.cannot_go_on`: the staff while the practice is open, else when to
+call back). A transcription's `Transcript` gives the
 turn its confidence, alternatives and unsureness, its `VOICE_METADATA` the voice its words came from.
 """
 
@@ -43,7 +45,7 @@ from pipecat.utils.errors import ErrorCategory
 from dialogue.actions import Action, Detail, ExpectKind, HangUp, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerSaid, Event, KeypadPressed
-from dialogue.machine import step
+from dialogue.machine import cannot_go_on, step
 from dialogue.port import BookingPort
 from dialogue.privacy import CallFacts, facts_of
 from dialogue.state import State
@@ -56,6 +58,7 @@ from voicebot.pipeline.turn_events import (
     Effect,
     Finish,
     Forward,
+    GiveUp,
     Heard,
     Hint,
     KeyPressed,
@@ -251,6 +254,9 @@ class DialogueProcessor(FrameProcessor):
                 self.hints.guess, self.hints.corrects, self.hints.refused = guess, corrects, refused
             case Apologise():  # the question before it stands: the hint for recognition is kept
                 await self._say(self._phrases().get("misunderstood.repeat"), True)
+            case GiveUp():  # the steps keep failing: the dialogue's apology and way out end the call
+                self._state, actions = cannot_go_on(self._state, self._ctx, self._phrases())
+                await self._dispatch(Stepped(tuple(actions)))
             case Finish(action, late):
                 await self._finish(action, late)
 

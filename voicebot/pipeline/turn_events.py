@@ -180,6 +180,14 @@ class Apologise:
 
 
 @dataclass(frozen=True)
+class GiveUp:
+    """Dialogue steps keep failing (`turn_state.MAX_FAILED_STEPS` in a row): end the call as the dialogue ends
+    one it cannot serve (`dialogue.machine.cannot_go_on`: an apology, then the staff or when to call back),
+    feeding its actions back as `Stepped`.
+    """
+
+
+@dataclass(frozen=True)
 class Finish:
     """The last words were heard (or `late`: the deadline passed): transfer if asked, then end the call."""
 
@@ -187,5 +195,7 @@ class Finish:
     late: bool = False
 
 
-Effect = Forward | QueueMarker | ArmTimer | CancelTimer | QueueStep | RunStep | Speak | Hint | Apologise | Finish
+Effect = (
+    Forward | QueueMarker | ArmTimer | CancelTimer | QueueStep | RunStep | Speak | Hint | Apologise | GiveUp | Finish
+)
 """Any effect `turn_step` returns."""

@@ -8,8 +8,9 @@ late transcription arrives after it. Keys become one `KeypadPressed` (a menu key
 gathered until `#` or a pause). Silence after the bot finished speaking becomes `NoInput` (the timer waits while
 a voice is heard), and the end of the line becomes `CallerHungUp`. Dialogue steps run one at a time: `QueueStep`
 waits its turn, `StepDue` drops it once the call has ended, `RunStep` runs it; its actions come back as
-`Stepped`, a failure as `StepFailed` (the caller hears an apology and is listened to again). `HangUp` and
-`Transfer` wait until the last words were heard (or a deadline), then `Finish`.
+`Stepped`, a failure as `StepFailed` (the caller hears an apology and is listened to again; the second failure
+in a row ends the call instead: `GiveUp`). `HangUp` and `Transfer` wait until the last words were heard (or a
+deadline), then `Finish`.
 
 Barge-in: each `Speak` is one pipecat `TTSSpeakFrame`, whose end the output transport reports as one
 `BOT_STOPPED`, so the speech still to end is counted (`unheard`). A voice that starts while the bot speaks, or
@@ -35,6 +36,7 @@ from voicebot.pipeline.turn_events import (
     Effect,
     Finish,
     Forward,
+    GiveUp,
     Heard,
     Hint,
     KeyPressed,
@@ -56,6 +58,9 @@ from voicebot.pipeline.turn_heard import after_interruption, join_alternatives, 
 COLLECTED_KEYS = frozenset({ExpectKind.DIGITS, ExpectKind.DATE})
 """Expectations answered with several keys (a birth date, a phone number, a day): keys are gathered until `#` or
 a pause; any other expectation is answered by one key at once (a menu choice, 0 for a person)."""
+MAX_FAILED_STEPS = 2
+"""Dialogue steps failing in a row before the call ends (`GiveUp`) instead of the question being asked again: a
+database that stays down, or a step that fails on every answer, must not keep the caller in a loop of apologies."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class TurnState:
     """The dialogue waits for the caller (an `Expect` since the last step began)."""
     called: bool = False
     """The call was answered (`CallStarted` queued)."""
+    failed_steps: int = 0
+    """Dialogue steps that failed since the last one that returned (see `MAX_FAILED_STEPS`)."""
     terminal: HangUp | Transfer | None = None
     """The action that ended the dialogue."""
     goodbye_started: bool = False
@@ -160,10 +167,13 @@ def turn_step(state: TurnState, event: TurnEvent) -> Result:
                 return s, []
             return replace(s, listening=False), [RunStep(due)]
         case Stepped(actions):
-            return _perform(s, actions)
+            return _perform(replace(s, failed_steps=0), actions)
         case StepFailed(failed):
             if s.terminal is not None or s.ended or isinstance(failed, CallerHungUp):
                 return s, []
+            s = replace(s, failed_steps=s.failed_steps + 1)
+            if s.failed_steps >= MAX_FAILED_STEPS:  # no more apologies: the dialogue's ending comes as `Stepped`
+                return replace(s, listening=False), [CancelTimer(Timer.NO_INPUT), GiveUp()]
             s = replace(s, listening=True, unheard=(*s.unheard, True))  # the same question stands: listen again
             return s, [Apologise(), *([] if s.bot_speaking else _arm(s))]
     raise TypeError(f"not a turn event: {event!r}")  # pragma: no cover - the match is exhaustive
