@@ -220,6 +220,103 @@ def register(main: click.Group) -> None:
             return
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
+    @bench.command("soak")
+    @click.option(
+        "--language",
+        type=click.Choice(["fr", "en"]),
+        default="fr",
+        show_default=True,
+        help="The sample practice and the callers' language.",
+    )
+    @click.option(
+        "--concurrency", type=click.IntRange(1), default=5, show_default=True, help="Calls in progress at once."
+    )
+    @click.option(
+        "--minutes", type=click.FloatRange(0.1), default=30.0, show_default=True, help="How long new calls are placed."
+    )
+    @click.option(
+        "--sample-seconds",
+        type=click.FloatRange(1.0),
+        default=60.0,
+        show_default=True,
+        help="Seconds between two samples of the server's resources.",
+    )
+    @click.option(
+        "--turns",
+        type=click.IntRange(1, 4),
+        default=3,
+        show_default=True,
+        help="Caller lines per call (request, slot choice, name, birth date).",
+    )
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False),
+        help="Write the results as JSON to this file (rewritten at each sample)  [default: bench/soak-LANGUAGE.json]",
+    )
+    @click.option(
+        "--markdown",
+        type=click.Path(dir_okay=False),
+        default="bench/soak.md",
+        show_default=True,
+        help="Write the samples and the verdicts as a page to this file.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the JSON results on stdout.")
+    def soak(
+        language: str,
+        concurrency: int,
+        minutes: float,
+        sample_seconds: float,
+        turns: int,
+        output: str | None,
+        markdown: str,
+        as_json: bool,
+    ) -> None:
+        """Keep simulated phone calls going for a long time and check that nothing leaks.
+
+        The server of `bench voice` (real models, the sample practice on a temporary SQLite database, the call
+        log written) runs in this process; a child process keeps --concurrency simulated Twilio calls in
+        progress, a new one as soon as one ends, for --minutes, then lets the last ones finish. The server is
+        sampled before the first call, every --sample-seconds and at rest: resident memory, open file
+        descriptors, asyncio tasks, threads, database connections checked out of the pool, calls in progress.
+        Each series gets a verdict (flat when its last third's mean under load exceeds its first third's by
+        no more than RSS +10 %, fds +5, tasks +5, threads +5, connections +0; the slope per hour beside), and
+        every call is accounted for: placed = ended = call-log rows. Progress on stderr at each sample; the
+        JSON is rewritten at each sample. Exit 0 whatever the verdict. Needs `voicebot models install`.
+        """
+        import asyncio
+
+        from voicebot.bench.soak import SoakOptions, run_soak
+        from voicebot.bench.soak_report import markdown as page
+        from voicebot.bench.voice import BenchError
+
+        output = output or f"bench/soak-{language}.json"
+        options = SoakOptions(
+            language=language, concurrency=concurrency, minutes=minutes, sample_seconds=sample_seconds, turns=turns
+        )
+
+        def save(result: dict[str, object]) -> None:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+        try:
+            result = asyncio.run(run_soak(options, lambda line: click.echo(line, err=True), save))
+        except BenchError as error:
+            fail(str(error))
+            return
+        save(result)
+        Path(markdown).parent.mkdir(parents=True, exist_ok=True)
+        Path(markdown).write_text(page(result), encoding="utf-8")
+        accounting = result["accounting"]
+        click.echo(
+            f"No leak: {result['no_leak']}; calls placed {accounting['placed']}, ended {accounting['ended']}, "
+            f"call-log rows {accounting['call_log_rows']}; wrote {output}, {markdown}",
+            err=True,
+        )
+        for problem in accounting["mismatches"]:
+            click.echo(f"  {problem}", err=True)
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
 
 def _default(env: Env) -> str:
     from voicebot.settings import default_db_url
