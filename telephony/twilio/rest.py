@@ -49,6 +49,11 @@ class CallUpdateResult:
         """Whether the call was gone already (nothing left to do)."""
         return self.error_code == CALL_NOT_FOUND or self.call_status in ("completed", "canceled")
 
+    def describe(self) -> str:
+        """A short line for the log: `500 20500: Internal Server Error` (Twilio's message, no body)."""
+        code = f" {self.error_code}" if self.error_code is not None else ""
+        return f"{self.status_code}{code}: {self.message}" if self.message else f"{self.status_code}{code}"
+
 
 @dataclass(frozen=True)
 class MessageResult:
@@ -147,7 +152,11 @@ class TwilioRestClient:
         return result
 
     async def hang_up(self, call_sid: str) -> CallUpdateResult:
-        """End the call (`Status=completed`)."""
+        """End the call (`Status=completed`); a refusal is the caller's to log (`CallUpdateResult.describe`).
+
+        Raises:
+            TwilioRestError: The API could not be reached within `timeout`, or answered something other than JSON.
+        """
         return await self.update_call(call_sid, {"Status": "completed"})
 
     async def transfer(self, call_sid: str, number: str) -> CallUpdateResult:
@@ -155,14 +164,17 @@ class TwilioRestClient:
         return await self.redirect(call_sid, dial_twiml(number))
 
     async def redirect(self, call_sid: str, twiml: str) -> CallUpdateResult:
-        """Make the call leave its current TwiML (our stream) and run `twiml` instead."""
-        return await self.update_call(call_sid, {"Twiml": twiml})
+        """Make the call leave its current TwiML (our stream) and run `twiml` instead (a refusal is logged)."""
+        result = await self.update_call(call_sid, {"Twiml": twiml})
+        if not result.ok and not result.already_ended:
+            log.warning("Twilio refused the redirect of call %s: %s", call_sid, result.describe())
+        return result
 
     async def update_call(self, call_sid: str, fields: dict[str, str]) -> CallUpdateResult:
-        """POST `fields` to the call resource.
+        """POST `fields` to the call resource; a refusal comes back as the result, not logged.
 
         Raises:
-            TwilioRestError: The API could not be reached in time, or answered something other than JSON.
+            TwilioRestError: The API could not be reached within `timeout`, or answered something other than JSON.
         """
         url = self.call_url(call_sid)
         headers = {"Authorization": aiohttp.encode_basic_auth(self.account_sid, self.auth_token)}
@@ -173,17 +185,14 @@ class TwilioRestClient:
                     status = response.status
                     body: Any = await response.json(content_type=None)
         except (TimeoutError, aiohttp.ClientError) as error:
-            raise TwilioRestError(f"Twilio API unreachable ({type(error).__name__}): {url}") from error
+            raise TwilioRestError(f"Twilio API unreachable at {self.base_url} ({type(error).__name__})") from error
         except ValueError as error:
             raise TwilioRestError(f"Twilio API answered {status} with something other than JSON") from error
         if not isinstance(body, dict):
             body = {}
-        result = CallUpdateResult(
+        return CallUpdateResult(
             status,
             body.get("status") if status < 300 else None,
             body.get("code") if status >= 300 else None,
             str(body.get("message") or ""),
         )
-        if not result.ok and not result.already_ended:
-            log.warning("Twilio refused the update of call %s: %s %s", call_sid, status, result.message)
-        return result

@@ -10,8 +10,9 @@ End of call, in order:
 * the bot says goodbye: the dialogue waits until the goodbye was played out (`BotStoppedSpeakingFrame`: the
   output transport paces audio in real time, so little is left in Twilio's buffer), then ends the worker; the
   `EndFrame` drains the output and closes the socket, and only then is the call hung up through Twilio's REST
-  API (`Status=completed`). The serializer's own `auto_hang_up` is off: it would also fire on a transfer (a
-  `CancelFrame` or `EndFrame` after the redirect), hanging up the caller on the way to the staff phone;
+  API (`Status=completed`; an API down, silent or refusing is one warning, the call being over here anyway).
+  The serializer's own `auto_hang_up` is off: it would also fire on a transfer (a `CancelFrame` or `EndFrame`
+  after the redirect), hanging up the caller on the way to the staff phone;
 * a transfer: the dialogue redirects the call (`call.transfer`) after its last words, then ends the worker;
 * the caller hangs up or the socket vanishes: the transport's `on_client_disconnected` cancels the worker at
   once (the dialogue books nothing half-way), and no REST call is made;
@@ -27,7 +28,6 @@ Barge-in and muting live in the transport, `telephony.twilio.transport`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -43,6 +43,7 @@ from telephony.errors import TelephonyError
 from telephony.twilio.call import TwilioCall
 from telephony.twilio.settings import TwilioSettings
 from telephony.twilio.transport import CallTwilioSerializer, CallWebsocketTransport
+from voicebot.phone.call_log import mask_phone
 from voicebot.phone.calls import CallInProgress, CallOutcome, PipelineHandler
 from voicebot.pipeline.builder import CallPipeline, build_pipeline
 from voicebot.pipeline.engines import Engines
@@ -162,9 +163,19 @@ class PipelineCallHandler(PipelineHandler[TwilioCall, TwilioCallTransport]):
             await self._hang_up(call)
 
     async def _hang_up(self, call: TwilioCall) -> None:
-        """End the call through Twilio's REST API, once the goodbye was played and the stream closed."""
-        with contextlib.suppress(TelephonyError, OSError):
+        """End the call through Twilio's REST API, once the goodbye was played and the stream closed.
+
+        Whatever Twilio answers, nothing is raised: the call is over on our side (stream closed, call logged).
+        The wait is bounded by the REST client's timeout; an unreachable, silent or refusing API is one warning,
+        worded without the caller's number (Twilio's own message is masked: it may quote numbers).
+        """
+        try:
             result = await call.hang_up()
-            log.info("call %s: hung up (%s)", call.call_sid, result)
-            return
-        log.warning("call %s: the REST hang-up failed", call.call_sid)
+        except (TelephonyError, OSError) as error:
+            reason = mask_phone(str(error))
+        else:
+            if result.ok or result.already_ended:
+                log.info("call %s: hung up through Twilio's REST API (%s)", call.call_sid, result.call_status or "gone")
+                return
+            reason = mask_phone(result.describe())
+        log.warning("call %s: the hang-up through Twilio's REST API failed (%s)", call.call_sid, reason)
