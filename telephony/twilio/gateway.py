@@ -28,7 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from twilio.twiml.voice_response import VoiceResponse
 
 from telephony.draining import DrainingGateway
-from telephony.errors import CallClosed
+from telephony.errors import CallClosed, TelephonyError
 from telephony.g711 import tone, ulaw_encode
 from telephony.twilio import protocol as wire
 from telephony.twilio.auth import (
@@ -41,7 +41,7 @@ from telephony.twilio.auth import (
     validate_websocket,
 )
 from telephony.twilio.call import CallHandler, StreamEnd, TwilioCall
-from telephony.twilio.rest import TwilioRestClient
+from telephony.twilio.rest import CallUpdateResult, TwilioRestClient
 from telephony.twilio.settings import TwilioSettings
 from telephony.twilio.twiml import message_twiml, public_url, public_ws_url, stream_twiml
 
@@ -93,13 +93,28 @@ class ToneHandler:
                 await call.send_audio(ulaw_encode(tone(330, 0.3)))
                 await call.send_mark("goodbye")
                 await call.wait_played("goodbye")
-                await call.hang_up()
+                await _update(call, "hang-up", call.hang_up)
                 return
             if event.digit == "0" and call.staff_number:
-                await call.transfer()
+                await _update(call, "transfer", call.transfer)
                 return
             await call.send_audio(ulaw_encode(tone(880, 0.1)))
             await call.send_mark(f"dtmf-{event.digit}")
+
+
+async def _update(call: TwilioCall, what: str, update: Callable[[], Awaitable[CallUpdateResult]]) -> None:
+    """Hang up or transfer through Twilio's REST API; a refusal or an unreachable API is one warning, never raised
+    (the error's text is left out: Twilio's messages may quote numbers).
+    """
+    try:
+        result = await update()
+    except (TelephonyError, OSError) as error:
+        log.warning("call %s: the %s through Twilio's REST API failed (%s)", call.call_sid, what, type(error).__name__)
+        return
+    if not result.ok and not result.already_ended:
+        log.warning(
+            "call %s: the %s through Twilio's REST API failed (HTTP %s)", call.call_sid, what, result.status_code
+        )
 
 
 class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):

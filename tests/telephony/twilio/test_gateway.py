@@ -395,3 +395,29 @@ def test_a_handler_may_take_the_socket_after_start() -> None:
     run(test)
     assert "Start" not in handler.events and "Connected" not in handler.events
     assert handler.events[0] == "Media" and handler.events[-1] == "Dtmf"
+
+
+def test_the_tone_handler_warns_once_when_the_rest_api_refuses_or_is_down(caplog: pytest.LogCaptureFixture) -> None:
+    from telephony.twilio.gateway import _update
+    from telephony.twilio.rest import CallUpdateResult
+
+    class Sid:
+        call_sid = "CA123"
+
+    async def refused() -> CallUpdateResult:
+        return CallUpdateResult(status_code=500, message="call +33612345678 failed")
+
+    async def down() -> CallUpdateResult:
+        raise ConnectionRefusedError("+33612345678")
+
+    async def test() -> None:
+        with caplog.at_level(logging.WARNING, logger="telephony.twilio.gateway"):
+            await _update(Sid(), "hang-up", refused)  # type: ignore[arg-type]
+            await _update(Sid(), "transfer", down)  # type: ignore[arg-type]
+
+    run(test)
+    lines = [r.getMessage() for r in caplog.records if r.name == "telephony.twilio.gateway"]
+    assert lines == [
+        "call CA123: the hang-up through Twilio's REST API failed (HTTP 500)",
+        "call CA123: the transfer through Twilio's REST API failed (ConnectionRefusedError)",
+    ]
