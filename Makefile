@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install run call softphone chat test lint pytest bench bench-voice screenshots clean
+.PHONY: install run call softphone chat test lint pytest bench bench-voice bench-soak screenshots clean
 
 # A Twilio identity for local calls only: `voicebot call` signs with it and plays Twilio's REST API on port 8001.
 # On a real number, set the real TWILIO_* variables and VOICEBOT_PUBLIC_URL instead (see README).
@@ -54,6 +54,10 @@ bench: install
 bench-voice: install  # about 15 minutes: simulated calls at 1, 5, 10 and 20 at once, French then English
 	$(VENV)/bin/voicebot bench voice --language fr --output bench/voice-fr.json --chart bench/voice-fr.png
 	$(VENV)/bin/voicebot bench voice --language en --output bench/voice-en.json --chart bench/voice-en.png
+
+bench-soak: install  # about 70 minutes: 5 calls at once for 30 minutes, French then English; resources sampled
+	$(VENV)/bin/voicebot bench soak --language fr --output bench/soak-fr.json --markdown bench/soak-fr.md
+	$(VENV)/bin/voicebot bench soak --language en --output bench/soak-en.json --markdown bench/soak-en.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
