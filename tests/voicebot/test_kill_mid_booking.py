@@ -14,15 +14,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine
 
 from booking.service import BookingService
 from tests.conftest import ROOT, SAMPLE_CLINIC
+from tests.voicebot.booking_consistency import WriteWatch, check_whole, connections_gone, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -128,51 +127,6 @@ def reference_told(events: list[dict[str, object]]) -> str | None:
     return None
 
 
-@dataclass
-class WriteWatch:
-    """Tells when the chat's booking transaction is under way: on PostgreSQL a backend of the database holding a
-    transaction id (it wrote, or locked the practice row, and has not committed); on SQLite the WAL file changing.
-    """
-
-    engine: Engine
-    wal: Path | None = None
-    _wal_stat: tuple[int, int] | None = field(default=None, init=False)
-
-    def arm(self) -> None:
-        if self.wal is not None:
-            self._wal_stat = self._stat()
-
-    def _stat(self) -> tuple[int, int]:
-        assert self.wal is not None
-        try:
-            stat = self.wal.stat()
-        except FileNotFoundError:
-            return (0, 0)
-        return (stat.st_size, stat.st_mtime_ns)
-
-    def writing(self) -> bool:
-        if self.wal is not None:
-            return self._stat() != self._wal_stat
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-                )
-            ).scalar_one()
-        return int(found) > 0
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float, every: float = 0.0) -> bool:
-    """Poll `predicate` every `every` seconds (0: as fast as it goes) for up to `seconds`; whether it held."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(every)
-    return False
-
-
 def kill_around_the_yes(chat: Chat, how: str, watch: WriteWatch) -> list[dict[str, object]]:
     """Say the final "oui" and SIGKILL the process `how` (see `KILLS`); the events it wrote."""
     watch.arm()
@@ -187,49 +141,6 @@ def kill_around_the_yes(chat: Chat, how: str, watch: WriteWatch) -> list[dict[st
             seen.append(chat.event())
         return seen + chat.kill()
     return chat.kill()
-
-
-def connections_gone(engine: Engine) -> bool:
-    """No other session left on the database (PostgreSQL has rolled back what the killed process left open)."""
-    if engine.dialect.name != "postgresql":
-        return True
-    with engine.connect() as connection:
-        others = connection.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        ).scalar_one()
-    return int(others) == 0
-
-
-LEFT_OVER = {
-    "an appointment without its patient": "SELECT a.reference FROM appointment a"
-    " WHERE NOT EXISTS (SELECT 1 FROM patient p WHERE p.id = a.patient_id)",
-    "a patient without the appointment booked for them": "SELECT p.id FROM patient p"
-    " WHERE NOT EXISTS (SELECT 1 FROM appointment a WHERE a.patient_id = p.id)",
-    "a confirmation text without its appointment": "SELECT s.id FROM sms_message s WHERE s.kind = 'confirmation'"
-    " AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.id = s.appointment_id)",
-    "an appointment without its confirmation text": "SELECT a.reference FROM appointment a"
-    " WHERE NOT EXISTS (SELECT 1 FROM sms_message s WHERE s.appointment_id = a.id AND s.kind = 'confirmation')",
-}
-"""What a booking cut in half would leave (in these tests patients come only from the bookings, texts are on and
-every caller has a mobile number): each query must find nothing."""
-
-
-def check_whole(engine: Engine, references: set[str]) -> int:
-    """Every booking whole (appointment, patient, confirmation text), nothing left over, every reference told
-    booked; the number of appointments."""
-    with engine.connect() as connection:
-
-        def rows(sql: str) -> list[object]:
-            return list(connection.execute(text(sql)).scalars())
-
-        if engine.dialect.name == "sqlite":
-            assert rows("PRAGMA integrity_check") == ["ok"]
-            assert rows("PRAGMA foreign_key_check") == []
-        for what, sql in LEFT_OVER.items():
-            assert rows(sql) == [], what
-        booked = set(rows("SELECT reference FROM appointment WHERE status = 'booked'"))
-        assert references <= booked, f"told {sorted(references - booked)}, not in the database"
-        return len(rows("SELECT id FROM appointment"))
 
 
 def test_a_kill_at_the_final_yes_keeps_the_booking_whole_or_absent(db_url: str, tmp_path: Path) -> None:
