@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import SAMPLE_CLINIC
 
 NOW = "2026-11-28T10:00"
-NO_DATABASE = {"models", "call", "softphone", "bench voice", "bench dialogue", "bench line"}
+NO_DATABASE = {"models", "call", "softphone", "bench voice", "bench dialogue", "bench line", "bench soak"}
 """Commands (or groups) that never touch the booking database, so take no --db (`bench voice` runs on its own
 temporary database, `bench dialogue` and `bench line` on one per scenario, each at its scenario's own time)."""
 

@@ -29,6 +29,9 @@ EARLIEST_DAY = date(1900, 1, 1)
 """The first day a date on the command line may name (`--now`, `--from`, `--until`, `--start`)."""
 LATEST_DAY = date(2999, 12, 31)
 """The last: far beyond any appointment, yet every time computed from it (a horizon ahead) is still a real time."""
+RECORD_ID = click.IntRange(1, 2**31 - 1)
+"""A record's number on the command line (a request, a call): what the databases' integer keys can hold, so that a
+number too big for them is refused with a sentence instead of overflowing the database driver."""
 
 
 class Env:
@@ -80,6 +83,7 @@ def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Calla
         @functools.wraps(function)
         def run(*args: Any, db: str | None, now: str | None, **options: Any) -> Any:
             try:
+                check_text({"db": db, "now": now, **options})
                 env = Env(db, now)
                 return function(env, *args, **options)
             except ClinicFileError as error:
@@ -100,6 +104,30 @@ def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Calla
         return group.command(name, **kwargs)(run)  # type: ignore[return-value]
 
     return decorate
+
+
+def check_text(values: dict[str, Any]) -> None:
+    """Refuse, with a sentence, an option or argument holding bytes that are not UTF-8 (Python reads them as lone
+    surrogates, which no database, file or terminal accepts).
+
+    Raises:
+        BadSetting: Which option, and what it holds.
+    """
+    context = click.get_current_context()
+    params = {param.name: param for param in context.command.params}
+    for name, value in values.items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str) and not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    param = params.get(name)
+                    label = param.get_error_hint(context) if param is not None else name
+                    shown = item.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                    raise BadSetting(
+                        f'{label} is not UTF-8 text: "{shown}" holds bytes that cannot be read (check the '
+                        "encoding of the terminal or of the script)"
+                    ) from None
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -9,7 +9,7 @@ import click
 from booking.calls import CallLog
 from booking.records import CALL_OUTCOMES, LoggedCall
 from booking.staff import StaffStore
-from voicebot.commands.base import Env, check_calendar, command, emit_json
+from voicebot.commands.base import RECORD_ID, Env, check_calendar, command, emit_json
 
 
 def duration(call: LoggedCall) -> str:
@@ -100,7 +100,7 @@ def register(main: click.Group) -> None:
             click.echo(describe(call, zone))
 
     @command(calls, "show")
-    @click.argument("call_id", metavar="ID", type=int)
+    @click.argument("call_id", metavar="ID", type=RECORD_ID)
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs (with the transcript).")
     def show(env: Env, call_id: int, as_json: bool) -> None:
         """Show call number ID: what it did, and its pseudonymised transcript."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from booking.errors import NotConfigured
-from voicebot.commands.base import Env, command, load_clinic_or_fail
+from voicebot.commands.base import Env, command, fail, load_clinic_or_fail
 from voicebot.settings import SAMPLE_CLINIC
 
 
@@ -24,6 +24,15 @@ def ensure_practice(env: Env, clinic_file: str | None) -> None:
             f"No practice configured yet in {env.url}: using the sample clinic ({SAMPLE_CLINIC.name}).", err=True
         )
         env.apply(load_clinic_or_fail(SAMPLE_CLINIC))
+
+
+def read_script(path: str) -> list[str]:
+    """The caller's lines of a `--script` file; exit 1 with a sentence when it is not UTF-8 text."""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        fail(f"{path}: the script is not UTF-8 text (byte {error.start + 1} cannot be read); save it as UTF-8")
+        raise  # unreachable
 
 
 def register(main: click.Group) -> None:
@@ -62,10 +71,10 @@ def register(main: click.Group) -> None:
         from booking.calls import CallLog
         from voicebot.simulate.chat import run_chat
 
+        lines = iter(read_script(script)) if script else None  # before anything is applied
         ensure_practice(env, clinic_file)
         service = env.service()
         zone = service.clinic().practice.zone
-        lines = iter(Path(script).read_text(encoding="utf-8").splitlines()) if script else None
         code = run_chat(
             service,
             locale=language,

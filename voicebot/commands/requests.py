@@ -6,7 +6,7 @@ import click
 
 from booking.records import RequestRecord, RequestStatus
 from booking.staff import StaffStore
-from voicebot.commands.base import Env, command, emit_json
+from voicebot.commands.base import RECORD_ID, Env, command, emit_json
 
 TOPICS = {
     "renewal": "prescription renewal",
@@ -54,7 +54,7 @@ def register(main: click.Group) -> None:
             click.echo(describe(record, env))
 
     @command(requests, "done")
-    @click.argument("request_id", metavar="ID", type=int)
+    @click.argument("request_id", metavar="ID", type=RECORD_ID)
     def done(env: Env, request_id: int) -> None:
         """Mark request number ID done, once the patient has been called back (recorded in the audit trail)."""
         service = env.service()

@@ -13,10 +13,14 @@ from voicebot.console.passwords import hash_password, password_problem
 
 def read_password(confirm: bool = True) -> str:
     """A new password: prompted twice without echo on a terminal, else one line of standard input."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        str(password).encode("utf-8")  # undecodable bytes come as lone surrogates, which cannot be hashed
+    except UnicodeError:
+        fail("the password is not UTF-8 text: type it again, or check the terminal's encoding")
     problem = password_problem(password)
     if problem:
         fail(problem)

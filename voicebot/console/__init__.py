@@ -10,8 +10,11 @@ from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from booking.service import BookingService
 from voicebot.console.context import PREFIX, STATIC, ConsoleContext, Denied
@@ -26,6 +29,9 @@ from voicebot.console.routes_transfer import transfer_router
 from voicebot.settings import Clock
 
 __all__ = ["ConsoleContext", "install_console"]
+
+REFUSALS = {404: "denied.not_found", 405: "denied.not_found"}
+"""The message (an i18n key) of a request the framework refused, by status; any other is a form it cannot read."""
 
 
 def install_console(
@@ -74,5 +80,21 @@ def install_console(
             return response
         return ctx.render(request, "error.html", status=error.status, message="denied." + error.reason)
 
+    async def unreadable(request: Request, error: Exception) -> Response:
+        """What the framework refuses before any console code runs (a form it cannot read, an address that is no
+        page) is a page too; outside the console, FastAPI's own answer is kept.
+        """
+        if not request.url.path.startswith(PREFIX + "/"):
+            if isinstance(error, RequestValidationError):
+                return await request_validation_exception_handler(request, error)
+            assert isinstance(error, StarletteHTTPException)
+            return await http_exception_handler(request, error)
+        status = error.status_code if isinstance(error, StarletteHTTPException) else 422
+        response = ctx.render(request, "error.html", status=status, message=REFUSALS.get(status, "denied.form"))
+        response.headers.update(getattr(error, "headers", None) or {})
+        return response
+
     app.add_exception_handler(Denied, refused)
+    app.add_exception_handler(StarletteHTTPException, unreadable)
+    app.add_exception_handler(RequestValidationError, unreadable)
     return ctx

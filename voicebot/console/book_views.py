@@ -33,14 +33,21 @@ def reason_key(reason: Refusal | None) -> str:
     return REASON_KEYS.get(reason, "other") if reason is not None else "other"
 
 
+EARLIEST_DAY = date(1900, 1, 1)
+"""The first day a console form may name (as on the command line, `voicebot.commands.base`)."""
+LATEST_DAY = date(2999, 12, 31)
+"""The last: every time computed from it (the day after, the week's end, an appointment's end) is still a date."""
+
+
 def parse_day(text: str | None) -> date | None:
-    """A date typed as 2026-12-01 or 01/12/2026; `None` if it is neither."""
+    """A date typed as 2026-12-01 or 01/12/2026; `None` if it is neither, or outside `EARLIEST_DAY`..`LATEST_DAY`."""
     text = (text or "").strip()
     for form in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text, form).date()
+            day = datetime.strptime(text, form).date()
         except ValueError:
             continue
+        return day if EARLIEST_DAY <= day <= LATEST_DAY else None
     return None
 
 

@@ -25,6 +25,18 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 PREFIX = "/admin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_RECORD_NUMBER = 2**31 - 1
+"""The largest number the databases' integer keys hold (PostgreSQL's `integer`)."""
+
+
+def record_number(text: str) -> int | None:
+    """A record's number as written in a URL (a request, a call); `None` for anything else, a number too big for
+    the database included (a typed `int` path parameter would answer FastAPI's JSON error, or overflow the driver).
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_RECORD_NUMBER else None
 
 
 class Denied(Exception):

@@ -14,7 +14,7 @@ from booking.calls import CallLog, CallNotFound
 from booking.errors import AppointmentNotFound
 from booking.records import CALL_OUTCOMES
 from voicebot.console.call_views import CHANNELS, CHART_DAYS, CallChart, CallView, call_chart, parse_filter
-from voicebot.console.context import PREFIX, ConsoleContext
+from voicebot.console.context import PREFIX, ConsoleContext, record_number
 
 MAX_SHOWN = 300
 """The list shows the newest calls matching the filter, this many at most."""
@@ -68,13 +68,16 @@ def calls_router(ctx: ConsoleContext) -> APIRouter:
         )
 
     @router.get("/calls/{call_id}")
-    def call(request: Request, call_id: int) -> Response:
+    def call(request: Request, call_id: str) -> Response:
         """One call: what it did, and its pseudonymised transcript while the retention keeps it; audited."""
+        number = record_number(call_id)
         try:
-            found = log.get(call_id)
+            found = log.get(number) if number is not None else None
         except CallNotFound:
+            found = None
+        if found is None:
             return ctx.render(request, "error.html", status=404, message="calls.not_found")
-        ctx.audit(request.state.user, "call.view", str(call_id))
+        ctx.audit(request.state.user, "call.view", str(found.id))
         shown = CallView.of(found, ctx.clinic().practice.zone)
         return ctx.render(
             request,

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from booking.records import RequestCategory, RequestStatus
 from booking.requests import RequestAlreadyDone, RequestNotFound
 from booking.service import BookingService
-from voicebot.console.context import PREFIX, ConsoleContext
+from voicebot.console.context import PREFIX, ConsoleContext, record_number
 
 STATUSES = ("all", "open", "done")
 """The list's filters: `all` (the default: open ones first), `open`, or `done`."""
@@ -47,11 +47,14 @@ def requests_router(ctx: ConsoleContext) -> APIRouter:
         return page(request, status)
 
     @router.post("/requests/{request_id}/done")
-    def mark_done(request: Request, request_id: int) -> Response:
+    def mark_done(request: Request, request_id: str) -> Response:
         """Mark a request done once the patient has been called back; audited."""
         user = request.state.user
+        number = record_number(request_id)
+        if number is None:
+            return page(request, "all", "requests.error.not_found", 404)
         try:
-            record = ctx.service.mark_request_done(request_id, ctx.now(), user.username)
+            record = ctx.service.mark_request_done(number, ctx.now(), user.username)
         except RequestNotFound:
             return page(request, "all", "requests.error.not_found", 404)
         except RequestAlreadyDone:

@@ -86,7 +86,7 @@ def transfer_router(ctx: ConsoleContext) -> APIRouter:
             action="config.import",
             details=f"{source}: {changes} change(s)",
             done="/config/import",
-            retry=lambda status, extra: import_page(request, status, **extra),
+            retry=lambda status, extra: import_page(request, status, clinic=ctx.clinic(), **extra),  # for `blocking`
         )
 
     @router.post("/config/import/confirm")
