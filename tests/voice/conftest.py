@@ -7,9 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.pg import free_port
+from tests.voicebot.serve_process import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CLINICS = {"fr": ROOT / "config" / "clinic.toml", "en": ROOT / "config" / "clinic.en.toml"}
@@ -104,23 +102,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 300.0) -> None:
-    """Wait for `/healthz` (the models loaded, the French prompts prerendered by Kokoro: up to two minutes on two
-    busy cores); `timeout` is only a safety net."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"voicebot serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"voicebot serve not healthy within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 def start_server(tmp_path: Path, locale: str, *options: str) -> Iterator[Server]:
@@ -246,7 +227,7 @@ def serve_process(tmp_path: Path, locale: str, *extra: str, sip: bool = False) -
             cwd=ROOT,
         )
     try:
-        _wait_healthy(url, process, log)
+        wait_healthy(url, process, log)
         yield ServeProcess(Server(url, db, env, log, sip_port), process, api_port)
     finally:
         if process.poll() is None:

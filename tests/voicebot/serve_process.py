@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+import pytest
 from aiohttp import web
 
 from telephony.twilio.sim.fake_messages import Failure, FakeMessage, FakeMessages
@@ -38,6 +39,24 @@ FAST_SENDER = {
 """The sender's pace in these tests: rounds every 0.2 s, a send given up after 4 s, a lease of 5 s."""
 
 T = TypeVar("T")
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 300.0) -> None:
+    """Wait for `/healthz` of the `voicebot serve` `process` logging to `log` (with the models: the French prompts
+    prerendered by Kokoro take up to two minutes on two busy cores); `timeout` is only a safety net; a server that
+    exits or never gets healthy fails the test with the end of its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"voicebot serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"voicebot serve not healthy within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 def wait_until(

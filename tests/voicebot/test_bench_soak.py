@@ -159,7 +159,7 @@ def test_markdown_page() -> None:
         "accounting": account(["CA1"], [{"call_sid": "CA1"}], {}),
     }
     page = markdown(result)
-    assert "**No leak: **no****" in page and "every call accounted for: **no**" in page
+    assert "No leak: **no**;" in page and "every call accounted for: **no**" in page
     assert "| resident memory (MiB) | 704.5 | 716.5 | 12 | 70.45 | 180 | yes |" in page
     assert "- 1 call(s) placed but missing from the call log: CA1" in page
     assert page.count("| load |") == 6 and "| 0.0 | start | 700 | 40 | 200 | 30 | 0 / 1 | 5 | 0 | 0 |" in page

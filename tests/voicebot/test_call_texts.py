@@ -11,8 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +26,7 @@ from tests.booking.service_helpers import slot
 from tests.conftest import NOW, SAMPLE_CLINIC
 from tests.pg import free_port
 from tests.telephony.twilio.live import ACCOUNT, TOKEN
+from tests.voicebot.serve_process import wait_healthy
 from voicebot.sms_texts import SmsTexts
 
 pytestmark = pytest.mark.slow
@@ -44,21 +43,6 @@ class Serving:
     url: str
     db: str
     env: dict[str, str]
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"voicebot serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"voicebot serve not healthy within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 def serve(tmp_path: Path, *, sms: bool) -> Iterator[Serving]:
@@ -85,7 +69,7 @@ def serve(tmp_path: Path, *, sms: bool) -> Iterator[Serving]:
             [*command, "--db", db, "--now", NOW.isoformat()], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT
         )
     try:
-        wait_healthy(url, process, log)
+        wait_healthy(url, process, log, timeout=90.0)
         yield Serving(url, db, env)
     finally:
         process.terminate()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -79,3 +83,35 @@ class BenchServer:
     def close(self) -> None:
         """Release the database."""
         self.service.engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def serving(self, port: int) -> AsyncIterator[None]:
+        """Serve the application on 127.0.0.1:`port` with pipecat's logs at WARNING (it logs every turn at
+        DEBUG); on the way out stop it, release the database and give loguru its default back.
+
+        Raises:
+            BenchError: The server did not start within 30 s.
+        """
+        import uvicorn
+        from loguru import logger
+
+        from voicebot.bench.voice import BenchError, _until
+
+        logger.remove()
+        quiet = logger.add(sys.stderr, level="WARNING")
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=5
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        try:
+            await _until(lambda: server.started or task.done(), 30)
+            if not server.started:
+                raise BenchError(f"the server did not start on 127.0.0.1:{port}")
+            yield
+        finally:
+            server.should_exit = True
+            await task
+            self.close()
+            logger.remove(quiet)
+            logger.add(sys.stderr)

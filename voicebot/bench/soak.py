@@ -264,12 +264,9 @@ async def run_soak(
         progress: Told a line at each step and each sample.
         checkpoint: Given the results so far after each sample (write them: a stopped run keeps its samples).
     """
-    import uvicorn
-    from loguru import logger
-
     from booking.calls import CallLog
     from voicebot.bench.server import BenchServer
-    from voicebot.bench.voice import ACCOUNT, TOKEN, VARIANTS, BenchError, caller_scripts
+    from voicebot.bench.voice import ACCOUNT, TOKEN, VARIANTS, caller_scripts
 
     language = options.language
     variety = math.prod(len(values) for values in VARIANTS[language].values())
@@ -297,25 +294,8 @@ async def run_soak(
             "answer_timeout": options.answer_timeout,
             "drain_seconds": options.drain_seconds,
         }
-        logger.remove()  # pipecat logs every turn at DEBUG: keep warnings only (loguru's default is back after)
-        quiet = logger.add(sys.stderr, level="WARNING")
-        server = uvicorn.Server(
-            uvicorn.Config(
-                bench.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=5
-            )
-        )
-        serving = asyncio.create_task(server.serve())
-        try:
-            await _until(lambda: server.started or serving.done(), 30)
-            if not server.started:
-                raise BenchError(f"the server did not start on 127.0.0.1:{port}")
+        async with bench.serving(port):
             progress(f"{options.concurrency} call(s) at once for {options.minutes:g} min, a sample every "
                      f"{options.sample_seconds:g} s…")  # fmt: skip
             await _soak(bench, options, job, result, progress, checkpoint)
-        finally:
-            server.should_exit = True
-            await serving
-            bench.close()
-            logger.remove(quiet)
-            logger.add(sys.stderr)
     return result

@@ -309,9 +309,6 @@ async def run_voice_bench(
         checkpoint: Given the results so far after each level (write them: a long run stopped half-way keeps
             its finished levels).
     """
-    import uvicorn
-    from loguru import logger
-
     from voicebot.bench.server import BenchServer
 
     language, lines = options.language, SCRIPTS[options.language][: options.turns]
@@ -352,18 +349,7 @@ async def run_voice_bench(
         )
         result = _header(options, lines, machine, bench)
         result["setup"]["different_requests"] = len({script[0] for script in scripts})
-        logger.remove()  # pipecat logs every turn at DEBUG: keep warnings only (loguru's default is back after)
-        quiet = logger.add(sys.stderr, level="WARNING")
-        server = uvicorn.Server(
-            uvicorn.Config(
-                bench.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=5
-            )
-        )
-        serving = asyncio.create_task(server.serve())
-        try:
-            await _until(lambda: server.started or serving.done(), 30)
-            if not server.started:
-                raise BenchError(f"the server did not start on 127.0.0.1:{port}")
+        async with bench.serving(port):
             done = 0
             for concurrency, count in zip(options.concurrency, counts, strict=True):
                 progress(f"{concurrency} call(s) at once, {count} calls of {len(lines)} turns…")
@@ -382,10 +368,4 @@ async def run_voice_bench(
                 )
                 if checkpoint is not None:
                     checkpoint(result)
-        finally:
-            server.should_exit = True
-            await serving
-            bench.close()
-            logger.remove(quiet)
-            logger.add(sys.stderr)
     return result
