@@ -204,8 +204,7 @@ def markdown(result: Mapping[str, Any]) -> str:
         f"{options['sample_seconds']:g} s; {machine.get('cpu')}, {machine.get('cores')} cores, "
         f"load average {machine.get('load_average_1min_at_start')} at the start.",
         "",
-        f"No leak: {_cell(result.get('no_leak'))}; every call accounted for: "
-        f"{_cell(accounting.get('all_accounted'))}.",
+        f"No leak: {_cell(result.get('no_leak'))}; every call accounted for: {_cell(accounting.get('all_accounted'))}.",
         "",
         RULE,
         "",
