@@ -14,6 +14,7 @@ from booking.clinic import load_clinic
 from booking.service import BookingService
 from booking.store import apply_clinic
 from telephony.twilio.gateway import TwilioGateway
+from voicebot.bench.errors import BenchError, until
 from voicebot.bench.stages import BenchCallHandler
 from voicebot.pipeline.builder import VAD_STOP_SECS
 from voicebot.settings import SAMPLE_CLINIC, SAMPLE_CLINIC_EN, Clock, TwilioSettings
@@ -95,8 +96,6 @@ class BenchServer:
         import uvicorn
         from loguru import logger
 
-        from voicebot.bench.voice import BenchError, _until
-
         logger.remove()
         quiet = logger.add(sys.stderr, level="WARNING")
         config = uvicorn.Config(
@@ -105,7 +104,7 @@ class BenchServer:
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         try:
-            await _until(lambda: server.started or task.done(), 30)
+            await until(lambda: server.started or task.done(), 30)
             if not server.started:
                 raise BenchError(f"the server did not start on 127.0.0.1:{port}")
             yield

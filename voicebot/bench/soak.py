@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicebot.bench.errors import BenchError, until
 from voicebot.bench.soak_report import DEFINITIONS, RULE, account, describe_sample, no_leak, rest_checks, verdicts
 
 if TYPE_CHECKING:
@@ -126,12 +127,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _until(predicate: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:  # noqa: ASYNC110 - the gateway's and the log's state
-        await asyncio.sleep(0.1)
-
-
 async def _child(module: str, job: dict[str, Any]) -> asyncio.subprocess.Process:
     """`python -m module` with `job` as JSON on its stdin (its stderr is ours)."""
     process = await asyncio.create_subprocess_exec(
@@ -146,7 +141,7 @@ async def _child(module: str, job: dict[str, Any]) -> asyncio.subprocess.Process
 
 async def _speak(language: str, lines: list[str], folder: str) -> list[str]:
     """The caller's lines as WAV files (`voicebot.bench.caller`'s speak job)."""
-    from voicebot.bench.voice import CALLER_VOICES, BenchError
+    from voicebot.bench.voice import CALLER_VOICES
 
     process = await _child(
         "voicebot.bench.caller",
@@ -236,14 +231,12 @@ async def _soak(
     if process.returncode != 0 and "callers_error" not in result:
         result["callers_error"] = f"the callers' process failed (exit {process.returncode})"
     if not tally.placed:
-        from voicebot.bench.voice import BenchError
-
         raise BenchError(result.get("callers_error", "the callers placed no call"))
-    await _until(lambda: not bench.gateway.active, 30)
-    await _until(lambda: len(asyncio.all_tasks()) <= samples[0]["asyncio_tasks"], 10)
+    await until(lambda: not bench.gateway.active, 30)
+    await until(lambda: len(asyncio.all_tasks()) <= samples[0]["asyncio_tasks"], 10)
     await sample("rest")
     log = CallLog(bench.service.engine)
-    await _until(lambda: len(log.find()) >= len(tally.placed), 15)  # the last rows are written in threads
+    await until(lambda: len(log.find()) >= len(tally.placed), 15)  # the last rows are written in threads
     logged = {call.entry.key: call.entry.outcome for call in log.find()}
     result["at_rest"] = rest_checks(samples[0], samples[-1])
     result["no_leak"] = no_leak(result["verdicts"], result["at_rest"])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicebot.bench.errors import BenchError, until
 from voicebot.bench.machine import describe_machine
 from voicebot.bench.stages import STAGES, TurnStages
 from voicebot.pipeline.builder import VAD_STOP_SECS
@@ -67,10 +68,6 @@ TARGETS = ((1, "p50", 800.0), (1, "p95", 1200.0), (10, "p95", 1500.0))
 """(calls at once, percentile, milliseconds) from issue 4."""
 ACCOUNT = "AC" + "b" * 32
 TOKEN = "voicebot-bench-token"
-
-
-class BenchError(Exception):
-    """The benchmark could not run (a child process failed, the server did not start)."""
 
 
 @dataclass(frozen=True)
@@ -219,12 +216,6 @@ async def _caller(job: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-async def _until(predicate: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:  # noqa: ASYNC110 - uvicorn's and the gateway's state
-        await asyncio.sleep(0.05)
-
-
 def _header(
     options: VoiceBenchOptions, lines: list[str], machine: dict[str, object], bench: BenchServer
 ) -> dict[str, Any]:
@@ -284,7 +275,7 @@ async def _level(
             "answer_timeout": options.answer_timeout,
         }
     )
-    await _until(lambda: not bench.gateway.active, 30)  # the server's side of the calls is over
+    await until(lambda: not bench.gateway.active, 30)  # the server's side of the calls is over
     return summarize_level(
         concurrency,
         answer["calls"],
