@@ -42,11 +42,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# Two workers, each test file on one of them (module-scoped servers start once; the browser tests keep their order).
+# Two workers, each test file on one of them (module-scoped servers start once; the browser tests keep their order),
+# in the order tests/conftest.py gives (the longest files first; pytest-xdist would sort them by their number of tests).
 # pytest-xdist's --dist loadgroup does not group under pytest 9 (it renames node ids through an attribute pytest 9
 # no longer reads), so files are the unit.
 pytest: install
-	$(VENV)/bin/python -m pytest -n 2 --dist loadfile
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: install
 	$(VENV)/bin/voicebot bench slots --output bench/slots-sqlite.json

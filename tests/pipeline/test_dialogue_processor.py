@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,36 @@ def heard() -> list[Frame]:
     return [BotStartedSpeakingFrame(), SleepFrame(0.05), BotStoppedSpeakingFrame(), SleepFrame(0.1)]
 
 
+def once(condition: Callable[[], bool], limit: float = 20.0) -> Iterator[Frame]:
+    """Pauses while `condition` is false (at most `limit` seconds): `run_test` reads its frames as it sends them."""
+    for _ in range(int(limit / 0.05)):
+        if condition():
+            return
+        yield SleepFrame(0.05)
+
+
+def goodbye_heard(processor: DialogueProcessor) -> Iterator[Frame]:
+    """Once the dialogue has ended the call (its steps run in a thread), all its speech played out, sentence by
+    sentence, to the last words.
+    """
+    yield from once(lambda: processor.outcome is not None)
+    for _ in range(100):
+        if not processor.turn.unheard or processor.turn.ended:
+            return
+        yield from heard()
+
+
+def late_goodbyes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings of calls ended by the goodbye deadline rather than by the goodbye heard."""
+    return [r.getMessage() for r in caplog.records if "goodbye not heard" in r.getMessage()]
+
+
+def sent(*parts: Iterable[Frame]) -> Iterator[Frame]:
+    """The frames of `parts`, read lazily."""
+    for part in parts:
+        yield from part
+
+
 def speech(frames: list[Frame]) -> list[str]:
     return [f.text for f in frames if isinstance(f, TTSSpeakFrame)]
 
@@ -65,15 +96,20 @@ def ends(frames: list[Frame]) -> list[EndWorkerFrame]:
     return [f for f in frames if isinstance(f, EndWorkerFrame)]
 
 
-def test_spoken_booking_ends_after_goodbye(english: tuple[BookingService, datetime]) -> None:
+def test_spoken_booking_ends_after_goodbye(
+    english: tuple[BookingService, datetime], caplog: pytest.LogCaptureFixture
+) -> None:
     service, now = english
     hints = CallHints()
     processor = DialogueProcessor(service, lambda: now, locale="en", caller_id="+447700900555", hints=hints)
     frames: list[Frame] = [SleepFrame(0.1)]
     for turn in BOOKING_TURNS:
         frames += said(turn)
-    frames += heard()
-    down, _ = asyncio.run(run_test(processor, frames_to_send=frames, send_end_frame=False))
+    with caplog.at_level(logging.WARNING, logger="voicebot.pipeline"):
+        down, _ = asyncio.run(
+            run_test(processor, frames_to_send=sent(frames, goodbye_heard(processor)), send_end_frame=False)  # type: ignore[arg-type]
+        )
+    assert late_goodbyes(caplog) == []  # ended because the goodbye was heard, not by the deadline
     spoken = " ".join(speech(down))
     assert "Tuesday the 1st of December" in spoken
     assert "That's booked" in spoken
@@ -112,7 +148,9 @@ def test_expect_hint_published(english: tuple[BookingService, datetime]) -> None
     assert isinstance(hints.expect, ExpectKind)
 
 
-def test_keypad_zero_transfers_after_words_heard(english: tuple[BookingService, datetime]) -> None:
+def test_keypad_zero_transfers_after_words_heard(
+    english: tuple[BookingService, datetime], caplog: pytest.LogCaptureFixture
+) -> None:
     service, now = english
     targets: list[str] = []
 
@@ -120,9 +158,12 @@ def test_keypad_zero_transfers_after_words_heard(english: tuple[BookingService, 
         targets.append(target)
 
     processor = DialogueProcessor(service, lambda: now, locale="en", on_transfer=transfer)
-    frames: list[Frame] = [SleepFrame(0.1), InputDTMFFrame(KeypadEntry.ZERO), SleepFrame(0.2)]
-    frames += heard()
-    down, _ = asyncio.run(run_test(processor, frames_to_send=frames, send_end_frame=False))
+    frames: list[Frame] = [SleepFrame(0.1), InputDTMFFrame(KeypadEntry.ZERO)]
+    with caplog.at_level(logging.WARNING, logger="voicebot.pipeline"):
+        down, _ = asyncio.run(
+            run_test(processor, frames_to_send=sent(frames, goodbye_heard(processor)), send_end_frame=False)  # type: ignore[arg-type]
+        )
+    assert late_goodbyes(caplog) == []  # the transfer followed the words heard, not the deadline
     assert isinstance(processor.outcome, Transfer)
     assert targets == [processor.outcome.target]
     assert len(ends(down)) == 1 and ends(down)[0].reason == "transferred"

@@ -59,6 +59,7 @@ def serve(tmp_path: Path, *, sms: bool) -> Iterator[Serving]:
         "TWILIO_ACCOUNT_SID": ACCOUNT,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "VOICEBOT_TWILIO_API_URL": f"http://127.0.0.1:{api_port}",
+        "VOICEBOT_SMS_EVERY_SECONDS": "0.5",  # a round of the sender every half second, not every 5 s
         "PYTHONUNBUFFERED": "1",
     }
     url = f"http://127.0.0.1:{port}"
@@ -188,7 +189,7 @@ def test_the_texts_of_the_call_are_listed_after_it(texting_server: Serving) -> N
 
 
 def test_no_text_without_the_sms_section(quiet_server: Serving) -> None:
-    lines, _, _ = call_booking_meanwhile(quiet_server, "2026-12-08T10:30", "--json", "--texts-wait", "6")
+    lines, _, _ = call_booking_meanwhile(quiet_server, "2026-12-08T10:30", "--json", "--texts-wait", "3")
     assert end_of(lines)["texts"] == []
     lines, _, _ = call_booking_meanwhile(quiet_server, "2026-12-09T11:00", "--texts-wait", "1")
     assert lines[-1].startswith("[call ended: completed") and not any("[text to" in line for line in lines)
