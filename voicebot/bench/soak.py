@@ -109,6 +109,7 @@ async def take_sample(bench: BenchServer, elapsed: float, phase: str, tally: Cal
         "elapsed_s": round(elapsed, 1),
         "phase": phase,
         "rss_mib": round(status["VmRSS"] / 1024, 1) if "VmRSS" in status else None,
+        "python_kblocks": round(sys.getallocatedblocks() / 1000, 1),
         "open_fds": fds,
         "asyncio_tasks": len(asyncio.all_tasks()),
         "threads": status.get("Threads", threading.active_count()),

@@ -13,12 +13,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Tolerance:
-    """How much a series may grow between the first and the last third of the run and still be flat."""
+    """How much a series may grow between the middle and the last third of the run and still be flat."""
 
     absolute: float = 0.0
     """In the series' unit."""
     relative: float = 0.0
-    """A fraction of the first third's mean."""
+    """A fraction of the middle third's mean."""
 
     def allowed(self, base: float) -> float:
         """The growth allowed over `base`."""
@@ -32,7 +32,8 @@ class Tolerance:
 
 
 SERIES: dict[str, Tolerance] = {
-    "rss_mib": Tolerance(relative=0.10),
+    "rss_mib": Tolerance(relative=0.03),
+    "python_kblocks": Tolerance(relative=0.03),
     "open_fds": Tolerance(absolute=5),
     "asyncio_tasks": Tolerance(absolute=5),
     "threads": Tolerance(absolute=5),
@@ -47,6 +48,7 @@ REST: dict[str, Tolerance] = {
 """At rest (every call over) against the first sample (before any call)."""
 LABELS = {
     "rss_mib": "resident memory (MiB)",
+    "python_kblocks": "Python heap (thousands of blocks)",
     "open_fds": "open file descriptors",
     "asyncio_tasks": "asyncio tasks",
     "threads": "threads",
@@ -55,6 +57,8 @@ LABELS = {
 }
 DEFINITIONS = {
     "rss_mib": "the server process's resident memory (VmRSS of /proc/self/status), MiB",
+    "python_kblocks": "memory blocks Python's allocator has handed out and not got back "
+    "(sys.getallocatedblocks(), thousands): the Python objects alive, whatever native libraries hold",
     "open_fds": "entries of /proc/self/fd",
     "asyncio_tasks": "len(asyncio.all_tasks()) in the server's event loop (the bench's own 2 to 4 included)",
     "threads": "the server process's threads (Threads of /proc/self/status: native ones included)",
@@ -65,12 +69,15 @@ DEFINITIONS = {
 }
 """What each sampled value is."""
 RULE = (
-    "A series is flat when the mean of the last third of its samples under load exceeds the mean of the first "
-    "third by no more than its tolerance (resident memory +10 %, open file descriptors +5, asyncio tasks +5, "
-    "threads +5, DB connections checked out +0); the first sample, taken before any call, is left out, and so are "
-    "those taken while the last calls finish. The least-squares slope (per hour) is given beside it. At rest, "
-    "once every call is over: no call in progress, no DB connection checked out, and at most 5 asyncio tasks "
-    "and 5 open file descriptors more than in the first sample. No leak: every series flat and the rest as stated."
+    "The samples under load are cut in thirds; the first is the warm-up (the speech cache, ONNX Runtime's and "
+    "CTranslate2's buffers and the allocator's arenas grow while the calls meet new sentence lengths, then stop). "
+    "A series is flat when the mean of the last third exceeds the mean of the middle third by no more than its "
+    "tolerance (resident memory +3 %, Python heap +3 %, open file descriptors +5, asyncio tasks +5, threads +5, "
+    "DB connections checked out +0): a leak grows all along, so it shows between the two. The first sample, taken "
+    "before any call, is left out, and so are those taken while the last calls finish. The least-squares slope "
+    "(per hour) over the last two thirds is given beside it. At rest, once every call is over: no call in "
+    "progress, no DB connection checked out, and at most 5 asyncio tasks more than in the first sample. "
+    "No leak: every series flat and the rest as stated."
 )
 
 
@@ -85,23 +92,27 @@ def slope_per_hour(seconds: Sequence[float], values: Sequence[float]) -> float |
 
 
 def series_verdict(seconds: Sequence[float], values: Sequence[float], tolerance: Tolerance) -> dict[str, Any]:
-    """One series' verdict: its slope, its first and last thirds' means, the change and whether it is flat
-    (`None` with fewer than two samples: too short to say).
+    """One series' verdict: the means of its three thirds (warm-up, middle, last), the change from the middle to
+    the last, the slope over the last two and whether it is flat (`None` with fewer than three samples: too short
+    to say).
     """
-    third = max(1, len(values) // 3)
     verdict: dict[str, Any] = {"samples": len(values), "tolerance": tolerance.describe()}
-    if len(values) < 2:
+    if len(values) < 3:
         return {**verdict, "flat": None}
-    first, last = sum(values[:third]) / third, sum(values[-third:]) / third
-    slope = slope_per_hour(seconds, values)
+    third = len(values) // 3
+    warmup, judged = values[:third], values[third:]
+    middle, last = judged[: len(judged) - third], judged[-third:]
+    middle_mean, last_mean = sum(middle) / len(middle), sum(last) / len(last)
+    slope = slope_per_hour(seconds[third:], judged)
     return {
         **verdict,
         "slope_per_hour": None if slope is None else round(slope, 2),
-        "first_third_mean": round(first, 2),
-        "last_third_mean": round(last, 2),
-        "change": round(last - first, 2),
-        "allowed": round(tolerance.allowed(first), 2),
-        "flat": last - first <= tolerance.allowed(first) + 1e-9,
+        "warmup_mean": round(sum(warmup) / len(warmup), 2),
+        "middle_third_mean": round(middle_mean, 2),
+        "last_third_mean": round(last_mean, 2),
+        "change": round(last_mean - middle_mean, 2),
+        "allowed": round(tolerance.allowed(middle_mean), 2),
+        "flat": last_mean - middle_mean <= tolerance.allowed(middle_mean) + 1e-9,
     }
 
 
@@ -179,6 +190,7 @@ def describe_sample(sample: dict[str, Any]) -> str:
     """A progress line."""
     return (
         f"  {sample['elapsed_s'] / 60:5.1f} min ({sample['phase']}): RSS {sample['rss_mib']} MiB, "
+        f"Python heap {sample.get('python_kblocks')} k blocks, "
         f"{sample['open_fds']} fds, {sample['asyncio_tasks']} tasks, {sample['threads']} threads, "
         f"DB {sample['db_checked_out']} checked out / {sample['db_open']} open, "
         f"{sample['calls_in_progress']} call(s) in progress, {sample['calls_placed']} placed, "
@@ -208,11 +220,12 @@ def markdown(result: Mapping[str, Any]) -> str:
         "",
         RULE,
         "",
-        "| series | first third | last third | change | allowed | slope per hour | flat |",
-        "|---|---|---|---|---|---|---|",
+        "| series | warm-up third | middle third | last third | change | allowed | slope per hour | flat |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, verdict in result.get("verdicts", {}).items():
-        cells = [verdict.get(key) for key in ("first_third_mean", "last_third_mean", "change", "allowed")]
+        keys = ("warmup_mean", "middle_third_mean", "last_third_mean", "change", "allowed")
+        cells = [verdict.get(key) for key in keys]
         lines.append(
             f"| {LABELS[name]} | "
             + " | ".join(_cell(c) for c in [*cells, verdict.get("slope_per_hour"), verdict["flat"]])
@@ -229,12 +242,14 @@ def markdown(result: Mapping[str, Any]) -> str:
         f"({_outcomes(accounting.get('call_log_by_outcome'))}).",
         *[f"- {problem}" for problem in accounting.get("mismatches", [])],
         "",
-        "| minute | phase | RSS MiB | fds | tasks | threads | DB out / open | calls in progress | placed | ended |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| minute | phase | RSS MiB | Python k blocks | fds | tasks | threads | DB out / open | calls in progress "
+        "| placed | ended |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in result["samples"]:
         lines.append(
-            f"| {s['elapsed_s'] / 60:.1f} | {s['phase']} | {_cell(s['rss_mib'])} | {_cell(s['open_fds'])} | "
+            f"| {s['elapsed_s'] / 60:.1f} | {s['phase']} | {_cell(s['rss_mib'])} | {_cell(s.get('python_kblocks'))} | "
+            f"{_cell(s['open_fds'])} | "
             f"{s['asyncio_tasks']} | {_cell(s['threads'])} | {_cell(s['db_checked_out'])} / "
             f"{_cell(s['db_open'])} | {s['calls_in_progress']} | {s['calls_placed']} | {s['calls_ended']} |"
         )

@@ -276,12 +276,13 @@ def register(main: click.Group) -> None:
         The server of `bench voice` (real models, the sample practice on a temporary SQLite database, the call
         log written) runs in this process; a child process keeps --concurrency simulated Twilio calls in
         progress, a new one as soon as one ends, for --minutes, then lets the last ones finish. The server is
-        sampled before the first call, every --sample-seconds and at rest: resident memory, open file
-        descriptors, asyncio tasks, threads, database connections checked out of the pool, calls in progress.
-        Each series gets a verdict (flat when its last third's mean under load exceeds its first third's by
-        no more than RSS +10 %, fds +5, tasks +5, threads +5, connections +0; the slope per hour beside), and
-        every call is accounted for: placed = ended = call-log rows. Progress on stderr at each sample; the
-        JSON is rewritten at each sample. Exit 0 whatever the verdict. Needs `voicebot models install`.
+        sampled before the first call, every --sample-seconds and at rest: resident memory, the Python heap,
+        open file descriptors, asyncio tasks, threads, database connections checked out of the pool, calls in
+        progress. The first third of the run is the warm-up (caches fill); each series gets a verdict (flat when
+        its last third's mean under load exceeds its middle third's by no more than RSS +3 %, heap +3 %, fds +5,
+        tasks +5, threads +5, connections +0; the slope per hour beside), and every call is accounted for:
+        placed = ended = call-log rows. Progress on stderr at each sample; the JSON is rewritten at each sample.
+        Exit 0 whatever the verdict. Needs `voicebot models install`.
         """
         import asyncio
 
