@@ -17,6 +17,8 @@ class ExpectKind(enum.StrEnum):
     NAME = "name"
     DATE = "date"
     FREE = "free"
+    SPELLING = "spelling"
+    """A name spelled letter by letter ("G, I, R, A, R, D, I, N"): the letters come with pauses between them."""
 
 
 class OutcomeKind(enum.StrEnum):

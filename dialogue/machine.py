@@ -15,7 +15,7 @@ from booking.errors import BookingUnavailable
 from dialogue.actions import Action, Expect, ExpectKind, HangUp, Outcome, OutcomeKind, Say, Transfer
 from dialogue.context import Context
 from dialogue.events import CallerHungUp, CallerSaid, CallStarted, Event, KeypadPressed, NoInput
-from dialogue.flows import answers, confirm, day_choice, general, identity, manage, request, unsure
+from dialogue.flows import answers, confirm, day_choice, general, identity, manage, request, spelling, unsure
 from dialogue.flows.common import (
     Handler,
     Heard,
@@ -66,14 +66,14 @@ HANDLERS: dict[Phase, Handler] = {
     Phase.OFFER: answers.on_offer,
     Phase.BIRTH: identity.on_birth,
     Phase.CALLER_IS_PATIENT: identity.on_caller_is_patient,
-    Phase.NAME: identity.on_name,
+    Phase.NAME: spelling.spelled_or(identity.on_name),
     Phase.FIRST_NAME: identity.on_first_name,
     Phase.PHONE_CONFIRM: identity.on_phone_confirm,
     Phase.PHONE: identity.on_phone,
     Phase.MOBILE: identity.on_mobile,
     Phase.CONFIRM: confirm.after_read_back(confirm.on_confirm),
     Phase.FIX: confirm.on_fix,
-    Phase.FIND_NAME: manage.on_find_name,
+    Phase.FIND_NAME: spelling.spelled_or(manage.on_find_name),
     Phase.FIND_BIRTH: manage.on_find_birth,
     Phase.FIND_RETRY: manage.on_find_retry,
     Phase.PICK: manage.on_pick,

@@ -8,7 +8,7 @@ from booking.errors import BookingError, SlotUnavailable
 from booking.records import PatientDetails
 from dialogue.actions import ExpectKind, OutcomeKind
 from dialogue.context import Context
-from dialogue.flows import identity
+from dialogue.flows import identity, spelling
 from dialogue.flows.answers import acknowledge, ask_other_time, corrected
 from dialogue.flows.booking import advance
 from dialogue.flows.common import (
@@ -23,7 +23,7 @@ from dialogue.flows.common import (
     text_follows,
     yes_no,
 )
-from dialogue.state import Patient, Phase, State, Task, Wish
+from dialogue.state import Phase, State, Task, Wish
 from dialogue.understand.choices import parse_menu_key
 from dialogue.understand.intents import correction_target
 from dialogue.wording.spoken import say_digits
@@ -119,8 +119,8 @@ def _reset(state: State, ctx: Context, target: str) -> Result:
         return identity.ask_birth(state, ctx, Phase.BIRTH)
     if target == "phone":
         return identity.ask_phone(replace(state, patient=replace(patient, phone=None)), ctx)
-    fresh = Patient(phone=patient.phone, birth_date=patient.birth_date)
-    return identity.ask_name(replace(state, patient=fresh, caller_match_declined=True), ctx, Phase.NAME)
+    # the name read back was misheard: its surname is spelled, the first name kept
+    return spelling.ask_spelling(replace(state, caller_match_declined=True), ctx, Phase.NAME)
 
 
 def on_fix(state: State, heard: Heard, ctx: Context) -> Result | None:

@@ -13,12 +13,12 @@ from booking.errors import BookingError
 from booking.records import PatientDetails, RequestCategory
 from dialogue.actions import ExpectKind, OutcomeKind
 from dialogue.context import Context
-from dialogue.flows import identity
+from dialogue.flows import identity, spelling
 from dialogue.flows.booking import advance
 from dialogue.flows.common import Heard, Result, ask, ask_more, finish, hand_over, yes_no
 from dialogue.flows.request_recap import ask_category, ask_recap
 from dialogue.flows.wish import absorb
-from dialogue.state import Patient, Phase, State, Task, Wish
+from dialogue.state import Phase, State, Task, Wish
 from dialogue.understand.choices import parse_menu_key
 from dialogue.understand.intents import Intent, correction_target, detect_intent
 from dialogue.understand.text import fold
@@ -127,8 +127,8 @@ def _reset(state: State, ctx: Context, target: str) -> Result:
         return identity.ask_birth(replace(state, patient=replace(patient, birth_date=None)), ctx, Phase.BIRTH)
     if target == "phone":
         return identity.ask_phone(replace(state, patient=replace(patient, phone=None)), ctx)
-    fresh = Patient(phone=patient.phone, birth_date=patient.birth_date)
-    return identity.ask_name(replace(state, patient=fresh, caller_match_declined=True), ctx, Phase.NAME)
+    # the name read back was misheard: its surname is spelled, the first name kept
+    return spelling.ask_spelling(replace(state, caller_match_declined=True), ctx, Phase.NAME)
 
 
 def on_fix(state: State, heard: Heard, ctx: Context) -> Result | None:

@@ -1,8 +1,9 @@
 """A "non" to the question that said back an unsure name or birth date (`dialogue.flows.echo`) corrects it.
 
 "Jean Dupont, c'est noté. Quelle est la date de naissance ?" — "non, c'est Dupond": the name is replaced and
-the question asked again; "non" alone, or the same name heard again: the name is dropped and asked again (a
-birth date with the keypad offered). When the question itself is a
+the question asked again; "non" alone: the detail is dropped and asked again (a birth date with the keypad
+offered). A name misheard twice (the same name heard again in the correction, or a second name refused in the
+call) has the surname asked letter by letter (`dialogue.flows.spelling`). When the question itself is a
 yes/no one ("Pouvons-nous vous joindre au ... ?"), a bare "non" answers it; only a correction carrying the
 value ("non, c'est Dupond") changes the detail.
 """
@@ -17,6 +18,7 @@ from dialogue.context import Context
 from dialogue.flows.common import Heard, Result
 from dialogue.flows.echo import BIRTH, NAME, echo_line, value_said
 from dialogue.flows.identity import advance_identity, ask_birth, ask_name, read_birth, read_name
+from dialogue.flows.spelling import ask_spelling
 from dialogue.state import Patient, Phase, State
 from dialogue.understand.when import parse_birth_date
 from dialogue.understand.yesno import parse_yes_no
@@ -40,12 +42,14 @@ def on_echoed(state: State, heard: Heard, ctx: Context) -> Result | None:
     if bare:
         if state.prompt is not None and state.prompt.expect is ExpectKind.YES_NO:
             return None
-        return _ask_again(_refused(state, echo.what, ctx), echo.what, ctx)
+        again = echo.what == NAME and bool(state.refused_names)  # a second name refused in the call
+        return _ask_again(_refused(state, echo.what, ctx), echo.what, ctx, spell=again)
     corrected = _replaced(_refused(state, echo.what, ctx), echo.what, rest, ctx)
     if corrected is None:
         return None
     if value_said(corrected, echo.what, ctx) == value_said(state, echo.what, ctx):
-        return _ask_again(corrected, echo.what, ctx)  # heard the same again: the keypad is offered for a birth date
+        # heard the same again: a name is spelled, a birth date may be keyed in
+        return _ask_again(corrected, echo.what, ctx, spell=True)
     line = echo_line(corrected, echo.what, ctx)
     pre = [line] if line else []
     if state.phase is Phase.FIND_BIRTH:
@@ -77,13 +81,17 @@ def _replaced(state: State, what: Detail, rest: str, ctx: Context) -> State | No
     return replace(state, patient=fixed)
 
 
-def _ask_again(state: State, what: Detail, ctx: Context) -> Result:
-    """Drop the detail and ask for it again ("Pardon, j'ai mal compris. Quelle est la date de naissance ?")."""
+def _ask_again(state: State, what: Detail, ctx: Context, *, spell: bool = False) -> Result:
+    """Drop the detail and ask for it again ("Pardon, j'ai mal compris. Quelle est la date de naissance ?");
+    with `spell`, a name's surname is asked letter by letter, the first name kept.
+    """
     pre = [ctx.phrases.get("echo.again")]
     patient = state.patient
     if what == BIRTH:
         dropped = replace(state, patient=replace(patient, birth_date=None, record_id=None))
         return ask_birth(dropped, ctx, Phase.BIRTH, pre, misheard=True)
     finding = state.phase is Phase.FIND_BIRTH
+    if spell:
+        return ask_spelling(state, ctx, Phase.FIND_NAME if finding else Phase.NAME, pre)
     fresh = Patient() if finding else replace(patient, first_name=None, last_name=None, record_id=None)
     return ask_name(replace(state, patient=fresh), ctx, Phase.FIND_NAME if finding else Phase.NAME, pre)

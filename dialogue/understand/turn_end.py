@@ -41,8 +41,9 @@ _TRAILING: dict[str, frozenset[str]] = {
 them: as an opening ("bonjour…", "oui euh…") they lead into the request; a yes/no question accepts them."""
 
 _QUICK_KINDS = {ExpectKind.YES_NO, ExpectKind.DATE, ExpectKind.FREE}
-"""Answers that may end after a short pause when they sound finished. Digits are read in groups with pauses:
-they always get the full patience; names only end early when whole (see `_NAME_LEADS`)."""
+"""Answers that may end after a short pause when they sound finished. Digits are read in groups with pauses,
+and a spelled name letter by letter: they always get the full patience; names only end early when whole (see
+`_NAME_LEADS`)."""
 
 _NAME_LEADS: dict[str, frozenset[str]] = {
     "fr": frozenset("je j m appelle moi c est mon nom prenom s madame monsieur mademoiselle mme m mr".split()),

@@ -77,6 +77,7 @@ QUESTIONS = {
     "identity.name_question": "name",
     "identity.find_name_question": "name",
     "identity.first_name_question": "first_name",
+    "echo.spell": "spell",
     "identity.is_it": "is_patient",
     "identity.phone_confirm": "phone_confirm",
     "identity.phone_question": "phone",

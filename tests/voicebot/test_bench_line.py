@@ -299,3 +299,59 @@ def test_the_caller_keys_the_birth_date_in_when_asked_again_with_the_keypad() ->
     other = Patient(Persona(birth="le 4 mars 1981", birth_keys="03021980"), date(2026, 11, 28))
     other.answer([first], None)
     assert other.answer([again], None) == "le 4 mars 1981"  # keys only the date it says
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "answer"),
+    [
+        (
+            "fr",
+            "Pardon, j'ai mal compris. Pouvez-vous m'épeler le nom de famille, lettre par lettre ?",
+            "G, I, R, A, R, D, I, N",
+        ),
+        ("en", "Sorry, I misheard. Could you spell the surname for me, letter by letter?", "G, I, R, A, R, D, I, N"),
+        ("fr", "Pouvez-vous m'épeler le nom de famille, lettre par lettre ?", "G, I, R, A, R, D, I, N"),
+    ],
+)
+def test_the_caller_spells_its_surname_when_asked(language: str, asked: str, answer: str) -> None:
+    patient = Patient(Persona(language=language, first_name="Paul", last_name="Girardin"), date(2026, 11, 28))
+    assert classify([asked], "spelling") == "spell" and classify(["…"], "spelling") == "spell"
+    assert patient.answer([asked], "spelling") == answer
+    hyphen = Patient(Persona(language=language, last_name="Le Goff-Hélène"), date(2026, 11, 28))
+    sign = "tiret" if language == "fr" else "hyphen"
+    assert hyphen.answer([asked], "spelling") == f"L, E, G, O, F, F, {sign}, H, E, L, E, N, E"
+
+
+@pytest.mark.parametrize(
+    ("language", "wrong", "right", "fix", "yes"),
+    [
+        (
+            "fr",
+            "Je récapitule : consultation, mardi 1er décembre à 8 h 30 avec le docteur Martin, pour Paul Gérard, "
+            "G, E, R, A, R, D. C'est bien ça ?",
+            "Je récapitule : consultation, mardi 1er décembre à 8 h 30 avec le docteur Martin, pour Paul Girardin, "
+            "G, I, R, A, R, D, I, N. C'est bien ça ?",
+            "non, le nom",
+            "oui",
+        ),
+        (
+            "en",
+            "Let me read that back: GP appointment, Tuesday the 1st of December at 8 am with Doctor Patel, for Paul "
+            "Girard, G, I, R, A, R, D. Is that right?",
+            "Let me read that back: GP appointment, Tuesday the 1st of December at 8 am with Doctor Patel, for Paul "
+            "Girardin, G-I-R-A-R-D-I-N. Is that right?",
+            "no, the name",
+            "yes",
+        ),
+    ],
+)
+def test_the_caller_says_once_that_the_name_read_back_is_not_its_own(
+    language: str, wrong: str, right: str, fix: str, yes: str
+) -> None:
+    persona = Persona(language=language, first_name="Paul", last_name="Girardin")
+    patient = Patient(persona, date(2026, 11, 28))
+    assert patient.answer([right], "yes_no") == yes  # its own name: yes
+    assert patient.answer([wrong], "yes_no") == fix
+    assert patient.answer([wrong], "yes_no") == yes  # once: a person does not argue
+    misheard_by_ear = right.replace("Paul Girardin", "Paul Gérard")  # the spelling shows it is right
+    assert Patient(persona, date(2026, 11, 28)).answer([misheard_by_ear], "yes_no") == yes

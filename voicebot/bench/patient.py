@@ -31,6 +31,18 @@ caller's side may write "s'est noté")."""
 SAME_NAME = 0.85
 """How alike (letters without case, accents, spaces nor punctuation) a name said back must sound to pass; it
 must also have as many letters, give or take one ("Paul Girard" does not pass for Paul Girardin)."""
+READ_BACK_NAME = re.compile(r".*\b(?:pour|for) ([^,.?!]+)[,.]?((?:\s*\b[a-z](?![\w'’])[,.-]?)*)", re.I | re.S)
+"""The name in a read-back and its spelling ("... pour Paul Gerard, G, E, R, A, R, D. C'est bien ça ?")."""
+NAME_FIX = {"fr": "non, le nom", "en": "no, the name"}
+"""What a caller says once to a read-back that has the name wrong."""
+SPELLED_SIGNS = {"fr": {"-": "tiret", "'": "apostrophe"}, "en": {"-": "hyphen", "'": "apostrophe"}}
+
+
+def spell_out(name: str, language: str) -> str:
+    """A surname letter by letter as a caller says it ("G, I, R, A, R, D, I, N"; "tiret" for a hyphen)."""
+    signs = SPELLED_SIGNS.get(language, SPELLED_SIGNS["en"])
+    said = [letters(c).upper() or signs.get(c, "") for c in name]
+    return ", ".join(s for s in said if s)
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,8 @@ class Patient:
     """The class of the question answered last, before this one."""
     corrected_echo: bool = False
     """A name said back wrong was corrected (a person corrects once, then lets the read-back show it)."""
+    fixed_name: bool = False
+    """A read-back with the name wrong was answered "non, le nom" (once a call)."""
 
     def answer(self, says: list[str], expect: str | None) -> str:
         """The caller's next line (`voicebot chat` syntax) for the bot's words since the last answer."""
@@ -133,10 +147,8 @@ class Patient:
             heard, mine = (parse_birth_date(t, persona.language) for t in (match.group(1), persona.birth))
             right: str | None = persona.birth if heard is not None and heard != mine else None
         elif self.last_said in ("name", "first_name"):
-            echoed, mine = letters(match.group(1)), letters(f"{persona.first_name} {persona.last_name}")
-            alike = SequenceMatcher(None, echoed, mine).ratio() >= SAME_NAME and abs(len(echoed) - len(mine)) <= 1
             # the surname alone passes: the first name is asked next
-            same = alike or echoed == letters(persona.last_name)
+            same = self._is_mine(match.group(1)) or letters(match.group(1)) == letters(self._surname())
             right = None if same else f"{persona.first_name} {persona.last_name}"
         else:
             return None
@@ -144,6 +156,23 @@ class Patient:
             return None
         self.corrected_echo = True
         return f"{self._w('no')}, {right}"
+
+    def _is_mine(self, name: str) -> bool:
+        """Whether `name` (as the bot said it) sounds like the persona's first name and surname."""
+        echoed, mine = letters(name), letters(f"{self.persona.first_name} {self._surname()}")
+        return SequenceMatcher(None, echoed, mine).ratio() >= SAME_NAME and abs(len(echoed) - len(mine)) <= 1
+
+    def _name_read_back_wrong(self, says: list[str]) -> bool:
+        """Whether the read-back names someone else: neither the name nor its spelling is the persona's."""
+        match = READ_BACK_NAME.match(" ".join(says))
+        if match is None:
+            return False
+        spelled = letters(match.group(2))
+        return not self._is_mine(match.group(1)) and spelled != letters(self._surname())
+
+    def _surname(self) -> str:
+        """The persona's surname without the spelling it may say with it ("Roux, R O U X": "Roux")."""
+        return self.persona.last_name.split(",")[0].strip()
 
     # One method per question class.
     def _w(self, key: str) -> Any:
@@ -242,6 +271,9 @@ class Patient:
     def _name(self, says: list[str]) -> str:
         return f"{self.persona.first_name} {self.persona.last_name}"
 
+    def _spell(self, says: list[str]) -> str:
+        return spell_out(self._surname(), self.persona.language)
+
     def _first_name(self, says: list[str]) -> str:
         return self.persona.first_name
 
@@ -265,6 +297,9 @@ class Patient:
         if self.persona.fix_at_recap and not self.fixed:
             self.fixed = True
             return f"{self._w('no')}, {self.persona.fix_at_recap}"
+        if not self.fixed_name and self._name_read_back_wrong(says):
+            self.fixed_name = True  # a person says so once
+            return NAME_FIX[self.persona.language]  # keys cannot spell: said, by keypad callers too
         slots = read_offers(" ".join(says), self.persona.language, self.today)
         if slots and not self.persona.window.holds(slots[-1]) and not self.fixed:
             self.fixed = True  # the read-back's time is not the one wished: say so once

@@ -26,6 +26,7 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("phone", ("à quel numéro", "what number")),
     ("first_name", ("et son prénom", "and the first name")),
     ("name", ("prénom et le nom", "first name and surname")),
+    ("spell", ("lettre par lettre", "épeler le nom", "letter by letter", "spell the surname for me")),
     ("birth", ("date de naissance", "date of birth")),
     (
         "offer",
@@ -43,7 +44,7 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("more", ("autre chose", "anything else")),
     ("open", ("que puis-je faire", "how can i help", "je vous écoute", "i'm listening")),
 )
-BY_EXPECT = {"yes_no": "yes_no", "name": "name", "date": "when", "digits": "phone", "free": "open"}
+BY_EXPECT = {"yes_no": "yes_no", "name": "name", "spelling": "spell", "date": "when", "digits": "phone", "free": "open"}
 
 
 def classify(says: list[str], expect: str | None) -> str:

@@ -28,6 +28,7 @@ PATIENCE: dict[ExpectKind | None, float] = {
     ExpectKind.FREE: 0.7,
     ExpectKind.NAME: 1.0,
     ExpectKind.DIGITS: 1.5,
+    ExpectKind.SPELLING: 1.5,
     None: 0.7,
 }
 """Seconds of silence after the VAD stop before an unfinished-sounding turn ends, by expected answer."""

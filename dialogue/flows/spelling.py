@@ -1,0 +1,118 @@
+"""After a name was misheard, the surname is asked letter by letter, as a secretary would.
+
+"Paul Girard, c'est noté. Quelle est la date de naissance ?" — "non, Paul Girardin", heard as "Paul Girard"
+again (or a second name refused in the call, or "non, le nom" at the read-back): "Pouvez-vous m'épeler le nom
+de famille, lettre par lettre ?". The first name already heard is kept. A spelled answer ("G, I, R, A, R, D,
+I, N") is said back spelled with the next question ("Girardin, G, I, R, A, R, D, I, N, c'est noté."), so a
+"non" can still correct it (`dialogue.flows.unsure`); a caller who says the name instead is taken as said.
+The question stays the name question's phase (`Phase.NAME`, `Phase.FIND_NAME`); its prompt expects
+`ExpectKind.SPELLING`, and `spelled_or` routes the answer here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dialogue.actions import Detail, Expect, ExpectKind, Say
+from dialogue.context import Context
+from dialogue.flows.common import Handler, Heard, Result, ask, expect_of
+from dialogue.flows.echo import NAME, noted
+from dialogue.flows.identity import advance_identity, ask_birth, read_name
+from dialogue.state import Echo, Patient, Phase, State, Task
+from dialogue.understand.names import parse_spelled, tidy_name
+from dialogue.wording.spoken import say_spelled
+
+_FINDING = frozenset({Task.CANCEL, Task.MOVE})
+"""Tasks whose name question looks an appointment up (`Phase.FIND_NAME`)."""
+
+
+def ask_spelling(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = ()) -> Result:
+    """Ask the surname letter by letter, keeping the first name heard (`phase`: `NAME` or `FIND_NAME`).
+
+    Keys cannot spell: the keypad menu is the name question's (0 for a person; 1 for a patient registered
+    with the calling number, when looking an appointment up).
+    """
+    phrases = ctx.phrases
+    patient = replace(state.patient, last_name=None, record_id=None)
+    if phase is Phase.FIND_NAME:
+        patient = Patient(first_name=patient.first_name)
+    keypad = "keypad.find_name_known" if phase is Phase.FIND_NAME and state.caller_patients else "keypad.name"
+    return ask(
+        replace(state, patient=patient),
+        ctx,
+        phase,
+        [phrases.get("echo.spell")],
+        ExpectKind.SPELLING,
+        pre=pre,
+        example=phrases.get("example.spelling"),
+        keypad=phrases.get(keypad),
+    )
+
+
+def spelled_or(handler: Handler) -> Handler:
+    """`handler` for the name question, with the answer to the spelling question (`ask_spelling`) read here."""
+
+    def on_name_or_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
+        if state.prompt is None or state.prompt.expect is not ExpectKind.SPELLING or heard.text is None:
+            return handler(state, heard, ctx)  # keys: the name question's menu
+        return on_spelled(state, heard, ctx)
+
+    on_name_or_spelled.__doc__ = handler.__doc__
+    return on_name_or_spelled
+
+
+def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
+    """The surname spelled (said back spelled with the next question), or a name said instead (taken as
+    said); `None` for anything else (the question is asked again).
+    """
+    if heard.text is None:
+        return None
+    spelled = parse_spelled(heard.text, ctx.locale)
+    name = (None, tidy_name(spelled)) if spelled else read_name(heard, ctx)
+    if name is None:
+        return None
+    first = name[0] or state.patient.first_name
+    if state.task in _FINDING:
+        found = replace(state, patient=Patient(first_name=first, last_name=name[1]))
+        result = ask_birth(found, ctx, Phase.FIND_BIRTH)
+    else:
+        patient = replace(state.patient, first_name=first, last_name=name[1], record_id=None)
+        result = _after_surname(replace(state, patient=patient), ctx)
+    return _said_back(result, ctx) if spelled else noted(result, heard, NAME, ctx)
+
+
+def _after_surname(state: State, ctx: Context) -> Result:
+    """The next question once the surname is known: the first name when none was heard, else the next detail."""
+    if state.patient.first_name is not None:
+        return advance_identity(state, ctx)
+    phrases = ctx.phrases
+    return ask(
+        state,
+        ctx,
+        Phase.FIRST_NAME,
+        [phrases.get("identity.first_name_question")],
+        ExpectKind.NAME,
+        example=phrases.get("example.name"),
+        keypad=phrases.get("keypad.name"),
+        guess=Detail.FIRST_NAME,
+    )
+
+
+def _said_back(result: Result, ctx: Context) -> Result:
+    """`result` with the spelled surname said back before its question, which may then correct it; unchanged
+    when the question already spells it (the read-back).
+    """
+    state, actions = result
+    last = state.patient.last_name
+    if state.outcome is not None or state.prompt is None or not last:
+        return result
+    letters = say_spelled(last)
+    if any(isinstance(a, Say) and letters in a.text for a in actions):
+        return result
+    line = Say(ctx.phrases.get("echo.spelled", name=last, spelled=letters))
+    first = state.prompt.lines[0] if state.prompt.lines else None
+    at = next((i for i, a in enumerate(actions) if isinstance(a, Say) and a.text == first), len(actions) - 1)
+    echoed = replace(state, echo=Echo(NAME, state.prompt))
+    said = [*actions[:at], line, *(expect_of(echoed) if isinstance(a, Expect) else a for a in actions[at:])]
+    return echoed, said
