@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from telephony.sip.gateway import SipGateway
     from telephony.twilio.gateway import SmsReplier, TwilioGateway
+    from voicebot.metrics import Metrics
     from voicebot.pipeline.engines import Engines
     from voicebot.sms_sender import SmsSender
 
@@ -105,13 +106,14 @@ def sms_reply_hook(service: BookingService, clock: Callable[[], datetime]) -> Sm
 
 
 def twilio_gateway(
-    service: BookingService, clock: Callable[[], datetime], local_url: str, engines: Engines | None
+    service: BookingService, clock: Callable[[], datetime], local_url: str, engines: Engines | None, metrics: Metrics
 ) -> TwilioGateway | None:
     """The Twilio gateway when TWILIO_AUTH_TOKEN (or its file) is set; transfers go to the practice's staff phone
     unless VOICEBOT_STAFF_NUMBER says otherwise. Calls go through the voice pipeline when the speech engines are
     loaded, else they hear `ToneHandler`'s beeps; texts to the number get `sms_reply_hook`'s answers.
     """
     from telephony.twilio.gateway import ToneHandler, TwilioGateway
+    from voicebot.phone.tones import CountedTones
     from voicebot.phone.twilio import PipelineCallHandler
 
     settings = twilio_settings(default_public_url=local_url)
@@ -123,10 +125,9 @@ def twilio_gateway(
     note(f"Twilio voice webhook: {settings.public_base_url}/twilio/voice")
     if engines is None:
         note("warning: no speech models: calls only hear beeps (install them: voicebot models install).")
-        return TwilioGateway(
-            settings, ToneHandler(), refusal=refusal(service), sms_reply=sms_reply_hook(service, clock)
-        )
-    handler = PipelineCallHandler(settings, service, clock, engines, call_log=CallLog(service.engine))
+        tones = CountedTones(ToneHandler(), "twilio", metrics)
+        return TwilioGateway(settings, tones, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock))
+    handler = PipelineCallHandler(settings, service, clock, engines, call_log=CallLog(service.engine), metrics=metrics)
     return TwilioGateway(settings, handler, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock))
 
 
@@ -146,7 +147,11 @@ def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], byt
 
 
 def sip_gateway(
-    service: BookingService, clock: Callable[[], datetime], settings: SipSettings | None, engines: Engines | None
+    service: BookingService,
+    clock: Callable[[], datetime],
+    settings: SipSettings | None,
+    engines: Engines | None,
+    metrics: Metrics,
 ) -> SipGateway | None:
     """The SIP gateway unless `--sip-port 0`: calls go through the voice pipeline when the speech engines are
     loaded, else they hear `SipToneHandler`'s beeps; transfers go to VOICEBOT_SIP_STAFF_URI, else to the
@@ -154,12 +159,13 @@ def sip_gateway(
     """
     from telephony.sip.gateway import SipGateway, SipToneHandler
     from voicebot.phone.sip import SipPipelineHandler
+    from voicebot.phone.tones import CountedTones
 
     if settings is None:
         note("SIP off (--sip-port 0).")
         return None
     if engines is None:
-        return SipGateway(settings, SipToneHandler())
+        return SipGateway(settings, CountedTones(SipToneHandler(), "sip", metrics))
     handler = SipPipelineHandler(
         service,
         clock,
@@ -167,6 +173,7 @@ def sip_gateway(
         staff_uri=settings.staff_uri,
         staff_host=settings.staff_host or settings.host,
         call_log=CallLog(service.engine),
+        metrics=metrics,
     )
     return SipGateway(settings, handler, refusal=refusal_audio(service, engines))
 
@@ -239,11 +246,19 @@ class Server:
 
 
 def build_server(
-    service: BookingService, clock: Clock, *, host: str, port: int, voice: bool, sip: SipSettings | None
+    service: BookingService,
+    clock: Clock,
+    *,
+    host: str,
+    port: int,
+    voice: bool,
+    sip: SipSettings | None,
+    metrics: Metrics | None = None,
 ) -> Server:
     """The speech engines (when `voice` and a gateway is on), both gateways, the SMS sender (with Twilio) and the
-    web application.
+    web application, which serves `metrics` (default: a worker named "voicebot") on `/metrics`.
     """
+    from voicebot.metrics import Metrics
     from voicebot.server import create_app
     from voicebot.sms_sender import compose_sender
 
@@ -251,12 +266,13 @@ def build_server(
     local_url = f"http://{host}:{port}"
     voice = voice and (twilio_settings(default_public_url=local_url) is not None or sip is not None)
     engines = load_speech(service) if voice else None
-    twilio = twilio_gateway(service, lambda: clock.now(zone), local_url, engines)
-    sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines)
+    metrics = metrics or Metrics("voicebot")
+    twilio = twilio_gateway(service, lambda: clock.now(zone), local_url, engines, metrics)
+    sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines, metrics)
+    metrics.watch_server(service.engine, twilio, sip_gw)
     speech_ready = (lambda: engines is not None) if voice and twilio is not None else None
-    app = create_app(
-        service, clock, secret_key=os.environ.get(SECRET_ENV) or None, twilio=twilio, speech_ready=speech_ready
-    )
+    secret = os.environ.get(SECRET_ENV) or None
+    app = create_app(service, clock, secret_key=secret, twilio=twilio, speech_ready=speech_ready, metrics=metrics)
     sender = compose_sender(service, clock, twilio.settings) if twilio is not None else None
     if sender is None:
         note("SMS sender off (it needs Twilio): texts wait in the outbox.")

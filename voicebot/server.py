@@ -1,4 +1,4 @@
-"""The one FastAPI application of `voicebot serve`: health check and staff console (the telephony gateway's
+"""The one FastAPI application of `voicebot serve`: health check, metrics and staff console (the telephony gateway's
 voice endpoints are added to this same application), and the uvicorn server that drains calls on SIGTERM and
 runs the SIP server in the same event loop.
 """
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 from argon2 import PasswordHasher
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,15 +27,19 @@ from voicebot.settings import Clock
 
 if TYPE_CHECKING:
     from telephony.twilio.gateway import TwilioGateway
+    from voicebot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
-def health_router(service: BookingService, speech_ready: Callable[[], bool] | None = None) -> APIRouter:
+def health_router(
+    service: BookingService, speech_ready: Callable[[], bool] | None = None, worker: str | None = None
+) -> APIRouter:
     """`GET /healthz`: 200 when the database answers (and, when `speech_ready` is given, the speech models are
-    loaded), 503 otherwise.
+    loaded), 503 otherwise; the JSON names the `worker` when given.
     """
     router = APIRouter()
+    named = {"worker": worker} if worker is not None else {}
 
     @router.get("/healthz")
     def healthz() -> JSONResponse:
@@ -44,10 +48,32 @@ def health_router(service: BookingService, speech_ready: Callable[[], bool] | No
             with service.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyError:
-            return JSONResponse({"status": "database unavailable"}, status_code=503)
+            return JSONResponse({"status": "database unavailable", **named}, status_code=503)
         if speech_ready is not None and not speech_ready():
-            return JSONResponse({"status": "speech models not loaded"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+            return JSONResponse({"status": "speech models not loaded", **named}, status_code=503)
+        return JSONResponse({"status": "ok", **named})
+
+    return router
+
+
+def metrics_router(metrics: Metrics) -> APIRouter:
+    """`GET /metrics`: Prometheus' text format, without login but only for loopback clients that came straight
+    (not through a proxy) and the networks in `metrics.allow` (`--metrics-allow-ips`); 403 for anyone else.
+    """
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from voicebot.metrics import scrape_allowed
+
+    router = APIRouter()
+
+    @router.get("/metrics")
+    def scrape(request: Request) -> Response:
+        """The server's metrics (no personal data: every label has a fixed small set of values)."""
+        client = request.client.host if request.client is not None else None
+        proxied = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+        if not scrape_allowed(client, proxied, metrics.allow):
+            return Response("metrics: not from this address (see --metrics-allow-ips)\n", status_code=403)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 
@@ -61,8 +87,10 @@ def create_app(
     hasher: PasswordHasher | None = None,
     twilio: TwilioGateway | None = None,
     speech_ready: Callable[[], bool] | None = None,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
-    """The application: `/healthz`, the staff console under `/admin`, and the Twilio gateway when given.
+    """The application: `/healthz`, `/metrics` (with `metrics`), the staff console under `/admin`, and the Twilio
+    gateway when given.
 
     Args:
         service: The booking service shared by every part of the application.
@@ -72,9 +100,13 @@ def create_app(
         hasher: argon2 parameters for checking passwords (tests pass cheaper ones).
         twilio: The Twilio gateway (`/twilio/voice`, `/twilio/stream`); none when Twilio is not configured.
         speech_ready: Whether the speech models are loaded; when given, `/healthz` needs it true too.
+        metrics: The server's metrics, served on `/metrics` to `metrics.allow` and loopback (its worker id on
+            `/healthz` too); `None`: no such route.
     """
     app = FastAPI(title="voicebot", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(health_router(service, speech_ready))
+    app.include_router(health_router(service, speech_ready, metrics.worker if metrics is not None else None))
+    if metrics is not None:
+        app.include_router(metrics_router(metrics))
     app.state.console = install_console(app, service, clock, secret_key=secret_key, monotonic=monotonic, hasher=hasher)
     app.state.twilio = twilio
     if twilio is not None:

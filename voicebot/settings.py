@@ -22,8 +22,10 @@ __all__ = [
     "TwilioSettings",
     "db_url",
     "forwarded_allow_ips",
+    "metrics_allow_ips",
     "sip_settings",
     "twilio_settings",
+    "worker_id",
 ]
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -54,22 +56,62 @@ def forwarded_allow_ips(option: str | None, environ: Mapping[str, str] | None = 
     Raises:
         BadSetting: An item is neither an IP address nor a network.
     """
+    return _addresses(option, "--forwarded-allow-ips", "VOICEBOT_FORWARDED_ALLOW_IPS", "of a proxy", environ)
+
+
+def metrics_allow_ips(option: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Who may read `/metrics` besides loopback: `--metrics-allow-ips`, else `VOICEBOT_METRICS_ALLOW_IPS`;
+    comma-separated addresses or CIDR networks (e.g. the Prometheus server's), in canonical form. Empty (the
+    default): only loopback clients, and only when not forwarded by a proxy (`voicebot.metrics.scrape_allowed`).
+
+    Raises:
+        BadSetting: An item is neither an IP address nor a network.
+    """
+    return _addresses(option, "--metrics-allow-ips", "VOICEBOT_METRICS_ALLOW_IPS", "of a scraper", environ)
+
+
+def _addresses(
+    option: str | None, flag: str, variable: str, whose: str, environ: Mapping[str, str] | None
+) -> tuple[str, ...]:
+    """The comma-separated addresses or networks of `flag`, else of the environment's `variable`."""
     import ipaddress
 
     env = os.environ if environ is None else environ
-    source = "--forwarded-allow-ips" if option is not None else "VOICEBOT_FORWARDED_ALLOW_IPS"
-    text = option if option is not None else env.get("VOICEBOT_FORWARDED_ALLOW_IPS", "")
-    proxies: list[str] = []
+    source = flag if option is not None else variable
+    text = option if option is not None else env.get(variable, "")
+    found: list[str] = []
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
         try:
-            proxies.append(str(ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)))
+            found.append(str(ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)))
         except ValueError as err:
             raise BadSetting(
-                f"{source} {item!r} is not the IP address or network (CIDR) of a proxy (e.g. 127.0.0.1 or 10.0.0.0/8)"
+                f"{source} {item!r} is not the IP address or network (CIDR) {whose} (e.g. 127.0.0.1 or 10.0.0.0/8)"
             ) from err
-    return tuple(dict.fromkeys(proxies))
+    return tuple(dict.fromkeys(found))
+
+
+WORKER_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
+
+
+def worker_id(option: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """This server's name among several (`/metrics`, `/healthz`): `--worker-id`, else `VOICEBOT_WORKER_ID`, else
+    `HOSTNAME-PID`.
+
+    Raises:
+        BadSetting: Empty, longer than 64 characters, or with characters other than letters, digits and `.-_:`.
+    """
+    import socket
+
+    env = os.environ if environ is None else environ
+    source = "--worker-id" if option is not None else "VOICEBOT_WORKER_ID"
+    value = (option if option is not None else env.get("VOICEBOT_WORKER_ID", "")).strip()
+    if option is None and not value:
+        return f"{socket.gethostname()}-{os.getpid()}"
+    if not value or len(value) > 64 or not set(value) <= WORKER_ID_CHARACTERS:
+        raise BadSetting(f"{source} {value!r}: 1 to 64 letters, digits, dots, dashes, underscores or colons")
+    return value
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`voicebot serve`: the web application (staff console under /admin, health check, Twilio gateway) and the SIP
+"""`voicebot serve`: the web application (staff console under /admin, health check, metrics, Twilio gateway) and the SIP
 server, in one event loop; put together by `voicebot.app`.
 """
 
@@ -9,7 +9,7 @@ import click
 from booking.clinic import load_clinic
 from booking.errors import NotConfigured
 from voicebot.commands.base import Env, command, load_clinic_or_fail
-from voicebot.settings import SAMPLE_CLINIC, forwarded_allow_ips, sip_settings
+from voicebot.settings import SAMPLE_CLINIC, forwarded_allow_ips, metrics_allow_ips, sip_settings, worker_id
 
 
 def register(main: click.Group) -> None:
@@ -77,6 +77,21 @@ def register(main: click.Group) -> None:
         "forwarded headers are ignored (env VOICEBOT_FORWARDED_ALLOW_IPS).",
     )
     @click.option(
+        "--metrics-allow-ips",
+        "metrics_ips",
+        metavar="LIST",
+        help="Who may read /metrics (Prometheus' format, no login) besides this machine: addresses or networks, "
+        "comma-separated (e.g. the Prometheus server's). Others get 403; so does a request forwarded by a proxy, "
+        "unless its client is listed. Default: loopback only (env VOICEBOT_METRICS_ALLOW_IPS).",
+    )
+    @click.option(
+        "--worker-id",
+        "worker_id_option",
+        metavar="NAME",
+        help="This server's name among several, shown on /metrics and /healthz (letters, digits, .-_:). "
+        "Default: HOSTNAME-PID (env VOICEBOT_WORKER_ID).",
+    )
+    @click.option(
         "--log-level",
         type=click.Choice(["debug", "info", "warning"]),
         default="info",
@@ -95,6 +110,8 @@ def register(main: click.Group) -> None:
         sip_max_calls: int,
         sip_allow: tuple[str, ...],
         forwarded_ips: str | None,
+        metrics_ips: str | None,
+        worker_id_option: str | None,
         log_level: str,
     ) -> None:
         """Serve the staff console on http://HOST:PORT/admin, the Twilio gateway when configured, and the SIP
@@ -105,9 +122,11 @@ def register(main: click.Group) -> None:
         SIGTERM, stops at once.
         """
         from voicebot.app import build_server, run_server, show_our_logs
+        from voicebot.metrics import Metrics
 
         sip = sip_settings(sip_host, sip_port, sip_max_calls, sip_allow)  # bad values stop here, before the models
         proxies = forwarded_allow_ips(forwarded_ips)
+        metrics = Metrics(worker_id(worker_id_option), allow=metrics_allow_ips(metrics_ips))
         show_our_logs(log_level)
         service = env.service()
         if clinic_file:
@@ -121,5 +140,5 @@ def register(main: click.Group) -> None:
             except NotConfigured:
                 env.apply(load_clinic(SAMPLE_CLINIC))
                 click.echo(f"No practice configured yet: applied the sample {SAMPLE_CLINIC}.", err=True)
-        server = build_server(service, env.clock, host=host, port=port, voice=voice, sip=sip)
+        server = build_server(service, env.clock, host=host, port=port, voice=voice, sip=sip, metrics=metrics)
         run_server(server, host=host, port=port, drain_seconds=drain_seconds, forwarded_allow_ips=proxies)

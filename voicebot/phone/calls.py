@@ -28,6 +28,7 @@ from voicebot.pipeline.engines import Engines
 
 if TYPE_CHECKING:
     from booking.calls import CallLog
+    from voicebot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         keep: How many finished calls to remember in `finished`.
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
         call_log: Where each finished call is written (`None`: nowhere).
+        metrics: The server's metrics: each call's end, its turns and its replies' stages (`None`: none).
     """
 
     channel: ClassVar[CallChannel]
@@ -195,9 +197,11 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
         call_log: CallLog | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.port = port
         self.call_log = call_log
+        self.metrics = metrics
         self.clock = clock
         self._engines = engines
         self.locale = locale
@@ -211,6 +215,11 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
     def active(self) -> dict[str, CallPipeline]:
         """The calls in progress' pipelines, by call id."""
         return {call_id: call.pipeline for call_id, call in self._calls.items()}
+
+    @property
+    def recognizer_pending(self) -> int:
+        """The calls in progress' turns waiting for the recogniser or being recognised."""
+        return sum(call.pipeline.stt.pending for call in list(self._calls.values()))
 
     @property
     def transports(self) -> dict[str, TransportT]:
@@ -254,6 +263,8 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         transport = self.transport(call)
         progress = CallInProgress(self.call_id(call), self.build(call, transport), transport)
         self.watch(call, progress)
+        if self.metrics is not None and progress.pipeline.latency is not None:
+            progress.pipeline.latency.on_reply = self.metrics.reply
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(progress.pipeline.worker)
         task = asyncio.current_task()
@@ -266,6 +277,9 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
             dialogue = progress.pipeline.dialogue
             failures = dialogue.outcome.outcome.identity_failures if dialogue.outcome is not None else 0
             self.remember(CallRecord(progress.call_id, outcome, list(dialogue.transcript), failures))
+            if self.metrics is not None:
+                turns = sum(who == "caller" for who, _ in dialogue.transcript)
+                self.metrics.call_ended(self.channel.value, outcome.value, turns)
             if self.call_log is not None:
                 await write_call_async(self.call_log, start.key, lambda: self.entry(start, progress, outcome))
         await self.wrap_up(call, outcome)

@@ -41,6 +41,7 @@ from voicebot.pipeline.engines import Engines
 
 if TYPE_CHECKING:
     from booking.calls import CallLog
+    from voicebot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class SipPipelineHandler(PipelineHandler[SipCall, SipTransport]):
         keep: How many finished calls to remember in `finished`.
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
         call_log: Where each finished call is written (`None`: nowhere).
+        metrics: The server's metrics (`None`: none).
     """
 
     channel = CallChannel.SIP
@@ -93,9 +95,17 @@ class SipPipelineHandler(PipelineHandler[SipCall, SipTransport]):
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
         call_log: CallLog | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__(
-            port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options, call_log=call_log
+            port,
+            clock,
+            engines,
+            locale=locale,
+            keep=keep,
+            pipeline_options=pipeline_options,
+            call_log=call_log,
+            metrics=metrics,
         )
         self.staff_uri = staff_uri
         self.staff_host = staff_host

@@ -50,6 +50,7 @@ from voicebot.pipeline.engines import Engines
 
 if TYPE_CHECKING:
     from booking.calls import CallLog
+    from voicebot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class PipelineCallHandler(PipelineHandler[TwilioCall, TwilioCallTransport]):
         keep: How many finished calls to remember in `finished`.
         pipeline_options: More keyword arguments for `build_pipeline` (VAD stop, barge-in words...).
         call_log: Where each finished call is written (`None`: nowhere).
+        metrics: The server's metrics (`None`: none).
     """
 
     takes_socket = True
@@ -103,9 +105,17 @@ class PipelineCallHandler(PipelineHandler[TwilioCall, TwilioCallTransport]):
         keep: int = 20,
         pipeline_options: dict[str, Any] | None = None,
         call_log: CallLog | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__(
-            port, clock, engines, locale=locale, keep=keep, pipeline_options=pipeline_options, call_log=call_log
+            port,
+            clock,
+            engines,
+            locale=locale,
+            keep=keep,
+            pipeline_options=pipeline_options,
+            call_log=call_log,
+            metrics=metrics,
         )
         self.settings = settings
 

@@ -164,6 +164,12 @@ class RecognizerSTTService(SegmentedSTTService):
         self._voices = 0
         self._queued_voices: deque[int] = deque()
         """The voice number of each segment queued for recognition, in the queue's order."""
+        self._recognizing = 0
+
+    @property
+    def pending(self) -> int:
+        """This call's segments waiting for the recogniser or being recognised (the server's metrics)."""
+        return len(self._queued_voices) + self._recognizing
 
     @property
     def wants_wav_segments(self) -> bool:
@@ -255,6 +261,7 @@ class RecognizerSTTService(SegmentedSTTService):
         await self.start_processing_metrics()
         voice = self._queued_voices.popleft() if self._queued_voices else None
         early = self._ready.pop(id(audio), None)
+        self._recognizing += 1
         try:
             if early is not None and early.audio is audio:
                 transcript = await early.task
@@ -265,6 +272,7 @@ class RecognizerSTTService(SegmentedSTTService):
             yield ErrorFrame(error=f"recognition failed: {error}")
             return
         finally:
+            self._recognizing -= 1
             await self.stop_processing_metrics()
         self.transcripts.append(transcript)
         log.debug("%s: heard %r in %.2f s", self, transcript.text, transcript.seconds)
