@@ -213,6 +213,8 @@ def test_the_summary_gives_rates_median_turns_worst_loop_and_long_calls_per_voic
     assert "| fr | pm_alex (accented) | 2 | 1 | 50% | 75% (not met) | 11.0 | 1 | when ×7 (`parc-01-one-shot`) |" in page
     assert "<code>parc-01-one-shot</code> (pm_alex)" in page and "Partial run" not in page
     assert "5 calls in 7 min; median server start 12.0 s; 2 cores (test), median load average 1.5" in page
+    assert "is in `bench/line.json`" in page
+    assert "is in `/tmp/subset.json`" in markdown(summary, "/tmp/subset.json")  # the file --output named
 
 
 CHILD = """

@@ -109,8 +109,10 @@ def _call(line: LineResult) -> dict[str, Any]:
     }
 
 
-def markdown(summary: dict[str, Any]) -> str:
-    """A short page for people: the rates against the targets, the groups, the failures."""
+def markdown(summary: dict[str, Any], transcripts: str = "bench/line.json") -> str:
+    """A short page for people: the rates against the targets, the groups, the failures; `transcripts` names
+    the JSON file that holds each call's transcript (`--output`).
+    """
     lines = [
         "# Conversation suite over the phone line (`voicebot bench line`)",
         "",
@@ -118,7 +120,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "scenario's database, `voicebot call --json` placing the call (real-time 20 ms mu-law, the caller's",
         "lines spoken by a Kokoro voice, the bot heard by Whisper on the caller's side); then the database is",
         "checked. Scenarios: `bench/line-scenarios.toml`. Each call's transcript (the bot as the caller heard it,",
-        "the caller's lines, what the bot heard, what the bot said) is in `bench/line.json`.",
+        f"the caller's lines, what the bot heard, what the bot said) is in `{transcripts}`.",
         "",
     ]
     if not summary["complete"]:

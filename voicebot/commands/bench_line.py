@@ -108,7 +108,7 @@ def register_line(bench: click.Group) -> None:
             summary = summarise(results, seconds=time.monotonic() - began, complete=complete, machine=machine)
             for path, text in (
                 (output, json.dumps(summary, ensure_ascii=False, indent=2) + "\n"),
-                (markdown, page(summary)),
+                (markdown, page(summary, output)),
             ):
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 Path(path).write_text(text, encoding="utf-8")
