@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from pipecat.frames.frames import (
@@ -32,6 +34,7 @@ from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.pipeline.stt_service import RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.speech.candidates import Rule
+from voicebot.speech.fair_queue import SlotRefused
 from voicebot.speech.stt import Transcript
 from voicebot.speech.tts import AudioChunk
 
@@ -43,6 +46,8 @@ class FakeRecognizer:
         self.calls: list[tuple[int, str, str | None, int, str]] = []
         self.candidates: list[tuple[str, ...]] = []
         self.nearby: list[Callable[[Sequence[str]], Sequence[str]] | None] = []
+        self.turns: list[tuple[float | None, bool]] = []
+        """Each call's priority and whether it was an early guess."""
 
     def transcribe(
         self,
@@ -55,7 +60,10 @@ class FakeRecognizer:
         candidates: Sequence[str] = (),
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: Rule | None = None,
+        priority: float | None = None,
+        early: bool = False,
     ) -> Transcript:
+        self.turns.append((priority, early))
         self.nearby.append(nearby)
         self.calls.append((len(pcm), language, prompt, sample_rate, threading.current_thread().name))
         self.candidates.append(tuple(candidates))
@@ -200,6 +208,38 @@ def test_no_early_recognition_while_the_recognizer_is_busy() -> None:
     down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
     assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["oui"]
     assert stt.early_used == 0 and len(recognizer.calls) == 1
+
+
+def test_early_guess_asks_for_an_idle_model_and_the_segment_for_its_turn_by_end_time() -> None:
+    started = time.monotonic()
+    recognizer, stt, texts = run_gauged([0.0] * 5 + [0.1, 0.2, 0.3] + [0.0] * 5 + [0.1])
+    assert texts == ["mardi matin"]
+    (guess_priority, guess_early), (priority, early) = recognizer.turns
+    assert guess_early and guess_priority is None  # the dropped guess
+    assert not early and priority is not None and started < priority < time.monotonic()  # the segment's end
+
+
+def test_a_refused_guess_leaves_the_segment_to_the_final_path() -> None:
+    class Refusing(FakeRecognizer):
+        """Refuses every guess, as the shared recognizer does while another call's turn waits."""
+
+        def transcribe(self, pcm: bytes, language: str, *args: Any, **kwargs: Any) -> Transcript:
+            if kwargs.get("early"):
+                raise SlotRefused("busy")
+            return super().transcribe(pcm, language, *args, **kwargs)
+
+    recognizer, gauge = Refusing("oui"), QuietGauge()
+    stt = GaugedSTT(recognizer, language="fr", vad=gauge)
+    frames = [
+        VADUserStartedSpeakingFrame(),
+        *(GaugeStep(gauge, s) for s in [0.0, 0.2, 0.3, 0.4]),
+        VADUserStoppedSpeakingFrame(),
+        SleepFrame(0.3),
+    ]
+    down, _ = asyncio.run(run_test(stt, frames_to_send=frames))
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["oui"]
+    assert stt.early_refused == 1 and stt.early_used == 0 and stt.pending == 0
+    assert len(recognizer.calls) == 1 and recognizer.turns[0][0] is not None  # the final, with its end time
 
 
 def test_stt_scores_the_expected_answers_and_numbers_the_voices() -> None:

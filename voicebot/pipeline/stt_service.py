@@ -9,9 +9,13 @@ Early recognition: the VAD reports the end of speech after half a second of sile
 0.3 to 0.6 s more. When the caller has been quiet for `early_after` seconds (the VAD's own pause count), the
 segment so far is transcribed at once, in the background; if the VAD then ends the segment without having heard
 the voice again, that transcript is the segment's, ready or nearly. If the caller speaks again, it is dropped.
-It only starts while the shared recognizer is idle, so busy servers do not pay for guesses. A dropped guess is
-not one of the segment's alternatives: it heard other audio (the segment without its end); a kept guess is the
-segment's transcript, alternatives and all.
+It only starts while the shared recognizer is idle, so busy servers do not pay for guesses, and the recognizer
+refuses a guess that would still find a turn waiting (`SlotRefused`): the segment then takes the final path. A
+dropped guess is not one of the segment's alternatives: it heard other audio (the segment without its end); a kept
+guess is the segment's transcript, alternatives and all.
+
+Each segment's recognition carries the time its turn ended as its priority: the turns of all calls take the shared
+model oldest first (`voicebot.speech.fair_queue`).
 
 The recognizer scores the answers the dialogue expects (`CallHints.answers`) against each segment. Each
 transcription carries the number of its voice (`VOICE_METADATA`: the VAD starts counted in the call), so the
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +53,7 @@ from dialogue.understand.names import same_name
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
 from voicebot.speech.expect import expectation_prompt
+from voicebot.speech.fair_queue import SlotRefused
 from voicebot.speech.stt import Transcript
 
 log = logging.getLogger(__name__)
@@ -74,9 +80,12 @@ class SpeechRecognizer(Protocol):
         candidates: Sequence[str] = (),
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: Rule | None = None,
+        priority: float | None = None,
+        early: bool = False,
     ) -> Transcript:
         """Transcribe one caller turn (blocking), scoring `candidates` (the expected answers) and the `nearby`
-        common names of a name heard on its audio.
+        common names of a name heard on its audio; turns wait oldest `priority` (`time.monotonic()` of the
+        turn's end) first, and an `early` guess raises `SlotRefused` rather than wait.
         """
         ...
 
@@ -101,7 +110,8 @@ class _Early:
 
     audio: bytes
     """The padded segment as it was when it started."""
-    task: asyncio.Task[Transcript]
+    task: asyncio.Task[Transcript | None]
+    """None when the recognizer refused the guess (or it failed, logged by pipecat's task manager)."""
     valid: bool = True
     """False once the caller spoke again: the segment goes on past this audio."""
 
@@ -161,9 +171,12 @@ class RecognizerSTTService(SegmentedSTTService):
         """Early transcripts taken as their segment's, by the id of the audio queued for it."""
         self.early_used = 0
         """Segments whose transcript was started before the VAD's end of speech (diagnostics)."""
+        self.early_refused = 0
+        """Early guesses the recognizer refused because a turn was waiting or being recognized (diagnostics)."""
         self._voices = 0
-        self._queued_voices: deque[int] = deque()
-        """The voice number of each segment queued for recognition, in the queue's order."""
+        self._queued_voices: deque[tuple[int, float]] = deque()
+        """The voice number and end time (`time.monotonic()`) of each segment queued for recognition, in the
+        queue's order."""
         self._recognizing = 0
 
     @property
@@ -200,7 +213,7 @@ class RecognizerSTTService(SegmentedSTTService):
             return None
         return partial(_without, guesses=guesses, refused=refused)
 
-    def _transcribe(self, audio: bytes) -> Transcript:
+    def _transcribe(self, audio: bytes, priority: float | None = None, early: bool = False) -> Transcript:
         nearby = self._nearby()
         return self._recognizer.transcribe(
             audio,
@@ -210,7 +223,18 @@ class RecognizerSTTService(SegmentedSTTService):
             candidates=self.hints.answers,
             nearby=nearby,
             rule=NAME_RULE if nearby is not None else None,
+            priority=priority,
+            early=early,
         )
+
+    async def _guess(self, audio: bytes) -> Transcript | None:
+        """The early transcript of `audio`, or None when the recognizer refused the guess (counted, logged)."""
+        try:
+            return await asyncio.to_thread(self._transcribe, audio, early=True)
+        except SlotRefused:
+            self.early_refused += 1
+            log.debug("%s: early recognition refused: a turn is waiting for the recognizer", self)
+            return None
 
     async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection) -> None:
         """Buffer the caller's audio; start recognition early once the caller went quiet (see the module)."""
@@ -225,7 +249,7 @@ class RecognizerSTTService(SegmentedSTTService):
         if vad.silence_seconds >= self._early_after and not getattr(self._recognizer, "busy", False):
             await self._drop_early()
             audio = bytes(self._audio_buffer) + self._trailing_silence()
-            self._early = _Early(audio, self.create_task(asyncio.to_thread(self._transcribe, audio)))
+            self._early = _Early(audio, self.create_task(self._guess(audio)))
 
     async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
         self._voices += 1
@@ -237,7 +261,7 @@ class RecognizerSTTService(SegmentedSTTService):
         if early is None or not early.valid or not self.is_usable:
             await self._drop_early()
             if self.is_usable:  # the base queues the segment
-                self._queued_voices.append(self._voices)
+                self._queued_voices.append((self._voices, time.monotonic()))
             await super()._handle_user_stopped_speaking(frame)
             return
         # The voice did not come back since the guess started: its audio is the segment (the rest is silence)
@@ -246,7 +270,7 @@ class RecognizerSTTService(SegmentedSTTService):
         self._early = None
         self._ready[id(early.audio)] = early
         self.early_used += 1
-        self._queued_voices.append(self._voices)
+        self._queued_voices.append((self._voices, time.monotonic()))
         await self._segment_queue.put(early.audio)
 
     async def _drop_early(self) -> None:
@@ -255,18 +279,21 @@ class RecognizerSTTService(SegmentedSTTService):
             early.task.add_done_callback(lambda task: task.cancelled() or task.exception())  # no warning later
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        """Transcribe one segment in a worker thread (or take its early transcript); yield its transcription
-        when anything was said.
+        """Transcribe one segment in a worker thread (or take its early transcript, unless the recognizer refused
+        the guess); yield its transcription when anything was said.
         """
         await self.start_processing_metrics()
-        voice = self._queued_voices.popleft() if self._queued_voices else None
+        voice, ended = self._queued_voices.popleft() if self._queued_voices else (None, time.monotonic())
         early = self._ready.pop(id(audio), None)
         self._recognizing += 1
         try:
+            transcript = None
             if early is not None and early.audio is audio:
                 transcript = await early.task
-            else:
-                transcript = await asyncio.to_thread(self._transcribe, audio)
+                if transcript is None:  # no guess after all: the segment waits its turn as any other
+                    self.early_used -= 1
+            if transcript is None:
+                transcript = await asyncio.to_thread(self._transcribe, audio, ended)
         except Exception as error:
             log.exception("%s: recognition failed", self)
             yield ErrorFrame(error=f"recognition failed: {error}")

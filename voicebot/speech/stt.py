@@ -6,11 +6,16 @@ plus a little silence, runs the CTranslate2 encoder on those frames only, and de
 answers are scored against the same encoder output (`voicebot.speech.candidates`). The stock
 `WhisperModel.transcribe` stays available for comparison and for audio longer than one window (one hypothesis,
 no candidates).
+
+One inference runs at a time, on every core: the calls' turns take the model in a `FairQueue` (the oldest turn
+first; an early guess only on an idle model), rather than in CTranslate2's own order with the cores split between
+concurrent inferences.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +27,7 @@ import numpy as np
 
 from voicebot.speech import candidates as scoring
 from voicebot.speech.audio import WHISPER_RATE, resample, to_float32
+from voicebot.speech.fair_queue import FairQueue
 from voicebot.speech.models import whisper_model_dir
 
 if TYPE_CHECKING:
@@ -34,6 +40,14 @@ MIN_WINDOW: Mapping[str, float] = {"fr": 16.0, "": 8.0}
 """Shortest encoder window per language ("" for the others). French sentences from simulated callers were
 understood 27 times in 33 with 16 s, 26 with 12 s, 25 with 8 s (tests/speech/test_caller_sentences.py; English
 31 of 33 with 8 s and 16 s alike): a longer window costs about 0.2 s of encoder per turn, paid in French only."""
+
+LOADED_WINDOW: Mapping[str, float] = {"fr": 8.0, "": 8.0}
+"""Shortest encoder window per language while turns queue for the model (`LOADED_DEPTH`): the French 16 s window
+drops to 8 s, a shorter encoder pass for every turn waiting behind it, at the cost of a few French sentences (25 of
+33 understood with 8 s against 27 with 16 s, above); the cost under load is measured in bench/recognition.md."""
+LOADED_DEPTH = 2
+"""`FairQueue.depth` (finals waiting plus running, the turn being recognized included) from which the recognizer
+counts as loaded: at 2, another turn is already waiting for this one."""
 
 BEAM_SIZE = 4
 """Beam width (and n-best size) of the fast path; see bench/recognition.md for its cost."""
@@ -121,8 +135,10 @@ class Recognizer:
     Args:
         model_dir: A CTranslate2 Whisper directory; default: the installed Whisper base.
         cache: The model cache (see `voicebot.speech.models.cache_dir`), when `model_dir` is not given.
-        cpu_threads: Threads of one inference.
-        workers: Inferences that may run in parallel (CTranslate2 queues the others).
+        cpu_threads: Threads of one inference (CTranslate2's `intra_threads`); default: the cores available
+            divided among `workers`, every core for the one inference that runs at a time.
+        workers: Inferences that may run in parallel (CTranslate2's `inter_threads`, and the width of `queue`,
+            which orders the others).
         compute_type: CTranslate2 quantisation.
         padding: Seconds of silence appended before encoding (the "utterance + ~1 s" window).
         min_window: Shortest window encoded, in seconds (silence fills it), or one per language (`MIN_WINDOW`).
@@ -130,6 +146,8 @@ class Recognizer:
             ("mardi, mardi, mardi"). On real recordings of single words (bench/recognition.md), utterance + 1 s
             got 7 of 146 right; 8 s 100 of 146 (113 with the expectation prompt) against 89 for the stock
             30-second path, in a fifth of its time. 6 s and 10 s windows scored within 3 % of 8 s.
+        loaded_window: Shortest window while turns queue (`LOADED_WINDOW`, see `shortest_window`); None keeps
+            `min_window` whatever the load.
         repetition_penalty: Applied to turns shorter than `short_turn` only: it stops the lone-word loops
             but can drop a repeated digit from a long phone number, so longer turns decode without it.
         short_turn: Seconds under which a turn counts as short (one or two words).
@@ -142,11 +160,12 @@ class Recognizer:
         model_dir: str | Path | None = None,
         *,
         cache: str | Path | None = None,
-        cpu_threads: int = 2,
+        cpu_threads: int | None = None,
         workers: int = 1,
         compute_type: str = "int8",
         padding: float = 1.0,
         min_window: float | Mapping[str, float] = MIN_WINDOW,
+        loaded_window: float | Mapping[str, float] | None = LOADED_WINDOW,
         repetition_penalty: float = 1.3,
         short_turn: float = 2.0,
         max_new_tokens: int = 100,
@@ -159,19 +178,21 @@ class Recognizer:
             str(self.model_dir),
             device="cpu",
             compute_type=compute_type,
-            cpu_threads=cpu_threads,
+            cpu_threads=cpu_threads if cpu_threads is not None else max(1, available_cores() // workers),
             num_workers=workers,
             local_files_only=True,
         )
         self.padding = padding
         self.min_window = min_window
+        self.loaded_window = loaded_window
         self.repetition_penalty = repetition_penalty
         self.short_turn = short_turn
         self.max_new_tokens = max_new_tokens
         self.beam_size = beam_size
         self._tokenizers: dict[str, Tokenizer] = {}
         self._lock = threading.Lock()
-        self._running = 0
+        self.queue = FairQueue(workers)
+        """Where turns wait for the model (its `depth` is the recognizer's load)."""
 
     def _tokenizer(self, language: str) -> Tokenizer:
         from faster_whisper.tokenizer import Tokenizer
@@ -185,14 +206,20 @@ class Recognizer:
 
     @property
     def busy(self) -> bool:
-        """Whether a recognition is running (early recognition waits for an idle model)."""
-        return self._running > 0
+        """Whether a recognition is running or a turn waits for one (early recognition waits for an idle model)."""
+        return self.queue.depth > 0
 
-    def shortest_window(self, language: str) -> float:
-        """The shortest encoder window, in seconds, for turns in `language`."""
-        if isinstance(self.min_window, Mapping):
-            return float(self.min_window.get(language, self.min_window.get("", 8.0)))
-        return float(self.min_window)
+    def shortest_window(self, language: str, load: int = 0) -> float:
+        """The shortest encoder window, in seconds, for turns in `language` with `load` turns at the model.
+
+        From `LOADED_DEPTH` (`FairQueue.depth` read while recognizing: this turn and one waiting) the window is
+        `loaded_window`'s when shorter: the French 16 s window drops to 8 s. The accuracy cost of the shorter
+        window is measured in bench/recognition.md.
+        """
+        window = _per_language(self.min_window, language)
+        if load >= LOADED_DEPTH and self.loaded_window is not None:
+            window = min(window, _per_language(self.loaded_window, language))
+        return window
 
     def prompt_tokens(self, language: str, prompt: str | None = None, hotwords: Sequence[str] = ()) -> list[int]:
         """Decoder prompt: `[sot_prev, prompt..., sot, language, transcribe, no_timestamps]`."""
@@ -216,8 +243,10 @@ class Recognizer:
         candidates: Sequence[str] = (),
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: scoring.Rule | None = None,
+        priority: float | None = None,
+        early: bool = False,
     ) -> Transcript:
-        """Transcribe one caller turn.
+        """Transcribe one caller turn, when its turn at the model comes (`queue`).
 
         Args:
             pcm: Mono audio: int16 PCM bytes, an int16 array or float32 samples in [-1, 1].
@@ -232,17 +261,18 @@ class Recognizer:
             nearby: More candidates from the turn's hypotheses (the common names that sound like the name
                 heard); one of them that wins is `guessed`.
             rule: How clearly a candidate must win (default: `candidates.Rule()`).
+            priority: The `time.monotonic()` at which the caller's turn ended: the oldest turn is recognized
+                first (default: now).
+            early: A guess before the end of the turn: recognized only on an idle model, else refused.
 
         Returns:
-            The transcript with its scores and timing.
+            The transcript with its scores and timing (the wait for the model excluded).
+
+        Raises:
+            SlotRefused: `early`, and the model was busy or a turn waited for it.
         """
-        with self._lock:
-            self._running += 1
-        try:
+        with self.queue.slot(time.monotonic() if priority is None else priority, early):
             return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method, candidates, nearby, rule)
-        finally:
-            with self._lock:
-                self._running -= 1
 
     def _transcribe(
         self,
@@ -319,9 +349,8 @@ class Recognizer:
         import ctranslate2
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        window = min(
-            max(len(samples) / WHISPER_RATE + self.padding, self.shortest_window(language)), MAX_WINDOW_SECONDS
-        )
+        shortest = self.shortest_window(language, self.queue.depth)
+        window = min(max(len(samples) / WHISPER_RATE + self.padding, shortest), MAX_WINDOW_SECONDS)
         padded = np.zeros(int(window * WHISPER_RATE), dtype=np.float32)
         padded[: len(samples)] = samples[: len(padded)]
         features = self.model.feature_extractor(padded)
@@ -373,3 +402,17 @@ class Recognizer:
     def warm_up(self) -> float:
         """Run one recognition on silence (first calls are slower); returns its seconds."""
         return self.transcribe(np.zeros(WHISPER_RATE, dtype=np.float32), "fr").seconds
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _per_language(window: float | Mapping[str, float], language: str) -> float:
+    """`window`'s seconds for `language`: its own entry, else the "" one (8 s without either)."""
+    if isinstance(window, Mapping):
+        return float(window.get(language, window.get("", 8.0)))
+    return float(window)
