@@ -3,6 +3,7 @@ the tests: Piper without noise for the whole session, one Whisper model shared b
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from voicebot.speech.stt import Recognizer
 
 quiet_piper()  # before any test builds a voice: the bot's lines are the same on every run
+os.environ.setdefault("VOICEBOT_SPEECH_CACHE", "off")
+"""No disk speech cache for the tests' servers (inherited by `voicebot serve` children): no state shared with the
+user's cache or between runs, and no background warm-up competing with the other worker; the cache's own tests
+give it a directory."""
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CLINIC = ROOT / "config" / "clinic.toml"

@@ -73,16 +73,21 @@ def load_speech(service: BookingService) -> Engines:
     Raises:
         BadSetting: The models are not installed: the message names `voicebot models install`, and
             `--no-voice` for a server without phone lines.
+        BadSetting: VOICEBOT_SPEECH_CACHE or VOICEBOT_SPEECH_CACHE_MB has a value it cannot use.
     """
     from voicebot.pipeline.engines import load_engines, shared_engines
+    from voicebot.settings import speech_cache_settings
     from voicebot.speech.errors import ModelMissing
+    from voicebot.speech.speech_cache import SpeechCache
 
+    disk = speech_cache_settings()  # before the models load: a bad setting fails at once
     locale = service.clinic().practice.locale[:2]
     note(f"Loading the speech models ({locale})...")
     try:
         engines = shared_engines(lambda: load_engines((locale,)))
     except ModelMissing as error:
         raise BadSetting(f"{error}. Or serve the console alone, without phone lines: add --no-voice") from error
+    engines.use_speech_cache(SpeechCache(*disk) if disk is not None else None)
     seconds = engines.synthesizer(locale).prerender(fixed_prompts(service, locale))
     note(f"Speech models ready in {engines.load_seconds:.1f} s, fixed prompts in {seconds:.1f} s.")
     return engines
@@ -266,6 +271,8 @@ def build_server(
     local_url = f"http://{host}:{port}"
     voice = voice and (twilio_settings(default_public_url=local_url) is not None or sip is not None)
     engines = load_speech(service) if voice else None
+    if engines is not None:  # the coming days' offers, the names and motifs rendered to disk while no call needs it
+        engines.warm_up_practice(service, clock.now(zone))
     metrics = metrics or Metrics("voicebot")
     twilio = twilio_gateway(service, lambda: clock.now(zone), local_url, engines, metrics)
     sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines, metrics)
@@ -348,6 +355,9 @@ def run_server(
             sending.append(asyncio.create_task(server.sms.run(), name="sms-sender"))
 
     async def on_shutdown() -> None:
+        from voicebot.pipeline.engines import stop_shared_background
+
+        await asyncio.to_thread(stop_shared_background)  # the speech warm-up; the speech cache's counters written
         for task in purging:
             task.cancel()
         if server.sms is not None:

@@ -243,3 +243,31 @@ def sip_settings(
         staff_uri=env.get("VOICEBOT_SIP_STAFF_URI", "").strip() or None,
         staff_host=env.get("VOICEBOT_SIP_STAFF_HOST", "").strip() or None,
     )
+
+
+def speech_cache_settings(environ: Mapping[str, str] | None = None) -> tuple[Path, int] | None:
+    """The disk cache of rendered sentences, as (directory, size bound in bytes): `VOICEBOT_SPEECH_CACHE`, a
+    directory (default `~/.cache/voicebot/speech`), or "off" for none (`None`); `VOICEBOT_SPEECH_CACHE_MB`, its
+    size bound in megabytes (default 256).
+
+    Raises:
+        BadSetting: The directory is an existing file, or the size is not a whole number of megabytes of at least 1.
+    """
+    from voicebot.speech.speech_cache import DEFAULT_MAX_BYTES, default_directory
+
+    env = os.environ if environ is None else environ
+    where = env.get("VOICEBOT_SPEECH_CACHE", "").strip()
+    if where.casefold() == "off":
+        return None
+    directory = Path(where).expanduser().absolute() if where else default_directory()
+    if directory.exists() and not directory.is_dir():
+        raise BadSetting(f"VOICEBOT_SPEECH_CACHE {where!r} is a file: give a directory, or 'off' for no speech cache")
+    size = env.get("VOICEBOT_SPEECH_CACHE_MB", "").strip()
+    if not size:
+        return directory, DEFAULT_MAX_BYTES
+    if not size.isdecimal() or not 1 <= int(size) <= 1 << 20:
+        raise BadSetting(
+            f"VOICEBOT_SPEECH_CACHE_MB {size!r}: a whole number of megabytes from 1 to 1048576 (default 256); "
+            "VOICEBOT_SPEECH_CACHE=off turns the cache off"
+        )
+    return directory, int(size) << 20

@@ -106,6 +106,7 @@ def line_env(api_port: int) -> dict[str, str]:
         TWILIO_AUTH_TOKEN=TOKEN,
         VOICEBOT_TWILIO_API_URL=f"http://127.0.0.1:{api_port}",
         PYTHONUNBUFFERED="1",
+        VOICEBOT_SPEECH_CACHE="off",  # each call's server renders as a fresh install would, and warms nothing up
     )
     return env
 

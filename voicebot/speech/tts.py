@@ -3,14 +3,15 @@
 One synthesiser per process, shared by every call. Text is normalised for speech first (`spoken.speakable`),
 then synthesised sentence by sentence: `stream` yields each sentence's audio as soon as it is ready, so the
 first words play while the rest is computed. Rendered sentences are kept in an LRU cache (a greeting, a
-re-prompt, "D'accord." come back often), and `prerender` fills it with the fixed prompts at start-up.
+re-prompt, "D'accord." come back often), and `prerender` fills it with the fixed prompts at start-up. With a
+disk cache (`CachingSynthesizer.disk`, `voicebot.speech.speech_cache`) they also survive restarts, keyed by
+`cache_identity` (engine, voice, model files) and the text.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 
 from voicebot.speech.audio import silence, to_float32, to_int16
 from voicebot.speech.models import KOKORO_FRENCH, PIPER_ENGLISH, kokoro_paths, piper_voice_path, piper_voices
+from voicebot.speech.speech_cache import SentenceMemory, SpeechCache, file_identity, speech_key
 from voicebot.speech.spoken import LEAD_INS, speakable, split_lead_in, split_sentences
 
 if TYPE_CHECKING:
@@ -71,7 +73,10 @@ class Synthesizer(Protocol):
 
 
 class CachingSynthesizer:
-    """Normalisation, sentence splitting, pauses and the sentence cache; subclasses only `render` one piece.
+    """Normalisation, sentence splitting, pauses and the sentence caches; subclasses only `render` one piece.
+
+    A sentence comes from memory, else from the disk cache (`disk`, when set: it survives restarts), else it is
+    rendered and kept in both.
 
     Args:
         language: "fr" or "en": how text is normalised.
@@ -85,16 +90,23 @@ class CachingSynthesizer:
         self.sample_rate = sample_rate
         self.cache_bytes = cache_bytes
         self.pause = pause
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
-        self._pinned: dict[str, bytes] = {}
-        self._cached_bytes = 0
+        self.disk: SpeechCache | None = None
+        """The sentences on disk, shared with other processes and restarts (`None`: memory only)."""
+        self._memory = SentenceMemory(cache_bytes)
         self._lock = threading.Lock()
+        self._rendering = 0
+        self._rendered_at = float("-inf")
+        self._identity: str | None = None
         self.hits = 0
         self.misses = 0
 
     def render(self, sentence: str) -> np.ndarray:
         """Synthesise one normalised sentence (samples at `sample_rate`, int16 or float)."""
         raise NotImplementedError
+
+    def cache_identity(self) -> str:
+        """What, beside the text, decides the audio (engine, voice, model files, pauses): part of the disk key."""
+        return f"{type(self).__name__}|{self.language}|pause={self.pause}|peak={PEAK}"
 
     def pieces(self, text: str) -> list[str]:
         """The normalised sentences (and clauses) of `text`, in the order they are spoken."""
@@ -116,33 +128,80 @@ class CachingSynthesizer:
         )
 
     def prerender(self, phrases: Iterable[str]) -> float:
-        """Synthesise fixed phrases once into the pinned cache; returns the seconds it took."""
+        """Synthesise fixed phrases once into the pinned cache (from disk when there); returns the seconds it took."""
         started = time.perf_counter()
         for phrase in [*LEAD_INS.get(self.language[:2], ()), *phrases]:
             for piece in self.pieces(phrase):
-                if piece not in self._pinned:
-                    self._pinned[piece] = self._render_pcm(piece)
+                if not self._memory.pinned(piece):
+                    pcm = self._from_disk(piece)
+                    self._memory.pin(piece, pcm if pcm is not None else self._render_and_store(piece))
         return time.perf_counter() - started
 
-    def _piece(self, piece: str) -> AudioChunk:
+    @property
+    def busy(self) -> bool:
+        """Whether a call's sentence is being rendered now (the background warm-up waits)."""
+        return self._rendering > 0
+
+    def idle_seconds(self) -> float:
+        """Seconds since a call's sentence was last rendered (0 while one is; large when none ever was)."""
         with self._lock:
-            pcm = self._pinned.get(piece) or self._cache.get(piece)
-            if pcm is not None:
-                if piece in self._cache:
-                    self._cache.move_to_end(piece)
-                self.hits += 1
-                return AudioChunk(pcm, self.sample_rate, piece)
-            self.misses += 1
-        started = time.perf_counter()
+            return 0.0 if self._rendering else time.monotonic() - self._rendered_at
+
+    def on_disk(self, piece: str) -> bool:
+        """Whether a normalised piece is in the disk cache."""
+        return self.disk is not None and self.disk.contains(self._key(piece))
+
+    def warm(self, piece: str) -> bool:
+        """Render a normalised piece into the disk cache unless it is there; whether it was rendered."""
+        if self.disk is None or self.on_disk(piece):
+            return False
+        self._render_and_store(piece)
+        return True
+
+    def _key(self, piece: str) -> str:
+        if self._identity is None:  # computed once: it reads the model files' sizes and times
+            self._identity = self.cache_identity()
+        return speech_key(self._identity, self.sample_rate, piece)
+
+    def _from_disk(self, piece: str) -> bytes | None:
+        return None if self.disk is None else self.disk.get(self._key(piece), self.sample_rate)
+
+    def _render_and_store(self, piece: str) -> bytes:
         pcm = self._render_pcm(piece)
-        elapsed = time.perf_counter() - started
+        if self.disk is not None:
+            self.disk.put(self._key(piece), pcm, self.sample_rate)
+        return pcm
+
+    def _count(self, hit: bool) -> None:
         with self._lock:
-            if piece not in self._cache and len(pcm) <= self.cache_bytes:
-                self._cache[piece] = pcm
-                self._cached_bytes += len(pcm)
-                while self._cached_bytes > self.cache_bytes:
-                    self._cached_bytes -= len(self._cache.popitem(last=False)[1])
-        return AudioChunk(pcm, self.sample_rate, piece, elapsed)
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
+        if self.disk is not None:
+            self.disk.count(hit)
+
+    def _piece(self, piece: str) -> AudioChunk:
+        pcm = self._memory.get(piece)
+        if pcm is None:
+            pcm = self._from_disk(piece)
+            if pcm is not None:
+                self._memory.put(piece, pcm)
+        if pcm is not None:
+            self._count(True)
+            return AudioChunk(pcm, self.sample_rate, piece)
+        self._count(False)
+        started = time.perf_counter()
+        with self._lock:
+            self._rendering += 1
+        try:
+            pcm = self._render_and_store(piece)
+        finally:
+            with self._lock:
+                self._rendering -= 1
+                self._rendered_at = time.monotonic()
+        self._memory.put(piece, pcm)
+        return AudioChunk(pcm, self.sample_rate, piece, time.perf_counter() - started)
 
     def _render_pcm(self, piece: str) -> bytes:
         audio = to_float32(self.render(piece))
@@ -150,6 +209,19 @@ class CachingSynthesizer:
         samples = to_int16(audio * (PEAK / peak) if peak > 1e-4 else audio)
         pause = self.pause if piece[-1:] in ".!?…" else self.pause / 2.5
         return np.concatenate([samples, silence(pause, self.sample_rate)]).astype("<i2").tobytes()
+
+
+def _versions(*distributions: str) -> str:
+    """The installed versions of packages ("kokoro-onnx 0.6.1"): a new engine may sound different."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in distributions:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} ?")
+    return ",".join(found)
 
 
 def _session(model: Path, threads: int) -> onnxruntime.InferenceSession:
@@ -197,11 +269,14 @@ class KokoroSynthesizer(CachingSynthesizer):
         super().__init__(language, 24_000, cache_bytes, pause)
         if model is None or voices is None:
             model, voices = kokoro_paths(cache)
+        self.files = (Path(model), Path(voices))
+        """The model and voices files (their identity is part of the disk cache's keys)."""
         self.engine = Kokoro.from_session(_session(Path(model), cpu_threads), str(voices))
         for name in (voice, *(blend[:1] if blend else ())):
             if name not in self.engine.get_voices():
                 raise ValueError(f"no Kokoro voice {name!r} in {voices} (has: {', '.join(self.engine.get_voices())})")
         self.voice = voice
+        self.blend = blend
         self.style: str | np.ndarray = voice
         if blend is not None:
             other, weight = blend
@@ -210,6 +285,14 @@ class KokoroSynthesizer(CachingSynthesizer):
             ).astype(np.float32)
         self.speed = speed
         self.phonemes = {"fr": "fr-fr", "en": "en-gb" if voice.startswith("b") else "en-us"}.get(language[:2], language)
+
+    def cache_identity(self) -> str:
+        """The engine and its version, the voice (blend, speed, phonemes) and the model files."""
+        blend = f"+{self.blend[0]}*{self.blend[1]}" if self.blend else ""
+        return (
+            f"{super().cache_identity()}|{_versions('kokoro-onnx', 'espeakng-loader')}|{self.voice}{blend}"
+            f"|speed={self.speed}|{self.phonemes}|{file_identity(self.files)}"
+        )
 
     def render(self, sentence: str) -> np.ndarray:
         """Synthesise one normalised sentence at 24 kHz."""
@@ -261,6 +344,15 @@ class PiperSynthesizer(CachingSynthesizer):
         self._phonemize_lock = threading.Lock()  # espeak-ng keeps global state
         self.noise = PIPER_NOISE if noise is None else noise
         self._config = None if self.noise else SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        self.files = (path, Path(f"{path}.json"))
+        """The voice's model and config (their identity is part of the disk cache's keys)."""
+
+    def cache_identity(self) -> str:
+        """The engine and its version, the voice, its noise, and the voice's files."""
+        return (
+            f"{super().cache_identity()}|{_versions('piper-tts')}|{self.files[0].stem}|noise={self.noise}"
+            f"|{file_identity(self.files)}"
+        )
 
     def render(self, sentence: str) -> np.ndarray:
         """Synthesise one normalised sentence at the voice's rate."""
