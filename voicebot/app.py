@@ -274,6 +274,8 @@ def build_server(
     if engines is not None:  # the coming days' offers, the names and motifs rendered to disk while no call needs it
         engines.warm_up_practice(service, clock.now(zone))
     metrics = metrics or Metrics("voicebot")
+    if engines is not None:
+        metrics.watch_speech_cache(engines.sentence_counts)
     twilio = twilio_gateway(service, lambda: clock.now(zone), local_url, engines, metrics)
     sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines, metrics)
     metrics.watch_server(service.engine, twilio, sip_gw)

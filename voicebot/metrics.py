@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
@@ -64,6 +64,25 @@ class OutboxCollector(Collector):
         return [GaugeMetricFamily("voicebot_sms_outbox_pending", "Texts queued or being sent.", value=count)]
 
 
+class SpeechCacheCollector(Collector):
+    """`voicebot_speech_cache_hits` and `_misses`: the calls' sentences said from the synthesizers' caches (memory
+    or disk) or rendered, read at each scrape from `counts` (0 and 0 until it is set).
+    """
+
+    def __init__(self) -> None:
+        self.counts: Callable[[], tuple[int, int]] | None = None
+
+    def collect(self) -> Iterable[Metric]:
+        """The hits and misses so far."""
+        hits, misses = self.counts() if self.counts is not None else (0, 0)
+        return [
+            CounterMetricFamily("voicebot_speech_cache_hits", "Bot sentences said from the speech cache.", value=hits),
+            CounterMetricFamily(
+                "voicebot_speech_cache_misses", "Bot sentences synthesised during a call (not cached).", value=misses
+            ),
+        ]
+
+
 class Metrics:
     """The server's metrics and the calls that feed them.
 
@@ -102,14 +121,8 @@ class Metrics:
             "Caller turns waiting for the speech recogniser or being recognised, all calls together.",
             registry=registry,
         )
-        self.speech_cache_hits = Counter(
-            "voicebot_speech_cache_hits", "Bot phrases played from the speech cache.", registry=registry
-        )
-        self.speech_cache_misses = Counter(
-            "voicebot_speech_cache_misses",
-            "Bot phrases synthesised because the cache did not have them.",
-            registry=registry,
-        )
+        self.speech_cache = SpeechCacheCollector()
+        registry.register(self.speech_cache)
         self.speculations = Counter(
             "voicebot_speculations",
             "Replies prepared before the caller's turn ended, by result.",
@@ -168,9 +181,9 @@ class Metrics:
             if math.isfinite(seconds):
                 self.reply_seconds.labels(stage=_known(stage, STAGES)).observe(max(seconds, 0.0))
 
-    def speech_cache(self, hit: bool) -> None:
-        """Count one look-up of the speech cache: a phrase found (`hit`) or to synthesise."""
-        (self.speech_cache_hits if hit else self.speech_cache_misses).inc()
+    def watch_speech_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
+        """Read the calls' sentence look-ups (hits, misses) from `counts` at each scrape."""
+        self.speech_cache.counts = counts
 
     def speculation(self, used: bool) -> None:
         """Count one reply prepared ahead of the turn's end: `used`, or dropped (the caller said otherwise)."""

@@ -107,9 +107,8 @@ def test_the_feeds_count_and_labels_stay_in_their_sets() -> None:
     metrics.call_ended("twilio", "tones")
     metrics.reply({"recognition": 0.35, "first_audio": 1.1})
     metrics.reply({"first_audio": 7.0, "dialogue": float("nan")})  # not a number: not observed
-    metrics.speech_cache(hit=True)
-    metrics.speech_cache(hit=True)
-    metrics.speech_cache(hit=False)
+    looked_up = [2, 1]
+    metrics.watch_speech_cache(lambda: (looked_up[0], looked_up[1]))
     metrics.speculation(used=False)
     text = metrics.exposition().decode()
     assert value(text, "voicebot_calls_total", line="twilio", outcome="completed") == 1
@@ -122,6 +121,8 @@ def test_the_feeds_count_and_labels_stay_in_their_sets() -> None:
     assert value(text, "voicebot_reply_seconds_count", stage="dialogue") == 0
     assert value(text, "voicebot_speech_cache_hits_total") == 2
     assert value(text, "voicebot_speech_cache_misses_total") == 1
+    looked_up[0] += 5  # read at each scrape
+    assert value(metrics.exposition().decode(), "voicebot_speech_cache_hits_total") == 7
     assert value(text, "voicebot_speculations_total", result="dropped") == 1
     with pytest.raises(ValueError, match="none of"):
         metrics.call_ended(MOBILE, "completed")  # a label never takes anything else than its values
@@ -481,3 +482,17 @@ def test_a_keypad_call_moves_the_call_metrics_of_a_real_server(server: tuple[str
     text = scrape(url)[1]
     assert MOBILE not in text and "33612345678" not in text  # nothing personal
     assert value(text, "voicebot_calls_total", line="sip", outcome="tones") == 0
+
+
+def test_the_speech_cache_counts_add_every_voice_of_the_engines() -> None:
+    from types import SimpleNamespace
+
+    from voicebot.pipeline.engines import Engines
+
+    voices: dict[str, Any] = {"fr": SimpleNamespace(hits=3, misses=1), "en": SimpleNamespace(hits=2, misses=4)}
+    engines = Engines(recognizer=FakeRecognizer(), synthesizers=voices)
+    metrics = Metrics("w1")
+    metrics.watch_speech_cache(engines.sentence_counts)
+    text = metrics.exposition().decode()
+    assert value(text, "voicebot_speech_cache_hits_total") == 5
+    assert value(text, "voicebot_speech_cache_misses_total") == 5

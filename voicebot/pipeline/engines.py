@@ -76,6 +76,13 @@ class Engines:
         self.warmups.append(warmup)
         return warmup
 
+    def sentence_counts(self) -> tuple[int, int]:
+        """The calls' sentences said from the synthesizers' caches (memory or disk) and those rendered, all
+        voices together (the warm-up's renders are not counted).
+        """
+        counted = [s for s in self.synthesizers.values() if hasattr(s, "hits") and hasattr(s, "misses")]
+        return sum(int(s.hits) for s in counted), sum(int(s.misses) for s in counted)
+
     def stop_background(self) -> None:
         """Stop the warm-ups (a piece being rendered is finished) and write the disk cache's counters out."""
         for warmup in self.warmups:
