@@ -265,6 +265,8 @@ class PipelineHandler(ABC, Generic[CallT, TransportT]):
         self.watch(call, progress)
         if self.metrics is not None and progress.pipeline.latency is not None:
             progress.pipeline.latency.on_reply = self.metrics.reply
+        if self.metrics is not None and progress.pipeline.speculation is not None:
+            progress.pipeline.speculation.on_result = self.metrics.speculation
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(progress.pipeline.worker)
         task = asyncio.current_task()

@@ -5,7 +5,8 @@ recognition already starts (`voicebot.pipeline.stt_service`: early recognition);
 after a short pause when the words sound finished and otherwise follows the dialogue's expectation
 (`voicebot.pipeline.turns`: a "yes" is answered at once, digits and names get more time); barge-in only after
 a few recognised words while the bot speaks (a cough or "hm" does not cut it off; non-interruptible prompts are
-never cut). The models are the process's shared engines; everything else is per call.
+never cut). While the turn ends, the reply to the early transcript is prepared (`voicebot.pipeline.speculation`).
+The models are the process's shared engines; everything else is per call.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from voicebot.phone.recording import RecordingPort
 from voicebot.pipeline.dialogue_processor import CallHints, DialogueProcessor, TransferCallback
 from voicebot.pipeline.engines import Engines
 from voicebot.pipeline.latency import ReplyLatencyObserver
+from voicebot.pipeline.speculation import Prefetching, Speculator
 from voicebot.pipeline.stt_service import STT_SAMPLE_RATE, RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.pipeline.turns import ExpectationTurnStopStrategy
@@ -55,6 +57,8 @@ class CallPipeline:
     """The dialogue's booking port, which noted what the call booked, moved or cancelled and for whom."""
     latency: ReplyLatencyObserver | None = None
     """How long the caller waited for each reply."""
+    speculation: Speculator | None = None
+    """The replies prepared ahead of the turn's end, and their counts (`None`: none are)."""
 
 
 def practice_vocabulary(clinic: Clinic, locale: str) -> list[str]:
@@ -78,6 +82,7 @@ def build_pipeline(
     no_input_secs: float = 7.0,
     vocabulary: Sequence[str] | None = None,
     early_recognition: bool = True,
+    speculate: bool = True,
     observers: list[BaseObserver] | None = None,
 ) -> CallPipeline:
     """Build one call's pipeline and its worker.
@@ -97,6 +102,8 @@ def build_pipeline(
         vocabulary: Words to bias recognition toward; default: the practice's practitioners and motifs.
         early_recognition: Start recognizing when the caller goes quiet, before the VAD's end of speech
             (`voicebot.pipeline.stt_service`).
+        speculate: Prepare the reply to the early transcript, ready if the turn confirms it
+            (`voicebot.pipeline.speculation`; only with early recognition and a synthesizer that can prefetch).
         observers: More pipecat observers (the reply latency is always measured: `CallPipeline.latency`).
     """
     clinic = port.clinic()
@@ -127,7 +134,13 @@ def build_pipeline(
         no_input_secs=no_input_secs,
         on_transfer=on_transfer,
     )
-    tts = SynthesizerTTSService(engines.synthesizer(language))
+    synthesizer = engines.synthesizer(language)
+    speculation = None
+    if speculate and early_recognition and isinstance(synthesizer, Prefetching):
+        speculation = Speculator(dialogue, synthesizer, port, clock)
+        stt.on_early_transcript = speculation.offer
+        dialogue.on_step = speculation.stepped
+    tts = SynthesizerTTSService(synthesizer)
     vad = VADProcessor(vad_analyzer=analyzer)
     pipeline = Pipeline([transport.input(), vad, stt, turns, dialogue, tts, transport.output()])
     worker = PipelineWorker(
@@ -138,4 +151,6 @@ def build_pipeline(
         observers=[latency, *(observers or [])],
         enable_rtvi=False,
     )
-    return CallPipeline(worker, pipeline, dialogue, stt, hints, booking, latency)
+    if speculation is not None:
+        worker.add_event_handler("on_pipeline_finished", speculation.ended)
+    return CallPipeline(worker, pipeline, dialogue, stt, hints, booking, latency, speculation)

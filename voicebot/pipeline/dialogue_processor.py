@@ -7,8 +7,8 @@ answers) in `CallHints` for recognition and turn-taking, and ends the call (`End
 callback for a transfer) once the last words were heard. A failing step is logged once, reported as an
 `ErrorFrame`, and the caller hears an apology and is listened to again; a second failure in a row ends the call
 with the dialogue's way out (`dialogue.machine.cannot_go_on`: the staff while the practice is open, else when to
-call back). A transcription's `Transcript` gives the
-turn its confidence, alternatives and unsureness, its `VOICE_METADATA` the voice its words came from.
+call back). A transcription's `Transcript` gives the turn its confidence, alternatives and unsureness, its
+`VOICE_METADATA` the voice its words came from. `on_step` sees each step's actions before they are performed.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ class DialogueProcessor(FrameProcessor):
         self.hints = hints if hints is not None else CallHints()
         self._on_transfer = on_transfer
         self._offload = offload
-        self._ctx: Context | None = None
+        self.context: Context | None = None
+        """What the steps consult besides the state (`None` before the first step)."""
         self._state = State()
         timings = Timings(no_input=no_input_secs, key_pause=key_pause_secs, goodbye=goodbye_timeout_secs)
         self._turn = TurnState(timings=timings)
@@ -177,6 +178,8 @@ class DialogueProcessor(FrameProcessor):
         """("bot" | "caller", text) pairs, in order: what was said on the call."""
         self.facts = CallFacts.empty()
         """The personal facts every state of the call held (to pseudonymise `transcript`)."""
+        self.on_step: Callable[[Event, list[Action]], Awaitable[None]] | None = None
+        """Awaited with each step's event and actions before they are performed (`voicebot.pipeline.speculation`)."""
 
     @property
     def state(self) -> State:
@@ -196,7 +199,7 @@ class DialogueProcessor(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Turn caller frames into turn-taking events, pass everything else on."""
         await super().process_frame(frame, direction)
-        event = self._event(frame)
+        event = self.event_of(frame)
         if event is None:
             await self.push_frame(frame, direction)
         else:
@@ -208,7 +211,8 @@ class DialogueProcessor(FrameProcessor):
         for timer in Timer:
             await self._cancel(timer)
 
-    def _event(self, frame: Frame) -> TurnEvent | None:
+    def event_of(self, frame: Frame) -> TurnEvent | None:
+        """The turn-taking event of a frame (`None`: the frame only passes through)."""
         if isinstance(frame, StartFrame):
             return CallBegan(self._caller_id)
         if isinstance(frame, TranscriptionFrame):
@@ -255,7 +259,7 @@ class DialogueProcessor(FrameProcessor):
             case Apologise():  # the question before it stands: the hint for recognition is kept
                 await self._say(self._phrases().get("misunderstood.repeat"), True)
             case GiveUp():  # the steps keep failing: the dialogue's apology and way out end the call
-                self._state, actions = cannot_go_on(self._state, self._ctx, self._phrases())
+                self._state, actions = cannot_go_on(self._state, self.context, self._phrases())
                 await self._dispatch(Stepped(tuple(actions)))
             case Finish(action, late):
                 await self._finish(action, late)
@@ -278,18 +282,20 @@ class DialogueProcessor(FrameProcessor):
             await self._report(f"dialogue step failed ({type(error).__name__})", error)
             await self._dispatch(StepFailed(event))
             return
+        if self.on_step is not None:
+            await self.on_step(event, actions)
         await self._dispatch(Stepped(tuple(actions)))
 
     def _step(self, state: State, event: Event) -> tuple[State, list[Action]]:
         now = self._clock()
-        if self._ctx is None:
-            self._ctx = Context.create(self._port, now, self._locale)
-        return step(state, event, self._ctx.at(now))
+        if self.context is None:
+            self.context = Context.create(self._port, now, self._locale)
+        return step(state, event, self.context.at(now))
 
     def _phrases(self) -> Phrases:
         """The call's wording; the locale's own (or the first) when the practice could not be read."""
-        if self._ctx is not None:
-            return self._ctx.phrases
+        if self.context is not None:
+            return self.context.phrases
         return load_phrases(self._locale if self._locale in LOCALES else LOCALES[0])
 
     async def _say(self, text: str, interruptible: bool) -> None:

@@ -12,7 +12,8 @@ the voice again, that transcript is the segment's, ready or nearly. If the calle
 It only starts while the shared recognizer is idle, so busy servers do not pay for guesses, and the recognizer
 refuses a guess that would still find a turn waiting (`SlotRefused`): the segment then takes the final path. A
 dropped guess is not one of the segment's alternatives: it heard other audio (the segment without its end); a kept
-guess is the segment's transcript, alternatives and all.
+guess is the segment's transcript, alternatives and all. A guess that finished while the caller stayed quiet is
+handed to `on_early_transcript`, which may prepare the reply (`voicebot.pipeline.speculation`).
 
 Each segment's recognition carries the time its turn ended as its priority: the turns of all calls take the shared
 model oldest first (`voicebot.speech.fair_queue`).
@@ -178,6 +179,8 @@ class RecognizerSTTService(SegmentedSTTService):
         """The voice number and end time (`time.monotonic()`) of each segment queued for recognition, in the
         queue's order."""
         self._recognizing = 0
+        self.on_early_transcript: Callable[[Transcript], None] | None = None
+        """Called (on the event loop) with each early transcript still valid: the caller has not spoken since."""
 
     @property
     def pending(self) -> int:
@@ -249,7 +252,16 @@ class RecognizerSTTService(SegmentedSTTService):
         if vad.silence_seconds >= self._early_after and not getattr(self._recognizer, "busy", False):
             await self._drop_early()
             audio = bytes(self._audio_buffer) + self._trailing_silence()
-            self._early = _Early(audio, self.create_task(self._guess(audio)))
+            early = self._early = _Early(audio, self.create_task(self._guess(audio)))
+            early.task.add_done_callback(partial(self._guessed, early))
+
+    def _guessed(self, early: _Early, task: asyncio.Task[Transcript | None]) -> None:
+        """Hand a finished guess to `on_early_transcript`, unless the caller spoke again since it started."""
+        if self.on_early_transcript is None or task.cancelled() or task.exception() is not None:
+            return
+        transcript = task.result()
+        if early.valid and transcript is not None and transcript.text:
+            self.on_early_transcript(transcript)
 
     async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
         self._voices += 1
@@ -275,7 +287,10 @@ class RecognizerSTTService(SegmentedSTTService):
 
     async def _drop_early(self) -> None:
         early, self._early = self._early, None
-        if early is not None and not early.task.done():
+        if early is None:
+            return
+        early.valid = False  # not the segment's: no one is told of it
+        if not early.task.done():
             early.task.add_done_callback(lambda task: task.cancelled() or task.exception())  # no warning later
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:

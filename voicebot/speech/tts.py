@@ -158,6 +158,21 @@ class CachingSynthesizer:
         self._render_and_store(piece)
         return True
 
+    def prefetch(self, text: str) -> bool:
+        """Render the first clause of `text` into the memory cache unless it is there; whether any was rendered.
+
+        For a reply prepared ahead (`voicebot.pipeline.speculation`): once it is confirmed, its first audio is
+        ready. The clause is the first piece, and the one after it when the first is a lead-in (`LEAD_INS`): the
+        TTS service holds a lead-in until the next piece is ready. A look-up like any other (hits, misses).
+        """
+        pieces = self.pieces(text)
+        lead_in = bool(pieces) and pieces[0] in LEAD_INS.get(self.language[:2], ())
+        rendered = False
+        for piece in pieces[: 2 if lead_in else 1]:
+            if self._memory.get(piece) is None:
+                rendered = self._piece(piece).compute_seconds > 0 or rendered
+        return rendered
+
     def _key(self, piece: str) -> str:
         if self._identity is None:  # computed once: it reads the model files' sizes and times
             self._identity = self.cache_identity()
