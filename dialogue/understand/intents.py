@@ -471,7 +471,8 @@ _CORRECTION_WORDS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "birth": ("naissance",),
         "phone": ("telephone", "numero", "portable"),
         "practitioner": ("medecin", "docteur", "praticien", "sage-femme", "sage femme"),
-        "name": ("nom", "prenom", "orthographe", "epel*"),
+        # "nom" and "non" sound the same: after a determiner, Whisper's "le non" is the name
+        "name": ("nom", "prenom", "orthographe", "epel*", "le non", "du non", "mon non", "son non", "au non"),
         "motif": ("motif", "raison", "type de rendez-vous"),
         "when": ("jour", "date", "heure", "horaire", "moment", "creneau"),
     },

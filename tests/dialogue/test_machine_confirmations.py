@@ -408,6 +408,15 @@ def test_an_unsure_birth_date_is_said_back_and_a_no_corrects_it() -> None:
     assert call.state.patient.birth_date == date(1982, 7, 15) and call.phase() is Phase.PHONE_CONFIRM
 
 
+def test_a_correction_in_august_heard_as_ou_corrects_the_birth_date_at_the_phone_question() -> None:
+    call = _at_name()
+    call.send("Jean Dupont")
+    call.send(CallerSaid("Le 8 août 1979.", unsure=True))
+    said = call.send("Non, le 8 ou 1968.")  # heard on the line: "août" said /u/
+    assert said.startswith("Le 8 août 1968, c'est noté. Pouvons-nous vous joindre")
+    assert call.state.patient.birth_date == date(1968, 8, 8) and call.phase() is Phase.PHONE_CONFIRM
+
+
 def test_a_correction_heard_as_the_refused_birth_date_asks_it_again_with_the_keypad() -> None:
     call = _at_name()
     call.send("Jean Dupont")

@@ -136,6 +136,10 @@ def test_parse_phone(text: str, country: str, locale: str, phone: str | None) ->
         ("l'heure", "fr", "when"),
         ("le médecin", "fr", "practitioner"),
         ("le nom", "fr", "name"),
+        ("Non, le non.", "fr", "name"),  # heard: "nom" and "non" sound the same
+        ("le non du patient", "fr", "name"),
+        ("non", "fr", None),
+        ("non non", "fr", None),
         ("je vais vous épeler", "fr", "name"),
         ("le numéro de téléphone", "fr", "phone"),
         ("laissez tomber", "fr", "abandon"),

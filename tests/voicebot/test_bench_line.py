@@ -354,6 +354,9 @@ def test_the_caller_says_once_that_the_name_read_back_is_not_its_own(
     patient = Patient(persona, date(2026, 11, 28))
     assert patient.answer([right], "yes_no") == yes  # its own name: yes
     assert patient.answer([wrong], "yes_no") == fix
+    what = "Que faut-il changer : le jour, le praticien, ou le nom du patient ?"
+    if language == "fr":  # the fix misheard, the bot asks what to change: the name
+        assert patient.answer([what], None) == "le nom"
     assert patient.answer([wrong], "yes_no") == yes  # once: a person does not argue
     misheard_by_ear = right.replace("Paul Girardin", "Paul Gérard")  # the spelling shows it is right
     assert Patient(persona, date(2026, 11, 28)).answer([misheard_by_ear], "yes_no") == yes

@@ -307,6 +307,8 @@ class Patient:
         return self._yes()
 
     def _fix(self, says: list[str]) -> str:
+        if self.fixed_name and not self.persona.fix_at_recap:  # "non, le nom" was not understood: say what again
+            return {"fr": "le nom", "en": "the name"}[self.persona.language]
         return self.persona.fix_at_recap or str(self._w("day"))
 
     def _pick(self, says: list[str]) -> str:

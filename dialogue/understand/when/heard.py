@@ -3,7 +3,8 @@
 Whisper base on 8 kHz French audio (Kokoro voices through the phone band, checked in December 2026) writes
 "quatorze heures trente" as "14,30", "en fin de matinée" as "Enfin de matinée", "midi et demi" as
 "Midi Adamie" or "Medi-ademi", "demain matin" as "De ma matin", "jeudi matin" as "Je dis matin", and years
-said in full ("mille neuf cent quatre-vingt-deux") as "1999-82", "1969-1975" or "1900 82". `respell` rewrites
+said in full ("mille neuf cent quatre-vingt-deux") as "1999-82", "1969-1975" or "1900 82"; in a birth date,
+"le 8 août 1968" as "le 8 ou 1978" (the month said /u/). `respell` rewrites
 the first ones before `prepare`; `join_year` the years, in `prepare`d birth dates.
 """
 
@@ -34,6 +35,9 @@ _SPLIT_YEAR = {
 """After a month, a year said in full and written as two: "1999-82" (1982), "1969-1975" (1975), "1900 82"
 (1982): the second part is what was said last."""
 
+
+_AOUT = re.compile(r"\b(1er|premier|[0-3]?\d)\s+(?:ou|houx|hou|oût|out)\s+(?=(?:19|20)\d\d\b)", _FLAGS)
+""""Le 8 ou 1978": "août", said /u/, heard as "ou" (or "houx") between a day and a year, in a birth date."""
 
 _JEUDI = re.compile(
     r"\bje dis\b(?=[\s,]+(?:matin|apr[eè]s|aprem|soir|prochain|en huit|premier|1er|\d|vers|dans|à|a\b))", _FLAGS
@@ -66,6 +70,8 @@ def respell(text: str, lang: str, *, birth: bool = False) -> str:
         return text
     if not birth:
         text = _COMMA_TIME.sub(r"\1h\2", text)
+    else:
+        text = _AOUT.sub(r"\1 août ", text)
     text = _JEUDI.sub("jeudi", text)
     text = _ENFIN.sub("en fin ", text)
     text = _DEMAIN.sub("demain ", text)

@@ -121,6 +121,9 @@ BIRTHS_FR = [
     ("Le 3 mars 1975.", date(1975, 3, 3)),  # heard
     ("Le 3 mars, 1975.", date(1975, 3, 3)),
     ("le 3 mars 1969-1975.", date(1975, 3, 3)),  # heard
+    ("Non, le 8 ou 1968.", date(1968, 8, 8)),  # heard: "août" said /u/
+    ("le premier houx 1990", date(1990, 8, 1)),
+    ("le 8 août 1968", date(1968, 8, 8)),
     ("le trois mars mille neuf cent soixante-quinze", date(1975, 3, 3)),
     ("le 1er décembre 1982", date(1982, 12, 1)),
     ("le premier décembre 1982", date(1982, 12, 1)),
