@@ -83,6 +83,7 @@ class SipGateway(DrainingGateway[SipCall, SipCallHandler]):
             allow=list(settings.allow),
             credentials=settings.credentials,
         )
+        self.server.accepting = lambda: not self.draining  # a dispatcher's OPTIONS gets 503 while draining
 
     async def start(self) -> None:
         """Bind the SIP port.

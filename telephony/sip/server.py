@@ -14,7 +14,7 @@ from telephony.sip.call import SipCall
 from telephony.sip.dialogs import Dialog
 from telephony.sip.events import EndReason
 from telephony.sip.media import MediaSession
-from telephony.sip.messages import Malformed, SipRequest, branch_of, new_tag, tag_of, uri_of, user_of
+from telephony.sip.messages import ALLOW, Malformed, SipRequest, branch_of, new_tag, tag_of, uri_of, user_of
 from telephony.sip.safety import AllowList, DigestAuth, RateLimiter
 from telephony.sip.sdp import Negotiated, build_answer, negotiate, read_sdp
 
@@ -46,10 +46,14 @@ class _ServerAgent(SipAgent):
         return False
 
     def handle_request(self, request: SipRequest, addr: tuple[str, int]) -> None:
-        if request.method == "INVITE" and tag_of(request.get_header("to")) is None:
+        outside_dialog = tag_of(request.get_header("to")) is None
+        if request.method == "INVITE" and outside_dialog:
             self.server._invite(request, addr)
         elif request.method == "CANCEL":
             self.server._cancel(request, addr)
+        elif request.method == "OPTIONS" and outside_dialog and not self.server.available():
+            # a dispatcher's health check (Kamailio's): this worker takes no new call now
+            self.respond(request, 503, "Service Unavailable", addr, headers={"Retry-After": "5", "Allow": ALLOW})
         else:
             super().handle_request(request, addr)
 
@@ -85,9 +89,18 @@ class SipServer:
         self.answer_delay = answer_delay
         self.calls: dict[str, SipCall] = {}
         """Calls in progress by Call-ID."""
+        self.accepting: Callable[[], bool] = lambda: True
+        """Whether new calls are welcome (the gateway's: not while draining); see `available`."""
         self._agent = _ServerAgent(self, user_agent)
         self._ringing: dict[str, _Ringing] = {}
         self._call_tasks: set[asyncio.Task[None]] = set()
+
+    def available(self) -> bool:
+        """Whether a new call would be taken: `accepting` and under `max_calls`. An OPTIONS outside a dialog gets
+        200 then, else 503 with Retry-After, so that a dispatcher in front of several workers sends calls
+        elsewhere.
+        """
+        return self.accepting() and len(self.calls) + len(self._ringing) < self.max_calls
 
     async def start(self) -> None:
         """Bind the UDP socket (port 0: an ephemeral port)."""

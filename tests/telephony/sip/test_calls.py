@@ -257,6 +257,29 @@ def test_requests_outside_any_dialog_and_unknown_methods() -> None:
     run(main)
 
 
+def test_options_says_whether_a_new_call_would_be_taken() -> None:
+    async def main() -> None:
+        server = SipServer(Recorder(), port=0, max_calls=1)
+        await server.start()
+        peer = await RawPeer.open()
+        peer.send(invite(peer, call_id="hc-1", branch="z9hG4bK-hc1", method="OPTIONS"), server.address)
+        await peer.response(200)
+        call = await dial(f"sip:bot@127.0.0.1:{server.address[1]}")  # the one call it takes
+        peer.send(invite(peer, call_id="hc-2", branch="z9hG4bK-hc2", method="OPTIONS"), server.address)
+        assert b"Retry-After: 5" in await peer.response(503)  # full: a dispatcher sends calls elsewhere
+        await call.hang_up()
+        await asyncio.sleep(0.1)
+        peer.send(invite(peer, call_id="hc-3", branch="z9hG4bK-hc3", method="OPTIONS"), server.address)
+        await peer.response(200)
+        server.accepting = lambda: False  # draining
+        peer.send(invite(peer, call_id="hc-4", branch="z9hG4bK-hc4", method="OPTIONS"), server.address)
+        await peer.response(503)
+        await server.close()
+        peer.close()
+
+    run(main)
+
+
 def test_invite_rate_limit_and_allow_list() -> None:
     async def main() -> None:
         server = SipServer(Recorder(), port=0, invites_per_second=1.0, max_calls=0)

@@ -66,10 +66,11 @@ def test_the_server_survives_hostile_datagrams_and_still_answers(caplog: pytest.
         peer.send(invite(peer, call_id="still-alive", branch="z9hG4bK-alive", method="OPTIONS"), server.address)
         async with asyncio.timeout(10):
             while True:
-                answer = await peer.response(200, limit=10)
-                if b"Call-ID: still-alive" in answer:
+                answer = await peer.next(10)
+                if b"Call-ID: still-alive" in answer and answer.startswith(b"SIP/2.0 "):
                     break
-        assert b"Allow: INVITE" in answer
+        # 200, or 503 while the fuzzed calls still fill its 5 places (the dispatcher's health check): it answers
+        assert answer.startswith((b"SIP/2.0 200 ", b"SIP/2.0 503 ")) and b"Allow: INVITE" in answer
         assert sent >= COUNT * 0.9
         await server.close()
         peer.close()

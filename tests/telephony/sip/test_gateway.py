@@ -142,7 +142,9 @@ def test_the_tone_stand_in_beeps_and_hangs_up_on_hash() -> None:
 def test_a_call_arriving_while_draining_hears_the_refusal_then_bye() -> None:
     async def test() -> None:
         gateway = SipGateway(SipSettings(port=0), SipToneHandler(), refusal=lambda: tone(300, 0.6))
+        assert gateway.server.available()
         gateway.draining = True
+        assert not gateway.server.available()  # a dispatcher's OPTIONS gets 503
         try:
             call = await dial(await started(gateway))
             heard = await listen(call, 5)
