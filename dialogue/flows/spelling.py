@@ -23,6 +23,10 @@ from dialogue.state import Echo, Patient, Phase, State, Task
 from dialogue.understand.names import parse_spelled, tidy_name
 from dialogue.wording.spoken import say_spelled
 
+MIN_SPELLED = 3
+"""Fewest letters of a spelled surname: two letters among words ("Génitaire vers D, N.", "Elle a ...": L, A) are
+the recogniser writing letters as words, not a surname spelled; the question is asked again."""
+
 _FINDING = frozenset({Task.CANCEL, Task.MOVE})
 """Tasks whose name question looks an appointment up (`Phase.FIND_NAME`)."""
 
@@ -64,11 +68,13 @@ def spelled_or(handler: Handler) -> Handler:
 
 def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
     """The surname spelled (said back spelled with the next question), or a name said instead (taken as
-    said); `None` for anything else (the question is asked again).
+    said); `None` for anything else, fewer than `MIN_SPELLED` letters included (the question is asked again).
     """
     if heard.text is None:
         return None
     spelled = parse_spelled(heard.text, ctx.locale)
+    if spelled is not None and sum(c.isalpha() for c in spelled) < MIN_SPELLED:
+        return None
     name = (None, tidy_name(spelled)) if spelled else read_name(heard, ctx)
     if name is None:
         return None

@@ -154,3 +154,41 @@ def sound_alike(left: str, right: str) -> bool:
         return " ".join(words)
 
     return heard(left) == heard(right)
+
+
+SPELLING_GUESSES = 6
+"""Surnames whose spelling is scored at the spelling question: each is one decoder pass over a long text
+(0.25-0.35 s on two cores), and the turn is asked once in a call at most."""
+
+
+def _letters(name: str) -> str:
+    """A name's letters as spelled aloud: upper case, without accents, spaces, hyphens or apostrophes."""
+    return re.sub(r"[^A-Z]", "", fold(name).upper())
+
+
+def spelling_names(
+    letters: Sequence[str], refused: Sequence[str], locale: str, limit: int = SPELLING_GUESSES
+) -> list[str]:
+    """Common surnames a caller may be spelling: those that sound like the names refused in the call (the
+    misheard name came near the real one: "Lombard" for "Lambert"), then those written most like the letters
+    the recogniser made of the spelling (`letters`, best first: "LMBRT"); never a refused surname.
+
+    Args:
+        letters: Letter readings of the spelling ("GERDEN"), best first.
+        refused: Names the caller refused in the call ("Paul Girard").
+        locale: "fr" or "en".
+        limit: Most names returned.
+    """
+    lang = lang_of(locale)
+    gone = {_letters((parse_person_name(name, locale) or (None, name))[1]) for name in refused}
+    found: list[str] = []
+    for name in refused:
+        surname = (parse_person_name(name, locale) or (None, name))[1]
+        found += [n for s, n in _closest(_sound(surname), lang, "last") if s >= _LIKENESS]
+    spelled = [_letters(n) for n, _ in _lexicon(lang, "last")]
+    for heard in letters[:2]:
+        if heard:
+            near = process.extract(_letters(heard), spelled, scorer=fuzz.ratio, limit=limit)
+            found += [_lexicon(lang, "last")[index][0] for _, score, index in near if score >= _LIKENESS]
+    unique = [n for n in dict.fromkeys(found) if _letters(n) not in gone]
+    return unique[:limit]

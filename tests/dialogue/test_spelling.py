@@ -169,7 +169,16 @@ def test_a_name_said_instead_of_spelled_is_taken_as_said(said: str, first: str, 
     assert (call.state.patient.first_name, call.state.patient.last_name) == (first, last)
 
 
-GARBAGE = ["euh je sais pas", "je ne sais pas l'épeler", "dtmf:5", "!!!", "12 34", "je ne comprends pas"]
+GARBAGE = [
+    "euh je sais pas",
+    "je ne sais pas l'épeler",
+    "dtmf:5",
+    "!!!",
+    "12 34",
+    "je ne comprends pas",
+    "Génitaire vers D, N.",  # Whisper base on "G, I, R, A, R, D, I, N" over the line: two letters among words
+    "Elle a rembire verté.",  # and on "L, A, M, B, E, R, T": "elle a" reads as L, A
+]
 
 
 @pytest.mark.parametrize("garbage", GARBAGE)

@@ -46,6 +46,7 @@ class FakeRecognizer:
         self.calls: list[tuple[int, str, str | None, int, str]] = []
         self.candidates: list[tuple[str, ...]] = []
         self.nearby: list[Callable[[Sequence[str]], Sequence[str]] | None] = []
+        self.spelled: list[Callable[[Sequence[str]], Sequence[str]] | None] = []
         self.turns: list[tuple[float | None, bool]] = []
         """Each call's priority and whether it was an early guess."""
 
@@ -60,11 +61,13 @@ class FakeRecognizer:
         candidates: Sequence[str] = (),
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: Rule | None = None,
+        spelled: Callable[[Sequence[str]], Sequence[str]] | None = None,
         priority: float | None = None,
         early: bool = False,
     ) -> Transcript:
         self.turns.append((priority, early))
         self.nearby.append(nearby)
+        self.spelled.append(spelled)
         self.calls.append((len(pcm), language, prompt, sample_rate, threading.current_thread().name))
         self.candidates.append(tuple(candidates))
         text = self.texts[min(len(self.calls), len(self.texts)) - 1]
@@ -280,6 +283,23 @@ def test_stt_offers_common_names_near_what_was_heard_only_at_a_name_question_or_
     assert not any("Claire Petit" in name for name in at_correction(["Non, Cloi petit."]))  # refused
     assert at_first_name is not None and at_first_name(["Cloi."]) and at_first_name(["Cloi."])[0] == "Chloé"
     assert at_yes_no is None
+
+
+def test_stt_offers_surnames_to_spell_only_at_the_spelling_question_never_a_refused_one() -> None:
+    recognizer = FakeRecognizer("Elle a envie de reerter.")
+    asked = [
+        CallHints(expect=ExpectKind.SPELLING, refused=("Marie Lombard",)),  # "Pouvez-vous m'épeler le nom ?"
+        CallHints(expect=ExpectKind.NAME, guess=Detail.NAME),
+    ]
+    for hints in asked:
+        gauge = QuietGauge()
+        stt = GaugedSTT(recognizer, language="fr", hints=hints, vad=gauge)
+        speech = [VADUserStartedSpeakingFrame(), GaugeStep(gauge, 0.0), VADUserStoppedSpeakingFrame()]
+        asyncio.run(run_test(stt, frames_to_send=[*speech, SleepFrame(0.2)]))
+    at_spelling, at_name = recognizer.spelled[-2:]
+    assert at_spelling is not None and "Lambert" in at_spelling(["LMBRT"])  # near the refused Lombard
+    assert "Lombard" not in at_spelling(["LOMBARD"])
+    assert at_name is None
 
 
 class SilentLine(BaseOutputTransport):

@@ -48,8 +48,14 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
-from dialogue.actions import Detail
-from dialogue.understand.common_names import corrected_names, nearby_first_names, nearby_names, sound_alike
+from dialogue.actions import Detail, ExpectKind
+from dialogue.understand.common_names import (
+    corrected_names,
+    nearby_first_names,
+    nearby_names,
+    sound_alike,
+    spelling_names,
+)
 from dialogue.understand.names import same_name
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
 from voicebot.speech.candidates import GUESS_MARGIN, GUESS_SLACK, Rule
@@ -81,12 +87,14 @@ class SpeechRecognizer(Protocol):
         candidates: Sequence[str] = (),
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: Rule | None = None,
+        spelled: Callable[[Sequence[str]], Sequence[str]] | None = None,
         priority: float | None = None,
         early: bool = False,
     ) -> Transcript:
-        """Transcribe one caller turn (blocking), scoring `candidates` (the expected answers) and the `nearby`
-        common names of a name heard on its audio; turns wait oldest `priority` (`time.monotonic()` of the
-        turn's end) first, and an `early` guess raises `SlotRefused` rather than wait.
+        """Transcribe one caller turn (blocking), scoring `candidates` (the expected answers), the `nearby`
+        common names of a name heard and the `spelled` surnames of a spelling on its audio; turns wait oldest
+        `priority` (`time.monotonic()` of the turn's end) first, and an `early` guess raises `SlotRefused`
+        rather than wait.
         """
         ...
 
@@ -216,6 +224,14 @@ class RecognizerSTTService(SegmentedSTTService):
             return None
         return partial(_without, guesses=guesses, refused=refused)
 
+    def _spelled(self) -> Callable[[Sequence[str]], Sequence[str]] | None:
+        """At the spelling question, the common surnames the caller may be spelling, from the turn's letter
+        readings: near the names refused in the call, or written like the letters; None at other questions.
+        """
+        if self.hints.expect is not ExpectKind.SPELLING:
+            return None
+        return partial(spelling_names, refused=self.hints.refused, locale=self._language)
+
     def _transcribe(self, audio: bytes, priority: float | None = None, early: bool = False) -> Transcript:
         nearby = self._nearby()
         return self._recognizer.transcribe(
@@ -226,6 +242,7 @@ class RecognizerSTTService(SegmentedSTTService):
             candidates=self.hints.answers,
             nearby=nearby,
             rule=NAME_RULE if nearby is not None else None,
+            spelled=self._spelled(),
             priority=priority,
             early=early,
         )

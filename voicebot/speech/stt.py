@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from dialogue.understand.common_names import sound_alike
 from voicebot.speech import candidates as scoring
+from voicebot.speech import spelling
 from voicebot.speech.audio import WHISPER_RATE, resample, to_float32
 from voicebot.speech.fair_queue import FairQueue
 from voicebot.speech.models import whisper_model_dir
@@ -243,6 +245,7 @@ class Recognizer:
         candidates: Sequence[str] = (),
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: scoring.Rule | None = None,
+        spelled: Callable[[Sequence[str]], Sequence[str]] | None = None,
         priority: float | None = None,
         early: bool = False,
     ) -> Transcript:
@@ -261,6 +264,9 @@ class Recognizer:
             nearby: More candidates from the turn's hypotheses (the common names that sound like the name
                 heard); one of them that wins is `guessed`.
             rule: How clearly a candidate must win (default: `candidates.Rule()`).
+            spelled: At a spelling question, the surnames the caller may be spelling, from the turn's letter
+                readings ("GERDEN"); one whose spelling clearly wins becomes `text`, spelled ("G, I, R, A, R, D,
+                I, N"; `guessed`). See `voicebot.speech.spelling`.
             priority: The `time.monotonic()` at which the caller's turn ended: the oldest turn is recognized
                 first (default: now).
             early: A guess before the end of the turn: recognized only on an idle model, else refused.
@@ -272,7 +278,9 @@ class Recognizer:
             SlotRefused: `early`, and the model was busy or a turn waited for it.
         """
         with self.queue.slot(time.monotonic() if priority is None else priority, early):
-            return self._transcribe(pcm, language, prompt, hotwords, sample_rate, method, candidates, nearby, rule)
+            return self._transcribe(
+                pcm, language, prompt, hotwords, sample_rate, method, candidates, nearby, rule, spelled
+            )
 
     def _transcribe(
         self,
@@ -285,6 +293,7 @@ class Recognizer:
         candidates: Sequence[str],
         nearby: Callable[[Sequence[str]], Sequence[str]] | None = None,
         rule: scoring.Rule | None = None,
+        spelled: Callable[[Sequence[str]], Sequence[str]] | None = None,
     ) -> Transcript:
         samples = to_float32(pcm)
         if sample_rate != WHISPER_RATE:
@@ -306,9 +315,12 @@ class Recognizer:
         if decoded is not None and (candidates or nearby is not None):
             rule = rule or scoring.Rule()
             candidate, guessed = self._expected(decoded, language, text, alternatives, candidates, nearby, rule)
-            if candidate is not None:
-                alternatives = tuple(a for a in (text, *alternatives) if a != candidate)
-                text = candidate
+        if decoded is not None and spelled is not None and candidate is None:
+            candidate = self._spelled(decoded, language, text, spelled)
+            guessed = candidate is not None
+        if candidate is not None:
+            alternatives = tuple(a for a in (text, *alternatives) if a != candidate)
+            text = candidate
         seconds = time.perf_counter() - started
         return Transcript(
             text, logprob, no_speech, seconds, audio_seconds, method, alternatives, margin, candidate, guessed
@@ -344,6 +356,24 @@ class Recognizer:
         if guessed and scoring.comparable(choice.candidate) == scoring.comparable(text):
             return None, False
         return choice.candidate, guessed
+
+    def _spelled(
+        self, decoded: _Decoded, language: str, text: str, names: Callable[[Sequence[str]], Sequence[str]]
+    ) -> str | None:
+        """The surname the turn spells, written spelled ("G, I, R, A, R, D"), when one of `names` clearly wins;
+        None when Whisper already wrote letters (read as written) or nothing wins.
+        """
+        if spelling.looks_spelled(text):
+            return None
+        tokenizer = self._tokenizer(language)
+        model = self.model.model
+        vocabulary = self.model.hf_tokenizer.get_vocab_size()
+        readings = spelling.letter_readings(model, tokenizer, decoded.encoded, decoded.prompt, vocabulary)
+        found = names([letters for letters, _ in readings])
+        name = spelling.choose_spelled(
+            model, tokenizer, decoded.encoded, decoded.prompt, text, readings, found, sound_alike
+        )
+        return None if name is None else ", ".join(spelling.letters_of(name))
 
     def _trimmed(self, samples: np.ndarray, language: str, prompt: str | None, hotwords: Sequence[str]) -> _Decoded:
         import ctranslate2

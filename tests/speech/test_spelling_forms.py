@@ -1,0 +1,18 @@
+"""How a spelled surname is written for the decoder and when Whisper's own writing is kept."""
+
+from __future__ import annotations
+
+from voicebot.speech.spelling import letters_of, looks_spelled, spelled_form
+
+
+def test_a_surname_is_spelled_without_accents_spaces_or_hyphens() -> None:
+    assert letters_of("Lefèvre-Roy") == "LEFEVREROY"
+    assert spelled_form(letters_of("Gérard")) == " G, E, R, A, R, D."
+
+
+def test_letters_written_by_whisper_are_kept_words_are_not() -> None:
+    assert looks_spelled("D, U P O N T.")
+    assert looks_spelled("G-I-R-A-R-D-I-N")
+    assert not looks_spelled("Génitaire vers D, N.")
+    assert not looks_spelled("Elle a envie de reerter.")
+    assert not looks_spelled("M, A.")
