@@ -347,7 +347,7 @@ def test_the_caller_spells_its_surname_when_asked(language: str, asked: str, ans
         ),
     ],
 )
-def test_the_caller_says_once_that_the_name_read_back_is_not_its_own(
+def test_the_caller_says_twice_at_most_that_the_name_read_back_is_not_its_own(
     language: str, wrong: str, right: str, fix: str, yes: str
 ) -> None:
     persona = Persona(language=language, first_name="Paul", last_name="Girardin")
@@ -357,6 +357,20 @@ def test_the_caller_says_once_that_the_name_read_back_is_not_its_own(
     what = "Que faut-il changer : le jour, le praticien, ou le nom du patient ?"
     if language == "fr":  # the fix misheard, the bot asks what to change: the name
         assert patient.answer([what], None) == "le nom"
-    assert patient.answer([wrong], "yes_no") == yes  # once: a person does not argue
+    assert patient.answer([wrong], "yes_no") == fix  # the spelled name may still be wrong once
+    assert patient.answer([wrong], "yes_no") == yes  # then a person does not argue
     misheard_by_ear = right.replace("Paul Girardin", "Paul Gérard")  # the spelling shows it is right
     assert Patient(persona, date(2026, 11, 28)).answer([misheard_by_ear], "yes_no") == yes
+
+
+@pytest.mark.parametrize(("language", "number"), [("fr", "06 12 34 56 78"), ("en", "07700 900123")])
+def test_a_caller_asked_for_a_number_gives_its_mobile_even_when_the_calling_one_is_fine(
+    language: str, number: str
+) -> None:
+    patient = Patient(Persona(language=language), date(2026, 11, 28))
+    asked = {"fr": "À quel numéro pouvons-nous vous joindre ?", "en": "What number can we reach you on?"}
+    assert patient.answer([asked[language]], "digits") == number
+    assert (
+        Patient(Persona(language=language, phone="0611111111"), date(2026, 11, 28)).answer([asked[language]], "digits")
+        == "0611111111"
+    )

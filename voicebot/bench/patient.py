@@ -34,7 +34,9 @@ must also have as many letters, give or take one ("Paul Girard" does not pass fo
 READ_BACK_NAME = re.compile(r".*\b(?:pour|for) ([^,.?!]+)[,.]?((?:\s*\b[a-z](?![\w'’])[,.-]?)*)", re.I | re.S)
 """The name in a read-back and its spelling ("... pour Paul Gerard, G, E, R, A, R, D. C'est bien ça ?")."""
 NAME_FIX = {"fr": "non, le nom", "en": "no, the name"}
-"""What a caller says once to a read-back that has the name wrong."""
+"""What a caller says to a read-back that has the name wrong."""
+NAME_FIXES = 2
+"""Read-backs with the name wrong a caller objects to: the spelled name may still be wrong once."""
 SPELLED_SIGNS = {"fr": {"-": "tiret", "'": "apostrophe"}, "en": {"-": "hyphen", "'": "apostrophe"}}
 
 
@@ -117,8 +119,8 @@ class Patient:
     """The class of the question answered last, before this one."""
     corrected_echo: bool = False
     """A name said back wrong was corrected (a person corrects once, then lets the read-back show it)."""
-    fixed_name: bool = False
-    """A read-back with the name wrong was answered "non, le nom" (once a call)."""
+    name_fixes: int = 0
+    """Read-backs with the name wrong answered "non, le nom" (`NAME_FIXES` a call at most)."""
 
     def answer(self, says: list[str], expect: str | None) -> str:
         """The caller's next line (`voicebot chat` syntax) for the bot's words since the last answer."""
@@ -285,7 +287,7 @@ class Patient:
         return self._yes(not self.persona.phone)
 
     def _phone(self, says: list[str]) -> str:
-        return self.persona.phone or "pardon"
+        return self.persona.phone or str(self._w("own_number"))  # asked anyway: a caller knows their mobile
 
     def _known(self, says: list[str]) -> str:
         return self._yes(self.persona.known)
@@ -297,8 +299,8 @@ class Patient:
         if self.persona.fix_at_recap and not self.fixed:
             self.fixed = True
             return f"{self._w('no')}, {self.persona.fix_at_recap}"
-        if not self.fixed_name and self._name_read_back_wrong(says):
-            self.fixed_name = True  # a person says so once
+        if self.name_fixes < NAME_FIXES and self._name_read_back_wrong(says):
+            self.name_fixes += 1  # a person objects to a wrong name, twice at most, then gives in
             return NAME_FIX[self.persona.language]  # keys cannot spell: said, by keypad callers too
         slots = read_offers(" ".join(says), self.persona.language, self.today)
         if slots and not self.persona.window.holds(slots[-1]) and not self.fixed:
@@ -307,7 +309,7 @@ class Patient:
         return self._yes()
 
     def _fix(self, says: list[str]) -> str:
-        if self.fixed_name and not self.persona.fix_at_recap:  # "non, le nom" was not understood: say what again
+        if self.name_fixes and not self.persona.fix_at_recap:  # "non, le nom" was not understood: say what again
             return {"fr": "le nom", "en": "the name"}[self.persona.language]
         return self.persona.fix_at_recap or str(self._w("day"))
 

@@ -19,6 +19,7 @@ WORDS = {
         "day": "le jour",
         "practitioner": "le praticien",
         "pardon": "pardon ?",
+        "own_number": "06 12 34 56 78",
     },
     "en": {
         "yes": "yes",
@@ -34,6 +35,7 @@ WORDS = {
         "day": "the day",
         "practitioner": "the doctor",
         "pardon": "sorry?",
+        "own_number": "07700 900123",
     },
 }
 CHATTY = {
