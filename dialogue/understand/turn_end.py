@@ -9,9 +9,11 @@ the text and the expected answer in, a yes or no out.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from dialogue.actions import ExpectKind
 from dialogue.understand.text import plain
+from dialogue.understand.when import parse_birth_date, parse_when
 
 _TRAILING: dict[str, frozenset[str]] = {
     "fr": frozenset(
@@ -78,3 +80,29 @@ def sounds_finished(text: str, expect: ExpectKind | None, locale: str) -> bool:
     if kind is ExpectKind.YES_NO:
         return words[-1] not in trailing - {"oui", "non", "yes", "no", "yeah", "okay", "ok", "bon", "voila"}
     return words[-1] not in trailing
+
+
+_ANY_DAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+"""A reference time for `complete_answer`, which asks whether words name a day, not which day."""
+
+
+def complete_answer(text: str, expect: ExpectKind | None, locale: str, *, offered: bool = False) -> bool:
+    """Whether `text` is a complete answer to what the dialogue expects, so the turn may end after a short
+    quiet, before the VAD's own end of speech: a yes/no, one of the offered answers (`offered`: the recogniser
+    matched one), a whole name at the name question, or a full date ("mardi 8 décembre", "demain matin",
+    "le 14 juillet 1982", "le plus tôt possible"). Unfinished phrases, digits, spellings, a bare day ("demain",
+    which a time may follow) and open requests keep their patience.
+    """
+    if not sounds_finished(text, expect, locale) or expect is None:
+        return False
+    if offered or expect in (ExpectKind.YES_NO, ExpectKind.NAME):
+        return True
+    if expect is not ExpectKind.DATE:
+        return False
+    if parse_birth_date(text, locale) is not None:
+        return True
+    when = parse_when(text, _ANY_DAY, locale)
+    if when is None or when.asap:
+        return when is not None
+    one_day = when.first_day is not None and when.first_day == when.last_day
+    return one_day and (when.time is not None or bool(when.windows) or any(c.isdigit() for c in text))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
@@ -31,7 +32,7 @@ from pipecat.transports.base_transport import TransportParams
 
 from dialogue.actions import Detail, ExpectKind
 from voicebot.pipeline.dialogue_processor import VOICE_METADATA, CallHints
-from voicebot.pipeline.stt_service import RecognizerSTTService
+from voicebot.pipeline.stt_service import MEANING_STOP, RecognizerSTTService
 from voicebot.pipeline.tts_service import SynthesizerTTSService
 from voicebot.speech.candidates import Rule
 from voicebot.speech.fair_queue import SlotRefused
@@ -140,6 +141,11 @@ class QuietGauge:
     def __init__(self) -> None:
         self.silence_seconds = 0.0
         self.speaking = True
+        self.ended_soon: list[float] = []
+        """Each `end_soon` asked of the VAD (a turn ended by its meaning)."""
+
+    def end_soon(self, quiet: float) -> None:
+        self.ended_soon.append(quiet)
 
 
 class GaugeStep(InputAudioRawFrame):
@@ -194,6 +200,29 @@ def test_early_recognition_guesses_again_after_the_caller_went_on() -> None:
     assert texts == ["mardi matin"]
     assert stt.early_used == 1
     assert [call[0] for call in recognizer.calls] == [7 * 640 + int(16000 * 0.5) * 2, 15 * 640 + int(16000 * 0.5) * 2]
+
+
+@pytest.mark.parametrize(
+    ("expect", "heard", "ends"),
+    [
+        (ExpectKind.YES_NO, "Oui.", True),
+        (ExpectKind.NAME, "Jean Dupont.", True),
+        (ExpectKind.DATE, "Mardi 8 décembre.", True),
+        (ExpectKind.DATE, "Mardi, à", False),  # unfinished
+        (ExpectKind.DATE, "Demain", False),  # a time may follow
+        (ExpectKind.DIGITS, "06 12 34", False),  # digits come in groups with pauses
+        (ExpectKind.SPELLING, "D, U, P", False),
+    ],
+)
+def test_an_early_transcript_that_is_a_whole_answer_ends_the_pause_sooner(
+    expect: ExpectKind, heard: str, ends: bool
+) -> None:
+    recognizer, gauge = FakeRecognizer(heard), QuietGauge()
+    stt = GaugedSTT(recognizer, language="fr", vad=gauge, hints=CallHints(expect=expect), early_after=0.15)
+    frames = [VADUserStartedSpeakingFrame(), *(GaugeStep(gauge, s) for s in [0.0] * 5 + [0.1, 0.16, 0.2])]
+    asyncio.run(run_test(stt, frames_to_send=[*frames, SleepFrame(0.2), VADUserStoppedSpeakingFrame()]))
+    assert gauge.ended_soon == ([MEANING_STOP] if ends else [])
+    assert stt.ended_by_meaning == int(ends) and stt.early_used == 1
 
 
 def test_no_early_recognition_while_the_recognizer_is_busy() -> None:

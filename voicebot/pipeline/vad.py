@@ -21,7 +21,32 @@ PHONE_MIN_VOLUME = 0.3
 
 
 class PhoneVADAnalyzer(SileroVADAnalyzer):
-    """`SileroVADAnalyzer` with `silence_seconds`."""
+    """`SileroVADAnalyzer` with `silence_seconds`, and `end_soon` to end one pause before `stop_secs`."""
+
+    _early_stop_frames: int | None = None
+    """The current pause's stop, in analysis windows, when `end_soon` shortened it."""
+
+    def end_soon(self, quiet: float) -> None:
+        """End the current pause as the end of speech once it lasts `quiet` seconds (at once when it already
+        does), instead of `stop_secs`; a voice heard again first leaves the usual stop for the next pause.
+        Called from the event loop while the analysis runs in pipecat's executor: one attribute is written.
+        """
+        if getattr(self, "_vad_state", None) is VADState.STOPPING and self.sample_rate:
+            self._early_stop_frames = max(1, round(quiet * self.sample_rate / self.num_frames_required()))
+
+    def _run_analyzer(self, buffer: bytes) -> VADState:
+        early = self._early_stop_frames
+        if early is None:
+            return super()._run_analyzer(buffer)
+        usual = self._vad_stop_frames
+        self._vad_stop_frames = min(usual, early)
+        try:
+            state = super()._run_analyzer(buffer)
+        finally:
+            self._vad_stop_frames = usual
+        if state is not VADState.STOPPING:
+            self._early_stop_frames = None  # ended, or the caller went on: the next pause waits as usual
+        return state
 
     @property
     def silence_seconds(self) -> float:

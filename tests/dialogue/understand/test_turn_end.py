@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialogue.actions import ExpectKind
-from dialogue.understand.turn_end import sounds_finished
+from dialogue.understand.turn_end import complete_answer, sounds_finished
 
 YES, DATE, FREE, NAME, DIGITS = (
     ExpectKind.YES_NO,
@@ -59,3 +59,45 @@ YES, DATE, FREE, NAME, DIGITS = (
 )
 def test_sounds_finished(text: str, expect: ExpectKind | None, locale: str, finished: bool) -> None:
     assert sounds_finished(text, expect, locale) is finished
+
+
+@pytest.mark.parametrize(
+    ("text", "expect", "locale"),
+    [
+        ("oui", ExpectKind.YES_NO, "fr"),
+        ("non merci", ExpectKind.YES_NO, "fr"),
+        ("Jean Dupont", ExpectKind.NAME, "fr"),
+        ("mardi 8 décembre", ExpectKind.DATE, "fr"),
+        ("demain matin", ExpectKind.DATE, "fr"),
+        ("mardi prochain à 14h30", ExpectKind.DATE, "fr"),
+        ("le 14 juillet 1982", ExpectKind.DATE, "fr"),
+        ("le plus tôt possible", ExpectKind.DATE, "fr"),
+        ("Tuesday morning", ExpectKind.DATE, "en"),
+        ("yes please", ExpectKind.YES_NO, "en"),
+    ],
+)
+def test_a_whole_answer_to_the_question_is_complete(text: str, expect: ExpectKind, locale: str) -> None:
+    assert complete_answer(text, expect, locale)
+
+
+@pytest.mark.parametrize(
+    ("text", "expect", "locale"),
+    [
+        ("oui mais", ExpectKind.YES_NO, "fr"),
+        ("je m'appelle Jean", ExpectKind.NAME, "fr"),
+        ("demain", ExpectKind.DATE, "fr"),  # a time may follow
+        ("next Tuesday", ExpectKind.DATE, "en"),
+        ("mardi à", ExpectKind.DATE, "fr"),
+        ("06 12 34 56 78", ExpectKind.DIGITS, "fr"),  # digits always keep their patience
+        ("D, U, P, O, N, T", ExpectKind.SPELLING, "fr"),
+        ("je voudrais un rendez-vous", ExpectKind.FREE, "fr"),
+        ("le premier", None, "fr"),  # the opening request
+    ],
+)
+def test_an_unfinished_or_open_answer_is_not(text: str, expect: ExpectKind | None, locale: str) -> None:
+    assert not complete_answer(text, expect, locale)
+
+
+def test_one_of_the_offered_answers_is_complete_at_any_question_that_offers() -> None:
+    assert complete_answer("le deuxième", ExpectKind.FREE, "fr", offered=True)
+    assert not complete_answer("le deuxième", ExpectKind.FREE, "fr")
