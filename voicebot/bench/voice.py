@@ -86,6 +86,8 @@ class VoiceBenchOptions:
     now: str = "2026-11-28T10:00"
     """The frozen clock (a Saturday: "next Tuesday" is 1 December)."""
     vad_stop_secs: float = VAD_STOP_SECS
+    warm_cache: bool = False
+    """Whether the server has its disk speech cache, warmed before the calls (else none: the cold case)."""
 
 
 def caller_scripts(language: str, turns: int, count: int) -> list[list[str]]:
@@ -236,6 +238,10 @@ def _header(
             "vad_stop_secs": options.vad_stop_secs,
             "model_load_seconds": round(bench.load_seconds, 1),
             "prerender_seconds": round(bench.prerender_seconds, 1),
+            "speech_cache": "off (every sentence not pre-rendered is rendered in the call, as on a fresh install)"
+            if bench.warmed is None
+            else f"warm: {bench.warmed['pieces']:.0f} pieces rendered by serve's warm-up in "
+            f"{bench.warmed['seconds']:.0f} s before the calls",
             "callers": "a child process: simulated Twilio carrier, websockets on 127.0.0.1, 20 ms mu-law frames "
             "in real time",
         },
@@ -337,6 +343,7 @@ async def run_voice_bench(
             ACCOUNT,
             TOKEN,
             vad_stop_secs=options.vad_stop_secs,
+            speech_cache=Path(folder) / "speech-cache" if options.warm_cache else None,
         )
         result = _header(options, lines, machine, bench)
         result["setup"]["different_requests"] = len({script[0] for script in scripts})

@@ -167,6 +167,12 @@ def register(main: click.Group) -> None:
     @click.option(
         "--now", metavar="ISO-8601", default="2026-11-28T10:00", show_default=True, help="The server's frozen clock."
     )
+    @click.option(
+        "--warm-cache",
+        is_flag=True,
+        help="Give the server a disk speech cache and let serve's warm-up fill it before the calls (minutes): "
+        "a server up for a while. Default: no disk cache, as on a fresh install.",
+    )
     @click.option("--output", type=click.Path(dir_okay=False), help="Write the results as JSON to this file.")
     @click.option("--chart", type=click.Path(dir_okay=False), help="Draw the results as a PNG chart in this file.")
     def voice(
@@ -176,6 +182,7 @@ def register(main: click.Group) -> None:
         turns: int,
         turn_gap: float,
         now: str,
+        warm_cache: bool,
         output: str | None,
         chart: str | None,
     ) -> None:
@@ -201,7 +208,13 @@ def register(main: click.Group) -> None:
         if not levels or min(levels) < 1:
             raise click.BadParameter("at least one level, each 1 or more", param_hint="--concurrency")
         options = VoiceBenchOptions(
-            language=language, calls=calls, concurrency=levels, turns=turns, turn_gap=turn_gap, now=now
+            language=language,
+            calls=calls,
+            concurrency=levels,
+            turns=turns,
+            turn_gap=turn_gap,
+            now=now,
+            warm_cache=warm_cache,
         )
 
         def save(result: dict[str, object]) -> None:
