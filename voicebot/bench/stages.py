@@ -3,11 +3,13 @@
 A pipecat observer per call follows each caller turn through the frames the pipeline's processors push, with
 the pipeline clock's timestamps: the VAD's end of speech, the transcription, the end-of-turn decision, the
 dialogue's first `TTSSpeakFrame`, the first synthesised audio, and the output transport's "bot started
-speaking". `BenchCallHandler` is the gateway's usual pipeline handler with that observer added.
+speaking". `BenchCallHandler` is the gateway's usual pipeline handler with that observer added; with `stock` set,
+it builds the calls on pipecat's stock parts instead (`voicebot.bench.baseline`, `--baseline`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,7 +138,9 @@ class StageObserver(BaseObserver):
 
 
 class BenchCallHandler(PipelineCallHandler):
-    """`PipelineCallHandler` whose pipelines carry a `StageObserver`; the records go to `turns`.
+    """`PipelineCallHandler` whose pipelines carry a `StageObserver`; the records go to `turns`, each pipeline's
+    construction time (the stock one loads its models then) to `build_seconds`. `stock`: the next calls are built
+    of pipecat's stock parts (`voicebot.bench.baseline.build_stock_pipeline`).
 
     Args:
         settings: As `PipelineCallHandler`.
@@ -158,13 +162,34 @@ class BenchCallHandler(PipelineCallHandler):
         super().__init__(settings, port, clock, engines)
         self.vad_stop_secs = vad_stop_secs
         self.turns: list[TurnStages] = []
+        self.build_seconds: list[float] = []
+        self.stock = False
 
     def build(self, call: TwilioCall, transport: FastAPIWebsocketTransport) -> CallPipeline:
-        """The usual call pipeline, observed."""
+        """The usual call pipeline (or the stock one), observed."""
+        started = time.perf_counter()
+        try:
+            return self._build(call, transport)
+        finally:
+            self.build_seconds.append(time.perf_counter() - started)
 
+    def _build(self, call: TwilioCall, transport: FastAPIWebsocketTransport) -> CallPipeline:
         async def transfer(target: str) -> None:
             await call.transfer(target)
 
+        if self.stock:
+            from voicebot.bench.baseline import STOCK_VAD_STOP_SECS, build_stock_pipeline
+
+            observer = StageObserver(call.call_sid, self.turns.append, STOCK_VAD_STOP_SECS)
+            return build_stock_pipeline(
+                transport,
+                self.port,
+                self.clock,
+                self.locale,
+                call.caller,
+                on_transfer=transfer,
+                observers=[observer],
+            )
         observer = StageObserver(call.call_sid, self.turns.append, self.vad_stop_secs)
         return build_pipeline(
             transport,

@@ -6,7 +6,8 @@ each call's pipeline. The callers run in a child process (`voicebot.bench.caller
 CPU time is the server's: the simulated Twilio carrier, real websockets on 127.0.0.1, real-time 20 ms
 mu-law frames, the caller's lines synthesised once beforehand. For each concurrency level: the latency a
 caller hears (end of their speech to the bot's first audio), the server's stages, the server's CPU seconds
-per call and its peak resident memory.
+per call and its peak resident memory. With `baseline`, each level runs again on pipecat's stock parts around the
+same dialogue (`voicebot.bench.baseline`): its `stock` block and `ratio` (stock over ours) beside ours.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class VoiceBenchOptions:
     vad_stop_secs: float = VAD_STOP_SECS
     warm_cache: bool = False
     """Whether the server has its disk speech cache, warmed before the calls (else none: the cold case)."""
+    baseline: bool = False
+    """Whether each level runs again, same scripts, on pipecat's stock parts (`stock` and `ratio` per level)."""
 
 
 def caller_scripts(language: str, turns: int, count: int) -> list[list[str]]:
@@ -253,6 +256,8 @@ def _header(
             "in turns_overlapped)",
             "stages_ms": "in the server's pipeline, per turn (see voicebot/bench/stages.py: TurnStages)",
             "server_cpu_seconds_per_call": "the server process's CPU time during the level (all threads) / calls",
+            "pipeline_build_ms": "per call, the construction of its pipeline on the server's event loop (the stock "
+            "one loads its models then)",
             "peak_rss_mib": "the server process's peak resident memory during the level (models included)",
         },
         "levels": [],
@@ -261,28 +266,41 @@ def _header(
 
 
 async def _level(
-    bench: BenchServer, options: VoiceBenchOptions, concurrency: int, scripts: list[list[str]], port: int, api_port: int
+    bench: BenchServer,
+    options: VoiceBenchOptions,
+    concurrency: int,
+    scripts: list[list[str]],
+    port: int,
+    api_port: int,
+    *,
+    stock: bool = False,
 ) -> dict[str, Any]:
-    """Run one concurrency level against the server and summarise it."""
-    before = len(bench.handler.turns)
+    """Run one concurrency level against the server (`stock`: its calls built of pipecat's stock parts) and
+    summarise it.
+    """
+    before, built = len(bench.handler.turns), len(bench.handler.build_seconds)
     _reset_peak_rss()
     cpu, wall = time.process_time(), time.monotonic()
-    answer = await _caller(
-        {
-            "mode": "call",
-            "server_url": f"http://127.0.0.1:{port}",
-            "account_sid": ACCOUNT,
-            "auth_token": TOKEN,
-            "api_port": api_port,
-            "scripts": scripts,
-            "calls": len(scripts),
-            "concurrency": concurrency,
-            "turn_gap": options.turn_gap,
-            "answer_timeout": options.answer_timeout,
-        }
-    )
-    await until(lambda: not bench.gateway.active, 30)  # the server's side of the calls is over
-    return summarize_level(
+    bench.handler.stock = stock
+    try:
+        answer = await _caller(
+            {
+                "mode": "call",
+                "server_url": f"http://127.0.0.1:{port}",
+                "account_sid": ACCOUNT,
+                "auth_token": TOKEN,
+                "api_port": api_port,
+                "scripts": scripts,
+                "calls": len(scripts),
+                "concurrency": concurrency,
+                "turn_gap": options.turn_gap,
+                "answer_timeout": options.answer_timeout,
+            }
+        )
+        await until(lambda: not bench.gateway.active, 30)  # the server's side of the calls is over
+    finally:
+        bench.handler.stock = False
+    level = summarize_level(
         concurrency,
         answer["calls"],
         bench.handler.turns[before:],
@@ -290,6 +308,18 @@ async def _level(
         caller_cpu=answer["cpu_seconds"],
         wall=time.monotonic() - wall,
         peak_rss_mib=_peak_rss_mib(),
+    )
+    level["pipeline_build_ms"] = summarize([seconds * 1000 for seconds in bench.handler.build_seconds[built:]])
+    return level
+
+
+def _line(label: str, level: dict[str, Any]) -> str:
+    """A level's progress line."""
+    reply = level["reply_latency_ms"] or {}
+    return (
+        f"  {label + ': ' if label else ''}reply latency p50 {reply.get('p50')} ms, p95 {reply.get('p95')} ms, "
+        f"{level['turns_unanswered']} unanswered, {level['turns_overlapped']} overlapped; "
+        f"{level['server_cpu_seconds_per_call']} CPU s per call; load {level['load_average_1min_at_end']}"
     )
 
 
@@ -347,6 +377,10 @@ async def run_voice_bench(
         )
         result = _header(options, lines, machine, bench)
         result["setup"]["different_requests"] = len({script[0] for script in scripts})
+        if options.baseline:
+            from voicebot.bench.baseline import baseline_setup
+
+            result["setup"]["baseline"] = baseline_setup(language)
         async with bench.serving(port):
             done = 0
             for concurrency, count in zip(options.concurrency, counts, strict=True):
@@ -354,16 +388,16 @@ async def run_voice_bench(
                 level_scripts = [[wavs[line] for line in script] for script in scripts[done : done + count]]
                 done += count
                 level = await _level(bench, options, concurrency, level_scripts, port, api_port)
+                progress(_line("ours" if options.baseline else "", level))
+                if options.baseline:
+                    from voicebot.bench.baseline import ratio
+
+                    stock = await _level(bench, options, concurrency, level_scripts, port, api_port, stock=True)
+                    level["stock"], level["ratio"] = stock, ratio(level, stock)
+                    progress(_line("stock", stock) + f"; stock/ours {level['ratio']}")
                 result["levels"].append(level)
                 result["targets"] = check_targets(result["levels"])
                 result["peak_rss_mib_overall"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-                reply = level["reply_latency_ms"] or {}
-                progress(
-                    f"  reply latency p50 {reply.get('p50')} ms, p95 {reply.get('p95')} ms, "
-                    f"{level['turns_unanswered']} unanswered, {level['turns_overlapped']} overlapped; "
-                    f"{level['server_cpu_seconds_per_call']} CPU s per call; "
-                    f"load {level['load_average_1min_at_end']}"
-                )
                 if checkpoint is not None:
                     checkpoint(result)
     return result

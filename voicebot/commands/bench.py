@@ -173,6 +173,15 @@ def register(main: click.Group) -> None:
         help="Give the server a disk speech cache and let serve's warm-up fill it before the calls (minutes): "
         "a server up for a while. Default: no disk cache, as on a fresh install.",
     )
+    @click.option(
+        "--baseline",
+        is_flag=True,
+        help="Run each level again, with the same caller lines on the same server, on pipecat 1.14's stock parts "
+        "around our dialogue: WhisperSTTService (our Whisper base files), PiperTTSService/KokoroTTSService (our "
+        "voice), SileroVADAnalyzer with VADParams() and UserTurnProcessor's default turns; each loads its models "
+        "per call. Each level gets `stock` (same fields) and `ratio` (stock p50, p95 and CPU per call over "
+        "ours). About doubles the run time.",
+    )
     @click.option("--output", type=click.Path(dir_okay=False), help="Write the results as JSON to this file.")
     @click.option("--chart", type=click.Path(dir_okay=False), help="Draw the results as a PNG chart in this file.")
     def voice(
@@ -183,6 +192,7 @@ def register(main: click.Group) -> None:
         turn_gap: float,
         now: str,
         warm_cache: bool,
+        baseline: bool,
         output: str | None,
         chart: str | None,
     ) -> None:
@@ -195,7 +205,8 @@ def register(main: click.Group) -> None:
         stages per turn (end-of-turn decision, recognition, dialogue, first synthesised audio), server CPU
         seconds per call and peak RSS. Progress on stderr, JSON on stdout; --output and --chart are rewritten
         after each level. Needs `voicebot models install`. A three-turn call lasts about a minute; run it on a
-        quiet machine (the load average is recorded).
+        quiet machine (the load average is recorded). With --baseline, each level also runs on pipecat's stock speech
+        services around our dialogue, for a comparison from one run.
         """
         import asyncio
 
@@ -215,6 +226,7 @@ def register(main: click.Group) -> None:
             turn_gap=turn_gap,
             now=now,
             warm_cache=warm_cache,
+            baseline=baseline,
         )
 
         def save(result: dict[str, object]) -> None:
