@@ -21,11 +21,17 @@ from dialogue.flows.echo import NAME, noted
 from dialogue.flows.identity import advance_identity, ask_birth, read_name
 from dialogue.state import Echo, Patient, Phase, State, Task
 from dialogue.understand.names import parse_spelled, tidy_name
+from dialogue.understand.text import plain
 from dialogue.wording.spoken import say_spelled
 
 MIN_SPELLED = 3
 """Fewest letters of a spelled surname: two letters among words ("Génitaire vers D, N.", "Elle a ...": L, A) are
 the recogniser writing letters as words, not a surname spelled; the question is asked again."""
+
+_NAME_LEADS = frozenset(
+    "je j m appelle c est moi mon nom s il elle madame monsieur non oui euh my name is it s i m im".split()
+)
+"""Words that may come with a name said instead of spelled ("c'est Girardin", "je m'appelle Pierre Girardin")."""
 
 _FINDING = frozenset({Task.CANCEL, Task.MOVE})
 """Tasks whose name question looks an appointment up (`Phase.FIND_NAME`)."""
@@ -76,6 +82,8 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
     if spelled is not None and sum(c.isalpha() for c in spelled) < MIN_SPELLED:
         return None
     name = (None, tidy_name(spelled)) if spelled else read_name(heard, ctx)
+    if name is not None and not spelled and not _only_a_name(heard.text, name):
+        return None  # "En mutais, c'est parti !": letters heard as words, not a name said instead
     if name is None:
         return None
     first = name[0] or state.patient.first_name
@@ -86,6 +94,14 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
         patient = replace(state.patient, first_name=first, last_name=name[1], record_id=None)
         result = _after_surname(replace(state, patient=patient), ctx)
     return _said_back(result, ctx) if spelled else noted(result, heard, NAME, ctx)
+
+
+def _only_a_name(text: str, name: tuple[str | None, str]) -> bool:
+    """Whether `text` is the name and words that lead to one, nothing else: "En mutais, c'est parti !" (the
+    recogniser writing "M, O, R, E, A, U" as a sentence) is not "Parti" said instead of spelled.
+    """
+    named = set(plain(" ".join(part for part in name if part)).split())
+    return all(word in named or word in _NAME_LEADS for word in plain(text).split())
 
 
 def _after_surname(state: State, ctx: Context) -> Result:

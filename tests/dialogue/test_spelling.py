@@ -160,6 +160,7 @@ def test_the_name_at_the_read_back_is_spelled_then_booked_after_yes(locale: str,
         ("Girardin", "Paul", "Girardin"),
         ("Pierre Girardin", "Pierre", "Girardin"),
         ("c'est Girardin", "Paul", "Girardin"),
+        ("je m'appelle Pierre Girardin", "Pierre", "Girardin"),
     ],
 )
 def test_a_name_said_instead_of_spelled_is_taken_as_said(said: str, first: str, last: str) -> None:
@@ -178,6 +179,7 @@ GARBAGE = [
     "je ne comprends pas",
     "Génitaire vers D, N.",  # Whisper base on "G, I, R, A, R, D, I, N" over the line: two letters among words
     "Elle a rembire verté.",  # and on "L, A, M, B, E, R, T": "elle a" reads as L, A
+    "En mutais, c'est parti !",  # and on "M, O, R, E, A, U": not a name said instead
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voicebot.speech.spelling import letters_of, looks_spelled, spelled_form
+from voicebot.speech.spelling import letters_of, looks_spelled, plain_words, spelled_form
 
 
 def test_a_surname_is_spelled_without_accents_spaces_or_hyphens() -> None:
@@ -16,3 +16,8 @@ def test_letters_written_by_whisper_are_kept_words_are_not() -> None:
     assert not looks_spelled("Génitaire vers D, N.")
     assert not looks_spelled("Elle a envie de reerter.")
     assert not looks_spelled("M, A.")
+
+
+def test_a_word_or_two_is_no_spelling() -> None:
+    assert plain_words("Pardon ?") and plain_words("Je sais")
+    assert not plain_words("P, I, C") and not plain_words("Génitaire vers D, N.")

@@ -43,6 +43,14 @@ def letters_of(name: str) -> str:
     return "".join(c for c in _plain(name) if c.isalpha())
 
 
+def plain_words(text: str) -> bool:
+    """Whether the turn is a word or two and no letter ("Pardon ?", "Je sais"): not a spelling at all, so no
+    surname is taken from it (a line run took "Picard" for "Pardon ?").
+    """
+    words = re.findall(r"[^\W\d_]+", text)
+    return len(words) <= 2 and all(len(w) > 1 for w in words)
+
+
 def looks_spelled(text: str) -> bool:
     """Whether Whisper already wrote the turn as letters ("D, U P O N T."): three single letters or more, and
     few other words; then it is read as written.
@@ -120,7 +128,7 @@ def choose_spelled(
         names: Candidate surnames ("Lambert").
         alike: Whether two names sound the same ("Renaud", "Renault"): such a one is not a rival.
     """
-    if not names or not readings:
+    if not names or not readings or plain_words(free_text):
         return None
     spelled = [letters_of(name) for name in names]
     said = comparable(free_text).replace(" ", "")
