@@ -280,8 +280,17 @@ def build_server(
     sip_gw = sip_gateway(service, lambda: clock.now(zone), sip, engines, metrics)
     metrics.watch_server(service.engine, twilio, sip_gw)
     speech_ready = (lambda: engines is not None) if voice and twilio is not None else None
+    gateways = [gateway for gateway in (twilio, sip_gw) if gateway is not None]
     secret = os.environ.get(SECRET_ENV) or None
-    app = create_app(service, clock, secret_key=secret, twilio=twilio, speech_ready=speech_ready, metrics=metrics)
+    app = create_app(
+        service,
+        clock,
+        secret_key=secret,
+        twilio=twilio,
+        speech_ready=speech_ready,
+        metrics=metrics,
+        draining=lambda: any(gateway.draining for gateway in gateways),
+    )
     sender = compose_sender(service, clock, twilio.settings) if twilio is not None else None
     if sender is None:
         note("SMS sender off (it needs Twilio): texts wait in the outbox.")

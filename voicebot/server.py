@@ -33,10 +33,14 @@ log = logging.getLogger(__name__)
 
 
 def health_router(
-    service: BookingService, speech_ready: Callable[[], bool] | None = None, worker: str | None = None
+    service: BookingService,
+    speech_ready: Callable[[], bool] | None = None,
+    worker: str | None = None,
+    draining: Callable[[], bool] | None = None,
 ) -> APIRouter:
     """`GET /healthz`: 200 when the database answers (and, when `speech_ready` is given, the speech models are
-    loaded), 503 otherwise; the JSON names the `worker` when given.
+    loaded), 503 otherwise, and 503 as soon as `draining()` holds (SIGTERM: a load balancer sends new calls to
+    other workers); the JSON names the `worker` when given.
     """
     router = APIRouter()
     named = {"worker": worker} if worker is not None else {}
@@ -44,6 +48,8 @@ def health_router(
     @router.get("/healthz")
     def healthz() -> JSONResponse:
         """Liveness and database check for supervisors and load balancers."""
+        if draining is not None and draining():
+            return JSONResponse({"status": "draining", **named}, status_code=503)
         try:
             with service.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -88,6 +94,7 @@ def create_app(
     twilio: TwilioGateway | None = None,
     speech_ready: Callable[[], bool] | None = None,
     metrics: Metrics | None = None,
+    draining: Callable[[], bool] | None = None,
 ) -> FastAPI:
     """The application: `/healthz`, `/metrics` (with `metrics`), the staff console under `/admin`, and the Twilio
     gateway when given.
@@ -102,9 +109,10 @@ def create_app(
         speech_ready: Whether the speech models are loaded; when given, `/healthz` needs it true too.
         metrics: The server's metrics, served on `/metrics` to `metrics.allow` and loopback (its worker id on
             `/healthz` too); `None`: no such route.
+        draining: Whether the server is draining (its phone gateways refuse new calls): `/healthz` is then 503.
     """
     app = FastAPI(title="voicebot", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(health_router(service, speech_ready, metrics.worker if metrics is not None else None))
+    app.include_router(health_router(service, speech_ready, metrics.worker if metrics is not None else None, draining))
     if metrics is not None:
         app.include_router(metrics_router(metrics))
     app.state.console = install_console(app, service, clock, secret_key=secret_key, monotonic=monotonic, hasher=hasher)
