@@ -20,7 +20,7 @@ from dialogue.flows.common import Handler, Heard, Result, ask, expect_of
 from dialogue.flows.echo import NAME, noted
 from dialogue.flows.identity import advance_identity, ask_birth, read_name
 from dialogue.state import Echo, Patient, Phase, State, Task
-from dialogue.understand.names import parse_spelled, tidy_name
+from dialogue.understand.names import parse_person_name, parse_spelled, tidy_name
 from dialogue.understand.text import plain
 from dialogue.wording.spoken import say_spelled
 
@@ -44,6 +44,9 @@ def ask_spelling(state: State, ctx: Context, phase: Phase, pre: Sequence[str] = 
     with the calling number, when looking an appointment up).
     """
     phrases = ctx.phrases
+    held = " ".join(n for n in (state.patient.first_name, state.patient.last_name) if n)
+    if held and held not in state.refused_names:  # the name misheard: never guessed again in the call
+        state = replace(state, refused_names=(*state.refused_names, held))
     patient = replace(state.patient, last_name=None, record_id=None)
     if phase is Phase.FIND_NAME:
         patient = Patient(first_name=patient.first_name)
@@ -87,6 +90,8 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
     if name is None:
         return None
     first = name[0] or state.patient.first_name
+    if spelled and name[0] is None and _surname_refused(state, name[1], ctx):
+        first = None  # the surname spelled is the one refused: the first name was what was misheard
     if state.task in _FINDING:
         found = replace(state, patient=Patient(first_name=first, last_name=name[1]))
         result = ask_birth(found, ctx, Phase.FIND_BIRTH)
@@ -94,6 +99,23 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
         patient = replace(state.patient, first_name=first, last_name=name[1], record_id=None)
         result = _after_surname(replace(state, patient=patient), ctx)
     return _said_back(result, ctx) if spelled else noted(result, heard, NAME, ctx)
+
+
+def _surname_refused(state: State, surname: str, ctx: Context) -> bool:
+    """Whether `surname` is, letter for letter, the surname of a name refused in the call ("Cloi Petit"
+    refused, then "P, E, T, I, T" spelled: the surname was right).
+    """
+    letters = _letters(surname)
+    for refused in state.refused_names:
+        parsed = parse_person_name(refused, ctx.locale)
+        if parsed is not None and parsed[0] and _letters(parsed[1]) == letters:
+            return True
+    return False
+
+
+def _letters(name: str) -> str:
+    """The letters of a name as spelled aloud ("Le Roux" -> "LEROUX")."""
+    return "".join(c for c in plain(name).upper() if c.isalpha())
 
 
 def _only_a_name(text: str, name: tuple[str | None, str]) -> bool:

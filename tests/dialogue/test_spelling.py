@@ -154,6 +154,24 @@ def test_the_name_at_the_read_back_is_spelled_then_booked_after_yes(locale: str,
     assert booked.patient.birth_date == date(1982, 7, 14)
 
 
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_a_surname_spelled_as_it_was_read_back_means_the_first_name_was_misheard(locale: str) -> None:
+    call = _at_name(locale)
+    call.send("Cloi Petit")  # "Chloé Petit" on the line
+    for line in TO_READ_BACK[locale][1:]:
+        call.send(line)
+    assert call.phase() is Phase.CONFIRM
+    call.send("non, le nom" if locale == "fr" else "no, the name")
+    call.send("P, E, T, I, T")  # the surname was right
+    assert call.phase() is Phase.FIRST_NAME and call.state.patient.last_name == "Petit"
+    assert call.expect().guess is Detail.FIRST_NAME and "Cloi Petit" in call.expect().refused
+    read_back = call.send("Chloé")
+    assert call.phase() is Phase.CONFIRM and "Chloé Petit" in read_back
+    call.send("oui" if locale == "fr" else "yes")
+    (booked,) = call.port.booked()
+    assert (booked.patient.first_name, booked.patient.last_name) == ("Chloé", "Petit")
+
+
 @pytest.mark.parametrize(
     ("said", "first", "last"),
     [
