@@ -2,7 +2,8 @@
 
 Each established call goes to a handler (`voicebot.phone.sip.SipPipelineHandler`, the voice pipeline;
 `SipToneHandler`'s beeps when no speech models are loaded). Draining (`drain`, on SIGTERM; `telephony.draining`,
-shared with the Twilio gateway): new calls hear a short "please call back later" and are hung up, calls in
+shared with the Twilio gateway): new calls get 503 + Retry-After from the server (a dispatcher in front tries
+another worker); a call answered just as the drain begins hears a short "please call back later"; calls in
 progress go on for a grace period, then each is asked to close (`handler.close(call_id)`: a goodbye, then BYE);
 calls still there after that are cancelled.
 """

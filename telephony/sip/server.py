@@ -19,6 +19,8 @@ from telephony.sip.safety import AllowList, DigestAuth, RateLimiter
 from telephony.sip.sdp import Negotiated, build_answer, negotiate, read_sdp
 
 logger = logging.getLogger(__name__)
+UNAVAILABLE = {"Retry-After": "5"}
+"""A 503's headers (draining, full, rate-limited): seconds before the sender tries this server again."""
 
 
 @dataclass
@@ -53,7 +55,7 @@ class _ServerAgent(SipAgent):
             self.server._cancel(request, addr)
         elif request.method == "OPTIONS" and outside_dialog and not self.server.available():
             # a dispatcher's health check (Kamailio's): this worker takes no new call now
-            self.respond(request, 503, "Service Unavailable", addr, headers={"Retry-After": "5", "Allow": ALLOW})
+            self.respond(request, 503, "Service Unavailable", addr, headers={**UNAVAILABLE, "Allow": ALLOW})
         else:
             super().handle_request(request, addr)
 
@@ -61,8 +63,9 @@ class _ServerAgent(SipAgent):
 class SipServer:
     """A SIP UAS on UDP: INVITE → 100/180/200 + SDP answer, then `on_call(call)` runs as a task.
 
-    When `on_call` returns, the server sends BYE if the call is still up. `answer_delay` (seconds of ringing
-    before the 200) is for tests of CANCEL.
+    When `on_call` returns, the server sends BYE if the call is still up. While `accepting()` is false (the
+    gateway drains), a new INVITE gets 503 with Retry-After, as an OPTIONS does (`available`): a dispatcher in front
+    of several workers sends the call to another. `answer_delay` (seconds of ringing before the 200) is for tests.
     """
 
     def __init__(
@@ -135,7 +138,7 @@ class SipServer:
     def _invite(self, request: SipRequest, addr: tuple[str, int]) -> None:
         agent = self._agent
         if not self.rate.allow(addr[0], time.monotonic()):
-            agent.respond(request, 503, "Service Unavailable", addr, headers={"Retry-After": "5"})
+            agent.respond(request, 503, "Service Unavailable", addr, headers=UNAVAILABLE)
             return
         if self.auth is not None and not self.auth.verify(request.get_header("authorization"), "INVITE", time.time()):
             data = agent.respond(
@@ -151,6 +154,9 @@ class SipServer:
         call_id = request.call_id or ""
         if call_id in self.calls or any(r.request.call_id == call_id for r in self._ringing.values()):
             self._final(request, addr, 482, "Loop Detected")
+            return
+        if not self.accepting():
+            self._unavailable(request, addr, new_tag())
             return
         if len(self.calls) + len(self._ringing) >= self.max_calls:
             self._final(request, addr, 486, "Busy Here")
@@ -171,6 +177,11 @@ class SipServer:
         data = self._agent.respond(request, status, reason, addr, to_tag=new_tag())
         self._agent.retransmit_until_ack(request, data, addr)
 
+    def _unavailable(self, request: SipRequest, addr: tuple[str, int], to_tag: str) -> None:
+        """503 + Retry-After to a new call while draining: a dispatcher in front (Kamailio) tries another worker."""
+        data = self._agent.respond(request, 503, "Service Unavailable", addr, to_tag=to_tag, headers=UNAVAILABLE)
+        self._agent.retransmit_until_ack(request, data, addr)
+
     async def _answer(self, ringing: _Ringing) -> None:
         request, addr, agent = ringing.request, ringing.addr, self._agent
         branch = branch_of(request)
@@ -181,7 +192,10 @@ class SipServer:
             ringing.media = media
             await media.bind(_media_host(self.host, addr[0]))
             contact = f"<sip:{user_of(request.uri) or 'voicebot'}@{_uri_host(agent.host)}:{agent.port}>"
-            agent.respond(request, 180, "Ringing", addr, to_tag=ringing.to_tag, headers={"Contact": contact})
+            route = request.get_header_values("record-route")
+            # RFC 3261 12.1.1: without the Record-Route back, a proxy's caller sends ACK and BYE around the proxy
+            answer = {"Contact": contact} | ({"Record-Route": ", ".join(route)} if route else {})
+            agent.respond(request, 180, "Ringing", addr, to_tag=ringing.to_tag, headers=answer)
             if self.answer_delay > 0:
                 await asyncio.sleep(self.answer_delay)
         except asyncio.CancelledError:
@@ -196,6 +210,10 @@ class SipServer:
             self._final(request, addr, 500, "Server Internal Error")
             return
         self._ringing.pop(branch, None)
+        if not self.accepting():  # the drain began while it rang
+            media.close()
+            self._unavailable(request, addr, ringing.to_tag)
+            return
         to = f"{request.get_header('to')};tag={ringing.to_tag}"
         from_ = request.get_header("from") or ""
         target = request.get_header("contact")
@@ -224,7 +242,7 @@ class SipServer:
             body = build_answer(ringing.negotiated, media.local[0], media.local[1])
         else:
             body = call.offer_in_ack()
-        data = agent.respond(request, 200, "OK", addr, to_tag=ringing.to_tag, headers={"Contact": contact}, body=body)
+        data = agent.respond(request, 200, "OK", addr, to_tag=ringing.to_tag, headers=answer, body=body)
         self.calls[call.call_id] = call
         agent.add_dialog(call.call_id, call)
 

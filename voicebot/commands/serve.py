@@ -117,9 +117,9 @@ def register(main: click.Group) -> None:
         """Serve the staff console on http://HOST:PORT/admin, the Twilio gateway when configured, and the SIP
         server on udp SIP-HOST:SIP-PORT.
 
-        SIGTERM drains: new calls hear "please call back later", calls in progress go on for --drain-seconds,
-        then hear a goodbye and are hung up (at most ~20 s more); then the server exits 0. Ctrl-C, or a second
-        SIGTERM, stops at once.
+        SIGTERM drains: new Twilio calls hear "please call back later", new SIP calls get 503 (a SIP proxy
+        tries another worker), calls in progress go on for --drain-seconds, then hear a goodbye and are hung
+        up (at most ~20 s more); then the server exits 0. Ctrl-C, or a second SIGTERM, stops at once.
         """
         from voicebot.app import build_server, run_server, show_our_logs
         from voicebot.metrics import Metrics

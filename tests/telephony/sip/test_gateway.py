@@ -1,7 +1,8 @@
 """The SIP gateway of `voicebot serve` without speech models: real UDP on 127.0.0.1, calls placed with our dialer.
 
-Its settings (allow-list, credentials, loopback rule), the tone stand-in, refusing calls while draining, closing
-calls politely then cancelling the stuck ones, a busy port, and the caller number / staff URI helpers.
+Its settings (allow-list, credentials, loopback rule), the tone stand-in, 503 to new calls while draining (the
+refusal for a call answered as the drain began), closing calls politely then cancelling the stuck ones, a busy
+port, and the caller number / staff URI helpers.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import pytest
 from telephony.g711 import tone
 from telephony.sip.call import Audio, SipCall
 from telephony.sip.dialer import dial
-from telephony.sip.errors import ListenFailed
+from telephony.sip.errors import CallFailed, ListenFailed
 from telephony.sip.gateway import SipGateway, SipToneHandler
+from telephony.sip.messages import SipResponse, parse, tag_of
 from tests.pg import free_port
+from tests.telephony.sip.peers import RawPeer, invite
 from tests.telephony.twilio.live import eventually, run
 from voicebot.app import start_sip
 from voicebot.phone.sip import phone_number, staff_sip_uri
@@ -139,12 +142,83 @@ def test_the_tone_stand_in_beeps_and_hangs_up_on_hash() -> None:
     run(test)
 
 
-def test_a_call_arriving_while_draining_hears_the_refusal_then_bye() -> None:
+def test_a_new_call_while_draining_gets_503_with_retry_after() -> None:
+    """A dispatcher in front (Kamailio) takes the 503 as "try another worker"; without one the caller's phone
+    says the line is unavailable."""
+
     async def test() -> None:
         gateway = SipGateway(SipSettings(port=0), SipToneHandler(), refusal=lambda: tone(300, 0.6))
         assert gateway.server.available()
         gateway.draining = True
         assert not gateway.server.available()  # a dispatcher's OPTIONS gets 503
+        peer = await RawPeer.open()
+        try:
+            await started(gateway)
+            peer.send(invite(peer, call_id="drain-1", branch="z9hG4bK-drain-1"), gateway.address)
+            answer = await peer.response(503)
+            assert b"Retry-After: 5" in answer and not gateway.server._ringing
+            response = parse(answer)
+            assert isinstance(response, SipResponse)
+            ack = invite(
+                peer,
+                call_id="drain-1",
+                branch="z9hG4bK-drain-1",
+                method="ACK",
+                to_tag=tag_of(response.get_header("to")),
+            )
+            peer.send(ack, gateway.address)
+            with pytest.raises(CallFailed) as failure:
+                await dial(f"sip:bot@127.0.0.1:{gateway.address[1]}")
+            assert failure.value.status == 503
+            assert not gateway.active and not gateway.server.calls
+        finally:
+            peer.close()
+            await gateway.close()
+
+    run(test)
+
+
+def test_the_answer_carries_the_record_route_of_a_proxy_in_front() -> None:
+    """RFC 3261 12.1.1: Kamailio's caller then sends its ACK and BYE through Kamailio (tests/scaleout)."""
+
+    async def test() -> None:
+        gateway = SipGateway(SipSettings(port=0), SipToneHandler())
+        peer = await RawPeer.open()
+        route = "Record-Route: <sip:127.0.0.1:5999;lr>, <sip:10.0.0.1;lr;ftag=x>\r\n"
+        try:
+            await started(gateway)
+            peer.send(invite(peer, call_id="rr-1", branch="z9hG4bK-rr-1", extra=route), gateway.address)
+            for status in (180, 200):
+                assert route.encode() in await peer.response(status)
+        finally:
+            peer.close()
+            await gateway.close()
+
+    run(test)
+
+
+def test_a_call_ringing_when_the_drain_begins_gets_503_too() -> None:
+    async def test() -> None:
+        gateway = SipGateway(SipSettings(port=0), SipToneHandler(), refusal=lambda: tone(300, 0.6))
+        gateway.server.answer_delay = 0.5
+        try:
+            dialling = asyncio.create_task(dial(await started(gateway)))
+            await eventually(lambda: bool(gateway.server._ringing))
+            gateway.draining = True  # after the INVITE was taken, before its 200
+            with pytest.raises(CallFailed) as failure:
+                await dialling
+            assert failure.value.status == 503 and not gateway.active and not gateway.server.calls
+        finally:
+            await gateway.close()
+
+    run(test)
+
+
+def test_a_call_answered_as_the_drain_begins_hears_the_refusal_then_bye() -> None:
+    async def test() -> None:
+        gateway = SipGateway(SipSettings(port=0), SipToneHandler(), refusal=lambda: tone(300, 0.6))
+        gateway.server.accepting = lambda: True  # the 200 went out just before the drain began
+        gateway.draining = True
         try:
             call = await dial(await started(gateway))
             heard = await listen(call, 5)
