@@ -196,7 +196,13 @@ def _secret(env: Mapping[str, str], name: str) -> str:
 
 
 def sip_settings(
-    host: str, port: int, max_calls: int = 10, allow: Sequence[str] = (), environ: Mapping[str, str] | None = None
+    host: str,
+    port: int,
+    max_calls: int = 10,
+    allow: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    *,
+    invite_rate: float = 5.0,
 ) -> SipSettings | None:
     """The SIP gateway's settings from the options and the environment; `None` when `port` is 0 (SIP off).
 
@@ -238,6 +244,7 @@ def sip_settings(
         host=host,
         port=port,
         max_calls=max_calls,
+        invites_per_second=invite_rate,
         allow=tuple(networks),
         credentials=credentials,
         staff_uri=env.get("VOICEBOT_SIP_STAFF_URI", "").strip() or None,

@@ -81,6 +81,7 @@ class SipGateway(DrainingGateway[SipCall, SipCallHandler]):
             host=settings.host,
             port=settings.port,
             max_calls=settings.max_calls,
+            invites_per_second=settings.invites_per_second,
             allow=list(settings.allow),
             credentials=settings.credentials,
         )

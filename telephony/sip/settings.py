@@ -18,6 +18,8 @@ class SipSettings:
     """Its UDP port (`--sip-port`)."""
     max_calls: int = 10
     """Simultaneous calls; one more gets 486 Busy Here (`--sip-max-calls`)."""
+    invites_per_second: float = 5.0
+    """New calls per second taken from one source address; more get 503 (`--sip-invite-rate`)."""
     allow: tuple[str, ...] = LOOPBACK_NETWORKS
     """Source networks (CIDR) whose requests are answered (`--sip-allow`; default loopback)."""
     credentials: tuple[str, str] | None = field(default=None, repr=False)

@@ -61,6 +61,14 @@ def register(main: click.Group) -> None:
         help="Simultaneous SIP calls; one more is answered 486 Busy Here.",
     )
     @click.option(
+        "--sip-invite-rate",
+        type=click.FloatRange(0.1, 1000),
+        default=5.0,
+        show_default=True,
+        help="New SIP calls per second accepted from one address (more get 503). Behind a SIP proxy such as "
+        "Kamailio every call comes from the proxy's address: raise it (e.g. 50).",
+    )
+    @click.option(
         "--sip-allow",
         "sip_allow",
         multiple=True,
@@ -108,6 +116,7 @@ def register(main: click.Group) -> None:
         sip_host: str,
         sip_port: int,
         sip_max_calls: int,
+        sip_invite_rate: float,
         sip_allow: tuple[str, ...],
         forwarded_ips: str | None,
         metrics_ips: str | None,
@@ -124,7 +133,8 @@ def register(main: click.Group) -> None:
         from voicebot.app import build_server, run_server, show_our_logs
         from voicebot.metrics import Metrics
 
-        sip = sip_settings(sip_host, sip_port, sip_max_calls, sip_allow)  # bad values stop here, before the models
+        # bad values stop here, before the models
+        sip = sip_settings(sip_host, sip_port, sip_max_calls, sip_allow, invite_rate=sip_invite_rate)
         proxies = forwarded_allow_ips(forwarded_ips)
         metrics = Metrics(worker_id(worker_id_option), allow=metrics_allow_ips(metrics_ips))
         show_our_logs(log_level)

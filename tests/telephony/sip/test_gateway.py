@@ -64,6 +64,16 @@ def test_sip_is_off_with_port_0_and_loopback_only_by_default() -> None:
     assert settings == SipSettings(host="127.0.0.1", port=5060, max_calls=10, allow=LOOPBACK_NETWORKS)
 
 
+def test_the_invite_rate_per_source_is_a_setting_the_server_applies() -> None:
+    # behind Kamailio every INVITE comes from the proxy's address: 5 a second would cap the worker
+    settings = sip_settings("127.0.0.1", 5060, environ={}, invite_rate=50.0)
+    assert settings is not None and settings.invites_per_second == 50.0
+    gateway = SipGateway(settings, SipToneHandler())
+    assert gateway.server.rate.rate == 50.0
+    default = sip_settings("127.0.0.1", 5060, environ={})
+    assert default is not None and default.invites_per_second == 5.0
+
+
 def test_a_public_address_needs_an_allow_list_or_credentials() -> None:
     with pytest.raises(BadSetting, match=r"--sip-allow.*VOICEBOT_SIP_USER.*--sip-port 0"):
         sip_settings("0.0.0.0", 5060, environ={})
