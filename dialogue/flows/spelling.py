@@ -20,6 +20,7 @@ from dialogue.flows.common import Handler, Heard, Result, ask, expect_of
 from dialogue.flows.echo import NAME, noted
 from dialogue.flows.identity import advance_identity, ask_birth, read_name
 from dialogue.state import Echo, Patient, Phase, State, Task
+from dialogue.understand.name_lists import is_first_name
 from dialogue.understand.names import parse_person_name, parse_spelled, tidy_name
 from dialogue.understand.text import plain
 from dialogue.wording.spoken import say_spelled
@@ -90,8 +91,8 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
     if name is None:
         return None
     first = name[0] or state.patient.first_name
-    if spelled and name[0] is None and _surname_refused(state, name[1], ctx):
-        first = None  # the surname spelled is the one refused: the first name was what was misheard
+    if spelled and name[0] is None and first and _first_name_doubtful(state, first, name[1], ctx):
+        first = None  # asked again: it was what was misheard, or may have been
     if state.task in _FINDING:
         found = replace(state, patient=Patient(first_name=first, last_name=name[1]))
         result = ask_birth(found, ctx, Phase.FIND_BIRTH)
@@ -99,6 +100,14 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
         patient = replace(state.patient, first_name=first, last_name=name[1], record_id=None)
         result = _after_surname(replace(state, patient=patient), ctx)
     return _said_back(result, ctx) if spelled else noted(result, heard, NAME, ctx)
+
+
+def _first_name_doubtful(state: State, first: str, surname: str, ctx: Context) -> bool:
+    """Whether the first name kept with a spelled surname should be asked again: the surname is the one
+    refused, letter for letter (so the first name was what was wrong: "Cloi Petit" refused, "P, E, T, I, T"
+    spelled), or the first name is none people bear ("Rœur", Whisper's "Zoé").
+    """
+    return _surname_refused(state, surname, ctx) or not is_first_name(first, ctx.locale)
 
 
 def _surname_refused(state: State, surname: str, ctx: Context) -> bool:

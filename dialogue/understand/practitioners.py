@@ -206,12 +206,13 @@ class _Mention:
     scores: dict[str, tuple[int, int, float]]
     """Per practitioner id: (words spelled, words sounded, total score)."""
     adjacent: bool = False
-    """Said right after another mention, with no word between ("monsieur Petitjean Martin")."""
+    """Said right after another mention, with no word between ("monsieur Petitjean Martin", "Petitjean, Martin")."""
 
 
 def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[_Mention]:
     """Names said, in order; adjacent words naming the same practitioner form one mention."""
     mentions: list[_Mention] = []
+    ended_on_name = False  # the clause before ended on a name: one opening the next is adjacent ("Petitjean, Martin")
     for clause in _clauses(text):
         previous: _Scores = {}
         for index, word in enumerate(clause):
@@ -222,13 +223,15 @@ def _mentions(text: str, lang: str, roster: Sequence[Practitioner]) -> list[_Men
             if not set(previous) & set(scores):
                 negated = bool(_NEGATION[lang].search(" ".join(clause[:index]) + " "))
                 title = TITLE_KINDS.get(clause[index - 1]) if index else None
-                mentions.append(_Mention(negated, title, set(), {}, adjacent=bool(previous)))
+                adjacent = bool(previous) or (index == 0 and ended_on_name)
+                mentions.append(_Mention(negated, title, set(), {}, adjacent=adjacent))
             mention = mentions[-1]
             mention.words.add(word)
             for pid, (tier, score) in scores.items():
                 spelled, sounded, total = mention.scores.get(pid, (0, 0, 0.0))
                 mention.scores[pid] = (spelled + (tier == 2), sounded + (tier == 1), total + score)
             previous = scores
+        ended_on_name = bool(previous)
     return mentions
 
 

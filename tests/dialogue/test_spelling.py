@@ -172,6 +172,20 @@ def test_a_surname_spelled_as_it_was_read_back_means_the_first_name_was_misheard
     assert (booked.patient.first_name, booked.patient.last_name) == ("Chloé", "Petit")
 
 
+def test_a_first_name_no_one_bears_is_asked_again_after_the_surname_is_spelled() -> None:
+    call = _at_name("fr")
+    call.send("Rœur ou ?")  # "Zoé Roux" on the line
+    for line in TO_READ_BACK["fr"][1:]:
+        call.send(line)
+    call.send("non, le nom")
+    call.send("R, O, U, X")
+    assert call.phase() is Phase.FIRST_NAME and call.state.patient.last_name == "Roux"
+    call.send("Zoé")
+    call.send("oui")
+    (booked,) = call.port.booked()
+    assert (booked.patient.first_name, booked.patient.last_name) == ("Zoé", "Roux")
+
+
 @pytest.mark.parametrize(
     ("said", "first", "last"),
     [

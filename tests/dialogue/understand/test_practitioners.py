@@ -370,6 +370,7 @@ TILLEULS_ROSTER = load_clinic(ROOT / "config" / "clinic.tilleuls.toml").practiti
     [
         # Whisper wrote "mardi matin" as a roster name right after the titled one: the titled one was meant
         ("je voudrais une séance de kiné, avec monsieur Petitjean Martin-Matta.", ("petitjean",)),
+        ("Bonjour, je voudrais une séance de kiné, avec monsieur Petitjean, Martin.", ("petitjean",)),  # a line run
         ("avec monsieur Petitjean ou madame Martin", ("martin",)),  # two titled names: the last one
         ("avec monsieur Petitjean, non, Martin", ("martin",)),  # a correction in its own clause
     ],
