@@ -307,3 +307,34 @@ class SmsOptOutRow(SQLModel, table=True):
     __tablename__ = "sms_opt_out"
     phone: str = Field(primary_key=True, max_length=20)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RevokedSessionRow(SQLModel, table=True):
+    """A staff-console session ended by logging out: every server refuses its cookie until it would have expired."""
+
+    __tablename__ = "revoked_session"
+    __table_args__ = (Index("ix_revoked_session_expires", "expires_at"),)
+    key: str = Field(primary_key=True, max_length=64)
+    """A keyed digest of the session id (never the id itself)."""
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LoginFailureRow(SQLModel, table=True):
+    """A wrong password at the staff console, counted against an account name or a client address."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"), Index("ix_login_failure_at", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    """A keyed digest of the name or the address (neither is stored in clear)."""
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StreamClaimRow(SQLModel, table=True):
+    """A Twilio call whose media stream started: its token opens no second stream, on any server."""
+
+    __tablename__ = "stream_claim"
+    __table_args__ = (Index("ix_stream_claim_expires", "expires_at"),)
+    key: str = Field(primary_key=True, max_length=64)
+    """A digest of the call's id."""
+    expires_at: datetime = Field(sa_type=UTCDateTime)

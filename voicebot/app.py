@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from telephony.sip.gateway import SipGateway
-    from telephony.twilio.gateway import SmsReplier, TwilioGateway
+    from telephony.twilio.gateway import SmsReplier, StreamClaim, TwilioGateway
     from voicebot.metrics import Metrics
     from voicebot.pipeline.engines import Engines
     from voicebot.sms_sender import SmsSender
@@ -110,6 +110,20 @@ def sms_reply_hook(service: BookingService, clock: Callable[[], datetime]) -> Sm
     return sms_replier(service, Outbox(service.engine), clock)
 
 
+def stream_claims(engine: Engine) -> StreamClaim:
+    """Which Twilio calls already have a media stream, kept in the database: a token replayed to another server
+    behind the same proxy opens no second stream.
+    """
+    from booking.shared_state import SharedState
+
+    state = SharedState(engine)
+
+    def claim(key: str, now: float, until: float) -> bool:
+        return state.claim_stream(key, datetime.fromtimestamp(until, UTC), datetime.fromtimestamp(now, UTC))
+
+    return claim
+
+
 def twilio_gateway(
     service: BookingService, clock: Callable[[], datetime], local_url: str, engines: Engines | None, metrics: Metrics
 ) -> TwilioGateway | None:
@@ -128,12 +142,17 @@ def twilio_gateway(
     if settings.staff_number is None:
         settings = replace(settings, staff_number=service.clinic().practice.staff_phone)
     note(f"Twilio voice webhook: {settings.public_base_url}/twilio/voice")
+    claims = stream_claims(service.engine)
     if engines is None:
         note("warning: no speech models: calls only hear beeps (install them: voicebot models install).")
         tones = CountedTones(ToneHandler(), "twilio", metrics)
-        return TwilioGateway(settings, tones, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock))
+        return TwilioGateway(
+            settings, tones, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock), claim_stream=claims
+        )
     handler = PipelineCallHandler(settings, service, clock, engines, call_log=CallLog(service.engine), metrics=metrics)
-    return TwilioGateway(settings, handler, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock))
+    return TwilioGateway(
+        settings, handler, refusal=refusal(service), sms_reply=sms_reply_hook(service, clock), claim_stream=claims
+    )
 
 
 def refusal_audio(service: BookingService, engines: Engines) -> Callable[[], bytes]:

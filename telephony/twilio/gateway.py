@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,12 +55,17 @@ SMS_PATH = "/twilio/sms"
 
 SmsReplier = Callable[[str, str], Awaitable[str | None]]
 """`async (from_, body) -> the text to answer, or None`: what a patient's SMS gets (written by the composition)."""
+StreamClaim = Callable[[str, float, float], bool]
+"""`(key, now, until) -> True` the first time a call's stream starts (`key`: a digest of its CallSid), `False` while
+an earlier claim holds (until `until`, Unix seconds). Several servers behind one proxy share one (the composition
+gives a database-backed one), so a replayed token opens no second stream on another server."""
 
 __all__ = [
     "CallHandler",
     "SMS_PATH",
     "STREAM_PATH",
     "SmsReplier",
+    "StreamClaim",
     "ToneHandler",
     "TwilioCall",
     "TwilioGateway",
@@ -117,6 +124,22 @@ async def _update(call: TwilioCall, what: str, update: Callable[[], Awaitable[Ca
         )
 
 
+class UsedStreams:
+    """The default `StreamClaim`: the claims of this process alone, each kept until it expires."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()  # claims are made in worker threads
+
+    def __call__(self, key: str, now: float, until: float) -> bool:
+        with self._lock:
+            self._until = {k: end for k, end in self._until.items() if end >= now}
+            if key in self._until:
+                return False
+            self._until[key] = until
+            return True
+
+
 class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
     """The router and the calls in progress (`draining`, `active`, `drain`: `telephony.draining`).
 
@@ -129,6 +152,8 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         refusal: What a call arriving while the server drains hears, and its language ("fr-FR"): `<Say>`
             then `<Hangup/>`; `None` = HTTP 503.
         sms_reply: Answers a patient's SMS (`None`: texts get no answer).
+        claim_stream: Which calls already have a stream (default: this process's `UsedStreams`); called in a
+            worker thread.
     """
 
     def __init__(
@@ -141,6 +166,7 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         start_timeout: float = 10.0,
         refusal: tuple[str, str] | None = None,
         sms_reply: SmsReplier | None = None,
+        claim_stream: StreamClaim | None = None,
     ) -> None:
         super().__init__("Twilio")
         self.settings = settings
@@ -155,7 +181,7 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
         self.stream_url = public_ws_url(settings.public_base_url, STREAM_PATH)
         self.rest = TwilioRestClient(settings.account_sid, settings.auth_token, settings.api_base_url)
         self._key = call_token_key(settings.auth_token)
-        self._used: dict[str, float] = {}
+        self._claim_stream = claim_stream or UsedStreams()
         self.router = APIRouter()
         self.router.add_api_route(VOICE_PATH, self.voice, methods=["POST"], include_in_schema=False)
         self.router.add_api_websocket_route(STREAM_PATH, self.stream)
@@ -222,7 +248,7 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
             return
         await websocket.accept()
         start = await self._read_start(websocket)
-        if start is None or not self._claim(start):
+        if start is None or not await self._claim(start):
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                 await websocket.close(code=1008)
             return
@@ -258,18 +284,21 @@ class TwilioGateway(DrainingGateway[TwilioCall, CallHandler]):
             log.warning("media stream: no start message within %.0f s", self.start_timeout)
         return None
 
-    def _claim(self, start: wire.Start) -> bool:
-        """The stream's token is valid for its call, and the call has no stream yet."""
+    async def _claim(self, start: wire.Start) -> bool:
+        """The stream's token is valid for its call, and the call has no stream yet (on any server)."""
         now = self.wall_clock()
         if not check_call_token(self._key, start.custom_parameters.get("token"), start.call_sid, now):
             log.warning("media stream refused: bad or expired token for call %s", start.call_sid)
             return False
-        self._used = {sid: until for sid, until in self._used.items() if until >= now}
-        if start.call_sid in self._used:
-            log.warning("media stream refused: call %s already has one", start.call_sid)
+        key = hashlib.sha256(start.call_sid.encode()).hexdigest()
+        try:
+            first = await asyncio.to_thread(self._claim_stream, key, now, now + TOKEN_TTL_SECONDS)
+        except Exception as error:  # e.g. the shared database is unreachable: refused, not answered twice
+            log.error("media stream refused: call %s could not be claimed (%s)", start.call_sid, type(error).__name__)
             return False
-        self._used[start.call_sid] = now + TOKEN_TTL_SECONDS
-        return True
+        if not first:
+            log.warning("media stream refused: call %s already has one", start.call_sid)
+        return first
 
     async def _run(self, call: TwilioCall) -> None:
         log.info("call %s: stream %s started", call.call_sid, call.stream_sid)

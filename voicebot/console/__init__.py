@@ -50,7 +50,8 @@ def install_console(
         service: The booking service (the phone agent uses the same one).
         clock: Now, real or frozen.
         secret_key: Signs session cookies; a random one (sessions end at restart) when `None`.
-        monotonic: Seconds for throttling and logout bookkeeping (tests pass a fake).
+        monotonic: Seconds for throttling and logout bookkeeping, counted from the wall clock at start
+            (`security.wall_clock`: several servers compare them in the database; tests pass a fake).
         hasher: The argon2 parameters (tests pass cheaper ones).
 
     Returns:

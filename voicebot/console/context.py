@@ -16,9 +16,18 @@ from fastapi.templating import Jinja2Templates
 from booking.clinic import Clinic
 from booking.errors import NotConfigured
 from booking.service import BookingService
+from booking.shared_state import SharedState
 from booking.staff import StaffAccount, StaffStore
 from voicebot.console.i18n import LANGUAGES, Translator
-from voicebot.console.security import LANG_COOKIE, LoginThrottle, SessionCodec, SessionData, csrf_matches, fingerprint
+from voicebot.console.security import (
+    LANG_COOKIE,
+    LoginThrottle,
+    SessionCodec,
+    SessionData,
+    csrf_matches,
+    fingerprint,
+    wall_clock,
+)
 from voicebot.settings import Clock
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -63,8 +72,9 @@ class ConsoleContext:
         self.service = service
         self.clock = clock
         self.staff = StaffStore(service.engine)
-        self.sessions = SessionCodec(secret_key, monotonic)
-        self.throttle = LoginThrottle(monotonic)
+        state, now = SharedState(service.engine), wall_clock(monotonic)  # shared by every server on the database
+        self.sessions = SessionCodec(secret_key, state, now)
+        self.throttle = LoginThrottle(state, now, secret_key)
         self.hasher = hasher or PasswordHasher()
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals.update(prefix=PREFIX, doctor_name=_doctor_name, motif_label=_motif_label)

@@ -4,20 +4,29 @@ A session is a signed cookie (itsdangerous) holding the user name, a CSRF token,
 fingerprint of the password hash: changing a password or removing an account ends its sessions, and
 logging out revokes the session id for as long as the cookie could still be valid. Wrong passwords are counted
 per user name and per client address (`LoginThrottle`).
+
+Both live in the database (`booking.shared_state`), so that every `voicebot serve` worker behind one proxy sees
+the same logouts and counts: a logout on one ends the cookie on all, and spreading guesses over the workers gains
+nothing. Their clock is wall-clock UTC (`wall_clock`), the one thing workers can compare; the rows hold keyed
+digests only (the key derives from the secret key, which several workers must share anyway to read each other's
+cookies).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
+
+from booking.shared_state import SharedState
 
 COOKIE = "voicebot_session"
 LANG_COOKIE = "voicebot_lang"
@@ -50,14 +59,37 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded == "https"
 
 
-class SessionCodec:
-    """Reads and writes the signed session cookie."""
+def wall_clock(monotonic: Callable[[], float], start: datetime | None = None) -> Callable[[], datetime]:
+    """Now in UTC: `start` (default: the system's clock, read once here) plus the seconds `monotonic` counted
+    since. Every process starts from the same wall clock, so their times compare; within one, a step of the system
+    clock changes nothing, and tests move time with a fake `monotonic`.
+    """
+    origin, base = start or datetime.now(UTC), monotonic()
+    return lambda: origin + timedelta(seconds=monotonic() - base)
 
-    def __init__(self, secret_key: str, monotonic: Callable[[], float]) -> None:
+
+def _digester(secret_key: str) -> Callable[[str, str], str]:
+    """`digest(kind, text)`: what the shared tables store for a session id, a name or an address (an HMAC under a
+    key derived from the console's secret: nothing stored can be read back, nor guessed from a list of addresses).
+    """
+    key = hmac.new(secret_key.encode(), b"voicebot-console-state", hashlib.sha256).digest()
+    return lambda kind, text: hmac.new(key, f"{kind}:{text}".encode(), hashlib.sha256).hexdigest()
+
+
+class SessionCodec:
+    """Reads and writes the signed session cookie; logouts are kept in `state`, seen by every server.
+
+    Args:
+        secret_key: Signs the cookies.
+        state: Where revoked sessions are kept.
+        now: Wall-clock UTC now (`wall_clock`).
+    """
+
+    def __init__(self, secret_key: str, state: SharedState, now: Callable[[], datetime]) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="voicebot-console-session")
-        self._monotonic = monotonic
-        self._revoked: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._state = state
+        self._now = now
+        self._digest = _digester(secret_key)
 
     def read(self, request: Request) -> SessionData | None:
         """The request's valid session, or `None`."""
@@ -69,9 +101,8 @@ class SessionCodec:
             data = SessionData(str(payload["c"]), str(payload["s"]), payload.get("u"), str(payload.get("f", "")))
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
-        with self._lock:
-            if data.sid in self._revoked:
-                return None
+        if self._state.session_revoked(self._digest("sid", data.sid), self._now()):
+            return None
         return data
 
     @staticmethod
@@ -99,10 +130,8 @@ class SessionCodec:
 
     def revoke(self, data: SessionData) -> None:
         """End a session for good (logout), even if someone kept a copy of the cookie."""
-        now = self._monotonic()
-        with self._lock:
-            self._revoked = {sid: t for sid, t in self._revoked.items() if t > now}
-            self._revoked[data.sid] = now + SESSION_SECONDS
+        now = self._now()
+        self._state.revoke_session(self._digest("sid", data.sid), now + timedelta(seconds=SESSION_SECONDS), now)
 
     @staticmethod
     def clear(response: Response, request: Request) -> None:
@@ -115,41 +144,6 @@ def csrf_matches(session: SessionData | None, token: object) -> bool:
     if session is None or not isinstance(token, str) or not token:
         return False
     return secrets.compare_digest(session.csrf.encode(), token.encode())
-
-
-MAX_TRACKED = 50_000
-"""Entries kept per count at most: beyond, stale ones go, then the oldest (guessed names cannot fill memory)."""
-
-
-class _Failures:
-    """Times of recent failures per key (an account name or an address), within `window` seconds."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = limit
-        self.window = window
-        self._times: dict[str, list[float]] = {}
-
-    def wait(self, key: str, now: float) -> float:
-        """Seconds before `key` may try again (0: allowed now)."""
-        times = [t for t in self._times.get(key, ()) if now - t < self.window]
-        if len(times) < self.limit:
-            return 0.0
-        return max(0.0, times[-1] + self.window - now)
-
-    def add(self, key: str, now: float) -> None:
-        if key not in self._times and len(self._times) >= MAX_TRACKED:
-            self._forget_stale(now)
-        times = [t for t in self._times.pop(key, ()) if now - t < self.window]
-        self._times[key] = [*times[-(self.limit - 1) :], now] if self.limit > 1 else [now]
-
-    def forget(self, key: str) -> None:
-        self._times.pop(key, None)
-
-    def _forget_stale(self, now: float) -> None:
-        self._times = {k: v for k, v in self._times.items() if now - v[-1] < self.window}
-        excess = len(self._times) - MAX_TRACKED // 2
-        if excess > 0:  # still full of fresh entries: drop those whose last failure is oldest (insertion order)
-            self._times = dict(list(self._times.items())[excess:])
 
 
 def account_key(username: str) -> str:
@@ -178,36 +172,47 @@ class LoginThrottle:
     seconds, every attempt with that name, or from that address, is refused (right password included) until
     `window` seconds after its last failure. Names of no account are counted the same way, so the answer never
     tells whether an account exists.
+
+    The counts are kept in `state`, shared by every server. Guessed names cannot fill the disk: a failure is a row
+    of fixed size (a digest and a time), only recorded while attempts are allowed, ignored one window later and
+    deleted by the writes that follow.
     """
 
     def __init__(
         self,
-        monotonic: Callable[[], float],
+        state: SharedState,
+        now: Callable[[], datetime],
+        secret_key: str,
         account_limit: int = 10,
         address_limit: int = 30,
         window: float = 15 * 60,
     ) -> None:
-        self._monotonic = monotonic
-        self._accounts = _Failures(account_limit, window)
-        self._addresses = _Failures(address_limit, window)
-        self._lock = threading.Lock()
+        self._state = state
+        self._now = now
+        self._digest = _digester(secret_key)
+        self._limits = (account_limit, address_limit)
+        self._window = timedelta(seconds=window)
+
+    def _keys(self, username: str, address: str) -> tuple[str, str]:
+        return self._digest("account", account_key(username)), self._digest("address", address_key(address))
 
     def retry_after(self, username: str, address: str) -> float:
         """Seconds before this user name may be tried again from this address (0: allowed now)."""
-        now = self._monotonic()
-        with self._lock:
-            return max(self._accounts.wait(account_key(username), now), self._addresses.wait(address_key(address), now))
+        now = self._now()
+        waits = [0.0]
+        for key, limit in zip(self._keys(username, address), self._limits, strict=True):
+            times = self._state.recent_failures(key, now - self._window, limit)
+            if len(times) >= limit:
+                waits.append((times[0] + self._window - now).total_seconds())
+        return max(waits)
 
     def failed(self, username: str, address: str) -> None:
         """Record a wrong password (or an unknown name), against the name and against the address."""
-        now = self._monotonic()
-        with self._lock:
-            self._accounts.add(account_key(username), now)
-            self._addresses.add(address_key(address), now)
+        now = self._now()
+        self._state.add_failure(self._keys(username, address), now, now - self._window)
 
     def succeeded(self, username: str, address: str) -> None:
         """Forget the failures of a user name that logged in (the address keeps its count: logging in to an
         account of one's own must not reset the guesses made at others).
         """
-        with self._lock:
-            self._accounts.forget(account_key(username))
+        self._state.forget_failures(self._keys(username, address)[0])
