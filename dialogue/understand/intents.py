@@ -474,6 +474,7 @@ _CORRECTION_WORDS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         # "nom" and "non" sound the same: after a determiner, Whisper's "le non" is the name
         "name": (
             "nom",
+            "noms",
             "prenom",
             "orthographe",
             "epel*",

@@ -138,6 +138,7 @@ def test_parse_phone(text: str, country: str, locale: str, phone: str | None) ->
         ("le nom", "fr", "name"),
         ("Non, le non.", "fr", "name"),  # heard: "nom" and "non" sound the same
         ("Non, les non.", "fr", "name"),
+        ("Non, les noms.", "fr", "name"),
         ("le non du patient", "fr", "name"),
         ("non", "fr", None),
         ("non non", "fr", None),
