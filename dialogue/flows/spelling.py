@@ -86,7 +86,7 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
     if spelled is not None and sum(c.isalpha() for c in spelled) < MIN_SPELLED:
         return None
     name = (None, tidy_name(spelled)) if spelled else read_name(heard, ctx)
-    if name is not None and not spelled and not _only_a_name(heard.text, name):
+    if name is not None and not spelled and not _only_a_name(heard.text, name, ctx):
         return None  # "En mutais, c'est parti !": letters heard as words, not a name said instead
     if name is None:
         return None
@@ -127,10 +127,14 @@ def _letters(name: str) -> str:
     return "".join(c for c in plain(name).upper() if c.isalpha())
 
 
-def _only_a_name(text: str, name: tuple[str | None, str]) -> bool:
-    """Whether `text` is the name and words that lead to one, nothing else: "En mutais, c'est parti !" (the
-    recogniser writing "M, O, R, E, A, U" as a sentence) is not "Parti" said instead of spelled.
+def _only_a_name(text: str, name: tuple[str | None, str], ctx: Context) -> bool:
+    """Whether `text` is the name and words that lead to one, nothing else, its first name (if any) one people
+    bear: "En mutais, c'est parti !" and "Aire relique." (the recogniser writing "M, O, R, E, A, U" and "R, O, U,
+    X" as words) are no name said instead of spelled.
     """
+    first, _ = name
+    if first is not None and not is_first_name(first, ctx.locale):
+        return False
     named = set(plain(" ".join(part for part in name if part)).split())
     return all(word in named or word in _NAME_LEADS for word in plain(text).split())
 

@@ -188,7 +188,7 @@ _FR_RULES = (
     (
         Intent.CANCEL,
         _any(
-            r"r?annuler",  # Whisper on the phone line: "je voudrais rannuler mon rendez-vous"
+            r"r?annuler|granuler",  # Whisper on the phone line: "je voudrais rannuler (granuler) mon rendez-vous"
             r"annulation",
             r"annule",
             r"decommander",

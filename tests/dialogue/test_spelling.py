@@ -212,6 +212,7 @@ GARBAGE = [
     "Génitaire vers D, N.",  # Whisper base on "G, I, R, A, R, D, I, N" over the line: two letters among words
     "Elle a rembire verté.",  # and on "L, A, M, B, E, R, T": "elle a" reads as L, A
     "En mutais, c'est parti !",  # and on "M, O, R, E, A, U": not a name said instead
+    "Aire relique.",  # and on "R, O, U, X": "Aire" is no first name
 ]
 
 

@@ -12,6 +12,7 @@ FRENCH = [
     ("je voudrais voir le médecin", Intent.BOOK),
     ("je voudrais annuler mon rendez-vous", Intent.CANCEL),
     ("Bonjour, je voudrais rannuler mon rendez-vous.", Intent.CANCEL),  # as Whisper wrote it on the line
+    ("Bonjour, je voudrais granuler mon rendez-vous.", Intent.CANCEL),  # and again
     ("Pardonne !", Intent.REPEAT),  # "Pardon ?" as Whisper wrote it on the line
     ("Plutat !", Intent.LATER),  # "Plus tard !" as Whisper wrote it on the line
     ("je ne pourrai pas venir demain", Intent.CANCEL),
