@@ -11,6 +11,7 @@ The question stays the name question's phase (`Phase.NAME`, `Phase.FIND_NAME`); 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -28,6 +29,9 @@ from dialogue.wording.spoken import say_spelled
 MIN_SPELLED = 3
 """Fewest letters of a spelled surname: two letters among words ("Génitaire vers D, N.", "Elle a ...": L, A) are
 the recogniser writing letters as words, not a surname spelled; the question is asked again."""
+LETTERS_SHARE = 0.7
+"""Least share of the answer's words that are the spelled letters: "Génitaire vers D, H, N." (3 of 5) is the
+recogniser writing "G, I, R, A, R, D, I, N" as words; "Girardin, G, I, R, A, R, D, I, N" (8 of 9) is spelled."""
 
 _NAME_LEADS = frozenset(
     "je j m appelle c est moi mon nom s il elle madame monsieur non oui euh my name is it s i m im".split()
@@ -83,7 +87,7 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
     if heard.text is None:
         return None
     spelled = parse_spelled(heard.text, ctx.locale)
-    if spelled is not None and sum(c.isalpha() for c in spelled) < MIN_SPELLED:
+    if spelled is not None and not _mostly_letters(heard.text, spelled):
         return None
     name = (None, tidy_name(spelled)) if spelled else read_name(heard, ctx)
     if name is not None and not spelled and not _only_a_name(heard.text, name, ctx):
@@ -100,6 +104,19 @@ def on_spelled(state: State, heard: Heard, ctx: Context) -> Result | None:
         patient = replace(state.patient, first_name=first, last_name=name[1], record_id=None)
         result = _after_surname(replace(state, patient=patient), ctx)
     return _said_back(result, ctx) if spelled else noted(result, heard, NAME, ctx)
+
+
+_AS_IN = re.compile(r"\b(?:comme|as in|for|like)\s+\S+")
+"""The word that says which letter ("B comme Bernard", "T as in Tango"): not counted as a word of its own."""
+
+
+def _mostly_letters(text: str, spelled: str) -> bool:
+    """Whether the spelled letters are an answer of their own: `MIN_SPELLED` at least, and `LETTERS_SHARE` of its
+    words (`parse_spelled` keeps the longest run of letters, wherever it is).
+    """
+    letters = sum(c.isalpha() for c in spelled)
+    words = len(_AS_IN.sub(" ", plain(text)).split())  # "B comme Bernard": one letter
+    return letters >= MIN_SPELLED and letters >= LETTERS_SHARE * words
 
 
 def _first_name_doubtful(state: State, first: str, surname: str, ctx: Context) -> bool:

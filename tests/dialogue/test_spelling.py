@@ -172,6 +172,20 @@ def test_a_surname_spelled_as_it_was_read_back_means_the_first_name_was_misheard
     assert (booked.patient.first_name, booked.patient.last_name) == ("Chloé", "Petit")
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "G comme Gaston, I, R comme Raoul, A, R, D, I, N",
+        "c'est Girardin, G, I, R, A, R, D, I, N",
+        "G-I-R-A-R-D-I-N",
+    ],
+)
+def test_letters_said_with_words_around_them_are_a_spelling(spelled: str) -> None:
+    call = _at_spelling("fr")
+    call.send(spelled)
+    assert call.state.patient.last_name == "Girardin" and call.phase() is Phase.BIRTH
+
+
 def test_a_first_name_no_one_bears_is_asked_again_after_the_surname_is_spelled() -> None:
     call = _at_name("fr")
     call.send("Rœur ou ?")  # "Zoé Roux" on the line
@@ -213,6 +227,7 @@ GARBAGE = [
     "Elle a rembire verté.",  # and on "L, A, M, B, E, R, T": "elle a" reads as L, A
     "En mutais, c'est parti !",  # and on "M, O, R, E, A, U": not a name said instead
     "Aire relique.",  # and on "R, O, U, X": "Aire" is no first name
+    "Génitaire vers D, H, N.",  # three letters among words
 ]
 
 
