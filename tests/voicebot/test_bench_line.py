@@ -98,6 +98,8 @@ def test_the_caller_waits_through_turns_without_a_question_twice_and_not_as_turn
         ("Pouvons nous vous joindre au numero qui se termine par 33 44.", "phone_confirm"),
         ("pouvons nous vous joindre au numéro de vos appels qui se terminent par 33-44.", "phone_confirm"),
         ("Les nouches, c'est noté, et sont prénents.", "first_name"),
+        ("Pouvez-vous m'épler le nom de famille ? L'être par l'être.", "spell"),
+        ("Pardon, je n'ai pas bien compris. Dites les lettres une à une par exemple. D-U-P-O-N-T.", "spell"),
         ("Cabinet médical du Parc, bonjour.", "unknown"),
     ],
 )

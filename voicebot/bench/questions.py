@@ -26,7 +26,19 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("phone", ("à quel numéro", "what number")),
     ("first_name", ("et son prénom", "and the first name")),
     ("name", ("prénom et le nom", "first name and surname")),
-    ("spell", ("lettre par lettre", "épeler le nom", "letter by letter", "spell the surname for me")),
+    (
+        "spell",
+        (
+            "lettre par lettre",
+            "épeler le nom",
+            "letter by letter",
+            "spell the surname for me",
+            # the caller's Whisper on the line: "m'épler le nom de famille ? L'être par l'être."
+            "l'être par l'être",
+            "épler le nom",
+            "lettres une à une",
+        ),
+    ),
     ("birth", ("date de naissance", "date of birth")),
     (
         "offer",
