@@ -171,7 +171,9 @@ def spelling_names(
 ) -> list[str]:
     """Common surnames a caller may be spelling: those that sound like the names refused in the call (the
     misheard name came near the real one: "Lombard" for "Lambert"), then those written most like the letters
-    the recogniser made of the spelling (`letters`, best first: "LMBRT"); never a refused surname.
+    the recogniser made of the spelling (`letters`, best first: "LMBRT"). The refused surnames themselves are
+    candidates too: a name is often refused for its first name ("Cloi Petit" for Chloé Petit), and a surname
+    spelled as the refused one has the first name asked again (`dialogue.flows.spelling`).
 
     Args:
         letters: Letter readings of the spelling ("GERDEN"), best first.
@@ -180,7 +182,6 @@ def spelling_names(
         limit: Most names returned.
     """
     lang = lang_of(locale)
-    gone = {_letters((parse_person_name(name, locale) or (None, name))[1]) for name in refused}
     found: list[str] = []
     for name in refused:
         surname = (parse_person_name(name, locale) or (None, name))[1]
@@ -190,5 +191,4 @@ def spelling_names(
         if heard:
             near = process.extract(_letters(heard), spelled, scorer=fuzz.ratio, limit=limit)
             found += [_lexicon(lang, "last")[index][0] for _, score, index in near if score >= _LIKENESS]
-    unique = [n for n in dict.fromkeys(found) if _letters(n) not in gone]
-    return unique[:limit]
+    return list(dict.fromkeys(found))[:limit]

@@ -19,5 +19,6 @@ def test_letters_written_by_whisper_are_kept_words_are_not() -> None:
 
 
 def test_a_word_or_two_is_no_spelling() -> None:
-    assert plain_words("Pardon ?") and plain_words("Je sais")
+    assert plain_words("Pardon ?") and plain_words("Non.")
+    assert not plain_words("Dévis béroïse.")  # "D, U, B, O, I, S" on the line
     assert not plain_words("P, I, C") and not plain_words("Génitaire vers D, N.")

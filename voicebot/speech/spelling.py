@@ -44,11 +44,12 @@ def letters_of(name: str) -> str:
 
 
 def plain_words(text: str) -> bool:
-    """Whether the turn is a word or two and no letter ("Pardon ?", "Je sais"): not a spelling at all, so no
-    surname is taken from it (a line run took "Picard" for "Pardon ?").
+    """Whether the turn is one word, not a letter ("Pardon ?"): not a spelling at all, so no surname is taken
+    from it (a line run took "Picard" for "Pardon ?"); two words may be letters as words ("Dévis béroïse." for
+    "D, U, B, O, I, S").
     """
     words = re.findall(r"[^\W\d_]+", text)
-    return len(words) <= 2 and all(len(w) > 1 for w in words)
+    return len(words) <= 1 and all(len(w) > 1 for w in words)
 
 
 def looks_spelled(text: str) -> bool:
