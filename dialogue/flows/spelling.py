@@ -21,6 +21,7 @@ from dialogue.flows.common import Handler, Heard, Result, ask, expect_of
 from dialogue.flows.echo import NAME, noted
 from dialogue.flows.identity import advance_identity, ask_birth, read_name
 from dialogue.state import Echo, Patient, Phase, State, Task
+from dialogue.understand.common_names import spelled_letters
 from dialogue.understand.name_lists import is_first_name
 from dialogue.understand.names import parse_person_name, parse_spelled, tidy_name
 from dialogue.understand.text import plain
@@ -131,17 +132,12 @@ def _surname_refused(state: State, surname: str, ctx: Context) -> bool:
     """Whether `surname` is, letter for letter, the surname of a name refused in the call ("Cloi Petit"
     refused, then "P, E, T, I, T" spelled: the surname was right).
     """
-    letters = _letters(surname)
+    letters = spelled_letters(surname)
     for refused in state.refused_names:
         parsed = parse_person_name(refused, ctx.locale)
-        if parsed is not None and parsed[0] and _letters(parsed[1]) == letters:
+        if parsed is not None and parsed[0] and spelled_letters(parsed[1]) == letters:
             return True
     return False
-
-
-def _letters(name: str) -> str:
-    """The letters of a name as spelled aloud ("Le Roux" -> "LEROUX")."""
-    return "".join(c for c in plain(name).upper() if c.isalpha())
 
 
 def _only_a_name(text: str, name: tuple[str | None, str], ctx: Context) -> bool:

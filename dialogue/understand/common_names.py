@@ -161,7 +161,7 @@ SPELLING_GUESSES = 6
 (0.25-0.35 s on two cores), and the turn is asked once in a call at most."""
 
 
-def _letters(name: str) -> str:
+def spelled_letters(name: str) -> str:
     """A name's letters as spelled aloud: upper case, without accents, spaces, hyphens or apostrophes."""
     return re.sub(r"[^A-Z]", "", fold(name).upper())
 
@@ -186,9 +186,9 @@ def spelling_names(
     for name in refused:
         surname = (parse_person_name(name, locale) or (None, name))[1]
         found += [n for s, n in _closest(_sound(surname), lang, "last") if s >= _LIKENESS]
-    spelled = [_letters(n) for n, _ in _lexicon(lang, "last")]
+    spelled = [spelled_letters(n) for n, _ in _lexicon(lang, "last")]
     for heard in letters[:2]:
         if heard:
-            near = process.extract(_letters(heard), spelled, scorer=fuzz.ratio, limit=limit)
+            near = process.extract(spelled_letters(heard), spelled, scorer=fuzz.ratio, limit=limit)
             found += [_lexicon(lang, "last")[index][0] for _, score, index in near if score >= _LIKENESS]
     return list(dict.fromkeys(found))[:limit]

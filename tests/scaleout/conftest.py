@@ -24,11 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from booking.clinic import load_clinic
-from booking.db import migrate, open_engine
-from booking.store import apply_clinic
-from tests.conftest import NOW, ROOT, SAMPLE_CLINIC_EN
+from tests.conftest import NOW, ROOT
 from tests.pg import Cluster, free_port
+from tests.scaleout.twilio_fixtures import surgery_db
 from tests.voicebot.serve_process import wait_healthy, wait_until
 
 KAMAILIO_CFG = ROOT / "deploy" / "kamailio" / "kamailio.cfg"
@@ -191,14 +189,7 @@ def start_kamailio(workers: list[Worker], directory: Path, *, ping_interval: int
 @pytest.fixture
 def scale_db(pg_cluster: Cluster) -> str:
     """A fresh PostgreSQL database with the schema and the English sample surgery, shared by the workers."""
-    url = pg_cluster.url()
-    engine = open_engine(url)
-    try:
-        migrate(engine)
-        apply_clinic(engine, load_clinic(SAMPLE_CLINIC_EN), NOW)
-    finally:
-        engine.dispose()
-    return url
+    return surgery_db(pg_cluster)
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from dialogue.understand.common_names import spelled_letters
 from voicebot.speech.candidates import comparable, forced_scores
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ READINGS = 3
 
 def letters_of(name: str) -> str:
     """The letters a caller spells for `name`: "Lefèvre-Roy" → "LEFEVREROY"."""
-    return "".join(c for c in _plain(name) if c.isalpha())
+    return spelled_letters(name)
 
 
 def plain_words(text: str) -> bool:
@@ -146,9 +146,3 @@ def choose_spelled(
     if rest[best] >= free - LETTERS_GAP and rest[best] - second >= SPELLED_MARGIN:
         return names[best]
     return None
-
-
-def _plain(name: str) -> str:
-    """`name` upper case without accents ("Hélène" → "HELENE")."""
-    decomposed = unicodedata.normalize("NFKD", name.upper())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
